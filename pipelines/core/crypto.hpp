@@ -1,0 +1,25 @@
+// Hashing and encoding helpers backed by OpenSSL: SHA-256, HMAC-SHA256, base64, hex.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace backflow {
+
+/// SHA-256 of `data` as 64 lowercase hex characters.
+std::string sha256_hex(std::string_view data);
+
+/// Raw 32-byte HMAC-SHA256 of `message` under `key`.
+std::string hmac_sha256(std::string_view key, std::string_view message);
+
+std::string base64_encode(std::string_view bytes);
+/// Decodes standard base64 (with padding); nullopt on malformed input.
+std::optional<std::string> base64_decode(std::string_view text);
+
+std::string hex_encode(std::string_view bytes);
+
+/// True when `s` is exactly 64 hex digits (an already-hashed SHA-256 value).
+bool is_sha256_hex(std::string_view s);
+
+}  // namespace backflow

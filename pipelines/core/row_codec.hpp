@@ -1,0 +1,122 @@
+// Canonical binary encoding of typed rows: what sources emit, the diff hashes and LMDB stores.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace backflow {
+
+/// The type of one encoded cell. The numbering is part of the on-disk format.
+enum class cell_type : uint8_t {
+  null = 0,
+  boolean_false = 1,
+  boolean_true = 2,
+  integer = 3,    ///< int64, 8 bytes little endian
+  real = 4,       ///< IEEE double, 8 bytes little endian
+  text = 5,       ///< varint length + UTF-8 bytes
+  timestamp = 6,  ///< varint length + ISO-8601 text
+};
+
+/// A decoded view of one cell; `text` points into the encoded buffer.
+struct cell {
+  cell_type type = cell_type::null;
+  int64_t integer = 0;
+  double real = 0;
+  std::string_view text;
+
+  [[nodiscard]] bool is_null() const { return type == cell_type::null; }
+  [[nodiscard]] bool is_text_like() const {
+    return type == cell_type::text || type == cell_type::timestamp;
+  }
+  [[nodiscard]] bool boolean() const { return type == cell_type::boolean_true; }
+
+  static cell null_cell() { return {}; }
+  static cell of_bool(bool b) {
+    cell c;
+    c.type = b ? cell_type::boolean_true : cell_type::boolean_false;
+    return c;
+  }
+  static cell of_integer(int64_t v) {
+    cell c;
+    c.type = cell_type::integer;
+    c.integer = v;
+    return c;
+  }
+  static cell of_real(double v) {
+    cell c;
+    c.type = cell_type::real;
+    c.real = v;
+    return c;
+  }
+  static cell of_text(std::string_view v, cell_type t = cell_type::text) {
+    cell c;
+    c.type = t;
+    c.text = v;
+    return c;
+  }
+};
+
+/// Appends cells of one row to a byte string in the canonical encoding.
+class row_writer {
+ public:
+  explicit row_writer(std::string& out) : out_(out) {}
+
+  void null() { out_.push_back(static_cast<char>(cell_type::null)); }
+  void boolean(bool v);
+  void integer(int64_t v);
+  void real(double v);
+  void text(std::string_view v) { tagged_text(cell_type::text, v); }
+  void timestamp(std::string_view v) { tagged_text(cell_type::timestamp, v); }
+  void write(const cell& c);
+
+ private:
+  void tagged_text(cell_type t, std::string_view v);
+  std::string& out_;
+};
+
+/// Reads cells of one encoded row in order.
+class row_reader {
+ public:
+  explicit row_reader(std::string_view row) : data_(row) {}
+
+  /// Decodes the next cell into `out`; false at the end or on a malformed row.
+  bool next(cell& out);
+  [[nodiscard]] bool at_end() const { return pos_ >= data_.size(); }
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+};
+
+/// Decodes a whole row; cells view into `row`, which must outlive them.
+std::vector<cell> decode_row(std::string_view row);
+
+/// Renders a cell as display text (for keys, logs and samples).
+std::string cell_to_string(const cell& c);
+
+/// Many encoded rows (or other byte strings) in one buffer: cheap to build, move and send.
+struct packed_rows {
+  std::string bytes;
+  std::vector<uint32_t> ends;
+
+  [[nodiscard]] size_t size() const { return ends.size(); }
+  [[nodiscard]] bool empty() const { return ends.empty(); }
+  [[nodiscard]] std::string_view operator[](size_t i) const {
+    uint32_t begin = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(bytes).substr(begin, ends[i] - begin);
+  }
+  /// Marks the end of the row appended to `bytes` since the previous call.
+  void finish_row() { ends.push_back(static_cast<uint32_t>(bytes.size())); }
+  void push_back(std::string_view row) {
+    bytes.append(row);
+    finish_row();
+  }
+  void clear() {
+    bytes.clear();
+    ends.clear();
+  }
+};
+
+}  // namespace backflow

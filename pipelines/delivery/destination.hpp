@@ -1,0 +1,62 @@
+// The connector interface: turn a batch into an HTTP request and a response into outcomes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipelines/delivery/http.hpp"
+#include "pipelines/delivery/rate_limit_spec.hpp"
+#include "pipelines/delivery/record.hpp"
+
+namespace backflow {
+
+/// How a sync treats the model's changes (see DESIGN.md).
+enum class sync_mode : uint8_t { upsert, update, insert, mirror, audience };
+
+const char* to_string(sync_mode m);
+
+/// What a connector is built from: the validated `destination` object and the run it serves.
+struct destination_context {
+  nlohmann::json options;  ///< validated, defaults applied, env resolved
+  std::string sync_name;
+  uint64_t run_id = 0;
+  sync_mode mode = sync_mode::upsert;
+  std::vector<std::string> key_columns;
+};
+
+/// A destination connector. Plain C++: it never sleeps, retries, or starts threads;
+/// batching, retries, concurrency and rate limiting belong to the delivery layer.
+class destination {
+ public:
+  virtual ~destination() = default;
+
+  /// The largest number of records one request may carry for `op`.
+  [[nodiscard]] virtual size_t batch_size(delivery_op op) const = 0;
+
+  /// Whether records with different ops may share one request.
+  [[nodiscard]] virtual bool mixes_ops() const { return false; }
+
+  /// The request that delivers `batch` (non-empty; one op unless mixes_ops()).
+  [[nodiscard]] virtual http_request build_request(const delivery_batch& batch) const = 0;
+
+  /// What an HTTP answer means for `batch`. Transport failures never reach this.
+  [[nodiscard]] virtual batch_verdict interpret(const delivery_batch& batch,
+                                                const http_response& response) const = 0;
+
+  /// Rate-limit information in a response (headers); empty by default.
+  [[nodiscard]] virtual rate_signal read_rate_signal(const http_response& response) const {
+    return {};
+  }
+
+  /// The account all syncs to this destination share limits with (endpoint + credential digest).
+  [[nodiscard]] virtual std::string account() const = 0;
+
+  /// Limits to enforce for the account, from the sync file or the vendor's documented defaults.
+  [[nodiscard]] virtual rate_limit_spec rate_limits() const = 0;
+};
+
+}  // namespace backflow

@@ -1,0 +1,92 @@
+// Records on their way to a destination, and what became of each one.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace backflow {
+
+/// What a destination is asked to do with a record.
+enum class delivery_op : uint8_t { upsert = 0, update = 1, insert = 2, remove = 3 };
+
+const char* to_string(delivery_op op);
+
+/// XXH3-128 of a row's canonical encoding, seeded with the mapping fingerprint.
+struct hash128 {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  friend bool operator==(const hash128& a, const hash128& b) {
+    return a.low == b.low && a.high == b.high;
+  }
+  friend bool operator!=(const hash128& a, const hash128& b) { return !(a == b); }
+};
+
+/// One record on its way to a destination.
+struct outbound_record {
+  std::string key;      ///< canonical key; composite keys are joined with '\x1f'
+  delivery_op op = delivery_op::upsert;
+  hash128 hash;         ///< committed once the destination acknowledged the record
+  std::string dest_id;  ///< the destination's id from an earlier run, if known
+  std::string fields;   ///< mapped values (row_codec), in the batch's field_names order
+};
+
+/// Records sent in one request, all with the same op unless the destination mixes ops.
+struct delivery_batch {
+  std::string batch_id;  ///< stable across retries of this batch (idempotency key)
+  std::vector<std::string> field_names;
+  std::vector<outbound_record> records;
+};
+
+/// The key as users see it: composite parts joined with '|'.
+std::string display_key(const std::string& canonical_key);
+
+/// What happened to one record.
+struct record_outcome {
+  enum class kind : uint8_t { delivered, retryable, rejected };
+  kind what = kind::delivered;
+  std::string dest_id;  ///< delivered: the destination's record id, if it gave one
+  std::string reason;   ///< retryable or rejected: the vendor's words
+  std::chrono::milliseconds retry_after{0};
+
+  static record_outcome delivered(std::string id = {}) {
+    return {kind::delivered, std::move(id), {}, {}};
+  }
+  static record_outcome rejected(std::string why) {
+    return {kind::rejected, {}, std::move(why), {}};
+  }
+  static record_outcome retryable(std::string why, std::chrono::milliseconds after = {}) {
+    return {kind::retryable, {}, std::move(why), after};
+  }
+};
+
+/// What a response means for the batch that caused it.
+struct batch_verdict {
+  enum class kind : uint8_t {
+    per_record,  ///< `outcomes` holds one outcome per record, in batch order
+    retry,       ///< the whole batch may be sent again (after `retry_after`)
+    reject,      ///< every record is rejected with `reason`
+    split,       ///< rejected as a whole for some bad record: bisect to isolate it
+    fatal,       ///< the run cannot go on (credentials, permissions): stop, keep state
+  };
+  kind what = kind::per_record;
+  std::vector<record_outcome> outcomes;
+  std::string reason;
+  std::chrono::milliseconds retry_after{0};
+
+  static batch_verdict all(size_t n, const record_outcome& o) {
+    batch_verdict v;
+    v.outcomes.assign(n, o);
+    return v;
+  }
+  static batch_verdict whole(kind k, std::string why, std::chrono::milliseconds after = {}) {
+    batch_verdict v;
+    v.what = k;
+    v.reason = std::move(why);
+    v.retry_after = after;
+    return v;
+  }
+};
+
+}  // namespace backflow
