@@ -57,6 +57,9 @@ std::string expected(const option_spec& s, const nlohmann::json& got) {
     case option_type::string_list:
       what = "a string or a list of strings";
       break;
+    case option_type::custom:
+      what = "a value";
+      break;
   }
   return "expected " + what + ", got " + json_type_name(got);
 }
@@ -153,6 +156,8 @@ void check_value(const option_spec& s, const nlohmann::json& v, const std::strin
         if (!v[i].is_string())
           errors.add(index_path(path, i), std::string("expected a string, got ") + json_type_name(v[i]));
       return;
+    case option_type::custom:
+      return;
   }
 }
 
@@ -176,6 +181,8 @@ const char* to_string(option_type t) {
       return "object";
     case option_type::string_list:
       return "string or list";
+    case option_type::custom:
+      return "see below";
   }
   return "?";
 }

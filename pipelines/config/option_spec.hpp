@@ -17,6 +17,7 @@ enum class option_type {
   url,          ///< http:// or https:// with a host
   object,       ///< validated against `children`
   string_list,  ///< a string or a list of strings
+  custom,       ///< present in the table for unknown-key checks; validated by its own code
 };
 
 const char* to_string(option_type t);
@@ -34,7 +35,27 @@ struct option_spec {
   double minimum = -1e300;         ///< for numbers, integers
   double maximum = 1e300;
   bool fingerprint = false;        ///< changes what is sent: part of the mapping fingerprint
+
+  // Fluent modifiers, so tables read like declarations:
+  //   option("token", option_type::string, "access token").mandatory().secret_value()
+  option_spec&& mandatory() && { required = true; return std::move(*this); }
+  option_spec&& secret_value() && { secret = true; return std::move(*this); }
+  option_spec&& defaults_to(nlohmann::json v) && { default_value = std::move(v); return std::move(*this); }
+  option_spec&& one_of(std::vector<std::string> v) && { allowed = std::move(v); return std::move(*this); }
+  option_spec&& between(double lo, double hi) && { minimum = lo; maximum = hi; return std::move(*this); }
+  option_spec&& at_least(double lo) && { minimum = lo; return std::move(*this); }
+  option_spec&& shapes_payload() && { fingerprint = true; return std::move(*this); }
+  option_spec&& with(std::vector<option_spec> c) && { children = std::move(c); return std::move(*this); }
 };
+
+/// Starts an option declaration; refine it with the fluent modifiers.
+inline option_spec option(std::string name, option_type type, std::string description) {
+  option_spec s;
+  s.name = std::move(name);
+  s.type = type;
+  s.description = std::move(description);
+  return s;
+}
 
 /// Every configuration error found, each prefixed with its key path.
 class config_errors {

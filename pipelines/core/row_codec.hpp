@@ -84,6 +84,8 @@ class row_reader {
   /// Decodes the next cell into `out`; false at the end or on a malformed row.
   bool next(cell& out);
   [[nodiscard]] bool at_end() const { return pos_ >= data_.size(); }
+  /// Bytes consumed so far: the end offset of the last decoded cell.
+  [[nodiscard]] size_t position() const { return pos_; }
 
  private:
   std::string_view data_;

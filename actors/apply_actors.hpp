@@ -1,0 +1,62 @@
+// The apply pipeline's actors: read the change set, map, batch, rate-limit, deliver, commit.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/messages.hpp"
+#include "actors/run_progress.hpp"
+#include "pipelines/delivery/destination.hpp"
+#include "pipelines/delivery/http_client.hpp"
+#include "pipelines/delivery/retry_policy.hpp"
+#include "pipelines/mapping/row_mapper.hpp"
+#include "state/state_dir.hpp"
+#include "state/sync_state.hpp"
+
+namespace backflow {
+
+/// Reads the change set in key order, `batch_size` entries per batch, on its own thread.
+change_reader_actor spawn_change_reader(caf::actor_system& sys,
+                                        std::shared_ptr<state::sync_state> st, map_actor downstream,
+                                        uint32_t window, size_t batch_size);
+
+struct map_settings {
+  sync_mode mode = sync_mode::upsert;
+  row_mapper mapper;  ///< compiled against the change set's projected columns
+};
+
+/// Maps changes to destination fields; settles locally what the mode does not send and what
+/// fails mapping (rejected with the column and value named).
+map_actor spawn_map(caf::actor_system& sys, map_settings settings, batch_actor downstream,
+                    uint32_t window, commit_actor commit);
+
+/// Groups records into requests of the destination's batch size.
+batch_actor spawn_batcher(caf::actor_system& sys, std::shared_ptr<const destination> dest,
+                          deliver_actor downstream, uint32_t window, uint64_t run_id);
+
+struct deliver_settings {
+  std::shared_ptr<const destination> dest;
+  std::shared_ptr<http_client> http;
+  rate_limiter_actor rate_limiter;
+  commit_actor commit;
+  std::string account;
+  int concurrency = 4;
+  retry_policy retry;
+  caf::actor coordinator;  ///< receives the apply_report
+  std::shared_ptr<run_progress> progress;
+};
+
+/// The delivery layer: concurrency, tokens, retries with backoff, splitting, outcomes.
+deliver_actor spawn_deliver(caf::actor_system& sys, deliver_settings settings);
+
+/// Owns the LMDB write transaction for settled records; runs on its own thread and counts
+/// every settlement into `progress` (the run's source of truth for outcome counts).
+commit_actor spawn_commit(caf::actor_system& sys, std::shared_ptr<state::state_dir> dir,
+                          std::shared_ptr<state::sync_state> st, uint64_t run_id,
+                          std::shared_ptr<run_progress> progress);
+
+/// Token buckets and daily quotas per destination account.
+rate_limiter_actor spawn_rate_limiter(caf::actor_system& sys);
+
+}  // namespace backflow

@@ -1,0 +1,70 @@
+// Owns the LMDB write transaction: commits settled records, one transaction per batch.
+#include "actors/apply_actors.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace backflow {
+namespace {
+
+struct commit_state {
+  std::shared_ptr<state::state_dir> dir;
+  std::shared_ptr<state::sync_state> st;
+  uint64_t run_id = 0;
+  std::shared_ptr<run_progress> progress;
+};
+
+commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_state> self,
+                                        std::shared_ptr<state::state_dir> dir,
+                                        std::shared_ptr<state::sync_state> st, uint64_t run_id,
+                                        std::shared_ptr<run_progress> progress) {
+  self->state.dir = std::move(dir);
+  self->state.st = std::move(st);
+  self->state.run_id = run_id;
+  self->state.progress = std::move(progress);
+  return {
+    [=](const settle_batch& batch) -> caf::result<commit_ack> {
+      auto& cs = self->state;
+      try {
+        cs.st->env().write([&](state::transaction& txn) {
+          cs.st->settle(txn, batch.records, cs.run_id);
+          cs.dir->add_quota(txn, batch.account, batch.api_calls);
+        });
+      } catch (const std::exception& e) {
+        spdlog::error("Commit failed: sync={} error=\"{}\"", cs.st->name(), e.what());
+        return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+      }
+      commit_ack ack;
+      for (const auto& r : batch.records) {
+        switch (r.how) {
+          case state::settlement::delivered:
+            ++ack.delivered;
+            break;
+          case state::settlement::rejected:
+            ++ack.rejected;
+            break;
+          case state::settlement::forgotten:
+          case state::settlement::skipped:
+            break;
+        }
+      }
+      ack.settled = batch.records.size();
+      auto& p = *cs.progress;
+      p.delivered += ack.delivered;
+      p.rejected += ack.rejected;
+      p.skipped += ack.settled - ack.delivered - ack.rejected;
+      p.settled += ack.settled;
+      return ack;
+    },
+  };
+}
+
+}  // namespace
+
+commit_actor spawn_commit(caf::actor_system& sys, std::shared_ptr<state::state_dir> dir,
+                          std::shared_ptr<state::sync_state> st, uint64_t run_id,
+                          std::shared_ptr<run_progress> progress) {
+  return sys.spawn<caf::detached>(commit_impl, std::move(dir), std::move(st), run_id,
+                                  std::move(progress));
+}
+
+}  // namespace backflow

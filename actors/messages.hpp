@@ -1,0 +1,256 @@
+// Typed messages and actor interfaces of the sync pipeline, with CAF 0.17 inspect overloads.
+//
+//  plan:   extract ──row_batch──► diff ──► change set (LMDB) ──plan_result──► coordinator
+//            ▲        credit        │
+//            └──────────────────────┘
+//  apply:  read ──change_batch──► map ──record_batch──► batch ──delivery_batch──► deliver ──► HTTP
+//            ▲       credit        │ ▲     credit        │ ▲       credit           │  ▲ tokens
+//            └─────────────────────┘ └───────────────────┘ └────────────────────────┘  rate limit
+//                                   └──settle_batch──► commit (LMDB) ◄──settle_batch──┘
+//
+// Every edge carries batches, and an upstream sends at most as many as its downstream granted
+// (initial window + one credit back per batch consumed), so memory stays flat at any table size.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "pipelines/core/row_codec.hpp"
+#include "pipelines/delivery/http.hpp"
+#include "pipelines/delivery/rate_limit_spec.hpp"
+#include "pipelines/delivery/record.hpp"
+#include "state/change_set_builder.hpp"
+#include "state/sync_state.hpp"
+
+namespace backflow {
+
+/// Rows from the warehouse, in the canonical encoding.
+struct row_batch {
+  packed_rows rows;
+};
+
+/// Entries of the change set, as read back for apply.
+struct pending_change {
+  std::string key;
+  state::change_record change;
+};
+
+struct change_batch {
+  std::vector<pending_change> changes;
+};
+
+/// Mapped records ready to be grouped into requests.
+struct record_batch {
+  std::vector<std::string> field_names;
+  std::vector<outbound_record> records;
+};
+
+/// Records whose journey ended, for the commit actor; `api_calls` counts toward the daily quota.
+struct settle_batch {
+  std::vector<state::settled_record> records;
+  int64_t api_calls = 0;
+  std::string account;
+};
+
+/// What the commit actor wrote.
+struct commit_ack {
+  uint64_t delivered = 0;
+  uint64_t rejected = 0;
+  uint64_t settled = 0;
+};
+
+/// The rate limiter's answer to an acquire: granted, or why not (e.g. the daily quota is spent).
+struct acquire_result {
+  bool granted = true;
+  std::string reason;
+};
+
+/// How delivery ended, from the deliver actor to the coordinator. Outcome counts come from the
+/// commit actor (run_progress), which sees every settlement.
+struct apply_report {
+  uint64_t failed = 0;     ///< records still failing after the last attempt: left for next run
+  uint64_t retried = 0;    ///< records sent again after a retryable failure
+  uint64_t api_calls = 0;
+  uint64_t splits = 0;     ///< batches bisected to isolate bad records
+  std::string fatal;       ///< why the run stopped early, if it did
+};
+
+/// The plan's outcome, from the diff actor to the coordinator.
+struct plan_result {
+  state::diff_tally tally;
+  std::string error;  ///< the source or state failed: nothing was planned
+};
+
+// -- inspect overloads (CAF 0.17) -------------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hash128& x) {
+  return f(caf::meta::type_name("hash128"), x.low, x.high);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_header& x) {
+  return f(caf::meta::type_name("http_header"), x.name, x.value);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_response& x) {
+  return f(caf::meta::type_name("http_response"), x.status, x.body, x.headers, x.transport_error,
+           x.request_sent, x.elapsed_seconds);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, packed_rows& x) {
+  return f(caf::meta::type_name("packed_rows"), x.bytes, x.ends);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, row_batch& x) {
+  return f(caf::meta::type_name("row_batch"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pending_change& x) {
+  return f(caf::meta::type_name("pending_change"), x.key, x.change.kind, x.change.hash,
+           x.change.dest_id, x.change.row);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, change_batch& x) {
+  return f(caf::meta::type_name("change_batch"), x.changes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, outbound_record& x) {
+  return f(caf::meta::type_name("outbound_record"), x.key, x.op, x.hash, x.dest_id, x.fields);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, record_batch& x) {
+  return f(caf::meta::type_name("record_batch"), x.field_names, x.records);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, delivery_batch& x) {
+  return f(caf::meta::type_name("delivery_batch"), x.batch_id, x.field_names, x.records);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, settle_batch& x) {
+  return f(caf::meta::type_name("settle_batch"), x.records, x.api_calls, x.account);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, commit_ack& x) {
+  return f(caf::meta::type_name("commit_ack"), x.delivered, x.rejected, x.settled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, acquire_result& x) {
+  return f(caf::meta::type_name("acquire_result"), x.granted, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rate_limit_spec& x) {
+  return f(caf::meta::type_name("rate_limit_spec"), x.requests_per_window, x.window, x.daily);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, apply_report& x) {
+  return f(caf::meta::type_name("apply_report"), x.failed, x.retried, x.api_calls, x.splits,
+           x.fatal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
+  auto& t = x.tally;
+  return f(caf::meta::type_name("plan_result"), t.extracted, t.added, t.changed, t.deleted,
+           t.unchanged, t.unchanged_rejected, t.stored_before, t.null_keys, t.null_key_rows,
+           t.duplicate_keys, t.duplicate_samples, t.added_samples, t.changed_samples,
+           t.deleted_samples, x.error);
+}
+
+namespace state {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, settled_record& x) {
+  return f(caf::meta::type_name("settled_record"), x.key, x.change, x.hash, x.how, x.dest_id,
+           x.reason);
+}
+
+}  // namespace state
+}  // namespace backflow
+
+CAF_BEGIN_TYPE_ID_BLOCK(backflow, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(backflow, (backflow::row_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::change_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::record_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::delivery_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::settle_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::commit_ack))
+  CAF_ADD_TYPE_ID(backflow, (backflow::acquire_result))
+  CAF_ADD_TYPE_ID(backflow, (backflow::rate_limit_spec))
+  CAF_ADD_TYPE_ID(backflow, (backflow::apply_report))
+  CAF_ADD_TYPE_ID(backflow, (backflow::plan_result))
+  CAF_ADD_TYPE_ID(backflow, (backflow::http_response))
+  CAF_ADD_ATOM(backflow, backflow::atoms, credit_atom, "credit")
+  CAF_ADD_ATOM(backflow, backflow::atoms, end_atom, "end")
+  CAF_ADD_ATOM(backflow, backflow::atoms, pump_atom, "pump")
+  CAF_ADD_ATOM(backflow, backflow::atoms, acquire_atom, "acquire")
+  CAF_ADD_ATOM(backflow, backflow::atoms, pause_atom, "pause")
+  CAF_ADD_ATOM(backflow, backflow::atoms, limits_atom, "limits")
+  CAF_ADD_ATOM(backflow, backflow::atoms, daily_atom, "daily")
+  CAF_ADD_ATOM(backflow, backflow::atoms, retry_atom, "retry")
+  CAF_ADD_ATOM(backflow, backflow::atoms, http_atom, "http")
+  CAF_ADD_ATOM(backflow, backflow::atoms, fail_atom, "fail")
+  CAF_ADD_ATOM(backflow, backflow::atoms, stop_atom, "stop")
+  CAF_ADD_ATOM(backflow, backflow::atoms, advertise_atom, "advertise")
+CAF_END_TYPE_ID_BLOCK(backflow)
+
+namespace backflow {
+
+using namespace atoms;
+
+// -- actor interfaces --------------------------------------------------------------------------
+
+/// Streams the model's rows to the diff; pumps on start and on each credit returned.
+using extract_actor = caf::typed_actor<caf::reacts_to<pump_atom>, caf::reacts_to<credit_atom, uint32_t>>;
+
+/// Diffs rows into the change set; reports a plan_result to the coordinator at the end.
+using diff_actor = caf::typed_actor<caf::reacts_to<row_batch>, caf::reacts_to<end_atom>,
+                                    caf::reacts_to<fail_atom, std::string>>;
+
+/// Reads the change set back in key order, one batch per credit.
+using change_reader_actor =
+    caf::typed_actor<caf::reacts_to<pump_atom>, caf::reacts_to<credit_atom, uint32_t>>;
+
+/// Maps changes to destination fields (or settles those the mode does not send).
+using map_actor = caf::typed_actor<caf::reacts_to<change_batch>, caf::reacts_to<end_atom>,
+                                   caf::reacts_to<credit_atom, uint32_t>>;
+
+/// Groups records into requests of the destination's batch size.
+using batch_actor = caf::typed_actor<caf::reacts_to<record_batch>, caf::reacts_to<end_atom>,
+                                     caf::reacts_to<credit_atom, uint32_t>>;
+
+/// Sends requests, classifies answers, retries, splits, and hands outcomes to commit.
+using deliver_actor = caf::typed_actor<
+    caf::reacts_to<delivery_batch>, caf::reacts_to<end_atom>,
+    caf::reacts_to<http_atom, uint64_t, http_response>,
+    caf::reacts_to<retry_atom, uint64_t>, caf::reacts_to<stop_atom, std::string>>;
+
+/// Owns the LMDB write transaction for settled records.
+using commit_actor = caf::typed_actor<caf::replies_to<settle_batch>::with<commit_ack>>;
+
+/// Token buckets and daily quotas per destination account, shared by every sync of a process.
+using rate_limiter_actor = caf::typed_actor<
+    caf::replies_to<acquire_atom, std::string>::with<acquire_result>,
+    caf::reacts_to<limits_atom, std::string, rate_limit_spec, int64_t>,
+    caf::reacts_to<advertise_atom, std::string, rate_limit_spec>,
+    caf::reacts_to<pause_atom, std::string, int64_t>,
+    caf::reacts_to<daily_atom, std::string, int64_t>,
+    caf::reacts_to<pump_atom, std::string>>;
+
+}  // namespace backflow

@@ -1,0 +1,158 @@
+// The plan's actors: extract and diff (see plan_actors.hpp).
+#include "actors/plan_actors.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "state/change_set_builder.hpp"
+
+namespace backflow {
+namespace {
+
+struct extract_state {
+  std::shared_ptr<source_cursor> cursor;
+  diff_actor downstream;
+  uint32_t credit = 0;
+  size_t batch_rows = 1000;
+  std::shared_ptr<run_progress> progress;
+  bool done = false;
+};
+
+void pump(extract_actor::stateful_pointer<extract_state> self) {
+  auto& st = self->state;
+  while (st.credit > 0 && !st.done) {
+    row_batch batch;
+    auto fetched = st.cursor->fetch(batch.rows, st.batch_rows);
+    if (!fetched) {
+      self->send(st.downstream, fail_atom_v, fetched.error().message);
+      st.done = true;
+      self->quit();
+      return;
+    }
+    if (*fetched == 0) {
+      self->send(st.downstream, end_atom_v);
+      st.done = true;
+      self->quit();
+      return;
+    }
+    st.progress->extracted += *fetched;
+    --st.credit;
+    self->send(st.downstream, std::move(batch));
+  }
+}
+
+extract_actor::behavior_type extract_impl(extract_actor::stateful_pointer<extract_state> self,
+                                          std::shared_ptr<source_cursor> cursor,
+                                          diff_actor downstream, uint32_t window,
+                                          size_t batch_rows,
+                                          std::shared_ptr<run_progress> progress) {
+  auto& st = self->state;
+  st.cursor = std::move(cursor);
+  st.downstream = std::move(downstream);
+  st.credit = window;
+  st.batch_rows = batch_rows;
+  st.progress = std::move(progress);
+  self->send(self, pump_atom_v);
+  return {
+    [=](pump_atom) { pump(self); },
+    [=](credit_atom, uint32_t n) {
+      self->state.credit += n;
+      pump(self);
+    },
+  };
+}
+
+struct diff_state {
+  diff_settings settings;
+  std::unique_ptr<state::change_set_builder> builder;
+  row_projection projection;
+  packed_rows projected;
+  caf::actor coordinator;
+  std::shared_ptr<run_progress> progress;
+  bool finished = false;
+};
+
+void finish(diff_actor::stateful_pointer<diff_state> self, plan_result result) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  st.finished = true;
+  caf::anon_send(st.coordinator, std::move(result));
+  self->quit();
+}
+
+diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> self,
+                                    diff_settings settings, caf::actor coordinator,
+                                    std::shared_ptr<run_progress> progress) {
+  auto& st = self->state;
+  st.coordinator = std::move(coordinator);
+  st.progress = std::move(progress);
+  st.projection = row_projection(settings.projection, settings.model_width);
+  try {
+    st.builder = std::make_unique<state::change_set_builder>(
+        *settings.state, settings.run_id, settings.fingerprint, settings.key_columns);
+  } catch (const std::exception& e) {
+    self->send(self, fail_atom_v, std::string(e.what()));
+  }
+  st.settings = std::move(settings);
+  return {
+    [=](row_batch& batch) {
+      auto& st = self->state;
+      auto upstream = caf::actor_cast<extract_actor>(self->current_sender());
+      if (st.finished || !st.builder)
+        return;
+      try {
+        if (st.projection.identity()) {
+          st.builder->add(batch.rows);
+        } else {
+          st.projected.clear();
+          for (size_t i = 0; i < batch.rows.size(); ++i) {
+            if (!st.projection.project(batch.rows[i], st.projected.bytes))
+              throw std::runtime_error("malformed row from the source");
+            st.projected.finish_row();
+          }
+          st.builder->add(st.projected);
+        }
+      } catch (const std::exception& e) {
+        plan_result failed;
+        failed.error = e.what();
+        finish(self, std::move(failed));
+        return;
+      }
+      if (upstream)
+        self->send(upstream, credit_atom_v, uint32_t{1});
+    },
+    [=](end_atom) {
+      auto& st = self->state;
+      plan_result result;
+      try {
+        st.builder->finish();
+        result.tally = st.builder->tally();
+      } catch (const std::exception& e) {
+        result.error = e.what();
+      }
+      finish(self, std::move(result));
+    },
+    [=](fail_atom, const std::string& why) {
+      plan_result failed;
+      failed.error = why;
+      finish(self, std::move(failed));
+    },
+  };
+}
+
+}  // namespace
+
+extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_cursor> cursor,
+                            diff_actor downstream, uint32_t window, size_t batch_rows,
+                            std::shared_ptr<run_progress> progress) {
+  return sys.spawn<caf::detached>(extract_impl, std::move(cursor), std::move(downstream), window,
+                                  batch_rows, std::move(progress));
+}
+
+diff_actor spawn_diff(caf::actor_system& sys, diff_settings settings, caf::actor coordinator,
+                      std::shared_ptr<run_progress> progress) {
+  return sys.spawn<caf::detached>(diff_impl, std::move(settings), std::move(coordinator),
+                                  std::move(progress));
+}
+
+}  // namespace backflow

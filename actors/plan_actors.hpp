@@ -1,0 +1,35 @@
+// The plan's actors: extract streams the model, diff writes the change set.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "actors/messages.hpp"
+#include "actors/run_progress.hpp"
+#include "connectors/sources/source.hpp"
+#include "pipelines/diff/row_identity.hpp"
+
+namespace backflow {
+
+/// Spawns the extract actor on its own thread (database cursors block). It sends at most
+/// `window` batches of `batch_rows` rows ahead of the diff's credit.
+extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_cursor> cursor,
+                            diff_actor downstream, uint32_t window, size_t batch_rows,
+                            std::shared_ptr<run_progress> progress);
+
+/// What the diff needs to know about the model and the sync.
+struct diff_settings {
+  std::shared_ptr<state::sync_state> state;
+  uint64_t run_id = 0;
+  uint64_t fingerprint = 0;
+  size_t key_columns = 0;
+  std::vector<size_t> projection;  ///< model columns kept, key columns first
+  size_t model_width = 0;
+};
+
+/// Spawns the diff actor on its own thread (it writes LMDB). At the end it sends a
+/// plan_result to `coordinator` and quits.
+diff_actor spawn_diff(caf::actor_system& sys, diff_settings settings, caf::actor coordinator,
+                      std::shared_ptr<run_progress> progress);
+
+}  // namespace backflow

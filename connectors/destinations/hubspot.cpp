@@ -1,0 +1,279 @@
+// HubSpot CRM v3 batch connector (see hubspot.hpp and ../shared/api-contracts.md).
+#include "connectors/destinations/hubspot.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+#include "pipelines/delivery/payload.hpp"
+#include "pipelines/delivery/status_classifier.hpp"
+
+namespace backflow {
+namespace {
+
+constexpr size_t max_inputs = 100;
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string path_for(delivery_op op) {
+  switch (op) {
+    case delivery_op::upsert:
+      return "batch/upsert";
+    case delivery_op::update:
+      return "batch/update";
+    case delivery_op::insert:
+      return "batch/create";
+    case delivery_op::remove:
+      return "batch/archive";
+  }
+  return "batch/upsert";
+}
+
+/// HubSpot's own words for a failed request: message plus error codes.
+std::string vendor_reason(const nlohmann::json& body, const http_response& r) {
+  if (!body.is_object() || !body.contains("message"))
+    return describe_http_failure(r);
+  std::string reason = body.value("category", "ERROR") + ": " + body.value("message", "");
+  if (auto errs = body.find("errors"); errs != body.end() && errs->is_array()) {
+    std::string codes;
+    for (const auto& e : *errs)
+      if (e.is_object() && e.contains("code"))
+        codes += (codes.empty() ? "" : ",") + e.value("code", "");
+    if (!codes.empty())
+      reason += " [" + codes + "]";
+  }
+  return reason;
+}
+
+std::optional<int64_t> header_int(const http_response& r, std::string_view name) {
+  auto h = r.header(name);
+  if (!h)
+    return std::nullopt;
+  try {
+    return std::stoll(std::string(*h));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+destination_type hubspot_destination::type() {
+  destination_type t;
+  t.name = "hubspot";
+  t.summary = "HubSpot CRM contacts or companies, by batch upsert on a unique property";
+  t.modes = {sync_mode::upsert, sync_mode::update, sync_mode::insert, sync_mode::mirror};
+  t.options = {
+    option("endpoint", option_type::url, "API base URL (point it at a local emulator to test)")
+        .defaults_to("https://api.hubapi.com"),
+    option("token", option_type::string, "private app access token, e.g. \"${HUBSPOT_TOKEN}\"")
+        .mandatory().secret_value(),
+    option("object", option_type::string, "CRM object to write")
+        .defaults_to("contacts").one_of({"contacts", "companies"}).shapes_payload(),
+    option("id_property", option_type::string, "unique property the key matches (contacts: email)")
+        .defaults_to("email").shapes_payload(),
+    option("batch_size", option_type::integer, "inputs per request (HubSpot allows 100)")
+        .defaults_to(100).between(1, 100),
+    option("rate_limit", option_type::object, "the account's limits (defaults: Free/Starter tier)")
+        .with({
+          option("per_10s", option_type::integer, "requests per rolling 10 seconds (0 = unlimited)")
+              .defaults_to(100).between(0, 1e9),
+          option("daily", option_type::integer, "requests per day (0 = unlimited)")
+              .defaults_to(250000).between(0, 1e12),
+        }),
+  };
+  t.make = [](const destination_context& ctx) { return std::make_unique<hubspot_destination>(ctx); };
+  t.check = [](const destination_context& ctx, const std::string& path, config_errors& errors) {
+    if (ctx.key_columns.size() != 1)
+      errors.add("source.key", "hubspot needs exactly one key column: its value is the input's id ("
+                               + ctx.options.value("id_property", std::string("email")) + ")");
+    if (ctx.options.value("object", "contacts") == "companies" &&
+        ctx.options.value("id_property", "email") == "email")
+      errors.add(join_path(path, "id_property"),
+                 "companies have no unique email property; name a unique property such as "
+                 "\"domain\" or a custom one");
+  };
+  return t;
+}
+
+hubspot_destination::hubspot_destination(const destination_context& ctx)
+    : endpoint_(ctx.options.value("endpoint", "https://api.hubapi.com")),
+      token_(ctx.options.value("token", "")),
+      object_(ctx.options.value("object", "contacts")),
+      id_property_(ctx.options.value("id_property", "email")),
+      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_inputs), max_inputs)) {
+  auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
+  limits_.requests_per_window = rl.value("per_10s", 100);
+  limits_.window = std::chrono::seconds(10);
+  limits_.daily = rl.value("daily", int64_t{250000});
+}
+
+size_t hubspot_destination::batch_size(delivery_op) const {
+  return batch_size_;
+}
+
+std::string hubspot_destination::id_value(const std::string& key) const {
+  return id_property_ == "email" ? lower(key) : key;
+}
+
+http_request hubspot_destination::build_request(const delivery_batch& batch) const {
+  http_request req;
+  req.method = "POST";
+  auto op = batch.records.front().op;
+  req.url = join_url(endpoint_, "/crm/v3/objects/" + object_ + "/" + path_for(op));
+  req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const auto& r : batch.records) {
+    switch (op) {
+      case delivery_op::upsert:
+      case delivery_op::update:
+        inputs.push_back({{"idProperty", id_property_},
+                          {"id", id_value(r.key)},
+                          {"properties", fields_to_json(batch.field_names, r.fields, "")}});
+        break;
+      case delivery_op::insert: {
+        auto props = fields_to_json(batch.field_names, r.fields, "");
+        props[id_property_] = id_value(r.key);
+        inputs.push_back({{"properties", std::move(props)}, {"objectWriteTraceId", r.key}});
+        break;
+      }
+      case delivery_op::remove:
+        inputs.push_back({{"id", r.dest_id}});
+        break;
+    }
+  }
+  req.body = nlohmann::json{{"inputs", std::move(inputs)}}.dump();
+  return req;
+}
+
+batch_verdict hubspot_destination::read_results(const delivery_batch& batch,
+                                                const nlohmann::json& body) const {
+  const size_t n = batch.records.size();
+  std::unordered_map<std::string, size_t> index;  // id-property value → record position
+  for (size_t i = 0; i < n; ++i)
+    index.emplace(id_value(batch.records[i].key), i);
+  batch_verdict v;
+  v.outcomes.assign(n, record_outcome::retryable("HubSpot returned no result for this input"));
+  // Errors first (207): they name the inputs by id or trace id.
+  if (auto errs = body.find("errors"); errs != body.end() && errs->is_array()) {
+    for (const auto& e : *errs) {
+      if (!e.is_object())
+        continue;
+      auto category = e.value("category", "");
+      auto message = e.value("message", "");
+      auto ctx = e.value("context", nlohmann::json::object());
+      std::vector<std::string> named;
+      for (const char* field : {"ids", "objectWriteTraceId"})
+        if (auto ids = ctx.find(field); ids != ctx.end() && ids->is_array())
+          for (const auto& id : *ids)
+            if (id.is_string())
+              named.push_back(id.get<std::string>());
+      for (const auto& id : named) {
+        auto it = index.find(id_value(id));
+        if (it == index.end())
+          continue;
+        if (category == "CONFLICT" && batch.records[it->second].op == delivery_op::insert) {
+          // Insert-only: an existing record means the create already happened (or never had to).
+          std::string existing;
+          if (auto ex = ctx.find("existingId"); ex != ctx.end() && ex->is_array() && !ex->empty())
+            existing = ex->front().get<std::string>();
+          else if (auto pos = message.rfind("Existing ID: "); pos != std::string::npos)
+            existing = message.substr(pos + 13);
+          v.outcomes[it->second] = record_outcome::delivered(existing);
+        } else if (category == "OBJECT_NOT_FOUND") {
+          v.outcomes[it->second] =
+              record_outcome::rejected("OBJECT_NOT_FOUND: no " + object_ + " record with " +
+                                       id_property_ + " " + id + " (update mode only updates)");
+        } else {
+          v.outcomes[it->second] = record_outcome::rejected(category + ": " + message);
+        }
+      }
+    }
+  }
+  auto results = body.find("results");
+  if (results == body.end() || !results->is_array())
+    return v;
+  bool matched_any = false;
+  for (const auto& res : *results) {
+    if (!res.is_object())
+      continue;
+    auto props = res.value("properties", nlohmann::json::object());
+    auto value = props.find(id_property_);
+    if (value == props.end() || !value->is_string())
+      continue;
+    auto it = index.find(id_value(value->get<std::string>()));
+    if (it == index.end())
+      continue;
+    matched_any = true;
+    v.outcomes[it->second] = record_outcome::delivered(res.value("id", ""));
+  }
+  // Results without the id property: fall back to request order when the counts agree.
+  if (!matched_any && results->size() == n)
+    for (size_t i = 0; i < n; ++i)
+      if ((*results)[i].is_object())
+        v.outcomes[i] = record_outcome::delivered((*results)[i].value("id", ""));
+  return v;
+}
+
+batch_verdict hubspot_destination::interpret(const delivery_batch& batch,
+                                             const http_response& response) const {
+  const size_t n = batch.records.size();
+  auto op = batch.records.front().op;
+  auto status = classify_status(response.status);
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  if (status == status_class::delivered) {
+    if (op == delivery_op::remove)
+      return batch_verdict::all(n, record_outcome::delivered());
+    if (body.is_discarded() || !body.is_object())
+      return batch_verdict::whole(batch_verdict::kind::retry,
+                                  "HubSpot answered " + std::to_string(response.status) +
+                                      " with a body that is not JSON");
+    return read_results(batch, body);
+  }
+  auto verdict = classify_response(response, n);
+  if (verdict.what == batch_verdict::kind::retry && response.status == 429 &&
+      verdict.retry_after.count() == 0)
+    verdict.retry_after = std::chrono::seconds(1);  // HubSpot's guidance for the rolling limit
+  if (!body.is_discarded())
+    verdict.reason = vendor_reason(body, response);
+  if (verdict.what == batch_verdict::kind::split && body.is_object() &&
+      body.value("category", "") != "VALIDATION_ERROR")
+    verdict.what = batch_verdict::kind::reject;  // not about one bad input: bisecting won't help
+  return verdict;
+}
+
+rate_signal hubspot_destination::read_rate_signal(const http_response& response) const {
+  rate_signal s;
+  s.daily_remaining = header_int(response, "X-HubSpot-RateLimit-Daily-Remaining");
+  auto max = header_int(response, "X-HubSpot-RateLimit-Max");
+  auto interval = header_int(response, "X-HubSpot-RateLimit-Interval-Milliseconds");
+  if (max && interval && *max > 0 && *interval > 0) {
+    rate_limit_spec advertised;
+    advertised.requests_per_window = static_cast<double>(*max);
+    advertised.window = std::chrono::milliseconds(*interval);
+    advertised.daily = header_int(response, "X-HubSpot-RateLimit-Daily").value_or(0);
+    s.advertised = advertised;
+  }
+  if (response.status == 429) {
+    auto body = nlohmann::json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.value("policyName", "") == "DAILY")
+      s.daily_remaining = 0;
+    else
+      s.pause = std::chrono::seconds(1);
+  }
+  return s;
+}
+
+std::string hubspot_destination::account() const {
+  return account_id("hubspot", endpoint_, token_);
+}
+
+rate_limit_spec hubspot_destination::rate_limits() const {
+  return limits_;
+}
+
+}  // namespace backflow

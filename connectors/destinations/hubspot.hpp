@@ -1,0 +1,39 @@
+// HubSpot CRM v3 objects (contacts, companies): batch upsert/update/create/archive.
+#pragma once
+
+#include <string>
+
+#include "connectors/destinations/registry.hpp"
+
+namespace backflow {
+
+/// Upserts by a unique property (`id_property`, default email), the key's value as each input's
+/// id; archives with the HubSpot ids kept from upsert results. 100 inputs per request.
+class hubspot_destination final : public destination {
+ public:
+  explicit hubspot_destination(const destination_context& ctx);
+
+  static destination_type type();
+
+  [[nodiscard]] size_t batch_size(delivery_op op) const override;
+  [[nodiscard]] http_request build_request(const delivery_batch& batch) const override;
+  [[nodiscard]] batch_verdict interpret(const delivery_batch& batch,
+                                        const http_response& response) const override;
+  [[nodiscard]] rate_signal read_rate_signal(const http_response& response) const override;
+  [[nodiscard]] std::string account() const override;
+  [[nodiscard]] rate_limit_spec rate_limits() const override;
+
+ private:
+  [[nodiscard]] std::string id_value(const std::string& key) const;
+  [[nodiscard]] batch_verdict read_results(const delivery_batch& batch,
+                                           const nlohmann::json& body) const;
+
+  std::string endpoint_;
+  std::string token_;
+  std::string object_;
+  std::string id_property_;
+  size_t batch_size_;
+  rate_limit_spec limits_;
+};
+
+}  // namespace backflow

@@ -1,0 +1,24 @@
+// The destination catalogue. Adding a destination: one line here, one in CMakeLists.txt.
+#include "connectors/destinations/registry.hpp"
+
+#include "connectors/destinations/hubspot.hpp"
+#include "connectors/destinations/webhook.hpp"
+
+namespace backflow {
+
+const std::vector<destination_type>& destination_types() {
+  static const std::vector<destination_type> types = {
+    hubspot_destination::type(),
+    webhook_destination::type(),
+  };
+  return types;
+}
+
+const destination_type* find_destination_type(std::string_view name) {
+  for (const auto& t : destination_types())
+    if (t.name == name)
+      return &t;
+  return nullptr;
+}
+
+}  // namespace backflow

@@ -1,0 +1,375 @@
+// A PostgreSQL warehouse read through a server-side cursor (see postgres_source.hpp).
+#include "connectors/sources/postgres_source.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "connectors/sources/source_text.hpp"
+
+namespace backflow {
+namespace {
+
+constexpr std::string_view declare_prefix = "DECLARE backflow_cursor NO SCROLL CURSOR FOR ";
+// One FETCH brings max_rows rows, within these bounds: enough to amortise the round trip,
+// few enough that the buffered PGresult stays small.
+constexpr size_t min_fetch_rows = 1000;
+constexpr size_t max_fetch_rows = 10000;
+
+struct conn_closer {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+struct result_clearer {
+  void operator()(PGresult* res) const { PQclear(res); }
+};
+using conn_ptr = std::unique_ptr<PGconn, conn_closer>;
+using pg_result = std::unique_ptr<PGresult, result_clearer>;
+
+/// How a column's text values become cells, from the column's type OID (catalog/pg_type.dat).
+enum class pg_cell { boolean, integer, floating, numeric, timestamp, text };
+
+pg_cell cell_of(Oid type) {
+  switch (type) {
+    case 16:  // bool
+      return pg_cell::boolean;
+    case 20:  // int8
+    case 21:  // int2
+    case 23:  // int4
+    case 26:  // oid
+      return pg_cell::integer;
+    case 700:  // float4
+    case 701:  // float8
+      return pg_cell::floating;
+    case 1700:  // numeric
+      return pg_cell::numeric;
+    case 1082:  // date
+    case 1114:  // timestamp
+    case 1184:  // timestamptz
+      return pg_cell::timestamp;
+    default:  // text, varchar, bpchar, name, uuid, json, jsonb, time, interval, bytea, ...
+      return pg_cell::text;
+  }
+}
+
+column_kind kind_of(pg_cell cell) {
+  switch (cell) {
+    case pg_cell::boolean:
+      return column_kind::boolean;
+    case pg_cell::integer:
+      return column_kind::integer;
+    case pg_cell::floating:
+    case pg_cell::numeric:
+      return column_kind::real;
+    case pg_cell::timestamp:
+      return column_kind::timestamp;
+    case pg_cell::text:
+      return column_kind::text;
+  }
+  return column_kind::unknown;
+}
+
+/// A server error as "message (at character N of the query); hint: ...".
+std::string server_error(const PGresult* res, PGconn* conn, size_t position_offset) {
+  const char* primary = res != nullptr ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  if (primary == nullptr)
+    return one_line(PQerrorMessage(conn));
+  std::string message = primary;
+  if (const char* position = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)) {
+    long at = std::strtol(position, nullptr, 10) - static_cast<long>(position_offset);
+    if (at > 0)
+      message += " (at character " + std::to_string(at) + " of the query)";
+  }
+  if (const char* detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL))
+    message += "; detail: " + std::string(detail);
+  if (const char* hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT))
+    message += "; hint: " + std::string(hint);
+  return message;
+}
+
+constexpr const char* query_error = "source.query: PostgreSQL error: ";
+
+/// The failure for a statement that did not succeed, telling a lost connection from a bad query.
+failure statement_failure(const PGresult* res, PGconn* conn, const char* what = query_error,
+                          size_t position_offset = 0) {
+  if (PQstatus(conn) == CONNECTION_BAD)
+    return failure{"source: lost the connection to PostgreSQL: " + one_line(PQerrorMessage(conn))};
+  return failure{what + server_error(res, conn, position_offset)};
+}
+
+/// Runs a command that returns no rows; `what` introduces its error.
+status run_command(PGconn* conn, const char* sql, const char* what) {
+  pg_result res(PQexec(conn, sql));
+  if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK)
+    return statement_failure(res.get(), conn, what);
+  return {};
+}
+
+result<conn_ptr> connect(const std::string& dsn) {
+  const std::string prefix = "source.dsn: cannot connect to PostgreSQL: ";
+  if (dsn.find_first_not_of(" \t\r\n") == std::string::npos)
+    return failure{"source.dsn: missing; give a libpq connection string or URI"};
+
+  // Learn the password as libpq reads it, so that error messages can be scrubbed of it.
+  std::vector<std::string> secrets;
+  bool is_conninfo = dsn.find('=') != std::string::npos || dsn.rfind("postgres://", 0) == 0 ||
+                     dsn.rfind("postgresql://", 0) == 0;
+  if (is_conninfo) {
+    char* parse_error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &parse_error);
+    if (options == nullptr) {
+      std::string why = parse_error != nullptr ? parse_error : "out of memory";
+      PQfreemem(parse_error);
+      return failure{prefix + "the connection string is malformed: " +
+                     redact_secrets(hide_quoted_fragments(one_line(why)), dsn)};
+    }
+    for (PQconninfoOption* o = options; o->keyword != nullptr; ++o)
+      if (o->val != nullptr &&
+          (std::strcmp(o->keyword, "password") == 0 || std::strcmp(o->keyword, "sslpassword") == 0))
+        secrets.emplace_back(o->val);
+    PQconninfoFree(options);
+  }
+
+  // Keywords before dbname are defaults the DSN may override; those after it are enforced.
+  const char* keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding",
+                        nullptr};
+  const char* values[] = {"backflow", "10", dsn.c_str(), "UTF8", nullptr};
+  conn_ptr conn(PQconnectdbParams(keys, values, 1));
+  if (!conn)
+    return failure{prefix + "out of memory"};
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    return failure{prefix + redact_secrets(one_line(PQerrorMessage(conn.get())), dsn, secrets)};
+  // Values come back as the same text whatever the server's or role's defaults: timestamps in
+  // ISO form and UTC, bytea as hex, floats with every digit.
+  if (auto set = run_command(conn.get(),
+                             "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'; "
+                             "SET bytea_output = 'hex'; SET extra_float_digits = 3",
+                             "source: could not set up the PostgreSQL session: ");
+      !set)
+    return set.error();
+  return result<conn_ptr>(std::move(conn));
+}
+
+/// Column names and kinds of a described statement or portal, checked for duplicates.
+result<schema> read_schema(const PGresult* res, std::vector<pg_cell>* cells) {
+  schema cols;
+  int count = PQnfields(res);
+  if (count == 0)
+    return failure{"source.query: returns no columns; a model is a SELECT"};
+  for (int i = 0; i < count; ++i) {
+    pg_cell cell = cell_of(PQftype(res, i));
+    cols.push_back(column{PQfname(res, i), kind_of(cell)});
+    if (cells != nullptr)
+      cells->push_back(cell);
+  }
+  if (auto unique = check_unique_columns(cols); !unique)
+    return unique.error();
+  return cols;
+}
+
+/// Reads a float8 text ("NaN", "Infinity", "-Infinity" or a number).
+bool parse_double(std::string_view text, double& value) {
+  if (text == "NaN") {
+    value = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  if (text == "Infinity" || text == "-Infinity") {
+    value = text[0] == '-' ? -std::numeric_limits<double>::infinity()
+                           : std::numeric_limits<double>::infinity();
+    return true;
+  }
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+/// Fetches the declared cursor in bounded batches; the last batch is kept between calls.
+class postgres_cursor final : public source_cursor {
+ public:
+  postgres_cursor(conn_ptr conn, schema cols, std::vector<pg_cell> cells)
+      : conn_(std::move(conn)), columns_(std::move(cols)), cells_(std::move(cells)) {}
+
+  [[nodiscard]] const schema& columns() const override { return columns_; }
+
+  result<size_t> fetch(packed_rows& out, size_t max_rows) override {
+    if (!error_.empty())
+      return failure{error_};
+    const size_t bytes_before = out.bytes.size();
+    const size_t rows_before = out.ends.size();
+    size_t fetched = 0;
+    while (fetched < max_rows) {
+      if (next_row_ == batch_rows_) {
+        batch_.reset();
+        next_row_ = batch_rows_ = 0;
+        if (!conn_)
+          break;  // read to the end already
+        status st = server_exhausted_ ? finish() : fetch_batch(max_rows);
+        if (!st) {
+          error_ = st.error().message;
+          conn_.reset();  // the server rolls the transaction back
+          out.bytes.resize(bytes_before);
+          out.ends.resize(rows_before);
+          return failure{error_};
+        }
+        continue;
+      }
+      int take = static_cast<int>(
+          std::min(max_rows - fetched, static_cast<size_t>(batch_rows_ - next_row_)));
+      for (int r = next_row_; r < next_row_ + take; ++r)
+        write_row(out, r);
+      next_row_ += take;
+      fetched += static_cast<size_t>(take);
+    }
+    return fetched;
+  }
+
+ private:
+  status fetch_batch(size_t max_rows) {
+    size_t size = std::clamp(max_rows, min_fetch_rows, max_fetch_rows);
+    if (size != fetch_size_) {
+      fetch_size_ = size;
+      fetch_sql_ = "FETCH FORWARD " + std::to_string(size) + " FROM backflow_cursor";
+    }
+    pg_result res(PQexec(conn_.get(), fetch_sql_.c_str()));
+    if (!res || PQresultStatus(res.get()) != PGRES_TUPLES_OK)
+      return statement_failure(res.get(), conn_.get());
+    batch_rows_ = PQntuples(res.get());
+    server_exhausted_ = static_cast<size_t>(batch_rows_) < size;
+    batch_ = std::move(res);
+    return {};
+  }
+
+  status finish() {
+    if (auto closed = run_command(conn_.get(), "CLOSE backflow_cursor; COMMIT",
+                                  "source: PostgreSQL could not end the read: ");
+        !closed)
+      return closed;
+    conn_.reset();  // free the server connection as soon as the model is read
+    return {};
+  }
+
+  void write_row(packed_rows& out, int r) {
+    const PGresult* res = batch_.get();
+    row_writer writer(out.bytes);
+    const int count = static_cast<int>(cells_.size());
+    for (int c = 0; c < count; ++c) {
+      if (PQgetisnull(res, r, c) != 0) {
+        writer.null();
+        continue;
+      }
+      std::string_view text(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c)));
+      write_cell(writer, cells_[static_cast<size_t>(c)], text);
+    }
+    out.finish_row();
+  }
+
+  void write_cell(row_writer& writer, pg_cell cell, std::string_view text) {
+    switch (cell) {
+      case pg_cell::boolean:
+        writer.boolean(text == "t");
+        return;
+      case pg_cell::integer: {
+        int64_t v = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec == std::errc() && end == text.data() + text.size())
+          writer.integer(v);
+        else
+          writer.text(text);
+        return;
+      }
+      case pg_cell::floating:
+      case pg_cell::numeric: {
+        // numeric NaN, infinities and values beyond a double stay exact as text.
+        double v = 0;
+        if (parse_double(text, v) && (cell == pg_cell::floating || std::isfinite(v)))
+          writer.real(v);
+        else
+          writer.text(text);
+        return;
+      }
+      case pg_cell::timestamp:
+        if (normalise_timestamp(text, scratch_))
+          writer.timestamp(scratch_);
+        else
+          writer.text(text);  // 'infinity', BC dates
+        return;
+      case pg_cell::text:
+        writer.text(text);
+        return;
+    }
+  }
+
+  conn_ptr conn_;  // null once read to the end or failed
+  schema columns_;
+  std::vector<pg_cell> cells_;
+  pg_result batch_;
+  int batch_rows_ = 0;
+  int next_row_ = 0;
+  bool server_exhausted_ = false;
+  size_t fetch_size_ = 0;
+  std::string fetch_sql_;
+  std::string scratch_;
+  std::string error_;
+};
+
+result<std::string> model_query(const source_spec& spec) {
+  std::string_view query = strip_query_terminator(spec.query);
+  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
+  return std::string(query);
+}
+
+}  // namespace
+
+result<std::unique_ptr<source_cursor>> open_postgres_source(const source_spec& spec) {
+  auto query = model_query(spec);
+  if (!query)
+    return query.error();
+  auto conn = connect(spec.dsn);
+  if (!conn)
+    return conn.error();
+  PGconn* pg = conn->get();
+  // One snapshot for the whole read, and a guarantee that the model cannot write.
+  if (auto begun = run_command(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                               "source: PostgreSQL could not begin a read-only transaction: ");
+      !begun)
+    return begun.error();
+  // The extended protocol refuses a second statement smuggled after the SELECT.
+  std::string declare = std::string(declare_prefix) + *query;
+  pg_result declared(PQexecParams(pg, declare.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  if (!declared || PQresultStatus(declared.get()) != PGRES_COMMAND_OK)
+    return statement_failure(declared.get(), pg, query_error, declare_prefix.size());
+  pg_result described(PQdescribePortal(pg, "backflow_cursor"));
+  if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK)
+    return statement_failure(described.get(), pg);
+  std::vector<pg_cell> cells;
+  auto cols = read_schema(described.get(), &cells);
+  if (!cols)
+    return cols.error();
+  return std::unique_ptr<source_cursor>(
+      std::make_unique<postgres_cursor>(std::move(*conn), std::move(*cols), std::move(cells)));
+}
+
+result<schema> describe_postgres_source(const source_spec& spec) {
+  auto query = model_query(spec);
+  if (!query)
+    return query.error();
+  auto conn = connect(spec.dsn);
+  if (!conn)
+    return conn.error();
+  PGconn* pg = conn->get();
+  pg_result prepared(PQprepare(pg, "", query->c_str(), 0, nullptr));
+  if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK)
+    return statement_failure(prepared.get(), pg);
+  pg_result described(PQdescribePrepared(pg, ""));
+  if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK)
+    return statement_failure(described.get(), pg);
+  return read_schema(described.get(), nullptr);
+}
+
+}  // namespace backflow

@@ -1,0 +1,16 @@
+// A PostgreSQL warehouse read through a server-side cursor in a read-only transaction.
+#pragma once
+
+#include <memory>
+
+#include "connectors/sources/source.hpp"
+
+namespace backflow {
+
+/// Connects to `spec.dsn`, declares a cursor for `spec.query` and fetches it in bounded batches.
+result<std::unique_ptr<source_cursor>> open_postgres_source(const source_spec& spec);
+
+/// Columns of `spec.query` from an unnamed prepared statement; the query is not run.
+result<schema> describe_postgres_source(const source_spec& spec);
+
+}  // namespace backflow

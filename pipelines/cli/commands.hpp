@@ -1,0 +1,19 @@
+// The CLI's commands; each returns the process exit code.
+#pragma once
+
+#include "pipelines/cli/cli_args.hpp"
+
+namespace backflow {
+
+int cmd_validate(const cli_args& args);
+int cmd_describe(const cli_args& args);
+int cmd_plan(const cli_args& args);
+int cmd_run(const cli_args& args);
+int cmd_status(const cli_args& args);
+int cmd_runs(const cli_args& args);
+int cmd_reset(const cli_args& args);
+
+/// Exit code for usage and configuration errors.
+constexpr int exit_usage = 2;
+
+}  // namespace backflow

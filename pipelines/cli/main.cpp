@@ -1,0 +1,65 @@
+// The `backflow` command: validate, plan, run, status, runs, reset, describe.
+#include <iostream>
+#include <map>
+
+#include <curl/curl.h>
+
+#include "pipelines/cli/commands.hpp"
+#include "pipelines/cli/logging.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(backflow — reverse ETL: sync warehouse models into SaaS tools
+
+usage:
+  backflow validate SYNC.json [--offline] [--print]   check a sync file (all errors at once)
+  backflow plan SYNC.json [--state DIR] [--json]      what a run would send; sends nothing
+  backflow run SYNC.json [--state DIR] [--json]       one run: plan, guards, apply
+  backflow status [--state DIR] [--json]              syncs in a state directory, last runs
+  backflow runs SYNC.json [--state DIR] [--limit N] [--json]   run history of a sync
+  backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
+  backflow describe [TYPE]                            destinations and their options
+
+options:
+  --state DIR        state directory (default ./.backflow)
+  --log-level LEVEL  debug, info, warn (default), error, off
+
+exit codes of run: 0 success, 1 finished with rejected records, 2 configuration or usage error,
+  3 aborted by a guard or a bad model (nothing sent), 4 could not finish (state intact; the next
+  run resumes)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace backflow;
+  auto parsed = parse_cli(argc, argv, {"state", "log-level", "limit"},
+                          {"json", "offline", "print", "help", "version"});
+  if (!parsed) {
+    std::cerr << "backflow: " << parsed.error().message << "\n";
+    return exit_usage;
+  }
+  const auto& args = *parsed;
+  if (args.flag("version")) {
+    std::cout << "backflow 0.1.0\n";
+    return 0;
+  }
+  if (args.command.empty() || args.command == "help" || args.flag("help")) {
+    std::cout << usage;
+    return args.command.empty() && !args.flag("help") ? exit_usage : 0;
+  }
+  init_logging(args.option("log-level", "warn"));
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  static const std::map<std::string, int (*)(const cli_args&)> commands = {
+    {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
+    {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
+  };
+  auto it = commands.find(args.command);
+  if (it == commands.end()) {
+    std::cerr << "backflow: unknown command \"" << args.command << "\"\n\n" << usage;
+    return exit_usage;
+  }
+  int code = it->second(args);
+  curl_global_cleanup();
+  return code;
+}

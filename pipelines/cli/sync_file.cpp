@@ -1,0 +1,30 @@
+// Loading the sync file named on the command line (see sync_file.hpp).
+#include "pipelines/cli/sync_file.hpp"
+
+#include <iostream>
+
+#include "pipelines/core/redaction.hpp"
+
+namespace backflow {
+
+std::optional<sync_config> load_sync_argument(const cli_args& args) {
+  if (args.positional.size() != 1) {
+    std::cerr << "backflow " << args.command << ": expected one sync file, e.g. `backflow "
+              << args.command << " examples/pql_to_hubspot.json`\n";
+    return std::nullopt;
+  }
+  const auto& file = args.positional.front();
+  auto loaded = load_sync_file(file);
+  if (loaded.config)
+    for (const auto& s : loaded.config->secrets)
+      register_secret(s);
+  for (const auto& e : loaded.errors.items())
+    std::cerr << file << ": " << redact_secrets(e) << "\n";
+  return std::move(loaded.config);
+}
+
+std::string state_dir_argument(const cli_args& args) {
+  return args.option("state", ".backflow");
+}
+
+}  // namespace backflow

@@ -1,0 +1,19 @@
+// Loading the sync file named on the command line, reporting every error with its key path.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pipelines/cli/cli_args.hpp"
+#include "pipelines/config/sync_config.hpp"
+
+namespace backflow {
+
+/// Loads the one positional SYNC.json argument. On errors, prints them all to stderr
+/// ("FILE: key.path: message") and returns nullopt. Registers the file's secrets for redaction.
+std::optional<sync_config> load_sync_argument(const cli_args& args);
+
+/// The --state directory (default ./.backflow).
+std::string state_dir_argument(const cli_args& args);
+
+}  // namespace backflow

@@ -1,0 +1,380 @@
+// The sync file parser and validator (see sync_config.hpp).
+#include "pipelines/config/sync_config.hpp"
+
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "connectors/destinations/registry.hpp"
+#include "pipelines/diff/row_identity.hpp"
+
+namespace backflow {
+namespace {
+
+const std::vector<option_spec>& source_options() {
+  static const std::vector<option_spec> spec = {
+    option("type", option_type::string, "warehouse kind").mandatory().one_of({"sqlite", "postgres"}),
+    option("path", option_type::string, "sqlite: database file (relative to the sync file)"),
+    option("dsn", option_type::string, "postgres: libpq connection string or URI").secret_value(),
+    option("query", option_type::string, "the model: a SQL query").mandatory(),
+    option("key", option_type::string_list, "column(s) identifying a row and its destination record")
+        .mandatory(),
+  };
+  return spec;
+}
+
+const std::vector<option_spec>& sync_options() {
+  static const std::vector<option_spec> spec = {
+    option("name", option_type::string, "unique sync name (letters, digits, _ - .)").mandatory(),
+    option("description", option_type::string, "free text"),
+    option("source", option_type::object, "where the model's rows come from").mandatory()
+        .with(source_options()),
+    option("destination", option_type::custom, "where they go: {\"type\": ..., options}").mandatory(),
+    option("mode", option_type::string, "what to do with changes")
+        .defaults_to("upsert").one_of({"upsert", "update", "insert", "mirror", "audience"}),
+    option("mapping", option_type::custom, "list of {from, to, type, transform}"),
+    option("guards", option_type::object, "abort before any write when the model looks wrong")
+        .with({
+          option("max_changed_ratio", option_type::number,
+                 "max (added + changed) / rows synced before").at_least(0),
+          option("max_deleted_ratio", option_type::number, "max deleted / rows synced before")
+              .between(0, 1),
+        }),
+    option("delivery", option_type::object, "request concurrency and retries")
+        .with({
+          option("concurrency", option_type::integer, "requests in flight").defaults_to(4)
+              .between(1, 64),
+          option("max_attempts", option_type::integer, "sends per batch per run").defaults_to(6)
+              .between(1, 100),
+          option("request_timeout", option_type::duration, "per request").defaults_to("30s")
+              .between(0.1, 3600),
+          option("retry_initial", option_type::duration, "first backoff ceiling")
+              .defaults_to("500ms").between(0, 3600),
+          option("retry_max", option_type::duration, "largest backoff").defaults_to("30s")
+              .between(0, 86400),
+        }),
+    option("schedule", option_type::object, "when `backflow serve` runs it")
+        .with({
+          option("every", option_type::duration, "interval, e.g. \"5m\"").between(1, 1e9),
+          option("cron", option_type::string, "5-field cron expression"),
+          option("manual", option_type::boolean, "only when triggered"),
+          option("timezone", option_type::string, "for cron (default UTC)"),
+        }),
+  };
+  return spec;
+}
+
+const std::vector<option_spec>& mapping_entry_options() {
+  static const std::vector<option_spec> spec = {
+    option("from", option_type::string, "model column").mandatory(),
+    option("to", option_type::string, "destination field").mandatory(),
+    option("type", option_type::string, "convert to").one_of(field_type_names()),
+    option("transform", option_type::string_list, "applied in order").shapes_payload(),
+  };
+  return spec;
+}
+
+std::string parse_error_location(const std::string& text, size_t byte) {
+  size_t line = 1;
+  size_t column = 1;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+std::optional<sync_mode> parse_mode(const std::string& s) {
+  if (s == "upsert")
+    return sync_mode::upsert;
+  if (s == "update")
+    return sync_mode::update;
+  if (s == "insert")
+    return sync_mode::insert;
+  if (s == "mirror")
+    return sync_mode::mirror;
+  if (s == "audience")
+    return sync_mode::audience;
+  return std::nullopt;
+}
+
+std::vector<std::string> as_list(const nlohmann::json& v) {
+  if (v.is_string())
+    return {v.get<std::string>()};
+  std::vector<std::string> out;
+  if (v.is_array())
+    for (const auto& e : v)
+      if (e.is_string())
+        out.push_back(e.get<std::string>());
+  return out;
+}
+
+void collect_secrets(const nlohmann::json& value, const std::vector<option_spec>& spec,
+                     std::vector<std::string>& out) {
+  if (!value.is_object())
+    return;
+  for (const auto& s : spec) {
+    auto it = value.find(s.name);
+    if (it == value.end())
+      continue;
+    if (s.secret && it->is_string() && !it->get<std::string>().empty())
+      out.push_back(it->get<std::string>());
+    if (s.type == option_type::object)
+      collect_secrets(*it, s.children, out);
+  }
+}
+
+void parse_source(const nlohmann::json& src, const std::filesystem::path& base_dir,
+                  sync_config& cfg, config_errors& errors) {
+  cfg.source.type = src.value("type", "");
+  cfg.source.query = src.value("query", "");
+  cfg.key_columns = as_list(src.value("key", nlohmann::json()));
+  if (cfg.source.type == "sqlite") {
+    if (!src.contains("path"))
+      errors.add("source.path", "is required for a sqlite source (the database file)");
+    if (src.contains("dsn"))
+      errors.add("source.dsn", "only applies to a postgres source");
+    std::filesystem::path p = src.value("path", "");
+    cfg.source.path = (p.is_relative() && !p.empty() ? base_dir / p : p).lexically_normal().string();
+  } else if (cfg.source.type == "postgres") {
+    if (!src.contains("dsn"))
+      errors.add("source.dsn", "is required for a postgres source (e.g. \"${WAREHOUSE_DSN}\")");
+    if (src.contains("path"))
+      errors.add("source.path", "only applies to a sqlite source");
+    cfg.source.dsn = src.value("dsn", "");
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < cfg.key_columns.size(); ++i) {
+    const auto& k = cfg.key_columns[i];
+    if (k.empty())
+      errors.add(src.value("key", nlohmann::json()).is_array() ? index_path("source.key", i) : "source.key",
+                 "must name a column");
+    else if (!seen.insert(k).second)
+      errors.add("source.key", "column \"" + k + "\" is listed twice");
+  }
+  if (src.contains("query") && cfg.source.query.find_first_not_of(" \t\r\n;") == std::string::npos)
+    errors.add("source.query", "is empty");
+}
+
+void parse_mapping(const nlohmann::json& doc, sync_config& cfg, config_errors& errors) {
+  auto it = doc.find("mapping");
+  if (it == doc.end() || it->is_null())
+    return;
+  cfg.mapping_given = true;
+  cfg.mapping_json = *it;
+  if (!it->is_array()) {
+    errors.add("mapping", "expected a list of {\"from\", \"to\"} objects");
+    return;
+  }
+  if (it->empty())
+    errors.add("mapping", "is empty; omit it to map every column to a field of the same name");
+  std::set<std::string> targets;
+  for (size_t i = 0; i < it->size(); ++i) {
+    auto path = index_path("mapping", i);
+    auto entry = validate_options((*it)[i], mapping_entry_options(), path, errors);
+    mapping_rule rule;
+    rule.from = entry.value("from", "");
+    rule.to = entry.value("to", "");
+    if (entry.contains("type") && entry["type"].is_string())
+      rule.type = parse_field_type(entry["type"].get<std::string>()).value_or(field_type::keep);
+    auto names = as_list(entry.value("transform", nlohmann::json()));
+    for (size_t t = 0; t < names.size(); ++t) {
+      if (auto kind = parse_transform(names[t])) {
+        rule.transforms.push_back(*kind);
+      } else {
+        std::string known;
+        for (const auto& n : transform_names())
+          known += (known.empty() ? "" : ", ") + n;
+        errors.add(join_path(path, "transform"),
+                   "unknown transform \"" + names[t] + "\" (known: " + known + ")");
+      }
+    }
+    if (!rule.to.empty() && !targets.insert(rule.to).second)
+      errors.add(join_path(path, "to"), "field \"" + rule.to + "\" is mapped twice");
+    cfg.mapping.push_back(std::move(rule));
+  }
+}
+
+void parse_destination(const nlohmann::json& doc, sync_config& cfg, config_errors& errors) {
+  auto it = doc.find("destination");
+  if (it == doc.end())
+    return;  // reported as required by the top-level table
+  if (!it->is_object()) {
+    errors.add("destination", "expected an object with a \"type\"");
+    return;
+  }
+  auto type = it->find("type");
+  std::string known;
+  for (const auto& t : destination_types())
+    known += (known.empty() ? "" : ", ") + t.name;
+  if (type == it->end() || !type->is_string()) {
+    errors.add("destination.type", "is required (one of: " + known + ")");
+    return;
+  }
+  const auto* dt = find_destination_type(type->get<std::string>());
+  if (dt == nullptr) {
+    errors.add("destination.type", "unknown destination \"" + type->get<std::string>() +
+                                       "\" (known: " + known + ")");
+    return;
+  }
+  cfg.destination_type = dt->name;
+  auto options = *it;
+  options.erase("type");
+  cfg.destination = validate_options(options, dt->options, "destination", errors);
+  collect_secrets(cfg.destination, dt->options, cfg.secrets);
+  if (std::find(dt->modes.begin(), dt->modes.end(), cfg.mode) == dt->modes.end()) {
+    std::string modes;
+    for (auto m : dt->modes)
+      modes += (modes.empty() ? "" : ", ") + std::string(to_string(m));
+    errors.add("mode", dt->name + " does not support mode \"" + to_string(cfg.mode) +
+                           "\" (supported: " + modes + ")");
+  }
+  if (dt->check)
+    dt->check(cfg.connector_context(0), "destination", errors);
+}
+
+void parse_schedule(const nlohmann::json& sched, config_errors& errors) {
+  if (!sched.is_object())
+    return;
+  int kinds = int(sched.contains("every")) + int(sched.contains("cron")) +
+              int(sched.value("manual", false));
+  if (kinds != 1)
+    errors.add("schedule", "give exactly one of \"every\", \"cron\" or \"manual\": true");
+}
+
+}  // namespace
+
+bool valid_sync_name(const std::string& name) {
+  if (name.empty() || name.size() > 100)
+    return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.')
+      return false;
+  return true;
+}
+
+destination_context sync_config::connector_context(uint64_t run_id) const {
+  return {destination, name, run_id, mode, key_columns};
+}
+
+uint64_t sync_config::config_fingerprint() const {
+  nlohmann::json shape = {{"mode", to_string(mode)},
+                          {"key", key_columns},
+                          {"mapping", mapping_given ? mapping_json : nlohmann::json("default")},
+                          {"destination", destination_type}};
+  if (const auto* dt = find_destination_type(destination_type))
+    for (const auto& o : dt->options)
+      if (o.fingerprint && destination.contains(o.name))
+        shape["destination_" + o.name] = destination[o.name];
+  return fingerprint_of(shape.dump());
+}
+
+config_result parse_sync_config(const std::string& text, const std::filesystem::path& base_dir,
+                                const env_lookup& env) {
+  config_result out;
+  auto& errors = out.errors;
+  nlohmann::json raw;
+  try {
+    raw = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const nlohmann::json::parse_error& e) {
+    auto what = std::string(e.what());
+    auto pos = what.find("syntax error");
+    errors.add("", "not valid JSON at " + parse_error_location(text, e.byte) + ": " +
+                       (pos == std::string::npos ? what : what.substr(pos)));
+    return out;
+  }
+  if (!raw.is_object()) {
+    errors.add("", "a sync file is a JSON object with name, source, destination and mapping");
+    return out;
+  }
+  sync_config cfg;
+  auto doc = interpolate_env(raw, env, errors, cfg.secrets);
+  auto checked = validate_options(doc, sync_options(), "", errors);
+
+  cfg.name = checked.value("name", "");
+  if (doc.contains("name") && doc["name"].is_string() && !valid_sync_name(cfg.name))
+    errors.add("name", "\"" + cfg.name + "\" may only contain letters, digits, '_', '-' and '.'");
+  cfg.mode = parse_mode(checked.value("mode", "upsert")).value_or(sync_mode::upsert);
+  if (checked.contains("source"))
+    parse_source(checked["source"], base_dir, cfg, errors);
+  collect_secrets(checked, sync_options(), cfg.secrets);
+  parse_mapping(doc, cfg, errors);
+  parse_destination(doc, cfg, errors);
+  parse_schedule(checked.value("schedule", nlohmann::json()), errors);
+
+  auto guards = checked.value("guards", nlohmann::json::object());
+  if (guards.contains("max_changed_ratio"))
+    cfg.guards.max_changed_ratio = guards["max_changed_ratio"].get<double>();
+  if (guards.contains("max_deleted_ratio"))
+    cfg.guards.max_deleted_ratio = guards["max_deleted_ratio"].get<double>();
+  auto delivery = checked.value("delivery", nlohmann::json::object());
+  long long ms = 0;
+  cfg.delivery.concurrency = delivery.value("concurrency", 4);
+  cfg.delivery.retry.max_attempts = delivery.value("max_attempts", 6);
+  if (parse_duration(delivery.value("request_timeout", nlohmann::json("30s")), ms))
+    cfg.delivery.request_timeout = std::chrono::milliseconds(ms);
+  if (parse_duration(delivery.value("retry_initial", nlohmann::json("500ms")), ms))
+    cfg.delivery.retry.initial = std::chrono::milliseconds(ms);
+  if (parse_duration(delivery.value("retry_max", nlohmann::json("30s")), ms))
+    cfg.delivery.retry.max = std::chrono::milliseconds(ms);
+  cfg.schedule = checked.value("schedule", nlohmann::json());
+
+  cfg.redacted = doc;
+  cfg.redacted["source"] = redact(doc.value("source", nlohmann::json::object()), source_options());
+  if (const auto* dt = find_destination_type(cfg.destination_type))
+    cfg.redacted["destination"] = redact(doc["destination"], dt->options);
+  if (errors.empty())
+    out.config = std::move(cfg);
+  return out;
+}
+
+config_result load_sync_file(const std::filesystem::path& file, const env_lookup& env) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    config_result out;
+    out.errors.add("", "cannot read sync file " + file.string());
+    return out;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto out = parse_sync_config(text.str(), file.parent_path(), env);
+  if (out.config)
+    out.config->file = file;
+  return out;
+}
+
+std::vector<mapping_rule> effective_mapping(const sync_config& config, const schema& columns) {
+  if (config.mapping_given)
+    return config.mapping;
+  std::vector<mapping_rule> rules;
+  for (const auto& c : columns) {
+    bool is_key = std::find(config.key_columns.begin(), config.key_columns.end(), c.name) !=
+                  config.key_columns.end();
+    if (!is_key)
+      rules.push_back({c.name, c.name, field_type::keep, {}});
+  }
+  return rules;
+}
+
+void check_model_columns(const sync_config& config, const schema& columns, config_errors& errors) {
+  std::string names;
+  for (const auto& c : columns)
+    names += (names.empty() ? "" : ", ") + c.name;
+  for (const auto& k : config.key_columns)
+    if (!find_column(columns, k))
+      errors.add("source.key", "column \"" + k + "\" is not returned by the query (columns: " +
+                                   names + ")");
+  if (config.mapping_given)
+    for (size_t i = 0; i < config.mapping.size(); ++i)
+      if (!find_column(columns, config.mapping[i].from))
+        errors.add(join_path(index_path("mapping", i), "from"),
+                   "column \"" + config.mapping[i].from +
+                       "\" is not returned by the query (columns: " + names + ")");
+}
+
+}  // namespace backflow

@@ -1,0 +1,79 @@
+// The sync file: parsed, validated (all errors at once, with key paths) and ready to run.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/sources/source.hpp"
+#include "pipelines/config/env_interpolation.hpp"
+#include "pipelines/config/option_spec.hpp"
+#include "pipelines/delivery/destination.hpp"
+#include "pipelines/delivery/retry_policy.hpp"
+#include "pipelines/mapping/row_mapper.hpp"
+
+namespace backflow {
+
+struct guards_config {
+  std::optional<double> max_changed_ratio;  ///< (added + changed) / rows synced before
+  std::optional<double> max_deleted_ratio;  ///< deleted / rows synced before
+};
+
+struct delivery_config {
+  int concurrency = 4;  ///< requests in flight per sync
+  retry_policy retry;
+  std::chrono::milliseconds request_timeout{30'000};
+};
+
+struct sync_config {
+  std::string name;
+  std::filesystem::path file;
+  source_spec source;
+  std::vector<std::string> key_columns;
+  std::string destination_type;
+  nlohmann::json destination;  ///< validated options with defaults, without `type`
+  sync_mode mode = sync_mode::upsert;
+  bool mapping_given = false;  ///< false: every non-key column maps to a same-named field
+  std::vector<mapping_rule> mapping;
+  nlohmann::json mapping_json;  ///< as written, for the fingerprint
+  guards_config guards;
+  delivery_config delivery;
+  nlohmann::json schedule;
+  std::vector<std::string> secrets;  ///< resolved secret values, redacted wherever printed
+  nlohmann::json redacted;           ///< the whole file with secrets replaced by "***"
+
+  /// The context a destination connector is built from.
+  [[nodiscard]] destination_context connector_context(uint64_t run_id) const;
+
+  /// Hash of everything that shapes what is sent: mode, key, mapping, destination shape.
+  [[nodiscard]] uint64_t config_fingerprint() const;
+};
+
+struct config_result {
+  std::optional<sync_config> config;
+  config_errors errors;
+};
+
+/// Parses and validates a sync file's text; relative SQLite paths resolve against `base_dir`.
+config_result parse_sync_config(const std::string& text, const std::filesystem::path& base_dir,
+                                const env_lookup& env);
+
+/// Reads and validates a sync file.
+config_result load_sync_file(const std::filesystem::path& file,
+                             const env_lookup& env = process_environment());
+
+/// The mapping used for a model with `columns`: the configured one, or every non-key column
+/// to a field of the same name.
+std::vector<mapping_rule> effective_mapping(const sync_config& config, const schema& columns);
+
+/// Checks the model's columns against the key and mapping; errors name the config key.
+void check_model_columns(const sync_config& config, const schema& columns, config_errors& errors);
+
+/// True when `name` is usable as a sync name (letters, digits, '_', '-', '.').
+bool valid_sync_name(const std::string& name);
+
+}  // namespace backflow

@@ -1,0 +1,15 @@
+// Process-wide list of secret values, scrubbed from every log line and printed error.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace backflow {
+
+/// Remembers `secret` (ignored when shorter than 4 characters: too likely to appear by chance).
+void register_secret(std::string_view secret);
+
+/// `text` with every registered secret replaced by "***".
+std::string redact_secrets(std::string text);
+
+}  // namespace backflow

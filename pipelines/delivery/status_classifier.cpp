@@ -1,0 +1,77 @@
+// The shared status classifier (see status_classifier.hpp).
+#include "pipelines/delivery/status_classifier.hpp"
+
+#include <cctype>
+#include <ctime>
+
+namespace backflow {
+
+status_class classify_status(long s) {
+  if (s >= 200 && s < 300)
+    return status_class::delivered;
+  if (s == 401 || s == 403 || s == 407)
+    return status_class::fatal;
+  if (s == 408 || s == 429 || (s >= 500 && s < 600 && s != 501))
+    return status_class::retryable;
+  return status_class::rejected;
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::system_clock::time_point now) {
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
+    value.remove_prefix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+    value.remove_suffix(1);
+  if (value.empty())
+    return std::nullopt;
+  bool numeric = true;
+  for (char c : value)
+    numeric = numeric && (std::isdigit(static_cast<unsigned char>(c)) || c == '.');
+  if (numeric) {
+    try {
+      double seconds = std::stod(std::string(value));
+      return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  std::tm tm{};
+  std::string text(value);
+  if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr)
+    return std::nullopt;
+  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+  return delta.count() > 0 ? delta : std::chrono::milliseconds(0);
+}
+
+std::string describe_http_failure(const http_response& r) {
+  std::string body = r.body.substr(0, 300);
+  for (auto& c : body)
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  return "HTTP " + std::to_string(r.status) + (body.empty() ? "" : ": " + body);
+}
+
+batch_verdict classify_response(const http_response& r, size_t batch_size) {
+  using kind = batch_verdict::kind;
+  switch (classify_status(r.status)) {
+    case status_class::delivered:
+      return batch_verdict::all(batch_size, record_outcome::delivered());
+    case status_class::retryable: {
+      std::chrono::milliseconds after{0};
+      if (auto h = r.header("Retry-After"))
+        if (auto parsed = parse_retry_after(*h))
+          after = *parsed;
+      return batch_verdict::whole(kind::retry, describe_http_failure(r), after);
+    }
+    case status_class::fatal:
+      return batch_verdict::whole(kind::fatal, describe_http_failure(r));
+    case status_class::rejected:
+      if (batch_size > 1 && (r.status == 400 || r.status == 422))
+        return batch_verdict::whole(kind::split, describe_http_failure(r));
+      return batch_verdict::whole(kind::reject, describe_http_failure(r));
+  }
+  return batch_verdict::whole(kind::reject, describe_http_failure(r));
+}
+
+}  // namespace backflow

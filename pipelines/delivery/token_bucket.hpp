@@ -1,0 +1,45 @@
+// A token bucket sized so that a rolling-window limit is never exceeded.
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "pipelines/delivery/rate_limit_spec.hpp"
+
+namespace backflow {
+
+class token_bucket {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  /// An unlimited bucket.
+  token_bucket() = default;
+  token_bucket(double tokens_per_second, double burst, clock::time_point now);
+
+  /// A bucket that never sends more than `spec.requests_per_window` in any rolling window:
+  /// burst b = max(1, 5% of the limit), refill (limit - b) / window, so b + rate * window = limit
+  /// while sustaining 95% of the allowed rate.
+  static token_bucket for_limit(const rate_limit_spec& spec, clock::time_point now);
+
+  /// Takes a token if one is available at `now` and returns nullopt; otherwise returns how
+  /// long until one will be (nothing is taken).
+  std::optional<clock::duration> try_take(clock::time_point now);
+
+  /// Sends nothing until `until` (a 429 or a vendor header said so); the bucket restarts empty.
+  void pause_until(clock::time_point until);
+
+  [[nodiscard]] bool unlimited() const { return rate_ <= 0; }
+  [[nodiscard]] double rate() const { return rate_; }
+  [[nodiscard]] double burst() const { return burst_; }
+
+ private:
+  void refill(clock::time_point now);
+
+  double rate_ = 0;  ///< tokens per second; <= 0 means unlimited
+  double burst_ = 0;
+  double tokens_ = 0;
+  clock::time_point last_{};
+  clock::time_point paused_until_{};
+};
+
+}  // namespace backflow

@@ -1,0 +1,49 @@
+// The two phases of a run, each wiring its actors and waiting for them: plan, then apply.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/run_progress.hpp"
+#include "pipelines/config/sync_config.hpp"
+#include "pipelines/sync/model_shape.hpp"
+#include "pipelines/sync/progress_line.hpp"
+#include "pipelines/sync/run_summary.hpp"
+#include "state/state_dir.hpp"
+#include "state/sync_state.hpp"
+
+namespace backflow {
+
+struct plan_phase_result {
+  bool ok = false;
+  model_shape shape;
+  state::diff_tally tally;
+  run_status failure = run_status::incomplete;  ///< when !ok
+  std::string error;
+  std::vector<std::string> problems;
+};
+
+/// Opens the model, checks its columns, streams it through extract → diff into the change set.
+plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
+                                 const std::shared_ptr<state::sync_state>& st, uint64_t run_id,
+                                 const std::shared_ptr<run_progress>& progress, progress_line& line);
+
+struct apply_phase_context {
+  std::shared_ptr<state::state_dir> dir;
+  std::shared_ptr<state::sync_state> st;
+  rate_limiter_actor limiter;
+  const std::atomic<bool>* interrupted = nullptr;  ///< set by SIGINT/SIGTERM: finish in-flight, stop
+};
+
+/// Streams the change set through read → map → batch → deliver → commit.
+apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
+                             const apply_phase_context& ctx, const model_shape& shape,
+                             uint64_t run_id, const std::shared_ptr<run_progress>& progress,
+                             progress_line& line);
+
+}  // namespace backflow

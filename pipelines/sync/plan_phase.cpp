@@ -1,0 +1,83 @@
+// The plan phase: model → extract → diff → change set (see phases.hpp).
+#include "pipelines/sync/phases.hpp"
+
+#include "actors/plan_actors.hpp"
+#include "pipelines/sync/guards.hpp"
+
+namespace backflow {
+namespace {
+
+constexpr uint32_t extract_window = 4;   ///< row batches in flight between extract and diff
+constexpr size_t extract_batch_rows = 1000;
+
+}  // namespace
+
+plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
+                                 const std::shared_ptr<state::sync_state>& st, uint64_t run_id,
+                                 const std::shared_ptr<run_progress>& progress, progress_line& line) {
+  plan_phase_result out;
+  auto cursor = open_source(cfg.source);
+  if (!cursor) {
+    out.error = cursor.error().message;
+    // A query the warehouse refuses is the sync file's fault; an unreachable warehouse is not.
+    out.failure = out.error.rfind("source.query", 0) == 0 ? run_status::config_error
+                                                          : run_status::incomplete;
+    return out;
+  }
+  std::shared_ptr<source_cursor> source = std::move(*cursor);
+  config_errors column_errors;
+  check_model_columns(cfg, source->columns(), column_errors);
+  if (!column_errors.empty()) {
+    out.failure = run_status::config_error;
+    out.problems = column_errors.items();
+    out.error = "the model does not return the columns the sync file names";
+    return out;
+  }
+  out.shape = model_shape::of(cfg, source->columns());
+
+  caf::scoped_actor self{sys};
+  diff_settings settings;
+  settings.state = st;
+  settings.run_id = run_id;
+  settings.fingerprint = out.shape.fingerprint;
+  settings.key_columns = cfg.key_columns.size();
+  settings.projection = out.shape.projection;
+  settings.model_width = source->columns().size();
+  auto diff = spawn_diff(sys, std::move(settings), self, progress);
+  auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
+  self->monitor(diff);
+
+  bool done = false;
+  plan_result result;
+  while (!done) {
+    self->receive(
+        [&](plan_result& r) {
+          result = std::move(r);
+          done = true;
+        },
+        [&](caf::down_msg& down) {
+          if (down.reason && down.reason != caf::exit_reason::normal) {
+            result.error = "the diff stopped unexpectedly: " + caf::to_string(down.reason);
+            done = true;
+          }
+        },
+        caf::after(std::chrono::milliseconds(200)) >> [&] { line.planning(*progress); });
+  }
+  caf::anon_send_exit(extract, caf::exit_reason::user_shutdown);
+  line.clear();
+  if (!result.error.empty()) {
+    out.error = result.error;
+    return out;
+  }
+  out.tally = std::move(result.tally);
+  out.problems = bad_model_problems(out.tally, cfg.key_columns);
+  if (!out.problems.empty()) {
+    out.failure = run_status::aborted;
+    out.error = "the model has bad keys; nothing was sent";
+    return out;
+  }
+  out.ok = true;
+  return out;
+}
+
+}  // namespace backflow

@@ -1,0 +1,118 @@
+// The record of one run (see run_summary.hpp).
+#include "pipelines/sync/run_summary.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <sstream>
+
+#include <sys/resource.h>
+
+namespace backflow {
+
+const char* to_string(run_status s) {
+  switch (s) {
+    case run_status::success:
+      return "success";
+    case run_status::partial:
+      return "partial";
+    case run_status::config_error:
+      return "config_error";
+    case run_status::aborted:
+      return "aborted";
+    case run_status::incomplete:
+      return "incomplete";
+    case run_status::planned:
+      return "planned";
+  }
+  return "unknown";
+}
+
+int exit_code(run_status s) {
+  return s == run_status::planned ? 0 : static_cast<int>(s);
+}
+
+std::string iso_now() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03lldZ", buf, static_cast<long long>(ms));
+  return out;
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+nlohmann::json run_summary::to_json() const {
+  nlohmann::json rejected_json = nlohmann::json::array();
+  for (const auto& r : rejected)
+    rejected_json.push_back({{"key", r.key}, {"reason", r.reason}});
+  nlohmann::json j = {
+    {"sync", sync},
+    {"run_id", run_id},
+    {"status", to_string(status)},
+    {"exit_code", exit_code(status)},
+    {"resumed", resumed},
+    {"started_at", started_at},
+    {"finished_at", finished_at},
+    {"duration_ms", duration_ms},
+    {"counts",
+     {{"extracted", counts.extracted},
+      {"added", counts.added},
+      {"changed", counts.changed},
+      {"deleted", counts.deleted},
+      {"unchanged", counts.unchanged},
+      {"unchanged_rejected", counts.unchanged_rejected},
+      {"delivered", counts.delivered},
+      {"rejected", counts.rejected},
+      {"skipped", counts.skipped},
+      {"failed", counts.failed},
+      {"retried", counts.retried}}},
+    {"api_calls", api_calls},
+    {"splits", splits},
+    {"rejected", rejected_json},
+    {"peak_rss_mb", static_cast<int64_t>(peak_rss_mb + 0.5)},
+  };
+  if (resumed)
+    j["resumed_from"] = resumed_from;
+  if (!error.empty())
+    j["error"] = error;
+  if (!problems.empty())
+    j["problems"] = problems;
+  return j;
+}
+
+std::string run_summary::to_text() const {
+  std::ostringstream out;
+  out << "run " << run_id << " of " << sync << ": " << to_string(status);
+  if (resumed)
+    out << " (resumed the change set of run " << resumed_from << ")";
+  out << " in " << duration_ms << " ms\n";
+  if (!resumed)
+    out << "  plan:      " << counts.added << " added, " << counts.changed << " changed, "
+        << counts.deleted << " deleted, " << counts.unchanged << " unchanged"
+        << (counts.unchanged_rejected ? ", " + std::to_string(counts.unchanged_rejected) +
+                                            " still rejected (row unchanged)"
+                                      : std::string())
+        << " (" << counts.extracted << " rows read)\n";
+  out << "  delivery:  " << counts.delivered << " delivered, " << counts.rejected << " rejected, "
+      << counts.skipped << " settled without a request, " << counts.failed
+      << " left for the next run; " << api_calls << " API calls, " << counts.retried
+      << " records retried\n";
+  for (const auto& p : problems)
+    out << "  problem:   " << p << "\n";
+  for (const auto& r : rejected)
+    out << "  rejected:  " << r.key << ": " << r.reason << "\n";
+  if (!error.empty())
+    out << "  error:     " << error << "\n";
+  return out.str();
+}
+
+}  // namespace backflow

@@ -1,0 +1,71 @@
+// The record of one run: counts, status, exit code; printed, stored in LMDB, served as JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace backflow {
+
+/// Exit codes of `backflow run` (and the status names stored with each run).
+enum class run_status {
+  success = 0,       ///< everything planned was delivered (or settled)
+  partial = 1,       ///< finished, but the destination rejected some records
+  config_error = 2,  ///< the sync file or the command line is wrong
+  aborted = 3,       ///< a guard or a bad model stopped the run before any write
+  incomplete = 4,    ///< could not finish (destination down, quota spent); next run resumes
+  planned = 5,       ///< `plan` only: nothing was sent (exit code 0)
+};
+
+const char* to_string(run_status s);
+int exit_code(run_status s);
+
+struct run_counts {
+  uint64_t extracted = 0;
+  uint64_t added = 0;
+  uint64_t changed = 0;
+  uint64_t deleted = 0;
+  uint64_t unchanged = 0;
+  uint64_t unchanged_rejected = 0;
+  uint64_t delivered = 0;
+  uint64_t rejected = 0;
+  uint64_t skipped = 0;
+  uint64_t failed = 0;
+  uint64_t retried = 0;
+};
+
+struct rejected_sample {
+  std::string key;
+  std::string reason;
+};
+
+struct run_summary {
+  std::string sync;
+  uint64_t run_id = 0;
+  run_status status = run_status::success;
+  bool resumed = false;
+  uint64_t resumed_from = 0;
+  std::string started_at;
+  std::string finished_at;
+  int64_t duration_ms = 0;
+  run_counts counts;
+  uint64_t api_calls = 0;
+  uint64_t splits = 0;
+  std::string error;                  ///< why it did not finish, or what was wrong
+  std::vector<std::string> problems;  ///< bad keys, tripped guards, config errors
+  std::vector<rejected_sample> rejected;  ///< up to 10, with the vendor's reasons
+  double peak_rss_mb = 0;
+
+  [[nodiscard]] nlohmann::json to_json() const;
+  /// A few human lines for the terminal.
+  [[nodiscard]] std::string to_text() const;
+};
+
+/// "2026-11-24T10:00:00.123Z" for now.
+std::string iso_now();
+/// Peak resident set size of this process so far, in MiB.
+double peak_rss_mb();
+
+}  // namespace backflow

@@ -1,0 +1,253 @@
+// Runs syncs end to end (see sync_runner.hpp).
+#include "pipelines/sync/sync_runner.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/change_routing.hpp"
+#include "pipelines/delivery/payload.hpp"
+#include "pipelines/sync/guards.hpp"
+#include "pipelines/sync/phases.hpp"
+
+namespace backflow {
+namespace {
+
+constexpr size_t rejected_samples = 10;
+
+void copy_tally(const state::diff_tally& t, run_counts& c) {
+  c.extracted = t.extracted;
+  c.added = t.added;
+  c.changed = t.changed;
+  c.deleted = t.deleted;
+  c.unchanged = t.unchanged;
+  c.unchanged_rejected = t.unchanged_rejected;
+}
+
+nlohmann::json tally_json(const state::diff_tally& t) {
+  return {{"extracted", t.extracted}, {"added", t.added},         {"changed", t.changed},
+          {"deleted", t.deleted},     {"unchanged", t.unchanged}, {"stored_before", t.stored_before}};
+}
+
+/// Records rejected in `run_id`, with the vendor's reasons.
+std::vector<rejected_sample> rejects_of_run(const state::sync_state& st, uint64_t run_id) {
+  std::vector<rejected_sample> out;
+  st.env().read([&](state::transaction& txn) {
+    txn.scan(st.rejects, {}, [&](std::string_view k, std::string_view v) {
+      auto r = state::decode_reject_record(v);
+      if (r && r->run_id == run_id)
+        out.push_back({display_key(std::string(k)), r->reason});
+      return out.size() < rejected_samples;
+    });
+  });
+  return out;
+}
+
+/// Maps the sampled changes of a plan the way apply would, for display.
+std::vector<planned_change> describe_samples(const sync_config& cfg, const state::sync_state& st,
+                                             const model_shape& shape,
+                                             const state::diff_tally& tally) {
+  std::vector<planned_change> out;
+  auto mapper = row_mapper::compile(shape.mapping, shape.projected);
+  if (!mapper)
+    return out;
+  auto add = [&](const std::vector<std::string>& keys) {
+    st.env().read([&](state::transaction& txn) {
+      for (const auto& key : keys) {
+        auto bytes = txn.get(st.changes, key);
+        if (!bytes)
+          continue;
+        auto change = state::decode_change_record(*bytes);
+        if (!change)
+          continue;
+        planned_change p;
+        p.kind = state::to_string(change->kind);
+        p.key = display_key(key);
+        auto route = route_change(cfg.mode, change->kind);
+        if (!route.send) {
+          p.op = route.settle == state::settlement::skipped ? "skip (mode does not send changes)"
+                                                            : "forget (mode does not send deletes)";
+        } else if (*route.send == delivery_op::remove) {
+          p.op = "remove";
+          p.fields = {{"destination_id", change->dest_id}};
+        } else {
+          p.op = to_string(*route.send);
+          std::string fields;
+          auto mapped = mapper->map(change->row, fields);
+          p.fields = mapped ? fields_to_json(mapper->field_names(), fields)
+                            : nlohmann::json{{"mapping_error", mapped.error().message}};
+        }
+        out.push_back(std::move(p));
+      }
+    });
+  };
+  add(tally.added_samples);
+  add(tally.changed_samples);
+  add(tally.deleted_samples);
+  return out;
+}
+
+void clear_change_set(const state::sync_state& st) {
+  st.env().write([&](state::transaction& txn) {
+    txn.clear(st.changes);
+    st.store_plan(txn, state::plan_record{});
+  });
+}
+
+}  // namespace
+
+sync_runner::sync_runner(caf::actor_system& sys, std::shared_ptr<state::state_dir> dir,
+                         rate_limiter_actor limiter)
+    : sys_(sys), dir_(std::move(dir)), limiter_(std::move(limiter)) {}
+
+run_summary sync_runner::run(const sync_config& cfg, const run_options& opts) {
+  return execute(cfg, opts, false, nullptr);
+}
+
+run_summary sync_runner::plan(const sync_config& cfg, const run_options& opts,
+                              std::vector<planned_change>& samples) {
+  return execute(cfg, opts, true, &samples);
+}
+
+run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts, bool plan_only,
+                                 std::vector<planned_change>* samples) {
+  auto started = std::chrono::steady_clock::now();
+  run_summary summary;
+  summary.sync = cfg.name;
+  summary.started_at = iso_now();
+  std::shared_ptr<state::sync_state> st;
+  bool recorded = false;
+  // Every run that got an id is recorded in the sync's history, whatever its status.
+  auto finish = [&](run_status status) {
+    summary.status = status;
+    summary.finished_at = iso_now();
+    summary.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+    summary.peak_rss_mb = peak_rss_mb();
+    if (st && summary.run_id > 0 && !plan_only && !recorded) {
+      recorded = true;
+      st->store_run(summary.run_id, summary.to_json());
+      dir_->register_sync(cfg.name, {{"file", cfg.file.string()},
+                                     {"destination", cfg.destination_type},
+                                     {"mode", to_string(cfg.mode)},
+                                     {"last_run", summary.to_json()}});
+    }
+    return summary;
+  };
+
+  auto lock = state::sync_lock::acquire(dir_->path(), cfg.name);
+  if (!lock) {
+    summary.error = lock.error().message;
+    return finish(run_status::incomplete);
+  }
+  try {
+    st = std::make_shared<state::sync_state>(dir_->env(), cfg.name);
+    auto progress = std::make_shared<run_progress>();
+    progress_line line(opts.show_progress);
+    auto pending = st->load_plan();
+    bool resume = pending.state == state::plan_record::status::applying &&
+                  pending.config_fingerprint == cfg.config_fingerprint();
+    model_shape shape;
+    if (resume) {
+      shape = model_shape::of_stored(cfg, pending.columns);
+      resume = shape.fingerprint == pending.fingerprint;
+    }
+    if (plan_only && pending.state == state::plan_record::status::applying) {
+      summary.run_id = pending.run_id;
+      summary.error = "run " + std::to_string(pending.run_id) + " was interrupted with " +
+                      std::to_string(st->count().changes) +
+                      " changes left; the next `run` " +
+                      (resume ? "resumes them before planning anew"
+                              : "re-plans, because the sync file changed since");
+      return finish(run_status::planned);
+    }
+    if (!resume && pending.state == state::plan_record::status::applying)
+      spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
+                   cfg.name, pending.run_id);
+
+    if (!plan_only)
+      summary.run_id = st->new_run_id();
+    if (resume) {
+      summary.resumed = true;
+      summary.resumed_from = pending.run_id;
+      spdlog::info("Resuming: sync={} run={} from_run={}", cfg.name, summary.run_id, pending.run_id);
+    } else {
+      auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line);
+      copy_tally(planned.tally, summary.counts);
+      summary.problems = planned.problems;
+      if (!planned.ok) {
+        summary.error = planned.error;
+        clear_change_set(*st);
+        return finish(planned.failure);
+      }
+      shape = planned.shape;
+      auto guard_problems = tripped_guards(cfg.guards, planned.tally);
+      if (plan_only) {
+        if (samples != nullptr)
+          *samples = describe_samples(cfg, *st, shape, planned.tally);
+        summary.problems = guard_problems;
+        clear_change_set(*st);
+        return finish(run_status::planned);
+      }
+      if (!guard_problems.empty()) {
+        summary.problems = guard_problems;
+        summary.error = "a guard stopped the run before any write; nothing was sent";
+        clear_change_set(*st);
+        return finish(run_status::aborted);
+      }
+      state::plan_record record;
+      record.state = state::plan_record::status::applying;
+      record.run_id = summary.run_id;
+      record.fingerprint = shape.fingerprint;
+      record.config_fingerprint = cfg.config_fingerprint();
+      record.columns = shape.column_names();
+      record.counts = tally_json(planned.tally);
+      st->env().write([&](state::transaction& txn) { st->store_plan(txn, record); });
+    }
+
+    auto pending_changes = st->count().changes;
+    progress->to_apply = pending_changes;
+    if (pending_changes > 0) {
+      apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
+      auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, progress, line);
+      summary.api_calls = report.api_calls;
+      summary.splits = report.splits;
+      summary.counts.failed = report.failed;
+      summary.counts.retried = report.retried;
+      summary.error = report.fatal;
+    }
+    summary.counts.delivered = progress->delivered;
+    summary.counts.rejected = progress->rejected;
+    summary.counts.skipped = progress->skipped;
+    summary.rejected = rejects_of_run(*st, summary.run_id);
+
+    auto left = st->count().changes;
+    run_status status;
+    if (left == 0) {
+      st->env().write([&](state::transaction& txn) {
+        st->store_plan(txn, state::plan_record{});
+        st->set_committed_fingerprint(txn, shape.fingerprint);
+      });
+      status = summary.counts.rejected > 0 ? run_status::partial : run_status::success;
+      if (!summary.error.empty() && summary.counts.rejected == 0)
+        summary.error.clear();  // e.g. a stop request that came after the last record
+    } else {
+      summary.counts.failed = std::max<uint64_t>(summary.counts.failed, left);
+      if (summary.error.empty())
+        summary.error = std::to_string(left) + " records could not be delivered in this run";
+      summary.error += "; the next run resumes the " + std::to_string(left) + " changes left";
+      status = run_status::incomplete;
+    }
+    return finish(status);
+  } catch (const std::exception& e) {
+    summary.error = e.what();
+    try {
+      return finish(run_status::incomplete);
+    } catch (const std::exception&) {
+      return summary;  // the state itself is failing; report without recording
+    }
+  }
+}
+
+}  // namespace backflow

@@ -1,0 +1,55 @@
+// Runs syncs: resume an interrupted change set, or plan, check guards and apply; record the run.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/messages.hpp"
+#include "pipelines/config/sync_config.hpp"
+#include "pipelines/sync/run_summary.hpp"
+#include "state/state_dir.hpp"
+
+namespace backflow {
+
+struct run_options {
+  bool show_progress = false;                      ///< draw the progress line on stderr
+  const std::atomic<bool>* interrupted = nullptr;  ///< stop gracefully when it turns true
+  size_t samples = 5;                              ///< plan: changes shown per kind
+};
+
+/// One change as `plan` shows it: what would be sent.
+struct planned_change {
+  std::string kind;  ///< added | changed | deleted
+  std::string op;    ///< the request it becomes, or how it is settled without one
+  std::string key;
+  nlohmann::json fields;
+};
+
+class sync_runner {
+ public:
+  sync_runner(caf::actor_system& sys, std::shared_ptr<state::state_dir> dir,
+              rate_limiter_actor limiter);
+
+  /// One run of `cfg`. Never throws; every failure is a status in the summary.
+  run_summary run(const sync_config& cfg, const run_options& opts);
+
+  /// Extract + diff only: counts and samples of what `run` would send. Sends nothing and leaves
+  /// the synced state as it was.
+  run_summary plan(const sync_config& cfg, const run_options& opts,
+                   std::vector<planned_change>& samples);
+
+ private:
+  run_summary execute(const sync_config& cfg, const run_options& opts, bool plan_only,
+                      std::vector<planned_change>* samples);
+
+  caf::actor_system& sys_;
+  std::shared_ptr<state::state_dir> dir_;
+  rate_limiter_actor limiter_;
+};
+
+}  // namespace backflow

@@ -1,0 +1,130 @@
+// The diff (see change_set_builder.hpp).
+#include "state/change_set_builder.hpp"
+
+#include "pipelines/diff/row_identity.hpp"
+
+namespace backflow::state {
+namespace {
+
+constexpr size_t max_bad_key_samples = 10;
+
+}  // namespace
+
+change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, uint64_t fingerprint,
+                                       size_t key_columns, size_t samples_per_kind)
+    : st_(st), fingerprint_(fingerprint), key_columns_(key_columns), samples_(samples_per_kind) {
+  st_.env().write([&](transaction& txn) {
+    txn.clear(st_.changes);
+    auto plan = st_.load_plan(txn);
+    plan.state = plan_record::status::planning;
+    plan.run_id = run_id;
+    plan.fingerprint = fingerprint;
+    st_.store_plan(txn, plan);
+    seen_.assign((st_.next_slot(txn) + 63) / 64, 0);
+    tally_.stored_before = txn.count(st_.keys);
+  });
+}
+
+bool change_set_builder::mark_seen(uint64_t slot) {
+  auto word = slot / 64;
+  if (word >= seen_.size())
+    seen_.resize(word + 1, 0);
+  uint64_t bit = uint64_t{1} << (slot % 64);
+  bool was = (seen_[word] & bit) != 0;
+  seen_[word] |= bit;
+  return was;
+}
+
+void change_set_builder::note_duplicate(const std::string& key) {
+  ++tally_.duplicate_keys;
+  if (tally_.duplicate_samples.size() < max_bad_key_samples)
+    tally_.duplicate_samples.push_back(display_key(key));
+}
+
+void change_set_builder::add(const packed_rows& rows) {
+  st_.env().write([&](transaction& txn) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto row = rows[i];
+      ++tally_.extracted;
+      if (!canonical_key(row, key_columns_, key_)) {
+        ++tally_.null_keys;
+        if (tally_.null_key_rows.size() < max_bad_key_samples)
+          tally_.null_key_rows.push_back(tally_.extracted);
+        continue;
+      }
+      auto hash = hash_row(row, fingerprint_);
+      hash128 stored_hash;
+      uint64_t slot = 0;
+      auto stored = txn.get(st_.keys, key_);
+      bool synced = stored && peek_key_record(*stored, stored_hash, slot);
+      if (synced && mark_seen(slot)) {
+        note_duplicate(key_);
+        continue;
+      }
+      if (synced && stored_hash == hash) {
+        ++tally_.unchanged;
+        continue;
+      }
+      if (auto rejected = txn.get(st_.rejects, key_)) {
+        auto r = decode_reject_record(*rejected);
+        if (r && !r->deletion && r->hash == hash) {
+          if (!synced && !seen_unsynced_.insert(key_).second)
+            note_duplicate(key_);
+          else
+            ++tally_.unchanged_rejected;
+          continue;
+        }
+      }
+      change_record change;
+      change.kind = synced ? change_kind::changed : change_kind::added;
+      change.hash = hash;
+      if (synced)
+        if (auto kr = decode_key_record(*stored))
+          change.dest_id = kr->dest_id;
+      change.row.assign(row.data(), row.size());
+      value_ = encode(change);
+      if (!txn.insert(st_.changes, key_, value_)) {
+        note_duplicate(key_);
+        continue;
+      }
+      auto& samples = synced ? tally_.changed_samples : tally_.added_samples;
+      if (samples.size() < samples_)
+        samples.push_back(key_);
+      ++(synced ? tally_.changed : tally_.added);
+    }
+  });
+}
+
+void change_set_builder::finish() {
+  st_.env().write([&](transaction& txn) {
+    // Writing the change set while scanning the keys database is safe: they are different trees.
+    txn.scan(st_.keys, {}, [&](std::string_view key_view, std::string_view value) {
+      hash128 h;
+      uint64_t slot = 0;
+      if (!peek_key_record(value, h, slot))
+        return true;
+      auto word = slot / 64;
+      if (word < seen_.size() && (seen_[word] & (uint64_t{1} << (slot % 64))) != 0)
+        return true;
+      std::string key(key_view);
+      if (auto rejected = txn.get(st_.rejects, key)) {
+        auto r = decode_reject_record(*rejected);
+        if (r && r->deletion) {
+          ++tally_.unchanged_rejected;
+          return true;
+        }
+      }
+      change_record change;
+      change.kind = change_kind::deleted;
+      if (auto kr = decode_key_record(value))
+        change.dest_id = kr->dest_id;
+      txn.put(st_.changes, key, encode(change));
+      if (tally_.deleted_samples.size() < samples_)
+        tally_.deleted_samples.emplace_back(key);
+      ++tally_.deleted;
+      return true;
+    });
+  });
+}
+
+}  // namespace backflow::state

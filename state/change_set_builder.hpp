@@ -1,0 +1,69 @@
+// The diff: compares the model's rows with the synced state and writes the run's change set.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "pipelines/core/row_codec.hpp"
+#include "state/sync_state.hpp"
+
+namespace backflow::state {
+
+/// What the diff found, and the bad keys it saw (a bad model aborts the run).
+struct diff_tally {
+  uint64_t extracted = 0;
+  uint64_t added = 0;
+  uint64_t changed = 0;
+  uint64_t deleted = 0;
+  uint64_t unchanged = 0;
+  uint64_t unchanged_rejected = 0;  ///< rejected earlier and not changed since: not re-sent
+  uint64_t stored_before = 0;       ///< keys synced before this run (the guards' base)
+
+  uint64_t null_keys = 0;
+  std::vector<uint64_t> null_key_rows;  ///< 1-based row numbers, up to 10
+  uint64_t duplicate_keys = 0;
+  std::vector<std::string> duplicate_samples;  ///< up to 10
+
+  /// Keys of the first few changes of each kind, for `plan` samples.
+  std::vector<std::string> added_samples;
+  std::vector<std::string> changed_samples;
+  std::vector<std::string> deleted_samples;
+
+  [[nodiscard]] bool bad_model() const { return null_keys > 0 || duplicate_keys > 0; }
+};
+
+/// Streams projected rows through the diff; one write transaction per batch.
+/// Deletes are found without memory proportional to the rows' size: each synced key owns a
+/// dense slot number, and the rows seen set one bit per slot (1.25 MB for 10M keys).
+class change_set_builder {
+ public:
+  /// Starts a plan: empties the change set and marks the sync as planning.
+  change_set_builder(const sync_state& st, uint64_t run_id, uint64_t fingerprint,
+                     size_t key_columns, size_t samples_per_kind = 5);
+
+  /// Diffs a batch of projected rows (key columns first).
+  void add(const packed_rows& rows);
+
+  /// After the last batch: every synced key the model no longer returned becomes a delete.
+  void finish();
+
+  [[nodiscard]] const diff_tally& tally() const { return tally_; }
+
+ private:
+  void note_duplicate(const std::string& key);
+  bool mark_seen(uint64_t slot);
+
+  const sync_state& st_;
+  uint64_t fingerprint_;
+  size_t key_columns_;
+  size_t samples_;
+  std::vector<uint64_t> seen_;
+  std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
+  diff_tally tally_;
+  std::string key_;
+  std::string value_;
+};
+
+}  // namespace backflow::state

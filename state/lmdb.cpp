@@ -1,0 +1,240 @@
+// Thin RAII wrappers over LMDB (see lmdb.hpp).
+#include "state/lmdb.hpp"
+
+#include <sys/stat.h>
+
+namespace backflow::state {
+namespace {
+
+constexpr size_t initial_map_size = size_t{1} << 30;  // 1 GiB of address space; the file stays small
+constexpr unsigned max_named_dbs = 4096;
+
+MDB_val val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+
+std::string_view view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+void check(int rc, const std::string& what) {
+  if (rc != MDB_SUCCESS)
+    throw lmdb_error(what, rc);
+}
+
+/// Thrown inside write() to restart the transaction after growing the map.
+struct map_full {};
+
+}  // namespace
+
+lmdb_error::lmdb_error(const std::string& what, int code)
+    : std::runtime_error("state (LMDB) " + what + ": " + mdb_strerror(code)), code_(code) {}
+
+environment::environment(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+std::shared_ptr<environment> environment::open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw lmdb_error("cannot create state directory " + dir.string() + " (" + ec.message() + ")",
+                     MDB_INVALID);
+  ::chmod(dir.c_str(), 0700);
+  std::shared_ptr<environment> env(new environment(dir));
+  check(mdb_env_create(&env->env_), "create environment");
+  check(mdb_env_set_maxdbs(env->env_, max_named_dbs), "set max dbs");
+  check(mdb_env_set_maxreaders(env->env_, 256), "set max readers");
+  // Keep the map at least twice the data already stored, so a large state opens roomy.
+  size_t map = initial_map_size;
+  auto data_file = dir / "data.mdb";
+  if (std::filesystem::exists(data_file, ec))
+    while (map < 2 * std::filesystem::file_size(data_file, ec))
+      map *= 2;
+  check(mdb_env_set_mapsize(env->env_, map), "set map size");
+  // NOTLS: read transactions are not tied to threads (actors migrate between workers).
+  // NORDAHEAD: random key lookups gain nothing from read-ahead and it inflates RSS.
+  check(mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600),
+        "open environment in " + dir.string());
+  return env;
+}
+
+environment::~environment() {
+  if (env_ != nullptr)
+    mdb_env_close(env_);
+}
+
+size_t environment::map_size() const {
+  MDB_envinfo info;
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+MDB_dbi environment::db(const std::string& name) {
+  {
+    std::lock_guard<std::mutex> guard(dbi_mutex_);
+    auto it = dbis_.find(name);
+    if (it != dbis_.end())
+      return it->second;
+  }
+  MDB_dbi dbi = 0;
+  write([&](transaction& txn) {
+    check(mdb_dbi_open(txn.raw(), name.c_str(), MDB_CREATE, &dbi), "open database " + name);
+  });
+  std::lock_guard<std::mutex> guard(dbi_mutex_);
+  dbis_.emplace(name, dbi);
+  return dbi;
+}
+
+void environment::grow() {
+  std::unique_lock<std::shared_mutex> exclusive(resize_mutex_);
+  size_t next = map_size() * 2;
+  check(mdb_env_set_mapsize(env_, next), "grow map to " + std::to_string(next >> 20) + " MiB");
+}
+
+void environment::write(const std::function<void(transaction&)>& fn) {
+  for (;;) {
+    try {
+      std::shared_lock<std::shared_mutex> shared(resize_mutex_);
+      MDB_txn* raw = nullptr;
+      int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+      if (rc == MDB_MAP_RESIZED) {
+        // Another process grew the map: adopt its size.
+        check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+        rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+      }
+      check(rc, "begin write transaction");
+      transaction txn(raw, *this);
+      try {
+        fn(txn);
+      } catch (const lmdb_error& e) {
+        mdb_txn_abort(raw);
+        if (e.code() == MDB_MAP_FULL)
+          throw map_full{};
+        throw;
+      } catch (...) {
+        mdb_txn_abort(raw);
+        throw;
+      }
+      rc = mdb_txn_commit(raw);
+      if (rc == MDB_MAP_FULL)
+        throw map_full{};
+      check(rc, "commit");
+      return;
+    } catch (const map_full&) {
+      grow();
+    }
+  }
+}
+
+void environment::read(const std::function<void(transaction&)>& fn) {
+  std::shared_lock<std::shared_mutex> shared(resize_mutex_);
+  MDB_txn* raw = nullptr;
+  int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+  if (rc == MDB_MAP_RESIZED) {
+    check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+    rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+  }
+  check(rc, "begin read transaction");
+  transaction txn(raw, *this);
+  try {
+    fn(txn);
+  } catch (...) {
+    mdb_txn_abort(raw);
+    throw;
+  }
+  mdb_txn_abort(raw);
+}
+
+void environment::drop(const std::string& name, bool remove) {
+  auto dbi = db(name);
+  write([&](transaction& txn) { check(mdb_drop(txn.raw(), dbi, remove ? 1 : 0), "drop " + name); });
+  if (remove) {
+    std::lock_guard<std::mutex> guard(dbi_mutex_);
+    dbis_.erase(name);
+  }
+}
+
+std::optional<std::string_view> transaction::get(MDB_dbi db, std::string_view key) const {
+  MDB_val k = val(key);
+  MDB_val v;
+  int rc = mdb_get(txn_, db, &k, &v);
+  if (rc == MDB_NOTFOUND)
+    return std::nullopt;
+  check(rc, "get");
+  return view(v);
+}
+
+void transaction::put(MDB_dbi db, std::string_view key, std::string_view value, unsigned flags) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  check(mdb_put(txn_, db, &k, &v, flags), "put");
+}
+
+bool transaction::insert(MDB_dbi db, std::string_view key, std::string_view value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  int rc = mdb_put(txn_, db, &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST)
+    return false;
+  check(rc, "insert");
+  return true;
+}
+
+bool transaction::del(MDB_dbi db, std::string_view key) {
+  MDB_val k = val(key);
+  int rc = mdb_del(txn_, db, &k, nullptr);
+  if (rc == MDB_NOTFOUND)
+    return false;
+  check(rc, "delete");
+  return true;
+}
+
+size_t transaction::count(MDB_dbi db) const {
+  MDB_stat st;
+  check(mdb_stat(txn_, db, &st), "stat");
+  return st.ms_entries;
+}
+
+void transaction::clear(MDB_dbi db) {
+  check(mdb_drop(txn_, db, 0), "clear");
+}
+
+void transaction::scan(MDB_dbi db, std::string_view from,
+                       const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  MDB_cursor* cur = nullptr;
+  check(mdb_cursor_open(txn_, db, &cur), "open cursor");
+  MDB_val k = val(from);
+  MDB_val v;
+  int rc = from.empty() ? mdb_cursor_get(cur, &k, &v, MDB_FIRST)
+                        : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  try {
+    while (rc == MDB_SUCCESS) {
+      if (!fn(view(k), view(v)))
+        break;
+      rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+  } catch (...) {
+    mdb_cursor_close(cur);
+    throw;
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    check(rc, "scan");
+}
+
+std::string u64_key(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t u64_from_key(std::string_view key) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8 && i < key.size(); ++i)
+    v = (v << 8) | static_cast<uint8_t>(key[i]);
+  return v;
+}
+
+}  // namespace backflow::state

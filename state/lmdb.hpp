@@ -1,0 +1,100 @@
+// Thin RAII wrappers over LMDB: one environment per state directory, short transactions,
+// and a map that grows instead of failing with MDB_MAP_FULL.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <lmdb.h>
+
+namespace backflow::state {
+
+/// An LMDB call failed; the message names the operation.
+class lmdb_error : public std::runtime_error {
+ public:
+  lmdb_error(const std::string& what, int code);
+  [[nodiscard]] int code() const { return code_; }
+
+ private:
+  int code_;
+};
+
+class transaction;
+
+/// One LMDB environment (a state directory), shared by every sync stored in it.
+class environment {
+ public:
+  /// Opens (creating, mode 0700) the state directory and its environment.
+  static std::shared_ptr<environment> open(const std::filesystem::path& dir);
+  ~environment();
+  environment(const environment&) = delete;
+  environment& operator=(const environment&) = delete;
+
+  /// The handle of named database `name`, created on first use.
+  MDB_dbi db(const std::string& name);
+
+  /// Runs `fn` in a write transaction and commits it. If the map is full, the transaction is
+  /// aborted, the map doubled, and `fn` run again: `fn` must only touch the transaction.
+  void write(const std::function<void(transaction&)>& fn);
+
+  /// Runs `fn` in a read-only transaction.
+  void read(const std::function<void(transaction&)>& fn);
+
+  /// Empties (or with `remove`, deletes) a named database.
+  void drop(const std::string& name, bool remove);
+
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+  [[nodiscard]] MDB_env* raw() const { return env_; }
+  [[nodiscard]] size_t map_size() const;
+
+ private:
+  explicit environment(std::filesystem::path dir);
+  void grow();
+
+  std::filesystem::path dir_;
+  MDB_env* env_ = nullptr;
+  std::mutex dbi_mutex_;
+  std::map<std::string, MDB_dbi> dbis_;
+  std::shared_mutex resize_mutex_;  ///< shared by transactions, exclusive while growing
+};
+
+/// A transaction in progress; only valid inside environment::read/write callbacks.
+class transaction {
+ public:
+  transaction(MDB_txn* txn, environment& env) : txn_(txn), env_(env) {}
+
+  [[nodiscard]] std::optional<std::string_view> get(MDB_dbi db, std::string_view key) const;
+  void put(MDB_dbi db, std::string_view key, std::string_view value, unsigned flags = 0);
+  /// Inserts only if absent; returns false when the key already existed.
+  bool insert(MDB_dbi db, std::string_view key, std::string_view value);
+  /// Deletes `key`; returns false when it did not exist.
+  bool del(MDB_dbi db, std::string_view key);
+  [[nodiscard]] size_t count(MDB_dbi db) const;
+  void clear(MDB_dbi db);
+
+  /// Calls `fn(key, value)` for entries with key >= `from` in order, until it returns false.
+  void scan(MDB_dbi db, std::string_view from,
+            const std::function<bool(std::string_view, std::string_view)>& fn) const;
+
+  [[nodiscard]] MDB_txn* raw() const { return txn_; }
+  environment& env() { return env_; }
+
+ private:
+  MDB_txn* txn_;
+  environment& env_;
+};
+
+/// Big-endian u64: sorts numerically as an LMDB key.
+std::string u64_key(uint64_t v);
+uint64_t u64_from_key(std::string_view key);
+
+}  // namespace backflow::state

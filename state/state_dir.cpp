@@ -1,0 +1,112 @@
+// A state directory: environment, sync registry, quotas and run locks (see state_dir.hpp).
+#include "state/state_dir.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace backflow::state {
+
+std::string utc_day() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+state_dir::state_dir(std::shared_ptr<environment> env) : env_(std::move(env)) {
+  syncs_db_ = env_->db("syncs");
+  quota_db = env_->db("quota");
+}
+
+result<std::shared_ptr<state_dir>> state_dir::open(const std::filesystem::path& dir) {
+  try {
+    return std::shared_ptr<state_dir>(new state_dir(environment::open(dir)));
+  } catch (const std::exception& e) {
+    return failure{std::string("--state: ") + e.what()};
+  }
+}
+
+void state_dir::register_sync(const std::string& name, const nlohmann::json& info) const {
+  env_->write([&](transaction& txn) { txn.put(syncs_db_, name, info.dump()); });
+}
+
+void state_dir::forget_sync(const std::string& name) const {
+  env_->write([&](transaction& txn) { txn.del(syncs_db_, name); });
+}
+
+std::vector<std::pair<std::string, nlohmann::json>> state_dir::syncs() const {
+  std::vector<std::pair<std::string, nlohmann::json>> out;
+  env_->read([&](transaction& txn) {
+    txn.scan(syncs_db_, {}, [&](std::string_view k, std::string_view v) {
+      auto j = nlohmann::json::parse(v, nullptr, false);
+      out.emplace_back(std::string(k), j.is_discarded() ? nlohmann::json::object() : j);
+      return true;
+    });
+  });
+  return out;
+}
+
+quota_usage state_dir::quota(const std::string& account) const {
+  quota_usage q{utc_day(), 0};
+  env_->read([&](transaction& txn) {
+    if (auto v = txn.get(quota_db, account)) {
+      auto j = nlohmann::json::parse(*v, nullptr, false);
+      if (!j.is_discarded() && j.value("day", "") == q.day)
+        q.used = j.value("used", int64_t{0});
+    }
+  });
+  return q;
+}
+
+void state_dir::add_quota(transaction& txn, const std::string& account, int64_t calls) const {
+  if (calls == 0)
+    return;
+  auto day = utc_day();
+  int64_t used = 0;
+  if (auto v = txn.get(quota_db, account)) {
+    auto j = nlohmann::json::parse(*v, nullptr, false);
+    if (!j.is_discarded() && j.value("day", "") == day)
+      used = j.value("used", int64_t{0});
+  }
+  txn.put(quota_db, account, nlohmann::json{{"day", day}, {"used", used + calls}}.dump());
+}
+
+result<std::unique_ptr<sync_lock>> sync_lock::acquire(const std::filesystem::path& state_dir,
+                                                      const std::string& sync_name) {
+  auto locks = state_dir / "locks";
+  std::error_code ec;
+  std::filesystem::create_directories(locks, ec);
+  auto path = locks / (sync_name + ".lock");
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return failure{"cannot open lock file " + path.string() + ": " + std::strerror(errno)};
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    std::string holder = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "another process";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+      holder.pop_back();
+    return failure{"sync \"" + sync_name + "\" is already running (pid " + holder +
+                   ") on state directory " + state_dir.string() +
+                   "; wait for it to finish, or stop it"};
+  }
+  auto pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0)
+    (void)::pwrite(fd, pid.data(), pid.size(), 0);
+  return std::unique_ptr<sync_lock>(new sync_lock(fd));
+}
+
+sync_lock::~sync_lock() {
+  ::flock(fd_, LOCK_UN);
+  ::close(fd_);
+}
+
+}  // namespace backflow::state
