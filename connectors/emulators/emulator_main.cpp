@@ -1,0 +1,169 @@
+// backflow-emulator: runs a destination emulator on 127.0.0.1 until SIGTERM or SIGINT.
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pthread.h>
+
+#include "connectors/emulators/emulator_server.hpp"
+#include "connectors/emulators/hubspot_emulator.hpp"
+#include "connectors/emulators/webhook_emulator.hpp"
+#include "connectors/emulators/webhook_signature.hpp"
+#include "pipelines/core/result.hpp"
+
+namespace backflow::emulators {
+namespace {
+
+constexpr const char* usage = R"(usage: backflow-emulator hubspot|webhook [options]
+  --port N         listen on 127.0.0.1:N (default 0: an ephemeral port)
+  --token T        hubspot: the accepted private-app token (default emulator-token)
+  --secret S       webhook: the signing secret (default whsec_ + base64 of "emulator-secret")
+  --latency-ms N   sleep N ms before every API request (default 0)
+  --per-10s N      hubspot: requests per rolling 10 s (default 190; 0 = unlimited)
+  --daily N        hubspot: requests per day (default 1000000; 0 = unlimited)
+  --per-second N   webhook: requests per rolling second (default 0 = unlimited)
+  --max-batch N    webhook: records per request (default 0 = unlimited)
+  --threads N      server threads; each keep-alive connection holds one (default 64)
+  --verbose        log every request to stderr
+Prints "listening on http://127.0.0.1:PORT" once ready. Control API under /__emulator/.
+)";
+
+struct cli {
+  std::string kind;
+  server_options server;
+  std::optional<std::string> token;
+  std::optional<std::string> secret;
+};
+
+/// Parses argv; a message on failure (empty message: --help).
+result<cli> parse_cli(int argc, char** argv) {
+  cli out;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty())
+    return failure{"missing emulator kind"};
+  out.kind = args[0];
+  if (out.kind == "--help" || out.kind == "-h")
+    return failure{""};
+  if (out.kind != "hubspot" && out.kind != "webhook")
+    return failure{"unknown emulator '" + out.kind + "' (expected hubspot or webhook)"};
+  out.server.initial = out.kind == "hubspot" ? hubspot_emulator::default_limits() : limits{};
+  std::map<std::string, std::int64_t*> numbers = {{"--latency-ms", &out.server.initial.latency_ms},
+                                                  {"--per-10s", &out.server.initial.per_10s},
+                                                  {"--daily", &out.server.initial.daily},
+                                                  {"--per-second", &out.server.initial.per_second},
+                                                  {"--max-batch", &out.server.initial.max_batch}};
+  const std::map<std::string, std::string> only = {
+      {"--token", "hubspot"},  {"--per-10s", "hubspot"},    {"--daily", "hubspot"},
+      {"--secret", "webhook"}, {"--per-second", "webhook"}, {"--max-batch", "webhook"}};
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (name == "--help" || name == "-h")
+      return failure{""};
+    if (name == "--verbose") {
+      out.server.verbose = true;
+      continue;
+    }
+    if (auto it = only.find(name); it != only.end() && it->second != out.kind)
+      return failure{name + " applies to the " + it->second + " emulator only"};
+    if (!value && i + 1 < args.size())
+      value = args[++i];
+    if (!value)
+      return failure{"missing value for " + name};
+    if (name == "--token" || name == "--secret") {
+      (name == "--token" ? out.token : out.secret) = *value;
+      continue;
+    }
+    std::int64_t n = -1;
+    auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), n);
+    if (ec != std::errc() || end != value->data() + value->size() || n < 0)
+      return failure{name + " needs a non-negative integer, got '" + *value + "'"};
+    if (name == "--port" && n <= 65535)
+      out.server.port = static_cast<int>(n);
+    else if (name == "--threads" && n >= 1 && n <= 1024)
+      out.server.threads = static_cast<std::size_t>(n);
+    else if (auto it = numbers.find(name); it != numbers.end())
+      *it->second = n;
+    else
+      return failure{"unknown option or value out of range: " + name};
+  }
+  return out;
+}
+
+result<std::unique_ptr<emulator>> make_emulator(const cli& options) {
+  if (options.kind == "hubspot")
+    return std::unique_ptr<emulator>(std::make_unique<hubspot_emulator>(
+        options.token.value_or(hubspot_emulator::default_token)));
+  auto key = signing_key(options.secret.value_or(webhook_emulator::default_secret()));
+  if (!key)
+    return failure{"--secret: " + key.error().message};
+  return std::unique_ptr<emulator>(std::make_unique<webhook_emulator>(*key));
+}
+
+int run(int argc, char** argv) {
+  auto options = parse_cli(argc, argv);
+  if (!options) {
+    if (options.error().message.empty()) {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "backflow-emulator: %s\n%s", options.error().message.c_str(), usage);
+    return 2;
+  }
+  auto vendor = make_emulator(*options);
+  if (!vendor) {
+    std::fprintf(stderr, "backflow-emulator: %s\n", vendor.error().message.c_str());
+    return 2;
+  }
+  // Block the stop signals before any thread starts, so only sigtimedwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  emulator_server server(**vendor, options->server);
+  const int port = server.bind();
+  if (port < 0) {
+    std::fprintf(stderr, "backflow-emulator: cannot bind 127.0.0.1:%d\n", options->server.port);
+    return 1;
+  }
+  std::printf("listening on http://127.0.0.1:%d\n", port);
+  std::fflush(stdout);
+
+  std::promise<bool> served;
+  auto finished = served.get_future();
+  std::thread serving([&] { served.set_value(server.serve()); });
+  bool signalled = false;
+  const timespec poll_interval{0, 200'000'000};
+  while (!signalled && finished.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    signalled = sigtimedwait(&stop_signals, nullptr, &poll_interval) > 0;
+  server.stop();
+  // Idle keep-alive connections can hold a worker for up to 5 s; don't make the caller wait.
+  if (finished.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
+  serving.join();
+  return signalled || finished.get() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace backflow::emulators
+
+int main(int argc, char** argv) {
+  return backflow::emulators::run(argc, argv);
+}

@@ -1,0 +1,43 @@
+// A running backflow-emulator with its control API (see emulator_process.hpp).
+#include "tests/support/emulator_process.hpp"
+
+#include <stdexcept>
+
+namespace backflow::testing {
+namespace {
+
+std::vector<std::string> command(const std::string& kind, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {binary_path("backflow-emulator"), kind, "--port", "0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+nlohmann::json checked(const test_response& r, const std::string& what) {
+  if (r.status != 200)
+    throw std::runtime_error("emulator control " + what + " answered " + std::to_string(r.status) +
+                             " " + r.body + r.error);
+  return r.json();
+}
+
+}  // namespace
+
+emulator_process::emulator_process(const std::string& kind, const std::vector<std::string>& extra)
+    : process_(command(kind, extra)) {
+  const std::string prefix = "listening on ";
+  auto line = process_.wait_for_line(prefix);
+  auto at = line.find(prefix);
+  if (at == std::string::npos)
+    throw std::runtime_error("backflow-emulator did not start: " +
+                             process_.wait(std::chrono::seconds(2)).err);
+  base_ = line.substr(at + prefix.size());
+}
+
+nlohmann::json emulator_process::control_get(const std::string& name) {
+  return checked(http_get(url("/__emulator/" + name)), name);
+}
+
+nlohmann::json emulator_process::control_post(const std::string& name, const nlohmann::json& body) {
+  return checked(http_post_json(url("/__emulator/" + name), body), name);
+}
+
+}  // namespace backflow::testing
