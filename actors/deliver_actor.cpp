@@ -57,7 +57,7 @@ void stop(self_ptr self, const std::string& why) {
   if (!st.report.fatal.empty())
     return;
   st.report.fatal = why;
-  st.log->error("Stopping delivery: reason=\"{}\"", why);
+  st.log->warn("Stopping delivery: reason=\"{}\"", why);
   // Queued and delayed work is abandoned: those records stay in the change set for next run.
   for (auto* pool : {&st.delayed, &st.acquiring})
     for (auto& [id, item] : *pool) {
@@ -87,6 +87,7 @@ void settle(self_ptr self, uint64_t origin, std::vector<state::settled_record> r
           [=](const commit_ack&) {
             --self->state.pending_commits;
             part_done(self, origin);
+            pump(self);
             maybe_finish(self);
           },
           [=](const caf::error& err) {
@@ -251,8 +252,11 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
 
 void pump(self_ptr self) {
   auto& st = self->state;
+  // A request counts against the concurrency until its outcome is committed, so a crash re-sends
+  // at most `concurrency` batches.
   while (st.report.fatal.empty() && !st.ready.empty() &&
-         static_cast<int>(st.in_flight.size() + st.acquiring.size()) < st.s.concurrency) {
+         static_cast<int>(st.in_flight.size() + st.acquiring.size() + st.pending_commits) <
+             st.s.concurrency) {
     auto id = ++st.next_id;
     st.acquiring.emplace(id, std::move(st.ready.front()));
     st.ready.pop_front();

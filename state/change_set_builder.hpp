@@ -62,6 +62,7 @@ class change_set_builder {
   std::vector<uint64_t> seen_;
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
+  uint64_t batches_ = 0;
   std::string key_;
   std::string value_;
 };

@@ -1,6 +1,10 @@
 // Thin RAII wrappers over LMDB (see lmdb.hpp).
 #include "state/lmdb.hpp"
 
+#include <cstdio>
+#include <fstream>
+
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 namespace backflow::state {
@@ -68,6 +72,38 @@ size_t environment::map_size() const {
   return info.me_mapsize;
 }
 
+void environment::release_resident_pages() const {
+  // Safe while other threads read: the map is read-only and file-backed (no MDB_WRITEMAP), so
+  // MADV_DONTNEED only unmaps pages that the next access faults back in from the page cache.
+  std::lock_guard<std::mutex> guard(mapping_mutex_);
+  if (mapping_.second == 0)
+    mapping_ = find_mapping();
+  if (mapping_.second > 0)
+    ::madvise(reinterpret_cast<void*>(mapping_.first), mapping_.second, MADV_DONTNEED);
+}
+
+std::pair<uintptr_t, size_t> environment::find_mapping() const {
+  // LMDB does not expose where it mapped the file: look it up in /proc/self/maps.
+  std::ifstream maps("/proc/self/maps");
+  auto data_file = std::filesystem::weakly_canonical(dir_ / "data.mdb").string();
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() < data_file.size() ||
+        line.compare(line.size() - data_file.size(), data_file.size(), data_file) != 0)
+      continue;
+    unsigned long begin = 0;
+    unsigned long end = 0;
+    if (std::sscanf(line.c_str(), "%lx-%lx", &begin, &end) == 2 && end > begin)
+      return {begin, end - begin};
+  }
+  return {0, 0};
+}
+
+void environment::forget_mapping() {
+  std::lock_guard<std::mutex> guard(mapping_mutex_);
+  mapping_ = {0, 0};
+}
+
 MDB_dbi environment::db(const std::string& name) {
   {
     std::lock_guard<std::mutex> guard(dbi_mutex_);
@@ -88,6 +124,7 @@ void environment::grow() {
   std::unique_lock<std::shared_mutex> exclusive(resize_mutex_);
   size_t next = map_size() * 2;
   check(mdb_env_set_mapsize(env_, next), "grow map to " + std::to_string(next >> 20) + " MiB");
+  forget_mapping();
 }
 
 void environment::write(const std::function<void(transaction&)>& fn) {
@@ -99,6 +136,7 @@ void environment::write(const std::function<void(transaction&)>& fn) {
       if (rc == MDB_MAP_RESIZED) {
         // Another process grew the map: adopt its size.
         check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+        forget_mapping();
         rc = mdb_txn_begin(env_, nullptr, 0, &raw);
       }
       check(rc, "begin write transaction");
@@ -131,6 +169,7 @@ void environment::read(const std::function<void(transaction&)>& fn) {
   int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
   if (rc == MDB_MAP_RESIZED) {
     check(mdb_env_set_mapsize(env_, 0), "adopt map size");
+    forget_mapping();
     rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
   }
   check(rc, "begin read transaction");

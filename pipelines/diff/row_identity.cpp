@@ -54,7 +54,7 @@ bool append_key_part(const cell& c, std::string& out) {
         return true;
       }
       for (char ch : t)
-        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+        out.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
       return true;
     }
   }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian package Backflow's build, tests and example need (idempotent).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcaf-dev libcurl4-openssl-dev nlohmann-json3-dev liblmdb-dev libspdlog-dev
+  libboost-test-dev libxxhash-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libssl-dev
+  postgresql sqlite3 curl time procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo=()
+[[ $EUID -eq 0 ]] || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
