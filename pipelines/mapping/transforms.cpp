@@ -182,6 +182,9 @@ result<cell> convert_cell(field_type type, const cell& in, std::string& scratch)
       if (in.type == cell_type::real) {
         if (!std::isfinite(in.real))
           return failure{cell_to_string(in) + " is not a finite number"};
+        // Integral values go out as integers: 7, not 7.0 (exact below 2^53).
+        if (std::floor(in.real) == in.real && std::fabs(in.real) < 9007199254740992.0)
+          return cell::of_integer(static_cast<int64_t>(in.real));
         return in;
       }
       int64_t i;

@@ -93,10 +93,9 @@ std::string run_summary::to_text() const {
   std::ostringstream out;
   out << "run " << run_id << " of " << sync << ": " << to_string(status);
   if (resumed)
-    out << " (resumed the change set of run " << resumed_from << ")";
+    out << " (first finished the change set of interrupted run " << resumed_from << ")";
   out << " in " << duration_ms << " ms\n";
-  if (!resumed)
-    out << "  plan:      " << counts.added << " added, " << counts.changed << " changed, "
+  out << "  plan:      " << counts.added << " added, " << counts.changed << " changed, "
         << counts.deleted << " deleted, " << counts.unchanged << " unchanged"
         << (counts.unchanged_rejected ? ", " + std::to_string(counts.unchanged_rejected) +
                                             " still rejected (row unchanged)"

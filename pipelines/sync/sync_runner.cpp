@@ -9,6 +9,7 @@
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/sync/guards.hpp"
 #include "pipelines/sync/phases.hpp"
+#include "pipelines/sync/progress_line.hpp"
 
 namespace backflow {
 namespace {
@@ -100,6 +101,55 @@ sync_runner::sync_runner(caf::actor_system& sys, std::shared_ptr<state::state_di
                          rate_limiter_actor limiter)
     : sys_(sys), dir_(std::move(dir)), limiter_(std::move(limiter)) {}
 
+std::optional<model_shape> sync_runner::resumable_shape(const sync_config& cfg,
+                                                        const state::plan_record& pending) const {
+  if (pending.state != state::plan_record::status::applying ||
+      pending.config_fingerprint != cfg.config_fingerprint())
+    return std::nullopt;
+  auto shape = model_shape::of_stored(cfg, pending.columns);
+  if (shape.fingerprint != pending.fingerprint)
+    return std::nullopt;
+  return shape;
+}
+
+uint64_t sync_runner::apply_change_set(const sync_config& cfg,
+                                       const std::shared_ptr<state::sync_state>& st,
+                                       const model_shape& shape, const run_options& opts,
+                                       run_summary& summary,
+                                       const std::shared_ptr<run_progress>& progress,
+                                       progress_line& line) {
+  auto pending_changes = st->count().changes;
+  if (pending_changes > 0) {
+    progress->to_apply = pending_changes;
+    progress->settled = 0;
+    apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
+    auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, progress, line);
+    summary.api_calls += report.api_calls;
+    summary.splits += report.splits;
+    summary.counts.retried += report.retried;
+    summary.error = report.fatal;
+  }
+  summary.counts.delivered = progress->delivered;
+  summary.counts.rejected = progress->rejected;
+  summary.counts.skipped = progress->skipped;
+  summary.rejected = rejects_of_run(*st, summary.run_id);
+  auto left = st->count().changes;
+  if (left == 0) {
+    // Every change settled: the change set is done, whatever stop request came late.
+    st->env().write([&](state::transaction& txn) {
+      st->store_plan(txn, state::plan_record{});
+      st->set_committed_fingerprint(txn, shape.fingerprint);
+    });
+    summary.error.clear();
+    return 0;
+  }
+  summary.counts.failed = left;
+  if (summary.error.empty())
+    summary.error = std::to_string(left) + " records could not be delivered in this run";
+  summary.error += "; the next run resumes the " + std::to_string(left) + " changes left";
+  return left;
+}
+
 run_summary sync_runner::run(const sync_config& cfg, const run_options& opts) {
   return execute(cfg, opts, false, nullptr);
 }
@@ -146,100 +196,66 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     auto progress = std::make_shared<run_progress>();
     progress_line line(opts.show_progress);
     auto pending = st->load_plan();
-    bool resume = pending.state == state::plan_record::status::applying &&
-                  pending.config_fingerprint == cfg.config_fingerprint();
-    model_shape shape;
-    if (resume) {
-      shape = model_shape::of_stored(cfg, pending.columns);
-      resume = shape.fingerprint == pending.fingerprint;
-    }
-    if (plan_only && pending.state == state::plan_record::status::applying) {
+    bool interrupted_run = pending.state == state::plan_record::status::applying;
+    auto resumable = resumable_shape(cfg, pending);
+    if (plan_only && interrupted_run) {
       summary.run_id = pending.run_id;
       summary.error = "run " + std::to_string(pending.run_id) + " was interrupted with " +
-                      std::to_string(st->count().changes) +
-                      " changes left; the next `run` " +
-                      (resume ? "resumes them before planning anew"
-                              : "re-plans, because the sync file changed since");
+                      std::to_string(st->count().changes) + " changes left; the next `run` " +
+                      (resumable ? "finishes them, then plans anew"
+                                 : "re-plans, because the sync file changed since");
       return finish(run_status::planned);
     }
-    if (!resume && pending.state == state::plan_record::status::applying)
-      spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
-                   cfg.name, pending.run_id);
-
     if (!plan_only)
       summary.run_id = st->new_run_id();
-    if (resume) {
+
+    // An interrupted change set is finished first, without re-reading the warehouse.
+    if (resumable) {
       summary.resumed = true;
       summary.resumed_from = pending.run_id;
-      spdlog::info("Resuming: sync={} run={} from_run={}", cfg.name, summary.run_id, pending.run_id);
-    } else {
-      auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line);
-      copy_tally(planned.tally, summary.counts);
-      summary.problems = planned.problems;
-      if (!planned.ok) {
-        summary.error = planned.error;
-        clear_change_set(*st);
-        return finish(planned.failure);
-      }
-      shape = planned.shape;
-      auto guard_problems = tripped_guards(cfg.guards, planned.tally);
-      if (plan_only) {
-        if (samples != nullptr)
-          *samples = describe_samples(cfg, *st, shape, planned.tally);
-        summary.problems = guard_problems;
-        clear_change_set(*st);
-        return finish(run_status::planned);
-      }
-      if (!guard_problems.empty()) {
-        summary.problems = guard_problems;
-        summary.error = "a guard stopped the run before any write; nothing was sent";
-        clear_change_set(*st);
-        return finish(run_status::aborted);
-      }
-      state::plan_record record;
-      record.state = state::plan_record::status::applying;
-      record.run_id = summary.run_id;
-      record.fingerprint = shape.fingerprint;
-      record.config_fingerprint = cfg.config_fingerprint();
-      record.columns = shape.column_names();
-      record.counts = tally_json(planned.tally);
-      st->env().write([&](state::transaction& txn) { st->store_plan(txn, record); });
+      spdlog::info("Resuming: sync={} run={} from_run={}", cfg.name, summary.run_id,
+                   pending.run_id);
+      if (apply_change_set(cfg, st, *resumable, opts, summary, progress, line) > 0)
+        return finish(run_status::incomplete);
+    } else if (interrupted_run) {
+      spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
+                   cfg.name, pending.run_id);
     }
 
-    auto pending_changes = st->count().changes;
-    progress->to_apply = pending_changes;
-    if (pending_changes > 0) {
-      apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
-      auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, progress, line);
-      summary.api_calls = report.api_calls;
-      summary.splits = report.splits;
-      summary.counts.failed = report.failed;
-      summary.counts.retried = report.retried;
-      summary.error = report.fatal;
+    auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line);
+    copy_tally(planned.tally, summary.counts);
+    summary.problems = planned.problems;
+    if (!planned.ok) {
+      summary.error = planned.error;
+      clear_change_set(*st);
+      return finish(planned.failure);
     }
-    summary.counts.delivered = progress->delivered;
-    summary.counts.rejected = progress->rejected;
-    summary.counts.skipped = progress->skipped;
-    summary.rejected = rejects_of_run(*st, summary.run_id);
+    auto guard_problems = tripped_guards(cfg.guards, planned.tally);
+    if (plan_only) {
+      if (samples != nullptr)
+        *samples = describe_samples(cfg, *st, planned.shape, planned.tally);
+      summary.problems = guard_problems;
+      clear_change_set(*st);
+      return finish(run_status::planned);
+    }
+    if (!guard_problems.empty()) {
+      summary.problems = guard_problems;
+      summary.error = "a guard stopped the run before any write; nothing was sent";
+      clear_change_set(*st);
+      return finish(run_status::aborted);
+    }
+    state::plan_record record;
+    record.state = state::plan_record::status::applying;
+    record.run_id = summary.run_id;
+    record.fingerprint = planned.shape.fingerprint;
+    record.config_fingerprint = cfg.config_fingerprint();
+    record.columns = planned.shape.column_names();
+    record.counts = tally_json(planned.tally);
+    st->env().write([&](state::transaction& txn) { st->store_plan(txn, record); });
 
-    auto left = st->count().changes;
-    run_status status;
-    if (left == 0) {
-      st->env().write([&](state::transaction& txn) {
-        st->store_plan(txn, state::plan_record{});
-        st->set_committed_fingerprint(txn, shape.fingerprint);
-      });
-      status = summary.counts.rejected > 0 ? run_status::partial : run_status::success;
-      if (!summary.error.empty() && summary.counts.rejected == 0)
-        summary.error.clear();  // e.g. a stop request that came after the last record
-    } else {
-      summary.counts.failed = std::max<uint64_t>(summary.counts.failed, left);
-      if (summary.error.empty())
-        summary.error = std::to_string(left) + " records could not be delivered in this run";
-      summary.error += "; the next run resumes the " + std::to_string(left) + " changes left";
-      status = run_status::incomplete;
-    }
-    return finish(status);
+    if (apply_change_set(cfg, st, planned.shape, opts, summary, progress, line) > 0)
+      return finish(run_status::incomplete);
+    return finish(summary.counts.rejected > 0 ? run_status::partial : run_status::success);
   } catch (const std::exception& e) {
     summary.error = e.what();
     try {

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,9 +11,13 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/run_progress.hpp"
 #include "pipelines/config/sync_config.hpp"
+#include "pipelines/sync/model_shape.hpp"
+#include "pipelines/sync/progress_line.hpp"
 #include "pipelines/sync/run_summary.hpp"
 #include "state/state_dir.hpp"
+#include "state/sync_state.hpp"
 
 namespace backflow {
 
@@ -46,6 +51,14 @@ class sync_runner {
  private:
   run_summary execute(const sync_config& cfg, const run_options& opts, bool plan_only,
                       std::vector<planned_change>* samples);
+  /// The shape of an interrupted change set, when the sync file still produces the same one.
+  std::optional<model_shape> resumable_shape(const sync_config& cfg,
+                                             const state::plan_record& pending) const;
+  /// Applies the pending change set; returns how many changes are left (0: all settled).
+  uint64_t apply_change_set(const sync_config& cfg, const std::shared_ptr<state::sync_state>& st,
+                            const model_shape& shape, const run_options& opts,
+                            run_summary& summary, const std::shared_ptr<run_progress>& progress,
+                            progress_line& line);
 
   caf::actor_system& sys_;
   std::shared_ptr<state::state_dir> dir_;

@@ -1,0 +1,109 @@
+// End to end: the CLI's contract — exit codes, config errors with key paths, status and reset.
+#define BOOST_TEST_MODULE e2e_cli
+#include <boost/test/unit_test.hpp>
+
+#include "tests/e2e/e2e_support.hpp"
+#include "tests/support/emulator_process.hpp"
+
+using namespace backflow::testing;
+using nlohmann::json;
+
+BOOST_AUTO_TEST_CASE(validate_reports_every_error_with_its_key_path_and_exits_2) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  auto sync = hubspot_sync(*model, "not a url");
+  sync["destination"]["token"] = "${E2E_UNSET_TOKEN_VARIABLE}";
+  sync["destination"]["colour"] = "blue";
+  sync["mapping"][1]["transform"] = "shout";
+  sync["mode"] = "audience";
+  auto file = write_sync(dir, sync);
+  cli backflow{dir.file("state"), {}};
+  auto r = backflow.run({"validate", file});
+  BOOST_TEST(r.exit_code == 2);
+  for (const char* expected :
+       {"destination.endpoint", "destination.token: environment variable E2E_UNSET_TOKEN_VARIABLE",
+        "destination.colour: unknown key", "mapping[1].transform: unknown transform \"shout\"",
+        "mode: hubspot does not support mode \"audience\""})
+    BOOST_TEST(r.err.find(expected) != std::string::npos, "missing: " << expected << "\n" << r.err);
+  // run refuses the same file with the same errors, before touching anything.
+  auto run = backflow.run({"run", file, "--state", backflow.state_dir});
+  BOOST_TEST(run.exit_code == 2);
+}
+
+BOOST_AUTO_TEST_CASE(validate_checks_columns_against_the_model) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  auto sync = hubspot_sync(*model, "http://127.0.0.1:9");
+  sync["mapping"][2]["from"] = "scroe";
+  sync["source"]["key"] = "mail";
+  auto r = cli{dir.file("state"), {}}.run({"validate", write_sync(dir, sync)});
+  BOOST_TEST(r.exit_code == 2);
+  BOOST_TEST(r.err.find("source.key: column \"mail\" is not returned by the query") !=
+             std::string::npos);
+  BOOST_TEST(r.err.find("mapping[2].from: column \"scroe\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(secrets_never_appear_in_output) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  model->insert(0, 10);
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--token", "s3cr3t-t0ken-value"}};
+  auto sync = hubspot_sync(*model, hubspot.url());
+  sync["destination"]["token"] = "${E2E_HUBSPOT_TOKEN}";
+  auto file = write_sync(dir, sync);
+  cli backflow{dir.file("state"), {{"E2E_HUBSPOT_TOKEN", "s3cr3t-t0ken-value"}}};
+  auto validate = backflow.run({"validate", file, "--print"});
+  BOOST_TEST(validate.exit_code == 0);
+  BOOST_TEST(validate.out.find("***") != std::string::npos);
+  auto run = backflow.run({"run", file, "--state", backflow.state_dir, "--json", "--log-level",
+                           "debug"});
+  BOOST_TEST(run.exit_code == 0);
+  auto status = backflow.run({"status", "--state", backflow.state_dir, "--json"});
+  for (const auto* text : {&validate.out, &validate.err, &run.out, &run.err, &status.out})
+    BOOST_TEST(text->find("s3cr3t-t0ken-value") == std::string::npos);
+  // Nor in the state files.
+  auto data = read_file(backflow.state_dir + "/data.mdb");
+  BOOST_TEST(data.find("s3cr3t-t0ken-value") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(status_runs_and_reset) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  model->insert(0, 120);
+  emulator_process hubspot{"hubspot", {"--per-10s", "0"}};
+  auto file = write_sync(dir, hubspot_sync(*model, hubspot.url()));
+  cli backflow{dir.file("state"), {}};
+  BOOST_REQUIRE_EQUAL(backflow.run_sync(file).process.exit_code, 0);
+  BOOST_REQUIRE_EQUAL(backflow.run_sync(file).process.exit_code, 0);
+
+  auto status = json::parse(backflow.run({"status", "--state", backflow.state_dir, "--json"}).out);
+  BOOST_REQUIRE(status.size() == 1u);
+  BOOST_TEST(status[0]["sync"] == "contacts_to_hubspot");
+  BOOST_TEST(status[0]["synced_keys"] == 120);
+  BOOST_TEST(status[0]["last_run"]["run_id"] == 2);
+
+  auto runs = json::parse(backflow.run({"runs", file, "--state", backflow.state_dir, "--json"}).out);
+  BOOST_REQUIRE(runs.size() == 2u);
+  BOOST_TEST(runs[0]["run_id"] == 2);  // newest first
+  BOOST_TEST(runs[1]["counts"]["delivered"] == 120);
+
+  auto reset = backflow.run({"reset", file, "--state", backflow.state_dir});
+  BOOST_TEST(reset.exit_code == 0);
+  BOOST_TEST(reset.out.find("forgot 120 synced keys") != std::string::npos);
+  auto full = backflow.run_sync(file);
+  BOOST_TEST(full.summary["counts"]["added"] == 120);
+  BOOST_TEST(full.summary["run_id"] == 3);  // run ids keep counting after a reset
+  for (auto& r : hubspot.records())
+    BOOST_TEST(r["creations"] == 1);  // upserts: a full resync creates nothing twice
+}
+
+BOOST_AUTO_TEST_CASE(unknown_command_and_missing_arguments_exit_2) {
+  cli backflow{"/nonexistent", {}};
+  BOOST_TEST(backflow.run({"frobnicate"}).exit_code == 2);
+  BOOST_TEST(backflow.run({"run"}).exit_code == 2);
+  BOOST_TEST(backflow.run({"run", "/nonexistent/sync.json"}).exit_code == 2);
+  BOOST_TEST(backflow.run({"status", "--state", "/nonexistent"}).exit_code == 2);
+  auto describe = backflow.run({"describe", "hubspot"});
+  BOOST_TEST(describe.exit_code == 0);
+  BOOST_TEST(describe.out.find("id_property") != std::string::npos);
+}
