@@ -7,7 +7,7 @@ namespace backflow {
 namespace {
 
 /// How often the commit actor lets go of the LMDB pages it touched (see release_resident_pages).
-constexpr uint64_t release_every_commits = 128;
+constexpr uint64_t release_every_commits = 16;
 
 struct commit_state {
   std::shared_ptr<state::state_dir> dir;

@@ -6,17 +6,17 @@
 
 #include <spdlog/spdlog.h>
 
-#include "pipelines/delivery/token_bucket.hpp"
+#include "pipelines/delivery/account_limiter.hpp"
 #include "state/state_dir.hpp"
 
 namespace backflow {
 namespace {
 
-using clock = token_bucket::clock;
+using clock = account_limiter::clock;
 
 struct account {
   rate_limit_spec configured;
-  token_bucket bucket;
+  account_limiter gate;
   int64_t daily_used = 0;
   std::string day;  ///< UTC day the usage counts toward
   bool daily_exhausted = false;  ///< the vendor said so, whatever our count
@@ -59,7 +59,7 @@ void serve(self_ptr self, const std::string& name, account& a) {
       a.waiting.clear();
       return;
     }
-    auto wait = a.bucket.try_take(now);
+    auto wait = a.gate.try_take(now);
     if (wait) {
       if (!a.tick_scheduled) {
         a.tick_scheduled = true;
@@ -80,7 +80,7 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       auto& a = self->state.accounts[name];
       if (auto refusal = quota_refusal(a))
         return acquire_result{false, *refusal};
-      if (a.waiting.empty() && !a.bucket.try_take(clock::now())) {
+      if (a.waiting.empty() && !a.gate.try_take(clock::now())) {
         ++a.daily_used;
         return acquire_result{true, {}};
       }
@@ -92,7 +92,7 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
     [=](limits_atom, const std::string& name, const rate_limit_spec& spec, int64_t used_today) {
       auto& a = self->state.accounts[name];
       a.configured = spec;
-      a.bucket = token_bucket::for_limit(spec, clock::now());
+      a.gate = account_limiter(spec, clock::now());
       roll_day(a);
       a.daily_used = std::max(a.daily_used, used_today);
     },
@@ -109,12 +109,12 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
                      advertised.requests_per_window, advertised.window.count());
         a.configured.requests_per_window = advertised.requests_per_window;
         a.configured.window = advertised.window;
-        a.bucket = token_bucket::for_limit(a.configured, clock::now());
+        a.gate = account_limiter(a.configured, clock::now());
       }
     },
     [=](pause_atom, const std::string& name, int64_t millis) {
       auto& a = self->state.accounts[name];
-      a.bucket.pause_until(clock::now() + std::chrono::milliseconds(millis));
+      a.gate.pause_until(clock::now() + std::chrono::milliseconds(millis));
     },
     [=](daily_atom, const std::string& name, int64_t remaining) {
       auto& a = self->state.accounts[name];

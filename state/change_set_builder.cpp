@@ -25,7 +25,16 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
     st_.store_plan(txn, plan);
     seen_.assign((st_.next_slot(txn) + 63) / 64, 0);
     tally_.stored_before = txn.count(st_.keys);
+    has_rejects_ = txn.count(st_.rejects) > 0;
   });
+}
+
+void change_set_builder::clear_deletion_reject(transaction& txn) {
+  if (auto rejected = txn.get(st_.rejects, key_)) {
+    auto r = decode_reject_record(*rejected);
+    if (r && r->deletion)
+      txn.del(st_.rejects, key_);
+  }
 }
 
 bool change_set_builder::mark_seen(uint64_t slot) {
@@ -67,18 +76,33 @@ void change_set_builder::add(const packed_rows& rows) {
         continue;
       }
       if (synced && stored_hash == hash) {
+        // A delete refused earlier is moot once the row is back.
+        if (has_rejects_)
+          clear_deletion_reject(txn);
         ++tally_.unchanged;
         continue;
       }
-      if (auto rejected = txn.get(st_.rejects, key_)) {
-        auto r = decode_reject_record(*rejected);
-        if (r && !r->deletion && r->hash == hash) {
-          if (!synced && !seen_unsynced_.insert(key_).second)
-            note_duplicate(key_);
-          else
-            ++tally_.unchanged_rejected;
-          continue;
+      if (has_rejects_) {
+        if (auto rejected = txn.get(st_.rejects, key_)) {
+          auto r = decode_reject_record(*rejected);
+          if (r && r->deletion) {
+            txn.del(st_.rejects, key_);
+          } else if (r && r->hash == hash) {
+            // Rejected earlier and unchanged since: not re-sent. Unsynced keys are not in the
+            // seen bitmap, so their repeats are caught here and when inserting the change set.
+            bool repeated = !synced && (!seen_unsynced_.insert(key_).second ||
+                                        txn.get(st_.changes, key_).has_value());
+            if (repeated)
+              note_duplicate(key_);
+            else
+              ++tally_.unchanged_rejected;
+            continue;
+          }
         }
+      }
+      if (!synced && seen_unsynced_.count(key_) > 0) {
+        note_duplicate(key_);
+        continue;
       }
       change_record change;
       change.kind = synced ? change_kind::changed : change_kind::added;
@@ -132,7 +156,25 @@ void change_set_builder::finish() {
       ++tally_.deleted;
       return true;
     });
+    if (has_rejects_)
+      drop_stale_rejects(txn);
   });
+}
+
+void change_set_builder::drop_stale_rejects(transaction& txn) {
+  // A record rejected before it was ever synced, whose row has left the model, has nothing
+  // left to retry: forget it, or `rejects` would grow without end.
+  std::vector<std::string> stale;
+  txn.scan(st_.rejects, {}, [&](std::string_view key, std::string_view value) {
+    auto r = decode_reject_record(value);
+    std::string k(key);
+    if (r && !r->deletion && seen_unsynced_.count(k) == 0 && !txn.get(st_.keys, k) &&
+        !txn.get(st_.changes, k))
+      stale.push_back(std::move(k));
+    return true;
+  });
+  for (const auto& k : stale)
+    txn.del(st_.rejects, k);
 }
 
 }  // namespace backflow::state

@@ -54,6 +54,8 @@ class change_set_builder {
  private:
   void note_duplicate(const std::string& key);
   bool mark_seen(uint64_t slot);
+  void clear_deletion_reject(transaction& txn);
+  void drop_stale_rejects(transaction& txn);
 
   const sync_state& st_;
   uint64_t fingerprint_;
@@ -63,6 +65,7 @@ class change_set_builder {
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
   uint64_t batches_ = 0;
+  bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
   std::string key_;
   std::string value_;
 };

@@ -142,7 +142,8 @@ http_request hubspot_destination::build_request(const delivery_batch& batch) con
         break;
       }
       case delivery_op::remove:
-        inputs.push_back({{"id", r.dest_id}});
+        if (!r.dest_id.empty())  // see interpret(): without a HubSpot id there is nothing to archive
+          inputs.push_back({{"id", r.dest_id}});
         break;
     }
   }
@@ -226,8 +227,14 @@ batch_verdict hubspot_destination::interpret(const delivery_batch& batch,
   auto status = classify_status(response.status);
   auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (status == status_class::delivered) {
-    if (op == delivery_op::remove)
-      return batch_verdict::all(n, record_outcome::delivered());
+    if (op == delivery_op::remove) {
+      auto v = batch_verdict::all(n, record_outcome::delivered());
+      for (size_t i = 0; i < n; ++i)
+        if (batch.records[i].dest_id.empty())
+          v.outcomes[i] = record_outcome::rejected(
+              "no HubSpot record id is known for this key, so it cannot be archived");
+      return v;
+    }
     if (body.is_discarded() || !body.is_object())
       return batch_verdict::whole(batch_verdict::kind::retry,
                                   "HubSpot answered " + std::to_string(response.status) +

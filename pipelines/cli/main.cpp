@@ -6,6 +6,7 @@
 
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/logging.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace {
 
@@ -59,7 +60,15 @@ int main(int argc, char** argv) {
     std::cerr << "backflow: unknown command \"" << args.command << "\"\n\n" << usage;
     return exit_usage;
   }
-  int code = it->second(args);
+  int code;
+  try {
+    code = it->second(args);
+  } catch (const std::exception& e) {
+    // A bug, not a user error: say so plainly, never a bare std::terminate.
+    std::cerr << "backflow " << args.command << ": unexpected error: "
+              << redact_secrets(e.what()) << "\n";
+    code = 4;
+  }
   curl_global_cleanup();
   return code;
 }

@@ -15,9 +15,8 @@ std::optional<sync_config> load_sync_argument(const cli_args& args) {
   }
   const auto& file = args.positional.front();
   auto loaded = load_sync_file(file);
-  if (loaded.config)
-    for (const auto& s : loaded.config->secrets)
-      register_secret(s);
+  for (const auto& s : loaded.secrets)
+    register_secret(s);
   for (const auto& e : loaded.errors.items())
     std::cerr << file << ": " << redact_secrets(e) << "\n";
   return std::move(loaded.config);

@@ -95,9 +95,14 @@ void check_range(const option_spec& s, double v, const std::string& path, config
   }
 }
 
-void check_value(const option_spec& s, const nlohmann::json& v, const std::string& path,
+/// Checks one value; returns false (after reporting) when its JSON type is wrong, so callers
+/// never read a value of an unexpected type.
+bool check_value(const option_spec& s, const nlohmann::json& v, const std::string& path,
                  config_errors& errors, nlohmann::json& out) {
-  auto fail = [&] { errors.add(path, expected(s, v)); };
+  auto fail = [&] {
+    errors.add(path, expected(s, v));
+    return false;
+  };
   switch (s.type) {
     case option_type::string:
       if (!v.is_string())
@@ -110,30 +115,29 @@ void check_value(const option_spec& s, const nlohmann::json& v, const std::strin
           std::string list;
           for (const auto& a : s.allowed)
             list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
-          errors.add(path, "must be one of " + list + (s.secret ? "" : ", got \"" + v.get<std::string>() + "\""));
+          errors.add(path, "must be one of " + list +
+                               (s.secret ? "" : ", got \"" + v.get<std::string>() + "\""));
         }
       }
-      return;
+      return true;
     case option_type::integer:
       if (!v.is_number_integer())
         return fail();
       check_range(s, v.get<double>(), path, errors);
-      return;
+      return true;
     case option_type::number:
       if (!v.is_number())
         return fail();
       check_range(s, v.get<double>(), path, errors);
-      return;
+      return true;
     case option_type::boolean:
-      if (!v.is_boolean())
-        return fail();
-      return;
+      return v.is_boolean() || fail();
     case option_type::duration: {
       long long ms;
       if (!parse_duration(v, ms))
         return fail();
       check_range(s, static_cast<double>(ms) / 1000.0, path, errors);
-      return;
+      return true;
     }
     case option_type::url:
       if (!v.is_string())
@@ -141,24 +145,29 @@ void check_value(const option_spec& s, const nlohmann::json& v, const std::strin
       if (!valid_url(v.get<std::string>()))
         errors.add(path, s.secret ? "is not a valid http(s) URL"
                                   : "\"" + v.get<std::string>() + "\" is not a valid http(s) URL");
-      return;
+      return true;
     case option_type::object:
       if (!v.is_object())
         return fail();
       out = validate_options(v, s.children, path, errors);
-      return;
-    case option_type::string_list:
+      return true;
+    case option_type::string_list: {
       if (v.is_string())
-        return;
+        return true;
       if (!v.is_array() || v.empty())
         return fail();
+      bool ok = true;
       for (size_t i = 0; i < v.size(); ++i)
-        if (!v[i].is_string())
+        if (!v[i].is_string()) {
           errors.add(index_path(path, i), std::string("expected a string, got ") + json_type_name(v[i]));
-      return;
+          ok = false;
+        }
+      return ok;
+    }
     case option_type::custom:
-      return;
+      return true;
   }
+  return true;
 }
 
 }  // namespace
@@ -189,6 +198,14 @@ const char* to_string(option_type t) {
 
 void config_errors::add(const std::string& path, const std::string& message) {
   items_.push_back(path.empty() ? message : path + ": " + message);
+}
+
+void config_errors::redact(const std::vector<std::string>& secrets) {
+  for (auto& item : items_)
+    for (const auto& secret : secrets)
+      for (auto pos = secret.empty() ? std::string::npos : item.find(secret);
+           pos != std::string::npos; pos = item.find(secret, pos + 3))
+        item.replace(pos, secret.size(), "***");
 }
 
 void config_errors::append(const config_errors& other) {
@@ -238,8 +255,8 @@ nlohmann::json validate_options(const nlohmann::json& value, const std::vector<o
       continue;
     }
     nlohmann::json checked = *it;
-    check_value(s, *it, key_path, errors, checked);
-    out[s.name] = checked;
+    if (check_value(s, *it, key_path, errors, checked))
+      out[s.name] = checked;
   }
   return out;
 }
@@ -256,9 +273,16 @@ bool parse_duration(const nlohmann::json& value, long long& millis) {
     return false;
   const auto& s = value.get_ref<const std::string&>();
   size_t pos = 0;
+  while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.'))
+    ++pos;
+  if (pos == 0)
+    return false;
   double number;
   try {
-    number = std::stod(s, &pos);
+    size_t used = 0;
+    number = std::stod(s.substr(0, pos), &used);
+    if (used != pos)
+      return false;
   } catch (...) {
     return false;
   }

@@ -64,6 +64,8 @@ class config_errors {
   [[nodiscard]] bool empty() const { return items_.empty(); }
   [[nodiscard]] const std::vector<std::string>& items() const { return items_; }
   void append(const config_errors& other);
+  /// Replaces every occurrence of these values in the messages with "***".
+  void redact(const std::vector<std::string>& secrets);
 
  private:
   std::vector<std::string> items_;
@@ -74,7 +76,8 @@ std::string join_path(const std::string& parent, const std::string& key);
 std::string index_path(const std::string& parent, size_t i);
 
 /// Checks `value` against the table: types, required keys, allowed values, unknown keys.
-/// Returns a copy with defaults filled in. Errors go to `errors`, with paths under `path`.
+/// Returns a copy with defaults filled in; a key whose JSON type is wrong is left out, so every
+/// value in the result has its declared type. Errors go to `errors`, with paths under `path`.
 nlohmann::json validate_options(const nlohmann::json& value, const std::vector<option_spec>& spec,
                                 const std::string& path, config_errors& errors);
 

@@ -129,6 +129,25 @@ void collect_secrets(const nlohmann::json& value, const std::vector<option_spec>
   }
 }
 
+/// Copies `value` with every occurrence of a secret inside its strings replaced by "***".
+nlohmann::json scrub_strings(const nlohmann::json& value, const std::vector<std::string>& secrets) {
+  if (value.is_string()) {
+    auto text = value.get<std::string>();
+    for (const auto& secret : secrets)
+      for (auto pos = secret.empty() ? std::string::npos : text.find(secret);
+           pos != std::string::npos; pos = text.find(secret, pos + 3))
+        text.replace(pos, secret.size(), "***");
+    return text;
+  }
+  if (value.is_object() || value.is_array()) {
+    auto out = value;
+    for (auto& item : out)
+      item = scrub_strings(item, secrets);
+    return out;
+  }
+  return value;
+}
+
 void parse_source(const nlohmann::json& src, const std::filesystem::path& base_dir,
                   sync_config& cfg, config_errors& errors) {
   cfg.source.type = src.value("type", "");
@@ -284,7 +303,9 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   } catch (const nlohmann::json::parse_error& e) {
     auto what = std::string(e.what());
     auto pos = what.find("syntax error");
-    errors.add("", "not valid JSON at " + parse_error_location(text, e.byte) + ": " +
+    // parse_error::byte counts from 1.
+    errors.add("", "not valid JSON at " + parse_error_location(text, e.byte > 0 ? e.byte - 1 : 0) +
+                       ": " +
                        (pos == std::string::npos ? what : what.substr(pos)));
     return out;
   }
@@ -325,9 +346,14 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   cfg.schedule = checked.value("schedule", nlohmann::json());
 
   cfg.redacted = doc;
-  cfg.redacted["source"] = redact(doc.value("source", nlohmann::json::object()), source_options());
+  if (doc.contains("source") && doc["source"].is_object())
+    cfg.redacted["source"] = redact(doc["source"], source_options());
   if (const auto* dt = find_destination_type(cfg.destination_type))
     cfg.redacted["destination"] = redact(doc["destination"], dt->options);
+  cfg.redacted = scrub_strings(cfg.redacted, cfg.secrets);
+  // Errors may quote values; none of them may show a secret or an environment value.
+  errors.redact(cfg.secrets);
+  out.secrets = cfg.secrets;
   if (errors.empty())
     out.config = std::move(cfg);
   return out;

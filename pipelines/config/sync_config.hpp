@@ -56,6 +56,7 @@ struct sync_config {
 struct config_result {
   std::optional<sync_config> config;
   config_errors errors;
+  std::vector<std::string> secrets;  ///< found even when the file has errors: redact them all
 };
 
 /// Parses and validates a sync file's text; relative SQLite paths resolve against `base_dir`.

@@ -6,7 +6,8 @@
 
 namespace backflow {
 
-/// Remembers `secret` (ignored when shorter than 4 characters: too likely to appear by chance).
+/// Remembers `secret`; values shorter than 6 characters or all digits are ignored (too likely to
+/// appear in ordinary output by chance).
 void register_secret(std::string_view secret);
 
 /// `text` with every registered secret replaced by "***".

@@ -1,6 +1,9 @@
 // Asynchronous HTTP over libcurl's multi interface (see http_client.hpp).
 #include "pipelines/delivery/http_client.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <curl/curl.h>
 
 namespace backflow {
@@ -54,16 +57,21 @@ bool is_loopback_url(const std::string& url) {
   if (scheme_end == std::string::npos)
     return false;
   auto host_begin = scheme_end + 3;
-  auto at = url.find('@', host_begin);
-  auto slash = url.find_first_of("/?#", host_begin);
-  if (at != std::string::npos && (slash == std::string::npos || at < slash))
-    host_begin = at + 1;
-  std::string host = url.substr(host_begin, slash == std::string::npos ? std::string::npos
-                                                                       : slash - host_begin);
-  if (!host.empty() && host.front() == '[')
-    return host.rfind("[::1]", 0) == 0;
-  host = host.substr(0, host.find(':'));
-  return host == "localhost" || host.rfind("127.", 0) == 0;
+  auto authority_end = url.find_first_of("/?#", host_begin);
+  auto authority = url.substr(host_begin, authority_end == std::string::npos
+                                              ? std::string::npos
+                                              : authority_end - host_begin);
+  if (auto at = authority.rfind('@'); at != std::string::npos)
+    authority = authority.substr(at + 1);
+  if (!authority.empty() && authority.front() == '[')
+    return authority.rfind("[::1]", 0) == 0;
+  auto host = authority.substr(0, authority.find(':'));
+  if (host == "localhost")
+    return true;
+  // Only a literal IPv4 address in 127.0.0.0/8: "127.example.com" is a name, not loopback.
+  in_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 http_client::http_client(http_client_options options) : options_(std::move(options)) {

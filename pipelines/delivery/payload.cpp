@@ -1,6 +1,7 @@
 // Helpers connectors share to render payloads (see payload.hpp).
 #include "pipelines/delivery/payload.hpp"
 
+#include <cctype>
 #include <cmath>
 
 #include "pipelines/core/crypto.hpp"
@@ -39,7 +40,15 @@ nlohmann::json fields_to_json(const std::vector<std::string>& names, std::string
 }
 
 std::string account_id(std::string_view kind, std::string_view endpoint, std::string_view credential) {
-  return std::string(kind) + ":" + std::string(endpoint) + "#" + sha256_hex(credential).substr(0, 16);
+  // One account however the endpoint is spelled: scheme and host are case-insensitive, and a
+  // trailing slash changes nothing.
+  std::string normal(endpoint);
+  while (!normal.empty() && normal.back() == '/')
+    normal.pop_back();
+  auto host_end = normal.find('/', normal.find("://") == std::string::npos ? 0 : normal.find("://") + 3);
+  for (size_t i = 0; i < normal.size() && i < host_end; ++i)
+    normal[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(normal[i])));
+  return std::string(kind) + ":" + normal + "#" + sha256_hex(credential).substr(0, 16);
 }
 
 std::string join_url(std::string_view base, std::string_view path) {

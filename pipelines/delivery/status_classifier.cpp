@@ -2,6 +2,7 @@
 #include "pipelines/delivery/status_classifier.hpp"
 
 #include <cctype>
+#include <cstdlib>
 #include <ctime>
 
 namespace backflow {
@@ -9,7 +10,9 @@ namespace backflow {
 status_class classify_status(long s) {
   if (s >= 200 && s < 300)
     return status_class::delivered;
-  if (s == 401 || s == 403 || s == 407)
+  // Credentials, permissions, or a request that never reached the API (redirected, wrong path):
+  // no record is to blame, so stop the run instead of rejecting every record.
+  if (s == 401 || s == 403 || s == 407 || s == 404 || s == 405 || (s >= 300 && s < 400))
     return status_class::fatal;
   if (s == 408 || s == 429 || (s >= 500 && s < 600 && s != 501))
     return status_class::retryable;
@@ -28,12 +31,12 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   for (char c : value)
     numeric = numeric && (std::isdigit(static_cast<unsigned char>(c)) || c == '.');
   if (numeric) {
-    try {
-      double seconds = std::stod(std::string(value));
-      return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-    } catch (...) {
-      return std::nullopt;
-    }
+    std::string text(value);
+    char* end = nullptr;
+    double seconds = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || seconds < 0)
+      return std::nullopt;  // e.g. "1.2.3"
+    return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
   }
   std::tm tm{};
   std::string text(value);

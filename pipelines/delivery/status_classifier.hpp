@@ -14,8 +14,9 @@ namespace backflow {
 enum class status_class {
   delivered,  ///< 2xx
   retryable,  ///< 408, 429, 5xx except 501
-  rejected,   ///< other 4xx (and unexpected 1xx/3xx)
-  fatal,      ///< 401, 403, 407: credentials or permissions; stop the run, keep state
+  rejected,   ///< other 4xx (and unexpected 1xx)
+  fatal,      ///< 401, 403, 407 (credentials, permissions), 404, 405, 3xx (wrong endpoint):
+              ///< no record is to blame; stop the run, keep state
 };
 
 status_class classify_status(long http_status);

@@ -9,16 +9,6 @@ namespace backflow {
 token_bucket::token_bucket(double tokens_per_second, double burst, clock::time_point now)
     : rate_(tokens_per_second), burst_(std::max(1.0, burst)), tokens_(burst_), last_(now) {}
 
-token_bucket token_bucket::for_limit(const rate_limit_spec& spec, clock::time_point now) {
-  if (spec.unlimited())
-    return {};
-  double limit = spec.requests_per_window;
-  double burst = std::max(1.0, std::floor(limit * 0.05));
-  double window_s = std::chrono::duration<double>(spec.window).count();
-  double rate = std::max(limit - burst, 0.1) / std::max(window_s, 0.001);
-  return token_bucket(rate, burst, now);
-}
-
 void token_bucket::refill(clock::time_point now) {
   if (now <= last_)
     return;

@@ -1,10 +1,9 @@
-// A token bucket sized so that a rolling-window limit is never exceeded.
+// A token bucket: a burst, then a steady rate; pausable.
 #pragma once
 
 #include <chrono>
 #include <optional>
 
-#include "pipelines/delivery/rate_limit_spec.hpp"
 
 namespace backflow {
 
@@ -15,11 +14,6 @@ class token_bucket {
   /// An unlimited bucket.
   token_bucket() = default;
   token_bucket(double tokens_per_second, double burst, clock::time_point now);
-
-  /// A bucket that never sends more than `spec.requests_per_window` in any rolling window:
-  /// burst b = max(1, 5% of the limit), refill (limit - b) / window, so b + rate * window = limit
-  /// while sustaining 95% of the allowed rate.
-  static token_bucket for_limit(const rate_limit_spec& spec, clock::time_point now);
 
   /// Takes a token if one is available at `now` and returns nullopt; otherwise returns how
   /// long until one will be (nothing is taken).

@@ -78,9 +78,18 @@ bool parse_double(std::string_view s, double& out) {
   return end == tmp.c_str() + tmp.size() && std::isfinite(out);
 }
 
+/// "YYYY-MM-DD" with a real month and day, optionally followed by a time ('T' or ' ').
 bool looks_like_iso_date(std::string_view s) {
-  return s.size() >= 10 && std::isdigit(static_cast<unsigned char>(s[0])) && s[4] == '-' &&
-         s[7] == '-' && std::isdigit(static_cast<unsigned char>(s[9]));
+  if (s.size() < 10 || s[4] != '-' || s[7] != '-')
+    return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (!std::isdigit(static_cast<unsigned char>(s[i])))
+      return false;
+  int month = (s[5] - '0') * 10 + (s[6] - '0');
+  int day = (s[8] - '0') * 10 + (s[9] - '0');
+  if (month < 1 || month > 12 || day < 1 || day > 31)
+    return false;
+  return s.size() == 10 || s[10] == 'T' || s[10] == ' ';
 }
 
 }  // namespace
@@ -192,7 +201,7 @@ result<cell> convert_cell(field_type type, const cell& in, std::string& scratch)
       if (in.type == cell_type::text && parse_int(in.text, i))
         return cell::of_integer(i);
       if (in.type == cell_type::text && parse_double(in.text, d))
-        return cell::of_real(d);
+        return convert_cell(field_type::number, cell::of_real(d), scratch);  // "7.0" → 7
       return failure{(in.is_text_like() ? quoted(in.text) : cell_to_string(in)) + " is not a number"};
     }
     case field_type::integer: {
@@ -223,8 +232,11 @@ result<cell> convert_cell(field_type type, const cell& in, std::string& scratch)
                      " is not a boolean"};
     }
     case field_type::datetime: {
-      if (in.type == cell_type::integer) {
-        scratch = iso8601_from_unix(in.integer);
+      if (in.type == cell_type::integer || (in.type == cell_type::real && std::isfinite(in.real))) {
+        // Numbers are unix seconds.
+        auto seconds = in.type == cell_type::integer ? in.integer
+                                                     : static_cast<int64_t>(std::floor(in.real));
+        scratch = iso8601_from_unix(seconds);
         return cell::of_text(scratch, cell_type::timestamp);
       }
       if (in.is_text_like() && looks_like_iso_date(trim_view(in.text))) {

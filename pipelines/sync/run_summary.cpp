@@ -63,6 +63,8 @@ nlohmann::json run_summary::to_json() const {
     {"started_at", started_at},
     {"finished_at", finished_at},
     {"duration_ms", duration_ms},
+    {"plan_ms", plan_ms},
+    {"apply_ms", apply_ms},
     {"counts",
      {{"extracted", counts.extracted},
       {"added", counts.added},

@@ -50,6 +50,8 @@ struct run_summary {
   std::string started_at;
   std::string finished_at;
   int64_t duration_ms = 0;
+  int64_t plan_ms = 0;   ///< time spent reading and diffing the model
+  int64_t apply_ms = 0;  ///< time spent delivering the change set(s)
   run_counts counts;
   uint64_t api_calls = 0;
   uint64_t splits = 0;

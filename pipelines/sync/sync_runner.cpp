@@ -123,7 +123,11 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
     progress->to_apply = pending_changes;
     progress->settled = 0;
     apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
+    auto started = std::chrono::steady_clock::now();
     auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, progress, line);
+    summary.apply_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
     summary.api_calls += report.api_calls;
     summary.splits += report.splits;
     summary.counts.retried += report.retried;
@@ -222,7 +226,11 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
                    cfg.name, pending.run_id);
     }
 
+    auto plan_started = std::chrono::steady_clock::now();
     auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line);
+    summary.plan_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - plan_started)
+                          .count();
     copy_tally(planned.tally, summary.counts);
     summary.problems = planned.problems;
     if (!planned.ok) {

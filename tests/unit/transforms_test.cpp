@@ -1,0 +1,97 @@
+// Text transforms of the mapping: exact outputs, known SHA-256 vectors, nulls passing through.
+#include <boost/test/unit_test.hpp>
+
+#include <cctype>
+
+#include "pipelines/mapping/transforms.hpp"
+#include "tests/unit/unit_rows.hpp"
+
+using namespace backflow;
+using namespace backflow::unit;
+
+namespace {
+
+// printf '%s' 'alice@example.com' | sha256sum
+const std::string alice_sha256 = "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976";
+// printf '%s' '' | sha256sum
+const std::string empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string apply(transform_kind t, const cell& in) {
+  std::string scratch;
+  auto out = apply_transform(t, in, scratch);
+  BOOST_TEST((out.type == cell_type::text));
+  return std::string(out.text);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(transforms)
+
+BOOST_AUTO_TEST_CASE(names_parse_to_kinds) {
+  BOOST_TEST((parse_transform("trim") == transform_kind::trim));
+  BOOST_TEST((parse_transform("hash_email") == transform_kind::hash_email));
+  BOOST_TEST(!parse_transform("Trim"));
+  BOOST_TEST(!parse_transform("reverse"));
+  BOOST_TEST(transform_names() ==
+             std::vector<std::string>({"trim", "lowercase", "uppercase", "sha256",
+                                       "normalize_email", "digits", "hash_email"}));
+}
+
+BOOST_AUTO_TEST_CASE(case_and_whitespace) {
+  BOOST_TEST(apply(transform_kind::trim, txt(" \t a b \r\n")) == "a b");
+  BOOST_TEST(apply(transform_kind::trim, txt("   ")) == "");
+  BOOST_TEST(apply(transform_kind::lowercase, txt("MiXeD Case 1")) == "mixed case 1");
+  BOOST_TEST(apply(transform_kind::uppercase, txt("MiXeD case 1")) == "MIXED CASE 1");
+  BOOST_TEST(apply(transform_kind::normalize_email, txt("  Bob.Smith@Example.COM ")) ==
+             "bob.smith@example.com");
+  BOOST_TEST(apply(transform_kind::digits, txt("+1 (555) 010-0199 ext. 7")) == "155501001997");
+  BOOST_TEST(apply(transform_kind::digits, txt("no digits")) == "");
+}
+
+BOOST_AUTO_TEST_CASE(sha256_matches_independent_vectors) {
+  BOOST_TEST(apply(transform_kind::sha256, txt("alice@example.com")) == alice_sha256);
+  BOOST_TEST(apply(transform_kind::sha256, txt("")) == empty_sha256);
+  // sha256 does not normalise: case and spaces change the hash.
+  BOOST_TEST(apply(transform_kind::sha256, txt("Alice@example.com")) != alice_sha256);
+}
+
+BOOST_AUTO_TEST_CASE(hash_email_normalises_then_hashes) {
+  BOOST_TEST(apply(transform_kind::hash_email, txt("  ALICE@Example.com\n")) == alice_sha256);
+  BOOST_TEST(apply(transform_kind::hash_email, txt("alice@example.com")) == alice_sha256);
+}
+
+BOOST_AUTO_TEST_CASE(already_hashed_values_pass_through_lowercased) {
+  std::string upper = alice_sha256;
+  for (auto& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  BOOST_TEST(apply(transform_kind::sha256, txt(alice_sha256)) == alice_sha256);
+  BOOST_TEST(apply(transform_kind::sha256, txt(upper)) == alice_sha256);
+  BOOST_TEST(apply(transform_kind::hash_email, txt(" " + upper + " ")) == alice_sha256);
+  // 63 hex digits is not a hash: it gets hashed.
+  auto almost = alice_sha256.substr(1);
+  BOOST_TEST(apply(transform_kind::sha256, txt(almost)) != almost);
+  BOOST_TEST(apply(transform_kind::sha256, txt(almost)).size() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(non_text_cells_are_rendered_first) {
+  BOOST_TEST(apply(transform_kind::lowercase, num(42)) == "42");
+  BOOST_TEST(apply(transform_kind::uppercase, cell::of_bool(true)) == "TRUE");
+  BOOST_TEST(apply(transform_kind::digits, real(-12.5)) == "125");
+}
+
+BOOST_AUTO_TEST_CASE(nulls_pass_through_every_transform) {
+  for (const auto& name : transform_names()) {
+    std::string scratch = "untouched";
+    auto out = apply_transform(*parse_transform(name), null(), scratch);
+    BOOST_TEST(out.is_null(), name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_input_may_view_the_scratch_buffer) {
+  std::string scratch = "  MiXed@Example.com ";
+  auto in = txt(scratch);
+  auto out = apply_transform(transform_kind::normalize_email, in, scratch);
+  BOOST_TEST(out.text == "mixed@example.com");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
