@@ -45,22 +45,24 @@ JSON
 state=$work/state
 rm -rf "$state"
 
-# timed LABEL COMMAND...: runs it under GNU time; prints "seconds peak_rss_mb" and keeps stdout.
+# timed LABEL OUT COMMAND...: runs it under GNU time with stdout to OUT; prints
+# "seconds peak_rss_mb".
 timed() {
-  local label=$1
-  shift
-  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$work/$label.out"
+  local label=$1 out=$2
+  shift 2
+  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$out"
   read -r secs kb < "$work/$label.time"
   echo "$secs $((kb / 1024))"
 }
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$work/$2.out"; }
 
-read -r sqlite_s sqlite_mb < <(timed sqlite3 sqlite3 "$db" "$query")
-read -r plan_s plan_mb < <(timed plan "$backflow" plan "$work/sync.json" --state "$state" --json)
-read -r first_s first_mb < <(timed first "$backflow" run "$work/sync.json" --state "$state" --json)
-read -r same_s same_mb < <(timed same "$backflow" run "$work/sync.json" --state "$state" --json)
+run() { timed "$1" "$work/$1.out" "$backflow" "$2" "$work/sync.json" --state "$state" --json; }
+read -r sqlite_s sqlite_mb < <(timed sqlite3 /dev/null sqlite3 "$db" "$query")
+read -r plan_s plan_mb < <(run plan plan)
+read -r first_s first_mb < <(run first run)
+read -r same_s same_mb < <(run same run)
 sqlite3 "$db" "UPDATE contacts SET score = score + 1 WHERE id % 100 = 0"
-read -r pct_s pct_mb < <(timed pct "$backflow" run "$work/sync.json" --state "$state" --json)
+read -r pct_s pct_mb < <(run pct run)
 
 first_delivered=$(field delivered first)
 first_apply_ms=$(field apply_ms first)

@@ -237,3 +237,53 @@ BOOST_FIXTURE_TEST_CASE(expired_token_stops_the_run_and_keeps_state, hubspot_fix
   BOOST_TEST(resumed.summary["counts"]["delivered"] == 500 - delivered);
   BOOST_TEST(live_records().size() == 500u);
 }
+
+namespace {
+
+/// Creates contacts directly in the emulator, as if they had been there before any sync.
+void seed_contacts(emulator_process& hubspot, const std::vector<int>& rows) {
+  std::vector<json> inputs;
+  for (int i : rows)
+    inputs.push_back({{"idProperty", "email"}, {"id", email_of(i)}, {"properties", {{"tier", "seed"}}}});
+  auto r = http_post_json(hubspot.url("/crm/v3/objects/contacts/batch/upsert"), {{"inputs", inputs}},
+                          {"Authorization: Bearer emulator-token"});
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(update_mode_updates_existing_records_and_rejects_missing_ones,
+                        hubspot_fixture) {
+  model->insert(0, 10);
+  seed_contacts(hubspot, {0, 1, 2, 3, 4});
+  auto run = backflow.run_sync(sync_file("update"));
+  require_exit(run, 1);
+  BOOST_TEST(run.summary["counts"]["delivered"] == 5);
+  BOOST_TEST(run.summary["counts"]["rejected"] == 5);
+  BOOST_TEST(run.summary["rejected"][0]["reason"].get<std::string>().find("OBJECT_NOT_FOUND") !=
+             std::string::npos);
+  auto live = live_records();
+  BOOST_TEST(live.size() == 5u);  // nothing created
+  BOOST_TEST(live[email_of(3)]["properties"]["tier"] == "gold");
+}
+
+BOOST_FIXTURE_TEST_CASE(insert_mode_creates_once_and_never_updates, hubspot_fixture) {
+  model->insert(0, 10);
+  seed_contacts(hubspot, {0});
+  auto sync = sync_file("insert");
+  auto run = backflow.run_sync(sync);
+  require_exit(run, 0);
+  BOOST_TEST(run.summary["counts"]["delivered"] == 10);  // the existing one counts as there
+  auto live = live_records();
+  BOOST_TEST(live.size() == 10u);
+  BOOST_TEST(live[email_of(0)]["properties"]["tier"] == "seed");  // not overwritten
+  for (const auto& [email, r] : live)
+    BOOST_TEST(r["creations"] == 1);
+  model->bump_scores({5}, 1);
+  auto calls = requests();
+  auto again = backflow.run_sync(sync);
+  require_exit(again, 0);
+  BOOST_TEST(again.summary["counts"]["changed"] == 1);
+  BOOST_TEST(again.summary["counts"]["skipped"] == 1);
+  BOOST_TEST(requests() == calls);
+}
