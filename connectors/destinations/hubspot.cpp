@@ -5,6 +5,7 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "pipelines/core/text.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
@@ -12,12 +13,6 @@ namespace backflow {
 namespace {
 
 constexpr size_t max_inputs = 100;
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string path_for(delivery_op op) {
   switch (op) {
@@ -117,7 +112,7 @@ size_t hubspot_destination::batch_size(delivery_op) const {
 }
 
 std::string hubspot_destination::id_value(const std::string& key) const {
-  return id_property_ == "email" ? lower(key) : key;
+  return id_property_ == "email" ? ascii_lower(key) : key;
 }
 
 http_request hubspot_destination::build_request(const delivery_batch& batch) const {

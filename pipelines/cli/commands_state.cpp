@@ -1,6 +1,7 @@
 // `backflow status`, `backflow runs` and `backflow reset`: inspect and reset stored state.
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/sync_file.hpp"
@@ -23,6 +24,18 @@ std::shared_ptr<state::state_dir> open_existing(const cli_args& args) {
     return nullptr;
   }
   return *dir;
+}
+
+/// The sync file argument and an existing state directory, or nullopt after saying what is wrong.
+std::optional<std::pair<sync_config, std::shared_ptr<state::state_dir>>> sync_and_state(
+    const cli_args& args) {
+  auto cfg = load_sync_argument(args);
+  if (!cfg)
+    return std::nullopt;
+  auto dir = open_existing(args);
+  if (!dir)
+    return std::nullopt;
+  return std::make_pair(std::move(*cfg), std::move(dir));
 }
 
 std::string counts_line(const nlohmann::json& run) {
@@ -81,13 +94,11 @@ int cmd_status(const cli_args& args) {
 }
 
 int cmd_runs(const cli_args& args) {
-  auto cfg = load_sync_argument(args);
-  if (!cfg)
+  auto opened = sync_and_state(args);
+  if (!opened)
     return exit_usage;
-  auto dir = open_existing(args);
-  if (!dir)
-    return exit_usage;
-  state::sync_state st(dir->env(), cfg->name);
+  auto& [cfg, dir] = *opened;
+  state::sync_state st(dir->env(), cfg.name);
   size_t limit = 20;
   try {
     limit = static_cast<size_t>(std::stoul(args.option("limit", "20")));
@@ -108,21 +119,19 @@ int cmd_runs(const cli_args& args) {
 }
 
 int cmd_reset(const cli_args& args) {
-  auto cfg = load_sync_argument(args);
-  if (!cfg)
+  auto opened = sync_and_state(args);
+  if (!opened)
     return exit_usage;
-  auto dir = open_existing(args);
-  if (!dir)
-    return exit_usage;
-  auto lock = state::sync_lock::acquire(dir->path(), cfg->name);
+  auto& [cfg, dir] = *opened;
+  auto lock = state::sync_lock::acquire(dir->path(), cfg.name);
   if (!lock) {
     std::cerr << "backflow reset: " << lock.error().message << "\n";
     return 4;
   }
-  state::sync_state st(dir->env(), cfg->name);
+  state::sync_state st(dir->env(), cfg.name);
   auto before = st.count();
   st.reset();
-  std::cout << "reset " << cfg->name << ": forgot " << before.keys << " synced keys, "
+  std::cout << "reset " << cfg.name << ": forgot " << before.keys << " synced keys, "
             << before.changes << " pending changes and " << before.rejects
             << " rejects; the next run sends every row again\n";
   return 0;

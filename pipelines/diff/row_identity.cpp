@@ -1,23 +1,16 @@
 // Canonical keys, projection and row hashes (see row_identity.hpp).
 #include "pipelines/diff/row_identity.hpp"
 
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "pipelines/core/text.hpp"
+
 namespace backflow {
 namespace {
-
-std::string_view trim_view(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n\f\v");
-  if (b == std::string_view::npos)
-    return {};
-  auto e = s.find_last_not_of(" \t\r\n\f\v");
-  return s.substr(b, e - b + 1);
-}
 
 /// Appends one key part; false when it is null or blank.
 bool append_key_part(const cell& c, std::string& out) {
@@ -49,12 +42,10 @@ bool append_key_part(const cell& c, std::string& out) {
       if (t.empty())
         return false;
       bool email = t.find('@') != std::string_view::npos;
-      if (!email) {
+      if (email)
+        append_ascii_lower(out, t);
+      else
         out.append(t);
-        return true;
-      }
-      for (char ch : t)
-        out.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
       return true;
     }
   }

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "pipelines/core/crypto.hpp"
+#include "pipelines/core/text.hpp"
 
 namespace backflow {
 namespace {
@@ -38,21 +39,6 @@ constexpr named_type types_table[] = {
   {"integer", field_type::integer}, {"boolean", field_type::boolean},
   {"datetime", field_type::datetime},
 };
-
-std::string_view trim_view(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n\f\v");
-  if (b == std::string_view::npos)
-    return {};
-  auto e = s.find_last_not_of(" \t\r\n\f\v");
-  return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string quoted(std::string_view s) {
   constexpr size_t max = 60;
@@ -146,7 +132,7 @@ cell apply_transform(transform_kind t, const cell& in, std::string& scratch) {
       scratch = std::string(trim_view(text));
       break;
     case transform_kind::lowercase:
-      scratch = lower(text);
+      scratch = ascii_lower(text);
       break;
     case transform_kind::uppercase:
       scratch = text;
@@ -154,10 +140,10 @@ cell apply_transform(transform_kind t, const cell& in, std::string& scratch) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       break;
     case transform_kind::sha256:
-      scratch = is_sha256_hex(text) ? lower(text) : sha256_hex(text);
+      scratch = is_sha256_hex(text) ? ascii_lower(text) : sha256_hex(text);
       break;
     case transform_kind::normalize_email:
-      scratch = lower(trim_view(text));
+      scratch = ascii_lower(trim_view(text));
       break;
     case transform_kind::digits:
       scratch.clear();
@@ -166,7 +152,7 @@ cell apply_transform(transform_kind t, const cell& in, std::string& scratch) {
           scratch.push_back(c);
       break;
     case transform_kind::hash_email: {
-      auto normal = lower(trim_view(text));
+      auto normal = ascii_lower(trim_view(text));
       scratch = is_sha256_hex(normal) ? normal : sha256_hex(normal);
       break;
     }
@@ -222,7 +208,7 @@ result<cell> convert_cell(field_type type, const cell& in, std::string& scratch)
       if (in.type == cell_type::integer && (in.integer == 0 || in.integer == 1))
         return cell::of_bool(in.integer == 1);
       if (in.type == cell_type::text) {
-        auto v = lower(trim_view(in.text));
+        auto v = ascii_lower(trim_view(in.text));
         if (v == "true" || v == "t" || v == "yes" || v == "y" || v == "1")
           return cell::of_bool(true);
         if (v == "false" || v == "f" || v == "no" || v == "n" || v == "0")
