@@ -29,9 +29,11 @@ struct plan_phase_result {
 };
 
 /// Opens the model, checks its columns, streams it through extract → diff into the change set.
+/// Stops early (nothing planned) when `interrupted` turns true.
 plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
                                  const std::shared_ptr<state::sync_state>& st, uint64_t run_id,
-                                 const std::shared_ptr<run_progress>& progress, progress_line& line);
+                                 const std::shared_ptr<run_progress>& progress, progress_line& line,
+                                 const std::atomic<bool>* interrupted);
 
 struct apply_phase_context {
   std::shared_ptr<state::state_dir> dir;

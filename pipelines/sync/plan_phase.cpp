@@ -14,7 +14,8 @@ constexpr size_t extract_batch_rows = 1000;
 
 plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
                                  const std::shared_ptr<state::sync_state>& st, uint64_t run_id,
-                                 const std::shared_ptr<run_progress>& progress, progress_line& line) {
+                                 const std::shared_ptr<run_progress>& progress, progress_line& line,
+                                 const std::atomic<bool>* interrupted) {
   plan_phase_result out;
   auto cursor = open_source(cfg.source);
   if (!cursor) {
@@ -61,9 +62,20 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
             done = true;
           }
         },
-        caf::after(std::chrono::milliseconds(200)) >> [&] { line.planning(*progress); });
+        caf::after(std::chrono::milliseconds(200)) >> [&] {
+          line.planning(*progress);
+          if (interrupted != nullptr && interrupted->load()) {
+            result.error = "interrupted while planning; nothing was sent";
+            done = true;
+          }
+        });
   }
   caf::anon_send_exit(extract, caf::exit_reason::user_shutdown);
+  if (!result.error.empty()) {
+    // Wait for the diff to let go of its write transaction before the change set is cleared.
+    caf::anon_send_exit(diff, caf::exit_reason::user_shutdown);
+    self->wait_for(diff);
+  }
   line.clear();
   if (!result.error.empty()) {
     out.error = result.error;

@@ -119,7 +119,10 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
                                        const std::shared_ptr<run_progress>& progress,
                                        progress_line& line) {
   auto pending_changes = st->count().changes;
-  if (pending_changes > 0) {
+  bool stop_requested = opts.interrupted != nullptr && opts.interrupted->load();
+  if (pending_changes > 0 && stop_requested)
+    summary.error = "interrupted before delivery started";
+  if (pending_changes > 0 && !stop_requested) {
     progress->to_apply = pending_changes;
     progress->settled = 0;
     apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
@@ -227,7 +230,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     }
 
     auto plan_started = std::chrono::steady_clock::now();
-    auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line);
+    auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line, opts.interrupted);
     summary.plan_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - plan_started)
                           .count();
