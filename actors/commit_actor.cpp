@@ -6,15 +6,11 @@
 namespace backflow {
 namespace {
 
-/// How often the commit actor lets go of the LMDB pages it touched (see release_resident_pages).
-constexpr uint64_t release_every_commits = 16;
-
 struct commit_state {
   std::shared_ptr<state::state_dir> dir;
   std::shared_ptr<state::sync_state> st;
   uint64_t run_id = 0;
   std::shared_ptr<run_progress> progress;
-  uint64_t commits = 0;
 };
 
 commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_state> self,
@@ -37,8 +33,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
         spdlog::error("Commit failed: sync={} error=\"{}\"", cs.st->name(), e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
-      if (++cs.commits % release_every_commits == 0)
-        cs.st->env().release_resident_pages();
+      cs.st->env().keep_resident_below(state::resident_budget);
       commit_ack ack;
       for (const auto& r : batch.records) {
         switch (r.how) {

@@ -7,9 +7,7 @@ namespace backflow::state {
 namespace {
 
 constexpr size_t max_bad_key_samples = 10;
-/// How often the diff lets go of the LMDB pages it touched, to keep its resident memory flat.
-constexpr uint64_t release_every_batches = 1;
-constexpr uint64_t release_every_scanned_keys = 20'000;
+constexpr uint64_t check_every_scanned_keys = 20'000;
 
 }  // namespace
 
@@ -54,8 +52,7 @@ void change_set_builder::note_duplicate(const std::string& key) {
 }
 
 void change_set_builder::add(const packed_rows& rows) {
-  if (++batches_ % release_every_batches == 0)
-    st_.env().release_resident_pages();
+  st_.env().keep_resident_below(resident_budget);
   st_.env().write([&](transaction& txn) {
     for (size_t i = 0; i < rows.size(); ++i) {
       auto row = rows[i];
@@ -131,8 +128,8 @@ void change_set_builder::finish() {
     txn.scan(st_.keys, {}, [&](std::string_view key_view, std::string_view value) {
       hash128 h;
       uint64_t slot = 0;
-      if (++scanned % release_every_scanned_keys == 0)
-        st_.env().release_resident_pages();
+      if (++scanned % check_every_scanned_keys == 0)
+        st_.env().keep_resident_below(resident_budget);
       if (!peek_key_record(value, h, slot))
         return true;
       auto word = slot / 64;

@@ -64,7 +64,6 @@ class change_set_builder {
   std::vector<uint64_t> seen_;
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
-  uint64_t batches_ = 0;
   bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
   std::string key_;
   std::string value_;

@@ -6,6 +6,7 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace backflow::state {
 namespace {
@@ -80,6 +81,20 @@ void environment::release_resident_pages() const {
     mapping_ = find_mapping();
   if (mapping_.second > 0)
     ::madvise(reinterpret_cast<void*>(mapping_.first), mapping_.second, MADV_DONTNEED);
+}
+
+void environment::keep_resident_below(size_t budget_bytes) const {
+  // /proc/self/statm: "size resident shared ..." in pages; one small read.
+  static const long page = ::sysconf(_SC_PAGESIZE);
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr)
+    return;
+  unsigned long size = 0;
+  unsigned long resident = 0;
+  int read = std::fscanf(statm, "%lu %lu", &size, &resident);
+  std::fclose(statm);
+  if (read == 2 && resident * static_cast<unsigned long>(page) > budget_bytes)
+    release_resident_pages();
 }
 
 std::pair<uintptr_t, size_t> environment::find_mapping() const {

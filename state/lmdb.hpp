@@ -30,6 +30,10 @@ class lmdb_error : public std::runtime_error {
 
 class transaction;
 
+/// How much of the process may be resident before the LMDB map's pages are let go (see
+/// environment::keep_resident_below): the engine itself needs a few tens of MB beside it.
+constexpr size_t resident_budget = size_t{160} << 20;
+
 /// One LMDB environment (a state directory), shared by every sync stored in it.
 class environment {
  public:
@@ -56,6 +60,11 @@ class environment {
   /// page cache (a later access is a cheap minor fault), but no longer count as our resident
   /// memory: without this, scanning a 10M-key state would make the process look gigabytes big.
   void release_resident_pages() const;
+
+  /// Releases the pages (as above) only when the whole process is resident beyond
+  /// `budget_bytes`: cheap enough to call after every batch. Small states stay mapped and fast;
+  /// a 10M-key state scanned at random cannot grow the process past the budget.
+  void keep_resident_below(size_t budget_bytes) const;
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] MDB_env* raw() const { return env_; }
