@@ -1,13 +1,17 @@
 // The diff (see change_set_builder.hpp).
 #include "state/change_set_builder.hpp"
 
+#include <algorithm>
+
 #include "pipelines/diff/row_identity.hpp"
 
 namespace backflow::state {
 namespace {
 
 constexpr size_t max_bad_key_samples = 10;
-constexpr uint64_t check_every_scanned_keys = 20'000;
+/// Changes written per transaction: bounded, so the buffer and the transaction stay small.
+constexpr size_t flush_rows = 16'384;
+constexpr size_t flush_bytes = size_t{8} << 20;
 
 }  // namespace
 
@@ -27,14 +31,6 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
   });
 }
 
-void change_set_builder::clear_deletion_reject(transaction& txn) {
-  if (auto rejected = txn.get(st_.rejects, key_)) {
-    auto r = decode_reject_record(*rejected);
-    if (r && r->deletion)
-      txn.del(st_.rejects, key_);
-  }
-}
-
 bool change_set_builder::mark_seen(uint64_t slot) {
   auto word = slot / 64;
   if (word >= seen_.size())
@@ -52,84 +48,111 @@ void change_set_builder::note_duplicate(const std::string& key) {
 }
 
 void change_set_builder::add(const packed_rows& rows) {
-  st_.env().keep_resident_below(resident_budget);
-  st_.env().write([&](transaction& txn) {
-    for (size_t i = 0; i < rows.size(); ++i) {
-      auto row = rows[i];
-      ++tally_.extracted;
-      if (!canonical_key(row, key_columns_, key_)) {
-        ++tally_.null_keys;
-        if (tally_.null_key_rows.size() < max_bad_key_samples)
-          tally_.null_key_rows.push_back(tally_.extracted);
-        continue;
-      }
-      auto hash = hash_row(row, fingerprint_);
-      hash128 stored_hash;
-      uint64_t slot = 0;
-      auto stored = txn.get(st_.keys, key_);
-      bool synced = stored && peek_key_record(*stored, stored_hash, slot);
-      if (synced && mark_seen(slot)) {
-        note_duplicate(key_);
-        continue;
-      }
-      if (synced && stored_hash == hash) {
-        // A delete refused earlier is moot once the row is back.
-        if (has_rejects_)
-          clear_deletion_reject(txn);
-        ++tally_.unchanged;
-        continue;
-      }
-      if (has_rejects_) {
-        if (auto rejected = txn.get(st_.rejects, key_)) {
-          auto r = decode_reject_record(*rejected);
-          if (r && r->deletion) {
-            txn.del(st_.rejects, key_);
-          } else if (r && r->hash == hash) {
-            // Rejected earlier and unchanged since: not re-sent. Unsynced keys are not in the
-            // seen bitmap, so their repeats are caught here and when inserting the change set.
-            bool repeated = !synced && (!seen_unsynced_.insert(key_).second ||
-                                        txn.get(st_.changes, key_).has_value());
-            if (repeated)
-              note_duplicate(key_);
-            else
-              ++tally_.unchanged_rejected;
-            continue;
-          }
-        }
-      }
-      if (!synced && seen_unsynced_.count(key_) > 0) {
-        note_duplicate(key_);
-        continue;
-      }
-      change_record change;
-      change.kind = synced ? change_kind::changed : change_kind::added;
-      change.hash = hash;
-      if (synced)
-        if (auto kr = decode_key_record(*stored))
-          change.dest_id = kr->dest_id;
-      change.row.assign(row.data(), row.size());
-      value_ = encode(change);
-      if (!txn.insert(st_.changes, key_, value_)) {
-        note_duplicate(key_);
-        continue;
-      }
-      auto& samples = synced ? tally_.changed_samples : tally_.added_samples;
-      if (samples.size() < samples_)
-        samples.push_back(key_);
-      ++(synced ? tally_.changed : tally_.added);
-    }
+  // Lookups in a read transaction: an unchanged re-run never takes the writer lock.
+  st_.env().read([&](transaction& txn) {
+    for (size_t i = 0; i < rows.size(); ++i)
+      classify(txn, rows[i]);
   });
+  if (pending_.size() >= flush_rows || pending_bytes_ >= flush_bytes)
+    flush();
+}
+
+void change_set_builder::classify(transaction& txn, std::string_view row) {
+  ++tally_.extracted;
+  if (!canonical_key(row, key_columns_, key_)) {
+    ++tally_.null_keys;
+    if (tally_.null_key_rows.size() < max_bad_key_samples)
+      tally_.null_key_rows.push_back(tally_.extracted);
+    return;
+  }
+  auto hash = hash_row(row, fingerprint_);
+  hash128 stored_hash;
+  uint64_t slot = 0;
+  auto stored = txn.get(st_.keys, key_);
+  bool synced = stored && peek_key_record(*stored, stored_hash, slot);
+  if (synced && mark_seen(slot)) {
+    note_duplicate(key_);
+    return;
+  }
+  std::optional<reject_record> rejected;
+  if (has_rejects_)
+    if (auto bytes = txn.get(st_.rejects, key_))
+      rejected = decode_reject_record(*bytes);
+  // A delete refused earlier is moot once the row is back.
+  if (rejected && rejected->deletion)
+    stale_rejects_.push_back(key_);
+  if (synced && stored_hash == hash) {
+    ++tally_.unchanged;
+    return;
+  }
+  if (rejected && !rejected->deletion && rejected->hash == hash) {
+    // Rejected earlier and unchanged since: not re-sent. Unsynced keys are not in the seen
+    // bitmap, so their repeats are caught here and when the change set is written.
+    bool repeated = !synced && (!seen_unsynced_.insert(key_).second ||
+                                pending_keys_.count(key_) > 0 ||
+                                txn.get(st_.changes, key_).has_value());
+    if (repeated)
+      note_duplicate(key_);
+    else
+      ++tally_.unchanged_rejected;
+    return;
+  }
+  if (!synced && seen_unsynced_.count(key_) > 0) {
+    note_duplicate(key_);
+    return;
+  }
+  change_record change;
+  change.kind = synced ? change_kind::changed : change_kind::added;
+  change.hash = hash;
+  if (synced)
+    if (auto kr = decode_key_record(*stored))
+      change.dest_id = kr->dest_id;
+  change.row.assign(row.data(), row.size());
+  if (has_rejects_)
+    pending_keys_.insert(key_);
+  pending_.push_back({key_, encode(change), synced});
+  pending_bytes_ += key_.size() + pending_.back().value.size();
+}
+
+void change_set_builder::flush() {
+  if (pending_.empty() && stale_rejects_.empty())
+    return;
+  // Sorted, grouped inserts: a page is copied once per transaction however many rows land on
+  // it, which keeps the write volume near the data volume for models in any key order.
+  std::stable_sort(pending_.begin(), pending_.end(),
+                   [](const auto& a, const auto& b) { return a.key < b.key; });
+  st_.env().write([&](transaction& txn) {
+    // May run twice (after a map resize): start from a clean slate each time.
+    for (auto& p : pending_)
+      p.duplicate = false;
+    for (const auto& key : stale_rejects_)
+      txn.del(st_.rejects, key);
+    for (auto& p : pending_)
+      p.duplicate = !txn.insert(st_.changes, p.key, p.value);
+  });
+  for (const auto& p : pending_) {
+    if (p.duplicate) {
+      note_duplicate(p.key);
+      continue;
+    }
+    auto& samples = p.synced ? tally_.changed_samples : tally_.added_samples;
+    if (samples.size() < samples_)
+      samples.push_back(p.key);
+    ++(p.synced ? tally_.changed : tally_.added);
+  }
+  pending_.clear();
+  pending_keys_.clear();
+  stale_rejects_.clear();
+  pending_bytes_ = 0;
 }
 
 void change_set_builder::finish() {
+  flush();
   st_.env().write([&](transaction& txn) {
     // Writing the change set while scanning the keys database is safe: they are different trees.
-    uint64_t scanned = 0;
     txn.scan(st_.keys, {}, [&](std::string_view key_view, std::string_view value) {
       hash128 h;
       uint64_t slot = 0;
-      if (++scanned % check_every_scanned_keys == 0)
-        st_.env().keep_resident_below(resident_budget);
       if (!peek_key_record(value, h, slot))
         return true;
       auto word = slot / 64;

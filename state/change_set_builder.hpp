@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -34,7 +35,8 @@ struct diff_tally {
   [[nodiscard]] bool bad_model() const { return null_keys > 0 || duplicate_keys > 0; }
 };
 
-/// Streams projected rows through the diff; one write transaction per batch.
+/// Streams projected rows through the diff: lookups in read transactions, changes written in
+/// sorted groups of up to 16k rows.
 /// Deletes are found without memory proportional to the rows' size: each synced key owns a
 /// dense slot number, and the rows seen set one bit per slot (1.25 MB for 10M keys).
 class change_set_builder {
@@ -52,9 +54,10 @@ class change_set_builder {
   [[nodiscard]] const diff_tally& tally() const { return tally_; }
 
  private:
+  void classify(transaction& txn, std::string_view row);
+  void flush();
   void note_duplicate(const std::string& key);
   bool mark_seen(uint64_t slot);
-  void clear_deletion_reject(transaction& txn);
   void drop_stale_rejects(transaction& txn);
 
   const sync_state& st_;
@@ -65,6 +68,17 @@ class change_set_builder {
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
   bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
+  /// A change waiting to be written with the next group.
+  struct pending_change {
+    std::string key;
+    std::string value;  ///< encoded change_record
+    bool synced = false;
+    bool duplicate = false;
+  };
+  std::vector<pending_change> pending_;
+  size_t pending_bytes_ = 0;
+  std::unordered_set<std::string> pending_keys_;  ///< (only when there are rejects)
+  std::vector<std::string> stale_rejects_;        ///< refused deletes whose row is back
   std::string key_;
   std::string value_;
 };

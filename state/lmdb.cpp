@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,10 +60,28 @@ std::shared_ptr<environment> environment::open(const std::filesystem::path& dir)
   // NORDAHEAD: random key lookups gain nothing from read-ahead and it inflates RSS.
   check(mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600),
         "open environment in " + dir.string());
+  auto* raw = env.get();
+  env->statm_fd_ = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  env->resident_guard_ = std::thread([raw] {
+    std::unique_lock<std::mutex> lock(raw->guard_mutex_);
+    while (!raw->guard_wakeup_.wait_for(lock, resident_check_interval,
+                                        [raw] { return raw->guard_stop_; }))
+      raw->keep_resident_below(resident_budget);
+  });
   return env;
 }
 
 environment::~environment() {
+  if (resident_guard_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(guard_mutex_);
+      guard_stop_ = true;
+    }
+    guard_wakeup_.notify_all();
+    resident_guard_.join();
+  }
+  if (statm_fd_ >= 0)
+    ::close(statm_fd_);
   if (env_ != nullptr)
     mdb_env_close(env_);
 }
@@ -86,14 +105,15 @@ void environment::release_resident_pages() const {
 void environment::keep_resident_below(size_t budget_bytes) const {
   // /proc/self/statm: "size resident shared ..." in pages; one small read.
   static const long page = ::sysconf(_SC_PAGESIZE);
-  std::FILE* statm = std::fopen("/proc/self/statm", "r");
-  if (statm == nullptr)
+  char buf[128];
+  ssize_t n = statm_fd_ < 0 ? -1 : ::pread(statm_fd_, buf, sizeof buf - 1, 0);
+  if (n <= 0)
     return;
+  buf[n] = '\0';
   unsigned long size = 0;
   unsigned long resident = 0;
-  int read = std::fscanf(statm, "%lu %lu", &size, &resident);
-  std::fclose(statm);
-  if (read == 2 && resident * static_cast<unsigned long>(page) > budget_bytes)
+  if (std::sscanf(buf, "%lu %lu", &size, &resident) == 2 &&
+      resident * static_cast<unsigned long>(page) > budget_bytes)
     release_resident_pages();
 }
 

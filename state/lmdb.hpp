@@ -7,12 +7,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <lmdb.h>
 
@@ -32,7 +34,11 @@ class transaction;
 
 /// How much of the process may be resident before the LMDB map's pages are let go (see
 /// environment::keep_resident_below): the engine itself needs a few tens of MB beside it.
-constexpr size_t resident_budget = size_t{160} << 20;
+constexpr size_t resident_budget = size_t{144} << 20;
+/// How often the environment's guard thread checks the budget. Short, because the kernel maps up
+/// to 16 neighbouring cached pages on each fault ("fault-around"): walking a large tree's branch
+/// pages (an mdb_drop, say) can map tens of MB per millisecond.
+constexpr std::chrono::milliseconds resident_check_interval{2};
 
 /// One LMDB environment (a state directory), shared by every sync stored in it.
 class environment {
@@ -62,8 +68,9 @@ class environment {
   void release_resident_pages() const;
 
   /// Releases the pages (as above) only when the whole process is resident beyond
-  /// `budget_bytes`: cheap enough to call after every batch. Small states stay mapped and fast;
-  /// a 10M-key state scanned at random cannot grow the process past the budget.
+  /// `budget_bytes`. A guard thread calls it every few milliseconds for the environment's whole
+  /// life, whatever runs (diff, commit, a large drop): small states stay mapped and fast, and a
+  /// 10M-key state read at random cannot grow the process much past the budget.
   void keep_resident_below(size_t budget_bytes) const;
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
@@ -83,6 +90,11 @@ class environment {
   std::shared_mutex resize_mutex_;  ///< shared by transactions, exclusive while growing
   mutable std::mutex mapping_mutex_;
   mutable std::pair<uintptr_t, size_t> mapping_{0, 0};  ///< where data.mdb is mapped (cached)
+  int statm_fd_ = -1;  ///< /proc/self/statm, kept open: the guard reads it every interval
+  std::mutex guard_mutex_;
+  std::condition_variable guard_wakeup_;
+  bool guard_stop_ = false;
+  std::thread resident_guard_;
 };
 
 /// A transaction in progress; only valid inside environment::read/write callbacks.
