@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <string>
+#include <unordered_set>
 
 #include "actors/messages.hpp"
 #include "actors/run_progress.hpp"
@@ -16,10 +18,14 @@
 
 namespace backflow {
 
+/// Keys the change reader leaves out (they belong to jobs being resumed).
+using key_set = std::unordered_set<std::string>;
+
 /// Reads the change set in key order, `batch_size` entries per batch, on its own thread.
 change_reader_actor spawn_change_reader(caf::actor_system& sys,
                                         std::shared_ptr<state::sync_state> st, map_actor downstream,
-                                        uint32_t window, size_t batch_size);
+                                        uint32_t window, size_t batch_size,
+                                        std::shared_ptr<const key_set> skip);
 
 struct map_settings {
   sync_mode mode = sync_mode::upsert;
@@ -31,9 +37,15 @@ struct map_settings {
 map_actor spawn_map(caf::actor_system& sys, map_settings settings, batch_actor downstream,
                     uint32_t window, commit_actor commit);
 
-/// Groups records into requests of the destination's batch size.
+/// Records of each op the run expects to send (op as an integer), for job sizing and for the
+/// sequence/last/total a batch carries.
+using op_counts = std::map<int, uint64_t>;
+
+/// Groups records into requests of the destination's batch size (or into jobs, when the
+/// destination asks for them at this volume).
 batch_actor spawn_batcher(caf::actor_system& sys, std::shared_ptr<const destination> dest,
-                          deliver_actor downstream, uint32_t window, uint64_t run_id);
+                          deliver_actor downstream, uint32_t window, uint64_t run_id,
+                          op_counts expected);
 
 struct deliver_settings {
   std::shared_ptr<const destination> dest;
@@ -43,6 +55,8 @@ struct deliver_settings {
   std::string account;
   int concurrency = 4;
   retry_policy retry;
+  /// Longer waits asked for by the destination stop the run (the account stays paused).
+  std::chrono::milliseconds max_pause{300'000};
   caf::actor coordinator;  ///< receives the apply_report
   std::shared_ptr<run_progress> progress;
 };

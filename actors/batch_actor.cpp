@@ -1,4 +1,4 @@
-// Groups mapped records into requests of the destination's batch size (see apply_actors.hpp).
+// Groups mapped records into requests (or jobs) of the destination's size (see apply_actors.hpp).
 #include "actors/apply_actors.hpp"
 
 #include <map>
@@ -8,6 +8,16 @@ namespace {
 
 constexpr size_t outbox_low_water = 2;  ///< take more input while fewer requests wait than this
 
+/// The batches of one group (an op, or every op when the destination mixes them).
+struct group {
+  delivery_batch open;
+  uint32_t sequence = 0;  ///< batches closed so far
+  uint64_t records = 0;   ///< records put into batches so far
+  uint64_t expected = 0;  ///< records the run expects for this group
+  size_t size = 1;        ///< records per batch (or per job)
+  bool as_job = false;
+};
+
 struct batch_state {
   std::shared_ptr<const destination> dest;
   deliver_actor downstream;
@@ -15,15 +25,39 @@ struct batch_state {
   uint32_t credit = 0;
   uint64_t run_id = 0;
   uint64_t next_batch = 0;
-  std::map<int, delivery_batch> open;  ///< per op (one shared group when ops may mix)
+  op_counts expected;
+  std::map<int, group> groups;
   std::deque<delivery_batch> outbox;
   uint32_t owed_upstream = 0;
   bool upstream_done = false;
   bool ended = false;
 };
 
-void close_batch(batch_state& st, delivery_batch& b) {
+group& group_for(batch_state& st, delivery_op op) {
+  bool mixed = st.dest->mixes_ops();
+  int key = mixed ? -1 : static_cast<int>(op);
+  auto [it, fresh] = st.groups.try_emplace(key);
+  auto& g = it->second;
+  if (fresh) {
+    if (mixed)
+      for (const auto& [op_key, n] : st.expected)
+        g.expected += n;
+    else if (auto e = st.expected.find(key); e != st.expected.end())
+      g.expected = e->second;
+    auto job = st.dest->job_size(op, g.expected);
+    g.as_job = job > 0;
+    g.size = std::max<size_t>(1, g.as_job ? job : st.dest->batch_size(op));
+  }
+  return g;
+}
+
+void close_batch(batch_state& st, group& g, bool final) {
+  auto& b = g.open;
   b.batch_id = "r" + std::to_string(st.run_id) + "-b" + std::to_string(++st.next_batch);
+  b.sequence = ++g.sequence;
+  b.total = std::max(g.expected, g.records);
+  b.last = final || (g.expected > 0 && g.records >= g.expected);
+  b.as_job = g.as_job;
   st.outbox.push_back(std::move(b));
   b = delivery_batch{};
 }
@@ -48,26 +82,27 @@ void flush(batch_actor::stateful_pointer<batch_state> self) {
 
 batch_actor::behavior_type batch_impl(batch_actor::stateful_pointer<batch_state> self,
                                       std::shared_ptr<const destination> dest,
-                                      deliver_actor downstream, uint32_t window, uint64_t run_id) {
+                                      deliver_actor downstream, uint32_t window, uint64_t run_id,
+                                      op_counts expected) {
   auto& st = self->state;
   st.dest = std::move(dest);
   st.downstream = std::move(downstream);
   st.credit = window;
   st.run_id = run_id;
+  st.expected = std::move(expected);
   return {
     [=](record_batch& in) {
       auto& st = self->state;
       if (!st.upstream)
         st.upstream = caf::actor_cast<map_actor>(self->current_sender());
       for (auto& rec : in.records) {
-        auto op = rec.op;
-        int group = st.dest->mixes_ops() ? -1 : static_cast<int>(op);
-        auto& b = st.open[group];
-        if (b.records.empty())
-          b.field_names = in.field_names;
-        b.records.push_back(std::move(rec));
-        if (b.records.size() >= std::max<size_t>(1, st.dest->batch_size(op)))
-          close_batch(st, b);
+        auto& g = group_for(st, rec.op);
+        if (g.open.records.empty())
+          g.open.field_names = in.field_names;
+        g.open.records.push_back(std::move(rec));
+        ++g.records;
+        if (g.open.records.size() >= g.size)
+          close_batch(st, g, false);
       }
       ++st.owed_upstream;
       flush(self);
@@ -75,9 +110,9 @@ batch_actor::behavior_type batch_impl(batch_actor::stateful_pointer<batch_state>
     [=](end_atom) {
       auto& st = self->state;
       st.upstream_done = true;
-      for (auto& [group, b] : st.open)
-        if (!b.records.empty())
-          close_batch(st, b);
+      for (auto& [key, g] : st.groups)
+        if (!g.open.records.empty())
+          close_batch(st, g, true);
       flush(self);
     },
     [=](credit_atom, uint32_t n) {
@@ -90,8 +125,10 @@ batch_actor::behavior_type batch_impl(batch_actor::stateful_pointer<batch_state>
 }  // namespace
 
 batch_actor spawn_batcher(caf::actor_system& sys, std::shared_ptr<const destination> dest,
-                          deliver_actor downstream, uint32_t window, uint64_t run_id) {
-  return sys.spawn(batch_impl, std::move(dest), std::move(downstream), window, run_id);
+                          deliver_actor downstream, uint32_t window, uint64_t run_id,
+                          op_counts expected) {
+  return sys.spawn(batch_impl, std::move(dest), std::move(downstream), window, run_id,
+                   std::move(expected));
 }
 
 }  // namespace backflow

@@ -9,6 +9,7 @@ struct reader_state {
   map_actor downstream;
   uint32_t credit = 0;
   size_t batch_size = 500;
+  std::shared_ptr<const key_set> skip;
   std::string last_key;
   bool started = false;
   bool done = false;
@@ -22,15 +23,15 @@ change_batch read_next(reader_state& st) {
     txn.scan(st.st->changes, st.last_key, [&](std::string_view k, std::string_view v) {
       if (st.started && k == st.last_key)
         return true;
+      st.last_key.assign(k.data(), k.size());  // also past keys left out below
+      st.started = true;
+      if (st.skip && st.skip->count(st.last_key) > 0)
+        return true;
       if (auto rec = state::decode_change_record(v))
         batch.changes.push_back({std::string(k), std::move(*rec)});
       return batch.changes.size() < st.batch_size;
     });
   });
-  if (!batch.changes.empty()) {
-    st.last_key = batch.changes.back().key;
-    st.started = true;
-  }
   return batch;
 }
 
@@ -51,8 +52,9 @@ void pump(change_reader_actor::stateful_pointer<reader_state> self) {
 
 change_reader_actor::behavior_type reader_impl(
     change_reader_actor::stateful_pointer<reader_state> self, std::shared_ptr<state::sync_state> st,
-    map_actor downstream, uint32_t window, size_t batch_size) {
+    map_actor downstream, uint32_t window, size_t batch_size, std::shared_ptr<const key_set> skip) {
   self->state.st = std::move(st);
+  self->state.skip = std::move(skip);
   self->state.downstream = std::move(downstream);
   self->state.credit = window;
   self->state.batch_size = batch_size;
@@ -70,9 +72,10 @@ change_reader_actor::behavior_type reader_impl(
 
 change_reader_actor spawn_change_reader(caf::actor_system& sys,
                                         std::shared_ptr<state::sync_state> st, map_actor downstream,
-                                        uint32_t window, size_t batch_size) {
+                                        uint32_t window, size_t batch_size,
+                                        std::shared_ptr<const key_set> skip) {
   return sys.spawn<caf::detached>(reader_impl, std::move(st), std::move(downstream), window,
-                                  batch_size);
+                                  batch_size, std::move(skip));
 }
 
 }  // namespace backflow

@@ -1,4 +1,5 @@
-// Owns the LMDB write transaction: commits settled records, one transaction per batch.
+// Owns the LMDB write transaction: commits settled records (one transaction per batch) and the
+// checkpoints of running jobs.
 #include "actors/apply_actors.hpp"
 
 #include <spdlog/spdlog.h>
@@ -28,12 +29,15 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
         cs.st->env().write([&](state::transaction& txn) {
           cs.st->settle(txn, batch.records, cs.run_id);
           cs.dir->add_quota(txn, batch.account, batch.api_calls);
+          if (batch.pause_until_ms > 0)
+            cs.dir->pause_account(txn, batch.account, batch.pause_until_ms);
+          if (!batch.finished_job.empty())
+            cs.st->remove_job(txn, batch.finished_job);
         });
       } catch (const std::exception& e) {
         spdlog::error("Commit failed: sync={} error=\"{}\"", cs.st->name(), e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
-      cs.st->env().keep_resident_below(state::resident_budget);
       commit_ack ack;
       for (const auto& r : batch.records) {
         switch (r.how) {
@@ -55,6 +59,20 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
       p.skipped += ack.settled - ack.delivered - ack.rejected;
       p.settled += ack.settled;
       return ack;
+    },
+    [=](const job_record& job) -> caf::result<commit_ack> {
+      auto& cs = self->state;
+      try {
+        cs.st->env().write([&](state::transaction& txn) {
+          if (!job.replaces.empty())
+            cs.st->remove_job(txn, job.replaces);
+          cs.st->store_job(txn, {job.checkpoint, job.batch_id, job.keys});
+        });
+      } catch (const std::exception& e) {
+        spdlog::error("Saving a job failed: sync={} error=\"{}\"", cs.st->name(), e.what());
+        return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
+      }
+      return commit_ack{};
     },
   };
 }

@@ -1,46 +1,11 @@
 // The delivery layer: concurrency, tokens, retries with backoff, bisection, outcomes to commit.
 // Connectors only build requests and read answers; every policy decision lives here.
-#include "actors/apply_actors.hpp"
-
-#include <random>
-#include <unordered_map>
-
-#include <spdlog/spdlog.h>
+#include "actors/deliver_state.hpp"
 
 #include "pipelines/delivery/status_classifier.hpp"
 
 namespace backflow {
-namespace {
-
-/// A batch (or a part of one) on its way; `origin` is the batch the batcher sent.
-struct work_item {
-  delivery_batch batch;
-  int attempt = 0;  ///< sends so far
-  uint64_t origin = 0;
-};
-
-struct deliver_state {
-  deliver_settings s;
-  batch_actor upstream;
-  std::deque<work_item> ready;
-  std::unordered_map<uint64_t, work_item> acquiring;  ///< waiting for a rate-limit token
-  std::unordered_map<uint64_t, work_item> in_flight;  ///< request sent, answer pending
-  std::unordered_map<uint64_t, work_item> delayed;    ///< waiting to be retried
-  std::unordered_map<uint64_t, uint32_t> open_parts;  ///< origin → parts not finished
-  uint64_t next_id = 0;
-  uint32_t pending_commits = 0;
-  int64_t unreported_calls = 0;  ///< API calls not yet added to the persisted daily quota
-  bool upstream_done = false;
-  bool reported = false;
-  apply_report report;
-  std::mt19937_64 rng{std::random_device{}()};
-  std::shared_ptr<spdlog::logger> log;
-};
-
-using self_ptr = deliver_actor::stateful_pointer<deliver_state>;
-
-void pump(self_ptr self);
-void maybe_finish(self_ptr self);
+namespace deliver {
 
 void part_done(self_ptr self, uint64_t origin) {
   auto& st = self->state;
@@ -48,7 +13,7 @@ void part_done(self_ptr self, uint64_t origin) {
   if (it == st.open_parts.end() || --it->second > 0)
     return;
   st.open_parts.erase(it);
-  if (st.upstream)
+  if (st.external_origins.erase(origin) == 0 && st.upstream)
     self->send(st.upstream, credit_atom_v, uint32_t{1});
 }
 
@@ -73,14 +38,17 @@ void stop(self_ptr self, const std::string& why) {
   st.ready.clear();
 }
 
-/// Hands settled records to the commit actor; the part is done once they are written.
-void settle(self_ptr self, uint64_t origin, std::vector<state::settled_record> records) {
+void settle(self_ptr self, uint64_t origin, std::vector<state::settled_record> records,
+            std::string finished_job) {
   auto& st = self->state;
   settle_batch batch;
   batch.records = std::move(records);
   batch.api_calls = st.unreported_calls;
   batch.account = st.s.account;
+  batch.finished_job = std::move(finished_job);
+  batch.pause_until_ms = st.pause_until_ms;
   st.unreported_calls = 0;
+  st.pause_until_ms = 0;
   ++st.pending_commits;
   self->request(st.s.commit, caf::infinite, std::move(batch))
       .then(
@@ -98,6 +66,8 @@ void settle(self_ptr self, uint64_t origin, std::vector<state::settled_record> r
           });
 }
 
+namespace {
+
 state::settled_record settled_from(const outbound_record& rec, state::settlement how,
                                    std::string dest_id, std::string reason) {
   state::settled_record s;
@@ -112,10 +82,63 @@ state::settled_record settled_from(const outbound_record& rec, state::settlement
   return s;
 }
 
+work_item part_of(const work_item& item) {
+  work_item part;
+  part.batch.batch_id = item.batch.batch_id;
+  part.batch.field_names = item.batch.field_names;
+  part.batch.sequence = item.batch.sequence;
+  part.batch.last = item.batch.last;
+  part.batch.total = item.batch.total;
+  part.origin = item.origin;
+  return part;
+}
+
+void split(self_ptr self, work_item item) {
+  auto& st = self->state;
+  auto& records = item.batch.records;
+  auto half = static_cast<long>(records.size() / 2);
+  auto left = part_of(item);
+  auto right = part_of(item);
+  left.batch.batch_id += ".0";
+  right.batch.batch_id += ".1";
+  left.batch.records.assign(std::make_move_iterator(records.begin()),
+                            std::make_move_iterator(records.begin() + half));
+  right.batch.records.assign(std::make_move_iterator(records.begin() + half),
+                             std::make_move_iterator(records.end()));
+  ++st.report.splits;
+  ++st.open_parts[item.origin];
+  st.ready.push_front(std::move(right));
+  st.ready.push_front(std::move(left));
+}
+
+}  // namespace
+
+void park(self_ptr self, work_item item, std::chrono::milliseconds delay) {
+  auto& st = self->state;
+  auto id = ++st.next_id;
+  st.delayed.emplace(id, std::move(item));
+  self->delayed_send(self, delay, retry_atom_v, id);
+}
+
 void retry_later(self_ptr self, work_item item, const std::string& reason,
                  std::chrono::milliseconds server_wait, bool pause_account) {
   auto& st = self->state;
   auto n = item.batch.records.size();
+  if (server_wait > st.s.max_pause) {
+    // A long pause (daily limit spent, hourly budget exhausted): stop now instead of holding
+    // the run, remember the pause across restarts, and leave the records for a later run.
+    auto until = std::chrono::system_clock::now() + server_wait;
+    st.pause_until_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until.time_since_epoch()).count();
+    self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
+               static_cast<int64_t>(server_wait.count()));
+    st.report.failed += n;
+    stop(self, reason + "; the destination asks to wait " +
+                   std::to_string(server_wait.count() / 60000) +
+                   " min, so the account is paused and the next run continues");
+    part_done(self, item.origin);
+    return;
+  }
   if (!st.report.fatal.empty() || item.attempt >= st.s.retry.max_attempts) {
     st.report.failed += n;
     st.log->warn("Giving up for this run: batch={} records={} attempts={} reason=\"{}\"",
@@ -124,98 +147,95 @@ void retry_later(self_ptr self, work_item item, const std::string& reason,
     return;
   }
   auto delay = st.s.retry.delay(item.attempt, server_wait, st.rng);
-  if (pause_account)
+  if (pause_account || server_wait.count() > 0)
     self->send(st.s.rate_limiter, pause_atom_v, st.s.account, static_cast<int64_t>(delay.count()));
   st.report.retried += n;
   st.log->info("Retrying: batch={} records={} attempt={} in_ms={} reason=\"{}\"",
                item.batch.batch_id, n, item.attempt, delay.count(), reason);
-  auto id = ++st.next_id;
-  st.delayed.emplace(id, std::move(item));
-  self->delayed_send(self, delay, retry_atom_v, id);
+  park(self, std::move(item), delay);
 }
 
-void split(self_ptr self, work_item item) {
-  auto& st = self->state;
+void settle_outcomes(self_ptr self, work_item item, const std::vector<record_outcome>& outcomes,
+                     std::string finished_job) {
   auto& records = item.batch.records;
-  auto half = records.size() / 2;
-  work_item left{delivery_batch{item.batch.batch_id + ".0", item.batch.field_names, {}}, 0, item.origin};
-  work_item right{delivery_batch{item.batch.batch_id + ".1", item.batch.field_names, {}}, 0, item.origin};
-  left.batch.records.assign(std::make_move_iterator(records.begin()),
-                            std::make_move_iterator(records.begin() + static_cast<long>(half)));
-  right.batch.records.assign(std::make_move_iterator(records.begin() + static_cast<long>(half)),
-                             std::make_move_iterator(records.end()));
-  ++st.report.splits;
-  ++st.open_parts[item.origin];
-  st.ready.push_front(std::move(right));
-  st.ready.push_front(std::move(left));
+  std::vector<state::settled_record> settled;
+  auto again = part_of(item);
+  again.attempt = item.attempt;
+  std::chrono::milliseconds wait{0};
+  std::string retry_reason;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& o = i < outcomes.size() ? outcomes[i]
+                                        : record_outcome::retryable("no outcome for this record");
+    switch (o.what) {
+      case record_outcome::kind::delivered:
+        settled.push_back(settled_from(records[i], state::settlement::delivered, o.dest_id, {}));
+        break;
+      case record_outcome::kind::rejected:
+        settled.push_back(settled_from(records[i], state::settlement::rejected, {}, o.reason));
+        break;
+      case record_outcome::kind::retryable:
+        wait = std::max(wait, o.retry_after);
+        retry_reason = o.reason;
+        again.batch.records.push_back(std::move(records[i]));
+        break;
+    }
+  }
+  bool both = !again.batch.records.empty() && (!settled.empty() || !finished_job.empty());
+  if (both)
+    ++self->state.open_parts[item.origin];  // the retry is a part of its own
+  if (!again.batch.records.empty()) {
+    again.batch.as_job = false;  // a handful of leftovers go as ordinary requests
+    ++again.attempt;
+    retry_later(self, std::move(again), retry_reason, wait, false);
+  }
+  if (!settled.empty() || !finished_job.empty())
+    settle(self, item.origin, std::move(settled), std::move(finished_job));
 }
 
 void handle_verdict(self_ptr self, work_item item, batch_verdict verdict, long status) {
   auto& st = self->state;
   using kind = batch_verdict::kind;
-  auto& records = item.batch.records;
+  st.report.notes.merge(verdict.notes);
   switch (verdict.what) {
-    case kind::per_record: {
-      std::vector<state::settled_record> settled;
-      work_item again{delivery_batch{item.batch.batch_id, item.batch.field_names, {}}, item.attempt,
-                      item.origin};
-      std::chrono::milliseconds wait{0};
-      std::string retry_reason;
-      for (size_t i = 0; i < records.size(); ++i) {
-        const auto& o = i < verdict.outcomes.size()
-                            ? verdict.outcomes[i]
-                            : record_outcome::retryable("no outcome for this record");
-        switch (o.what) {
-          case record_outcome::kind::delivered:
-            settled.push_back(settled_from(records[i], state::settlement::delivered, o.dest_id, {}));
-            break;
-          case record_outcome::kind::rejected:
-            settled.push_back(settled_from(records[i], state::settlement::rejected, {}, o.reason));
-            break;
-          case record_outcome::kind::retryable:
-            wait = std::max(wait, o.retry_after);
-            retry_reason = o.reason;
-            again.batch.records.push_back(std::move(records[i]));
-            break;
-        }
-      }
-      if (!again.batch.records.empty()) {
-        if (!settled.empty())
-          ++st.open_parts[item.origin];  // the retry is a part of its own
-        retry_later(self, std::move(again), retry_reason, wait, false);
-      }
-      if (!settled.empty())
-        settle(self, item.origin, std::move(settled));
+    case kind::per_record:
+      settle_outcomes(self, std::move(item), verdict.outcomes);
       return;
-    }
     case kind::retry:
+      item.job.reset();  // a whole job starts over
+      item.request.reset();
+      ++item.attempt;
       retry_later(self, std::move(item), verdict.reason, verdict.retry_after, status == 429);
       return;
     case kind::split:
-      if (records.size() > 1) {
+      if (item.batch.records.size() > 1 && !item.batch.as_job) {
         split(self, std::move(item));
         return;
       }
       [[fallthrough]];
     case kind::reject: {
       std::vector<state::settled_record> settled;
-      for (const auto& r : records)
+      for (const auto& r : item.batch.records)
         settled.push_back(settled_from(r, state::settlement::rejected, {}, verdict.reason));
       settle(self, item.origin, std::move(settled));
       return;
     }
     case kind::fatal:
-      st.report.failed += records.size();
+      st.report.failed += item.batch.records.size();
       stop(self, verdict.reason);
       part_done(self, item.origin);
       return;
   }
 }
 
+namespace {
+
 void send_request(self_ptr self, work_item item) {
   auto& st = self->state;
-  auto request = st.s.dest->build_request(item.batch);
-  ++item.attempt;
+  if (item.batch.as_job && !item.job) {
+    start_job(self, std::move(item));
+    return;
+  }
+  auto request = item.request ? *item.request : st.s.dest->build_request(item.batch);
   ++st.report.api_calls;
   ++st.unreported_calls;
   ++st.s.progress->api_calls;
@@ -234,21 +254,30 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
     return;
   auto item = std::move(it->second);
   st.in_flight.erase(it);
+  if (!response.transport_failed()) {
+    auto signal = st.s.dest->read_rate_signal(response);
+    if (signal.pause)
+      self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
+                 static_cast<int64_t>(signal.pause->count()));
+    if (signal.daily_remaining)
+      self->send(st.s.rate_limiter, daily_atom_v, st.s.account, *signal.daily_remaining);
+    if (signal.advertised)
+      self->send(st.s.rate_limiter, advertise_atom_v, st.s.account, *signal.advertised);
+  }
+  if (item.job) {
+    on_job_response(self, std::move(item), response);
+    return;
+  }
   if (response.transport_failed()) {
+    ++item.attempt;
     retry_later(self, std::move(item), "transport: " + response.transport_error, {}, false);
     return;
   }
-  auto signal = st.s.dest->read_rate_signal(response);
-  if (signal.pause)
-    self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
-               static_cast<int64_t>(signal.pause->count()));
-  if (signal.daily_remaining)
-    self->send(st.s.rate_limiter, daily_atom_v, st.s.account, *signal.daily_remaining);
-  if (signal.advertised)
-    self->send(st.s.rate_limiter, advertise_atom_v, st.s.account, *signal.advertised);
   auto verdict = st.s.dest->interpret(item.batch, response);
   handle_verdict(self, std::move(item), std::move(verdict), response.status);
 }
+
+}  // namespace
 
 void pump(self_ptr self) {
   auto& st = self->state;
@@ -260,7 +289,8 @@ void pump(self_ptr self) {
     auto id = ++st.next_id;
     st.acquiring.emplace(id, std::move(st.ready.front()));
     st.ready.pop_front();
-    self->request(st.s.rate_limiter, caf::infinite, acquire_atom_v, st.s.account)
+    auto max_wait = static_cast<int64_t>(st.s.max_pause.count());
+    self->request(st.s.rate_limiter, caf::infinite, acquire_atom_v, st.s.account, max_wait)
         .then([=](const acquire_result& granted) {
           auto& st = self->state;
           auto it = st.acquiring.find(id);
@@ -286,15 +316,23 @@ void maybe_finish(self_ptr self) {
   bool stopping = !st.report.fatal.empty();
   if (st.reported || !(st.upstream_done || stopping) || !st.ready.empty() ||
       !st.in_flight.empty() || !st.acquiring.empty() || (!st.delayed.empty() && !stopping) ||
-      st.pending_commits > 0)
+      st.pending_commits > 0 || (!stopping && !st.external_origins.empty()))
     return;
-  if (st.unreported_calls > 0) {
-    settle(self, 0, {});  // persist the remaining API calls toward the daily quota
+  if (st.unreported_calls > 0 || st.pause_until_ms > 0) {
+    settle(self, 0, {});  // persist the remaining API calls (and a pause) with the quota
     return;
   }
   st.reported = true;
   caf::anon_send(st.s.coordinator, st.report);
   self->quit();
+}
+
+namespace {
+
+uint64_t new_origin(deliver_state& st) {
+  auto origin = ++st.next_id;
+  st.open_parts[origin] = 1;
+  return origin;
 }
 
 deliver_actor::behavior_type deliver_impl(self_ptr self, deliver_settings settings) {
@@ -307,15 +345,35 @@ deliver_actor::behavior_type deliver_impl(self_ptr self, deliver_settings settin
       auto& st = self->state;
       if (!st.upstream)
         st.upstream = caf::actor_cast<batch_actor>(self->current_sender());
-      auto origin = ++st.next_id;
-      st.open_parts[origin] = 1;
+      auto origin = new_origin(st);
       if (!st.report.fatal.empty()) {
         st.report.failed += batch.records.size();
         part_done(self, origin);
         return;
       }
-      st.ready.push_back(work_item{std::move(batch), 0, origin});
+      work_item item;
+      item.batch = std::move(batch);
+      item.origin = origin;
+      st.ready.push_back(std::move(item));
       pump(self);
+    },
+    [=](resume_atom, delivery_batch& batch, const std::string& checkpoint) {
+      // A job submitted before a crash: poll it, never submit it again.
+      auto& st = self->state;
+      auto origin = new_origin(st);
+      st.external_origins.insert(origin);
+      work_item item;
+      item.batch = std::move(batch);
+      item.batch.as_job = true;
+      item.origin = origin;
+      item.job = st.s.dest->resume_job(item.batch, checkpoint);
+      item.saved_checkpoint = checkpoint;
+      if (!item.job) {
+        st.external_origins.erase(origin);
+        st.open_parts.erase(origin);
+        return;
+      }
+      start_job(self, std::move(item));
     },
     [=](end_atom) {
       self->state.upstream_done = true;
@@ -344,9 +402,10 @@ deliver_actor::behavior_type deliver_impl(self_ptr self, deliver_settings settin
 }
 
 }  // namespace
+}  // namespace deliver
 
 deliver_actor spawn_deliver(caf::actor_system& sys, deliver_settings settings) {
-  return sys.spawn(deliver_impl, std::move(settings));
+  return sys.spawn(deliver::deliver_impl, std::move(settings));
 }
 
 }  // namespace backflow

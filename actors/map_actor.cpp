@@ -41,32 +41,9 @@ void flush(map_actor::stateful_pointer<map_state> self) {
 
 /// Splits a change batch into records to send and settlements that need no request.
 void route(map_state& st, change_batch& in, record_batch& out, settle_batch& settled) {
-  std::string fields;
-  for (auto& pc : in.changes) {
-    auto& change = pc.change;
-    auto route = route_change(st.settings.mode, change.kind);
-    if (!route.send) {
-      settled.records.push_back({std::move(pc.key), change.kind, change.hash, route.settle, {}, {}});
-      continue;
-    }
-    outbound_record rec;
-    rec.op = *route.send;
-    rec.hash = change.hash;
-    rec.dest_id = std::move(change.dest_id);
-    if (rec.op != delivery_op::remove) {
-      fields.clear();
-      auto mapped = st.settings.mapper.map(change.row, fields);
-      if (!mapped) {
-        settled.records.push_back({std::move(pc.key), change.kind, change.hash,
-                                   state::settlement::rejected, {},
-                                   "mapping: " + mapped.error().message});
-        continue;
-      }
-      rec.fields = fields;
-    }
-    rec.key = std::move(pc.key);
-    out.records.push_back(std::move(rec));
-  }
+  for (auto& pc : in.changes)
+    map_change(st.settings.mode, st.settings.mapper, std::move(pc.key), std::move(pc.change),
+               out.records, settled.records);
 }
 
 map_actor::behavior_type map_impl(map_actor::stateful_pointer<map_state> self,

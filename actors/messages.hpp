@@ -53,6 +53,16 @@ struct settle_batch {
   std::vector<state::settled_record> records;
   int64_t api_calls = 0;
   std::string account;
+  std::string finished_job;     ///< checkpoint of a job these records complete (forget it)
+  int64_t pause_until_ms = 0;   ///< the destination asked to pause the account until then
+};
+
+/// An asynchronous job to remember until its records settle (resumed after a crash).
+struct job_record {
+  std::string checkpoint;
+  std::string batch_id;
+  std::vector<std::string> keys;
+  std::string replaces;  ///< an earlier checkpoint for the same records, to forget
 };
 
 /// What the commit actor wrote.
@@ -75,7 +85,9 @@ struct apply_report {
   uint64_t retried = 0;    ///< records sent again after a retryable failure
   uint64_t api_calls = 0;
   uint64_t splits = 0;     ///< batches bisected to isolate bad records
+  uint64_t jobs = 0;       ///< asynchronous jobs completed
   std::string fatal;       ///< why the run stopped early, if it did
+  destination_notes notes; ///< destination-specific figures (e.g. Meta's invalid entries)
 };
 
 /// The plan's outcome, from the diff actor to the coordinator.
@@ -135,12 +147,24 @@ typename Inspector::result_type inspect(Inspector& f, record_batch& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_batch& x) {
-  return f(caf::meta::type_name("delivery_batch"), x.batch_id, x.field_names, x.records);
+  return f(caf::meta::type_name("delivery_batch"), x.batch_id, x.field_names, x.records,
+           x.sequence, x.last, x.total, x.as_job);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, settle_batch& x) {
-  return f(caf::meta::type_name("settle_batch"), x.records, x.api_calls, x.account);
+  return f(caf::meta::type_name("settle_batch"), x.records, x.api_calls, x.account,
+           x.finished_job, x.pause_until_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_record& x) {
+  return f(caf::meta::type_name("job_record"), x.checkpoint, x.batch_id, x.keys, x.replaces);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, destination_notes& x) {
+  return f(caf::meta::type_name("destination_notes"), x.counters, x.samples);
 }
 
 template <class Inspector>
@@ -161,7 +185,7 @@ typename Inspector::result_type inspect(Inspector& f, rate_limit_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, apply_report& x) {
   return f(caf::meta::type_name("apply_report"), x.failed, x.retried, x.api_calls, x.splits,
-           x.fatal);
+           x.jobs, x.fatal, x.notes);
 }
 
 template <class Inspector>
@@ -190,6 +214,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(backflow, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(backflow, (backflow::record_batch))
   CAF_ADD_TYPE_ID(backflow, (backflow::delivery_batch))
   CAF_ADD_TYPE_ID(backflow, (backflow::settle_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::job_record))
   CAF_ADD_TYPE_ID(backflow, (backflow::commit_ack))
   CAF_ADD_TYPE_ID(backflow, (backflow::acquire_result))
   CAF_ADD_TYPE_ID(backflow, (backflow::rate_limit_spec))
@@ -208,6 +233,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(backflow, caf::first_custom_type_id)
   CAF_ADD_ATOM(backflow, backflow::atoms, fail_atom, "fail")
   CAF_ADD_ATOM(backflow, backflow::atoms, stop_atom, "stop")
   CAF_ADD_ATOM(backflow, backflow::atoms, advertise_atom, "advertise")
+  CAF_ADD_ATOM(backflow, backflow::atoms, resume_atom, "resume")
 CAF_END_TYPE_ID_BLOCK(backflow)
 
 namespace backflow {
@@ -238,15 +264,18 @@ using batch_actor = caf::typed_actor<caf::reacts_to<record_batch>, caf::reacts_t
 /// Sends requests, classifies answers, retries, splits, and hands outcomes to commit.
 using deliver_actor = caf::typed_actor<
     caf::reacts_to<delivery_batch>, caf::reacts_to<end_atom>,
+    caf::reacts_to<resume_atom, delivery_batch, std::string>,
     caf::reacts_to<http_atom, uint64_t, http_response>,
     caf::reacts_to<retry_atom, uint64_t>, caf::reacts_to<stop_atom, std::string>>;
 
-/// Owns the LMDB write transaction for settled records.
-using commit_actor = caf::typed_actor<caf::replies_to<settle_batch>::with<commit_ack>>;
+/// Owns the LMDB write transaction for settled records (and remembers running jobs).
+using commit_actor = caf::typed_actor<caf::replies_to<settle_batch>::with<commit_ack>,
+                                      caf::replies_to<job_record>::with<commit_ack>>;
 
-/// Token buckets and daily quotas per destination account, shared by every sync of a process.
+/// Token buckets, pauses and daily quotas per destination account, shared by every sync of a
+/// process. An acquire names the longest pause its caller will wait out (ms); beyond it, refused.
 using rate_limiter_actor = caf::typed_actor<
-    caf::replies_to<acquire_atom, std::string>::with<acquire_result>,
+    caf::replies_to<acquire_atom, std::string, int64_t>::with<acquire_result>,
     caf::reacts_to<limits_atom, std::string, rate_limit_spec, int64_t>,
     caf::reacts_to<advertise_atom, std::string, rate_limit_spec>,
     caf::reacts_to<pause_atom, std::string, int64_t>,

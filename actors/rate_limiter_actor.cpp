@@ -1,4 +1,5 @@
-// Token buckets and daily quotas per destination account, shared by every sync in the process.
+// Token buckets, pauses and daily quotas per destination account, shared by every sync in the
+// process.
 #include "actors/apply_actors.hpp"
 
 #include <deque>
@@ -22,6 +23,7 @@ struct account {
   bool daily_exhausted = false;  ///< the vendor said so, whatever our count
   std::deque<caf::typed_response_promise<acquire_result>> waiting;
   bool tick_scheduled = false;
+  clock::time_point paused_until{};  ///< the destination asked us not to call before this
 };
 
 struct limiter_state {
@@ -47,6 +49,16 @@ std::optional<std::string> quota_refusal(account& a) {
            std::to_string(a.daily_used) + " of " + std::to_string(a.configured.daily) +
            " requests today); it resets at 00:00 UTC";
   return std::nullopt;
+}
+
+/// Refuses when the account is paused for longer than the caller will wait.
+std::optional<std::string> pause_refusal(const account& a, int64_t max_wait_ms) {
+  auto left = a.paused_until - clock::now();
+  if (left <= std::chrono::milliseconds(max_wait_ms))
+    return std::nullopt;
+  auto minutes = std::chrono::duration_cast<std::chrono::minutes>(left).count() + 1;
+  return "the destination asked to pause this account; about " + std::to_string(minutes) +
+         " min left";
 }
 
 /// Serves waiting acquirers in order while tokens last; schedules the next tick otherwise.
@@ -76,9 +88,11 @@ void serve(self_ptr self, const std::string& name, account& a) {
 
 rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
   return {
-    [=](acquire_atom, const std::string& name) -> caf::result<acquire_result> {
+    [=](acquire_atom, const std::string& name, int64_t max_wait_ms) -> caf::result<acquire_result> {
       auto& a = self->state.accounts[name];
       if (auto refusal = quota_refusal(a))
+        return acquire_result{false, *refusal};
+      if (auto refusal = pause_refusal(a, max_wait_ms))
         return acquire_result{false, *refusal};
       if (a.waiting.empty() && !a.gate.try_take(clock::now())) {
         ++a.daily_used;
@@ -114,7 +128,9 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
     },
     [=](pause_atom, const std::string& name, int64_t millis) {
       auto& a = self->state.accounts[name];
-      a.gate.pause_until(clock::now() + std::chrono::milliseconds(millis));
+      auto until = clock::now() + std::chrono::milliseconds(millis);
+      a.gate.pause_until(until);
+      a.paused_until = std::max(a.paused_until, until);
     },
     [=](daily_atom, const std::string& name, int64_t remaining) {
       auto& a = self->state.accounts[name];

@@ -20,6 +20,7 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
     : st_(st), fingerprint_(fingerprint), key_columns_(key_columns), samples_(samples_per_kind) {
   st_.env().write([&](transaction& txn) {
     txn.clear(st_.changes);
+    txn.clear(st_.jobs);  // jobs belong to the change set they were submitted for
     auto plan = st_.load_plan(txn);
     plan.state = plan_record::status::planning;
     plan.run_id = run_id;

@@ -53,14 +53,27 @@ std::vector<std::pair<std::string, nlohmann::json>> state_dir::syncs() const {
   return out;
 }
 
+namespace {
+
+/// The stored usage record of an account (day, used, paused_until_ms), or an empty one.
+nlohmann::json quota_record(const transaction& txn, MDB_dbi db, const std::string& account) {
+  if (auto v = txn.get(db, account)) {
+    auto j = nlohmann::json::parse(*v, nullptr, false);
+    if (j.is_object())
+      return j;
+  }
+  return nlohmann::json::object();
+}
+
+}  // namespace
+
 quota_usage state_dir::quota(const std::string& account) const {
-  quota_usage q{utc_day(), 0};
+  quota_usage q{utc_day(), 0, 0};
   env_->read([&](transaction& txn) {
-    if (auto v = txn.get(quota_db, account)) {
-      auto j = nlohmann::json::parse(*v, nullptr, false);
-      if (!j.is_discarded() && j.value("day", "") == q.day)
-        q.used = j.value("used", int64_t{0});
-    }
+    auto j = quota_record(txn, quota_db, account);
+    if (j.value("day", "") == q.day)
+      q.used = j.value("used", int64_t{0});
+    q.paused_until_ms = j.value("paused_until_ms", int64_t{0});
   });
   return q;
 }
@@ -69,13 +82,21 @@ void state_dir::add_quota(transaction& txn, const std::string& account, int64_t 
   if (calls == 0)
     return;
   auto day = utc_day();
-  int64_t used = 0;
-  if (auto v = txn.get(quota_db, account)) {
-    auto j = nlohmann::json::parse(*v, nullptr, false);
-    if (!j.is_discarded() && j.value("day", "") == day)
-      used = j.value("used", int64_t{0});
-  }
-  txn.put(quota_db, account, nlohmann::json{{"day", day}, {"used", used + calls}}.dump());
+  auto j = quota_record(txn, quota_db, account);
+  int64_t used = j.value("day", "") == day ? j.value("used", int64_t{0}) : 0;
+  j["day"] = day;
+  j["used"] = used + calls;
+  txn.put(quota_db, account, j.dump());
+}
+
+void state_dir::pause_account(transaction& txn, const std::string& account, int64_t until_ms) const {
+  auto j = quota_record(txn, quota_db, account);
+  if (j.value("paused_until_ms", int64_t{0}) >= until_ms)
+    return;
+  j["paused_until_ms"] = until_ms;
+  if (!j.contains("day"))
+    j["day"] = utc_day();
+  txn.put(quota_db, account, j.dump());
 }
 
 result<std::unique_ptr<sync_lock>> sync_lock::acquire(const std::filesystem::path& state_dir,

@@ -19,6 +19,7 @@ namespace backflow::state {
 struct quota_usage {
   std::string day;  ///< UTC date, "YYYY-MM-DD"
   int64_t used = 0;
+  int64_t paused_until_ms = 0;  ///< unix ms until which the destination asked us to wait
 };
 
 class state_dir {
@@ -39,6 +40,8 @@ class state_dir {
   quota_usage quota(const std::string& account) const;
   /// Adds `calls` to today's usage for `account` inside an open write transaction.
   void add_quota(transaction& txn, const std::string& account, int64_t calls) const;
+  /// Remembers that `account` must not be called before `until_ms` (unix ms), across restarts.
+  void pause_account(transaction& txn, const std::string& account, int64_t until_ms) const;
 
   MDB_dbi quota_db = 0;
 

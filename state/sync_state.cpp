@@ -58,6 +58,7 @@ sync_state::sync_state(std::shared_ptr<environment> env, std::string sync_name)
   runs = env_->db(db_name("runs"));
   rejects = env_->db(db_name("rejects"));
   slots = env_->db(db_name("slots"));
+  jobs = env_->db(db_name("jobs"));
 }
 
 std::string sync_state::db_name(const char* part) const {
@@ -169,6 +170,29 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
   }
 }
 
+void sync_state::store_job(transaction& txn, const pending_job& job) const {
+  nlohmann::json j = {{"batch_id", job.batch_id}, {"keys", job.keys}};
+  txn.put(jobs, job.checkpoint, j.dump());
+}
+
+void sync_state::remove_job(transaction& txn, const std::string& checkpoint) const {
+  txn.del(jobs, checkpoint);
+}
+
+std::vector<sync_state::pending_job> sync_state::pending_jobs() const {
+  std::vector<pending_job> out;
+  env_->read([&](transaction& txn) {
+    txn.scan(jobs, {}, [&](std::string_view k, std::string_view v) {
+      auto j = nlohmann::json::parse(v, nullptr, false);
+      if (j.is_object())
+        out.push_back({std::string(k), j.value("batch_id", std::string()),
+                       j.value("keys", std::vector<std::string>{})});
+      return true;
+    });
+  });
+  return out;
+}
+
 void sync_state::store_run(uint64_t run_id, const nlohmann::json& summary) const {
   env_->write([&](transaction& txn) { txn.put(runs, u64_key(run_id), summary.dump()); });
 }
@@ -204,7 +228,7 @@ std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit) con
 void sync_state::reset() const {
   // Run history and the run counter survive a reset, so run ids never repeat.
   env_->write([&](transaction& txn) {
-    for (auto db : {keys, changes, rejects, slots})
+    for (auto db : {keys, changes, rejects, slots, jobs})
       txn.clear(db);
     for (auto key : {plan_key, next_slot_key, fingerprint_key})
       txn.del(meta, key);

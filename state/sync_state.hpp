@@ -1,4 +1,5 @@
-// One sync's state in the shared LMDB environment: keys, change set, meta, runs, rejects, slots.
+// One sync's state in the shared LMDB environment: keys, change set, meta, runs, rejects, slots,
+// pending jobs.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +60,7 @@ class sync_state {
   MDB_dbi runs = 0;     ///< run id (big-endian) → run summary JSON
   MDB_dbi rejects = 0;  ///< canonical key → reject_record
   MDB_dbi slots = 0;    ///< free slot numbers (big-endian) → ""
+  MDB_dbi jobs = 0;     ///< checkpoint → pending_job JSON: asynchronous jobs to resume
 
   plan_record load_plan(transaction& txn) const;
   void store_plan(transaction& txn, const plan_record& plan) const;
@@ -74,6 +76,17 @@ class sync_state {
   /// Applies settled records in one transaction: commits hashes and ids, frees slots, removes
   /// the records from the change set and records or clears rejects.
   void settle(transaction& txn, const std::vector<settled_record>& records, uint64_t run_id) const;
+
+  /// An asynchronous job (e.g. a Salesforce bulk job) submitted for some changes: resumed by
+  /// polling after a crash, never submitted twice.
+  struct pending_job {
+    std::string checkpoint;
+    std::string batch_id;
+    std::vector<std::string> keys;
+  };
+  void store_job(transaction& txn, const pending_job& job) const;
+  void remove_job(transaction& txn, const std::string& checkpoint) const;
+  std::vector<pending_job> pending_jobs() const;
 
   void store_run(uint64_t run_id, const nlohmann::json& summary) const;
   /// The newest `limit` run summaries, newest first.

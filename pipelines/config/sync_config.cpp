@@ -53,6 +53,9 @@ const std::vector<option_spec>& sync_options() {
               .defaults_to("500ms").between(0, 3600),
           option("retry_max", option_type::duration, "largest backoff").defaults_to("30s")
               .between(0, 86400),
+          option("max_pause", option_type::duration,
+                 "longest wait a destination may ask for before the run stops (paused)")
+              .defaults_to("5m").between(0, 86400),
         }),
     option("schedule", option_type::object, "when `backflow serve` runs it")
         .with({
@@ -278,7 +281,10 @@ bool valid_sync_name(const std::string& name) {
 }
 
 destination_context sync_config::connector_context(uint64_t run_id) const {
-  return {destination, name, run_id, mode, key_columns};
+  std::vector<std::string> fields;
+  for (const auto& rule : mapping)
+    fields.push_back(rule.to);
+  return {destination, name, run_id, mode, key_columns, fields};
 }
 
 uint64_t sync_config::config_fingerprint() const {
@@ -343,6 +349,8 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
     cfg.delivery.retry.initial = std::chrono::milliseconds(ms);
   if (parse_duration(delivery.value("retry_max", nlohmann::json("30s")), ms))
     cfg.delivery.retry.max = std::chrono::milliseconds(ms);
+  if (parse_duration(delivery.value("max_pause", nlohmann::json("5m")), ms))
+    cfg.delivery.max_pause = std::chrono::milliseconds(ms);
   cfg.schedule = checked.value("schedule", nlohmann::json());
 
   cfg.redacted = doc;

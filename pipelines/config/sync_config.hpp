@@ -27,6 +27,9 @@ struct delivery_config {
   int concurrency = 4;  ///< requests in flight per sync
   retry_policy retry;
   std::chrono::milliseconds request_timeout{30'000};
+  /// The longest wait a destination may ask for (429, usage headers) before the run stops and
+  /// leaves the rest, with the account paused, to a later run.
+  std::chrono::milliseconds max_pause{300'000};
 };
 
 struct sync_config {

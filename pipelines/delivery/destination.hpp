@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipelines/delivery/delivery_job.hpp"
 #include "pipelines/delivery/http.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
 #include "pipelines/delivery/record.hpp"
@@ -26,6 +27,7 @@ struct destination_context {
   uint64_t run_id = 0;
   sync_mode mode = sync_mode::upsert;
   std::vector<std::string> key_columns;
+  std::vector<std::string> mapped_fields;  ///< the mapping's `to` names, when a mapping is given
 };
 
 /// A destination connector. Plain C++: it never sleeps, retries, or starts threads;
@@ -57,6 +59,23 @@ class destination {
 
   /// Limits to enforce for the account, from the sync file or the vendor's documented defaults.
   [[nodiscard]] virtual rate_limit_spec rate_limits() const = 0;
+
+  // -- asynchronous jobs (optional) ----------------------------------------------------------
+
+  /// Records per job when `pending` records of `op` are to be sent in this run; 0 sends them in
+  /// ordinary requests. A destination with a bulk API answers non-zero above its threshold.
+  [[nodiscard]] virtual size_t job_size(delivery_op op, uint64_t pending) const { return 0; }
+
+  /// A new job delivering `batch` (only called when job_size() said so).
+  [[nodiscard]] virtual std::unique_ptr<delivery_job> make_job(const delivery_batch& batch) const {
+    return nullptr;
+  }
+
+  /// A job resumed from its checkpoint after a crash, for the same records.
+  [[nodiscard]] virtual std::unique_ptr<delivery_job> resume_job(
+      const delivery_batch& batch, const std::string& checkpoint) const {
+    return nullptr;
+  }
 };
 
 }  // namespace backflow

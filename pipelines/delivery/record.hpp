@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,11 +33,16 @@ struct outbound_record {
   std::string fields;   ///< mapped values (row_codec), in the batch's field_names order
 };
 
-/// Records sent in one request, all with the same op unless the destination mixes ops.
+/// Records sent in one request (or one job), all with the same op unless the destination mixes
+/// ops.
 struct delivery_batch {
   std::string batch_id;  ///< stable across retries of this batch (idempotency key)
   std::vector<std::string> field_names;
   std::vector<outbound_record> records;
+  uint32_t sequence = 0;  ///< 1-based position among this run's batches of the same op
+  bool last = false;      ///< the final batch of its op in this run, as far as known
+  uint64_t total = 0;     ///< records of this op expected in the run (an estimate)
+  bool as_job = false;    ///< deliver through the destination's asynchronous job API
 };
 
 /// The key as users see it: composite parts joined with '|'.
@@ -61,6 +67,21 @@ struct record_outcome {
   }
 };
 
+/// Destination-specific figures worth reporting in the run summary (e.g. Meta's invalid
+/// entries): counters added up over the run, and a few samples.
+struct destination_notes {
+  std::map<std::string, uint64_t> counters;
+  std::vector<std::string> samples;
+
+  void merge(const destination_notes& other, size_t max_samples = 10) {
+    for (const auto& [k, v] : other.counters)
+      counters[k] += v;
+    for (const auto& s : other.samples)
+      if (samples.size() < max_samples)
+        samples.push_back(s);
+  }
+};
+
 /// What a response means for the batch that caused it.
 struct batch_verdict {
   enum class kind : uint8_t {
@@ -74,6 +95,7 @@ struct batch_verdict {
   std::vector<record_outcome> outcomes;
   std::string reason;
   std::chrono::milliseconds retry_after{0};
+  destination_notes notes;
 
   static batch_verdict all(size_t n, const record_outcome& o) {
     batch_verdict v;

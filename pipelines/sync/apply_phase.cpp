@@ -2,6 +2,7 @@
 #include "pipelines/sync/phases.hpp"
 
 #include "actors/apply_actors.hpp"
+#include "actors/change_routing.hpp"
 #include "connectors/destinations/registry.hpp"
 
 namespace backflow {
@@ -11,12 +12,65 @@ constexpr uint32_t reader_window = 4;    ///< change batches between read and ma
 constexpr size_t reader_batch = 500;     ///< changes per batch read back
 constexpr uint32_t map_window = 4;       ///< record batches between map and batch
 
+/// How many records of each op the run will send, from the change set's counts by kind.
+op_counts expected_ops(sync_mode mode, const change_counts& counts) {
+  op_counts out;
+  auto add = [&](state::change_kind kind, uint64_t n) {
+    if (auto route = route_change(mode, kind); route.send)
+      out[static_cast<int>(*route.send)] += n;
+  };
+  add(state::change_kind::added, counts.added);
+  add(state::change_kind::changed, counts.changed);
+  add(state::change_kind::deleted, counts.deleted);
+  return out;
+}
+
+/// A job submitted before a crash, rebuilt from the changes it still covers.
+struct resumable_job {
+  std::string checkpoint;
+  delivery_batch batch;
+};
+
+/// Rebuilds the pending jobs' batches; jobs whose changes all settled meanwhile are forgotten.
+std::vector<resumable_job> load_jobs(const sync_config& cfg, state::sync_state& st,
+                                     row_mapper& mapper, key_set& keys) {
+  std::vector<resumable_job> out;
+  std::vector<std::string> finished;
+  for (auto& job : st.pending_jobs()) {
+    resumable_job r{job.checkpoint, {}};
+    r.batch.batch_id = job.batch_id;
+    r.batch.field_names = mapper.field_names();
+    r.batch.as_job = true;
+    std::vector<state::settled_record> ignored;  // settled when the job's results come in
+    st.env().read([&](state::transaction& txn) {
+      for (auto& key : job.keys) {
+        auto bytes = txn.get(st.changes, key);
+        auto change = bytes ? state::decode_change_record(*bytes) : std::nullopt;
+        if (!change)
+          continue;
+        keys.insert(key);
+        map_change(cfg.mode, mapper, key, std::move(*change), r.batch.records, ignored);
+      }
+    });
+    if (r.batch.records.empty())
+      finished.push_back(job.checkpoint);
+    else
+      out.push_back(std::move(r));
+  }
+  if (!finished.empty())
+    st.env().write([&](state::transaction& txn) {
+      for (const auto& c : finished)
+        st.remove_job(txn, c);
+    });
+  return out;
+}
+
 }  // namespace
 
 apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
                              const apply_phase_context& ctx, const model_shape& shape,
-                             uint64_t run_id, const std::shared_ptr<run_progress>& progress,
-                             progress_line& line) {
+                             uint64_t run_id, const change_counts& counts,
+                             const std::shared_ptr<run_progress>& progress, progress_line& line) {
   apply_report report;
   const auto* type = find_destination_type(cfg.destination_type);
   std::shared_ptr<const destination> dest = type->make(cfg.connector_context(run_id));
@@ -26,8 +80,16 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
     return report;
   }
   auto account = dest->account();
-  auto used_today = ctx.dir->quota(account).used;
-  caf::anon_send(ctx.limiter, limits_atom_v, account, dest->rate_limits(), used_today);
+  auto quota = ctx.dir->quota(account);
+  caf::anon_send(ctx.limiter, limits_atom_v, account, dest->rate_limits(), quota.used);
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  if (quota.paused_until_ms > now_ms)  // a pause the destination asked for in an earlier run
+    caf::anon_send(ctx.limiter, pause_atom_v, account, quota.paused_until_ms - now_ms);
+
+  auto job_keys = std::make_shared<key_set>();
+  auto jobs = load_jobs(cfg, *ctx.st, *mapper, *job_keys);
 
   http_client_options http_options;
   http_options.request_timeout = cfg.delivery.request_timeout;
@@ -44,14 +106,18 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   ds.account = account;
   ds.concurrency = cfg.delivery.concurrency;
   ds.retry = cfg.delivery.retry;
+  ds.max_pause = cfg.delivery.max_pause;
   ds.coordinator = self;
   ds.progress = progress;
   auto deliver = spawn_deliver(sys, std::move(ds));
+  for (auto& job : jobs)
+    caf::anon_send(deliver, resume_atom_v, std::move(job.batch), job.checkpoint);
   // The batcher may run one request ahead of each in-flight slot.
   auto batcher = spawn_batcher(sys, dest, deliver,
-                               static_cast<uint32_t>(cfg.delivery.concurrency) + 2, run_id);
+                               static_cast<uint32_t>(cfg.delivery.concurrency) + 2, run_id,
+                               expected_ops(cfg.mode, counts));
   auto map = spawn_map(sys, map_settings{cfg.mode, std::move(*mapper)}, batcher, map_window, commit);
-  auto reader = spawn_change_reader(sys, ctx.st, map, reader_window, reader_batch);
+  auto reader = spawn_change_reader(sys, ctx.st, map, reader_window, reader_batch, job_keys);
   for (const auto& a : {caf::actor_cast<caf::actor>(deliver), caf::actor_cast<caf::actor>(batcher),
                         caf::actor_cast<caf::actor>(map), caf::actor_cast<caf::actor>(reader),
                         caf::actor_cast<caf::actor>(commit)})

@@ -42,10 +42,18 @@ struct apply_phase_context {
   const std::atomic<bool>* interrupted = nullptr;  ///< set by SIGINT/SIGTERM: finish in-flight, stop
 };
 
-/// Streams the change set through read → map → batch → deliver → commit.
+/// How many changes of each kind the change set holds (for a resumed change set, estimates).
+struct change_counts {
+  uint64_t added = 0;
+  uint64_t changed = 0;
+  uint64_t deleted = 0;
+};
+
+/// Streams the change set through read → map → batch → deliver → commit; first resumes the
+/// asynchronous jobs an interrupted run left running.
 apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
                              const apply_phase_context& ctx, const model_shape& shape,
-                             uint64_t run_id, const std::shared_ptr<run_progress>& progress,
-                             progress_line& line);
+                             uint64_t run_id, const change_counts& counts,
+                             const std::shared_ptr<run_progress>& progress, progress_line& line);
 
 }  // namespace backflow

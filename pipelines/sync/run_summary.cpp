@@ -84,6 +84,13 @@ nlohmann::json run_summary::to_json() const {
   };
   if (resumed)
     j["resumed_from"] = resumed_from;
+  if (jobs > 0)
+    j["jobs"] = jobs;
+  if (!destination.counters.empty() || !destination.samples.empty()) {
+    nlohmann::json d = destination.counters;
+    d["samples"] = destination.samples;
+    j["destination"] = std::move(d);
+  }
   if (!error.empty())
     j["error"] = error;
   if (!problems.empty())
@@ -107,6 +114,10 @@ std::string run_summary::to_text() const {
       << counts.skipped << " settled without a request, " << counts.failed
       << " left for the next run; " << api_calls << " API calls, " << counts.retried
       << " records retried\n";
+  for (const auto& [name, value] : destination.counters)
+    out << "  " << name << ": " << value << "\n";
+  for (const auto& sample : destination.samples)
+    out << "  sample:    " << sample << "\n";
   for (const auto& p : problems)
     out << "  problem:   " << p << "\n";
   for (const auto& r : rejected)

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipelines/delivery/record.hpp"
+
 namespace backflow {
 
 /// Exit codes of `backflow run` (and the status names stored with each run).
@@ -55,6 +57,8 @@ struct run_summary {
   run_counts counts;
   uint64_t api_calls = 0;
   uint64_t splits = 0;
+  uint64_t jobs = 0;                ///< asynchronous (bulk) jobs completed
+  destination_notes destination;   ///< destination-specific figures (e.g. Meta invalid entries)
   std::string error;                  ///< why it did not finish, or what was wrong
   std::vector<std::string> problems;  ///< bad keys, tripped guards, config errors
   std::vector<rejected_sample> rejected;  ///< up to 10, with the vendor's reasons

@@ -127,13 +127,19 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
     progress->settled = 0;
     apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
     auto started = std::chrono::steady_clock::now();
-    auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, progress, line);
+    // A resumed change set's split by kind is unknown: count every change as any kind.
+    change_counts counts{summary.counts.added, summary.counts.changed, summary.counts.deleted};
+    if (summary.counts.added + summary.counts.changed + summary.counts.deleted == 0)
+      counts = {pending_changes, pending_changes, pending_changes};
+    auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, counts, progress, line);
     summary.apply_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();
     summary.api_calls += report.api_calls;
     summary.splits += report.splits;
     summary.counts.retried += report.retried;
+    summary.jobs += report.jobs;
+    summary.destination.merge(report.notes);
     summary.error = report.fatal;
   }
   summary.counts.delivered = progress->delivered;

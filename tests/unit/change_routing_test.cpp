@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(every_mode_and_change_kind) {
       {sync_mode::mirror, change_kind::changed, op::upsert, settlement::delivered},
       {sync_mode::mirror, change_kind::deleted, op::remove, settlement::delivered},
       {sync_mode::audience, change_kind::added, op::upsert, settlement::delivered},
-      {sync_mode::audience, change_kind::changed, none, settlement::skipped},
+      {sync_mode::audience, change_kind::changed, op::upsert, settlement::delivered},
       {sync_mode::audience, change_kind::deleted, op::remove, settlement::delivered},
   };
   for (const auto& e : table) {

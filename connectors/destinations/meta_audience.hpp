@@ -1,0 +1,46 @@
+// Meta (Facebook) Custom Audiences: add members that joined the model, remove those that left.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "connectors/destinations/meta_identifiers.hpp"
+#include "connectors/destinations/registry.hpp"
+
+namespace backflow {
+
+/// POST (add) or DELETE (remove) {audience_id}/users with normalised, SHA-256-hashed
+/// identifiers, up to 10,000 rows per request, inside a session per run and op.
+class meta_audience_destination final : public destination {
+ public:
+  explicit meta_audience_destination(const destination_context& ctx);
+
+  static destination_type type();
+
+  [[nodiscard]] size_t batch_size(delivery_op op) const override { return batch_size_; }
+  [[nodiscard]] http_request build_request(const delivery_batch& batch) const override;
+  [[nodiscard]] batch_verdict interpret(const delivery_batch& batch,
+                                        const http_response& response) const override;
+  [[nodiscard]] rate_signal read_rate_signal(const http_response& response) const override;
+  [[nodiscard]] std::string account() const override;
+  [[nodiscard]] rate_limit_spec rate_limits() const override;
+
+  /// The hashed identifier row of one record ("" per unknown value).
+  [[nodiscard]] std::vector<std::string> identifiers(const delivery_batch& batch,
+                                                     const outbound_record& record) const;
+
+ private:
+  /// Schema keys in field order (the mapping's `to` names are Meta keys).
+  [[nodiscard]] std::vector<meta_key> schema_of(const delivery_batch& batch) const;
+
+  std::string endpoint_;
+  std::string api_version_;
+  std::string audience_id_;
+  std::string token_;
+  std::string sync_name_;
+  uint64_t run_id_;
+  size_t batch_size_;
+  double per_hour_;
+};
+
+}  // namespace backflow
