@@ -100,8 +100,13 @@ std::string normalize_meta_value(meta_key k, std::string_view raw) {
     case meta_key::country:
       return letters_only(text);
     case meta_key::fi: {
+      // The first character, which in UTF-8 may take up to four bytes.
       auto letters = letters_only(text);
-      return letters.substr(0, 1);
+      if (letters.empty())
+        return {};
+      auto lead = static_cast<unsigned char>(letters[0]);
+      size_t width = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+      return letters.substr(0, width);
     }
     case meta_key::zip: {
       auto compact = letters_only(text);  // also drops '-' and spaces

@@ -5,11 +5,11 @@
 #include <string>
 #include <unordered_map>
 
+#include "connectors/destinations/salesforce.hpp"
 #include "pipelines/delivery/delivery_job.hpp"
 
 namespace backflow {
 
-class salesforce_destination;
 
 /// Open → upload → UploadComplete → poll (backoff) → JobComplete | Failed | Aborted → read
 /// successfulResults/, failedResults/ and unprocessedrecords/ to give every record its outcome.
@@ -40,7 +40,7 @@ class salesforce_bulk_job final : public delivery_job {
 
   job_step remember(job_step step);
 
-  const salesforce_destination& dest_;
+  salesforce_destination dest_;  ///< a copy: a job may outlive the run's connector object
   http_request last_;  ///< the request in progress, repeated when Salesforce says to wait
   delivery_batch batch_;  ///< a copy: the job outlives moves of the work item that holds it
   bool remove_;
