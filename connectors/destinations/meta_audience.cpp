@@ -106,6 +106,16 @@ std::vector<std::string> meta_audience_destination::identifiers(const delivery_b
                                                                 const outbound_record& record) const {
   auto schema = schema_of(batch);
   std::vector<std::string> row;
+  if (record.op == delivery_op::remove) {
+    // A member that left the model is removed with the identifiers it was added with.
+    auto stored = nlohmann::json::parse(record.dest_id, nullptr, false);
+    if (stored.is_array() && stored.size() == schema.size())
+      for (const auto& v : stored)
+        row.push_back(v.is_string() ? v.get<std::string>() : std::string());
+    else
+      row.assign(schema.size(), std::string());
+    return row;
+  }
   row_reader reader{record.fields};
   cell c;
   for (auto key : schema)
@@ -164,9 +174,15 @@ batch_verdict meta_audience_destination::interpret(const delivery_batch& batch,
     for (size_t i = 0; i < n; ++i) {
       auto row = identifiers(batch, batch.records[i]);
       if (all_empty(row)) {
-        v.outcomes[i] = record_outcome::rejected("no identifier to match: every mapped value is empty");
+        v.outcomes[i] = record_outcome::rejected(
+            batch.records[i].op == delivery_op::remove
+                ? "the identifiers this member was added with are not known, so it cannot be removed"
+                : "no identifier to match: every mapped value is empty");
         continue;
       }
+      // The member's identity is its destination id: what removes it once it leaves the model.
+      if (batch.records[i].op != delivery_op::remove)
+        v.outcomes[i].dest_id = nlohmann::json(row).dump();
       if (!samples.is_object())
         continue;
       for (const auto& value : row)

@@ -25,7 +25,8 @@ class meta_audience_destination final : public destination {
   [[nodiscard]] std::string account() const override;
   [[nodiscard]] rate_limit_spec rate_limits() const override;
 
-  /// The hashed identifier row of one record ("" per unknown value).
+  /// The hashed identifier row of one record ("" per unknown value). Members being removed are
+  /// identified by the row they were added with, kept as their destination id.
   [[nodiscard]] std::vector<std::string> identifiers(const delivery_batch& batch,
                                                      const outbound_record& record) const;
 

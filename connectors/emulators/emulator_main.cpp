@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,8 @@
 
 #include "connectors/emulators/emulator_server.hpp"
 #include "connectors/emulators/hubspot_emulator.hpp"
+#include "connectors/emulators/meta_emulator.hpp"
+#include "connectors/emulators/salesforce_emulator.hpp"
 #include "connectors/emulators/webhook_emulator.hpp"
 #include "connectors/emulators/webhook_signature.hpp"
 #include "pipelines/core/result.hpp"
@@ -23,17 +26,21 @@
 namespace backflow::emulators {
 namespace {
 
-constexpr const char* usage = R"(usage: backflow-emulator hubspot|webhook [options]
-  --port N         listen on 127.0.0.1:N (default 0: an ephemeral port)
-  --token T        hubspot: the accepted private-app token (default emulator-token)
-  --secret S       webhook: the signing secret (default whsec_ + base64 of "emulator-secret")
-  --latency-ms N   sleep N ms before every API request (default 0)
-  --per-10s N      hubspot: requests per rolling 10 s (default 190; 0 = unlimited)
-  --daily N        hubspot: requests per day (default 1000000; 0 = unlimited)
-  --per-second N   webhook: requests per rolling second (default 0 = unlimited)
-  --max-batch N    webhook: records per request (default 0 = unlimited)
-  --threads N      server threads; each keep-alive connection holds one (default 64)
-  --verbose        log every request to stderr
+constexpr const char* usage = R"(usage: backflow-emulator hubspot|salesforce|meta|webhook [options]
+  --port N           listen on 127.0.0.1:N (default 0: an ephemeral port)
+  --token T          hubspot, salesforce, meta: the accepted token (default emulator-token)
+  --secret S         webhook: the signing secret (default whsec_ + base64 of "emulator-secret")
+  --latency-ms N     sleep N ms before every API request (default 0)
+  --per-10s N        hubspot: requests per rolling 10 s (default 190; 0 = unlimited)
+  --daily N          hubspot: requests per day (default 1000000; 0 = unlimited)
+                     salesforce: API requests per day (default 100000; 0 = unlimited)
+  --bulk-delay-ms N  salesforce: Bulk 2.0 processing time after UploadComplete (default 200)
+  --audience ID      meta: an existing custom audience; repeatable (default 23850000000000001)
+  --hourly N         meta: calls per ad account per rolling hour (default 0 = unlimited)
+  --per-second N     webhook: requests per rolling second (default 0 = unlimited)
+  --max-batch N      webhook: records per request (default 0 = unlimited)
+  --threads N        server threads; each keep-alive connection holds one (default 64)
+  --verbose          log every request to stderr
 Prints "listening on http://127.0.0.1:PORT" once ready. Control API under /__emulator/.
 )";
 
@@ -42,7 +49,17 @@ struct cli {
   server_options server;
   std::optional<std::string> token;
   std::optional<std::string> secret;
+  std::vector<std::string> audiences;
 };
+
+/// The limits an emulator kind starts with.
+limits initial_limits(const std::string& kind) {
+  if (kind == "hubspot")
+    return hubspot_emulator::default_limits();
+  if (kind == "salesforce")
+    return salesforce_emulator::default_limits();
+  return limits{};
+}
 
 /// Parses argv; a message on failure (empty message: --help).
 result<cli> parse_cli(int argc, char** argv) {
@@ -53,17 +70,29 @@ result<cli> parse_cli(int argc, char** argv) {
   out.kind = args[0];
   if (out.kind == "--help" || out.kind == "-h")
     return failure{""};
-  if (out.kind != "hubspot" && out.kind != "webhook")
-    return failure{"unknown emulator '" + out.kind + "' (expected hubspot or webhook)"};
-  out.server.initial = out.kind == "hubspot" ? hubspot_emulator::default_limits() : limits{};
-  std::map<std::string, std::int64_t*> numbers = {{"--latency-ms", &out.server.initial.latency_ms},
-                                                  {"--per-10s", &out.server.initial.per_10s},
-                                                  {"--daily", &out.server.initial.daily},
-                                                  {"--per-second", &out.server.initial.per_second},
-                                                  {"--max-batch", &out.server.initial.max_batch}};
-  const std::map<std::string, std::string> only = {
-      {"--token", "hubspot"},  {"--per-10s", "hubspot"},    {"--daily", "hubspot"},
-      {"--secret", "webhook"}, {"--per-second", "webhook"}, {"--max-batch", "webhook"}};
+  static const std::set<std::string> kinds = {"hubspot", "salesforce", "meta", "webhook"};
+  if (kinds.count(out.kind) == 0)
+    return failure{"unknown emulator '" + out.kind +
+                   "' (expected hubspot, salesforce, meta or webhook)"};
+  out.server.initial = initial_limits(out.kind);
+  std::map<std::string, std::int64_t*> numbers = {
+      {"--latency-ms", &out.server.initial.latency_ms},
+      {"--per-10s", &out.server.initial.per_10s},
+      {"--daily", &out.server.initial.daily},
+      {"--per-second", &out.server.initial.per_second},
+      {"--max-batch", &out.server.initial.max_batch},
+      {"--bulk-delay-ms", &out.server.initial.bulk_delay_ms},
+      {"--hourly", &out.server.initial.hourly}};
+  const std::map<std::string, std::set<std::string>> only = {
+      {"--token", {"hubspot", "salesforce", "meta"}},
+      {"--per-10s", {"hubspot"}},
+      {"--daily", {"hubspot", "salesforce"}},
+      {"--bulk-delay-ms", {"salesforce"}},
+      {"--audience", {"meta"}},
+      {"--hourly", {"meta"}},
+      {"--secret", {"webhook"}},
+      {"--per-second", {"webhook"}},
+      {"--max-batch", {"webhook"}}};
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> value;
@@ -77,14 +106,22 @@ result<cli> parse_cli(int argc, char** argv) {
       out.server.verbose = true;
       continue;
     }
-    if (auto it = only.find(name); it != only.end() && it->second != out.kind)
-      return failure{name + " applies to the " + it->second + " emulator only"};
+    if (auto it = only.find(name); it != only.end() && it->second.count(out.kind) == 0) {
+      std::string kinds_list;
+      for (const auto& kind : it->second)
+        kinds_list += (kinds_list.empty() ? "" : ", ") + kind;
+      return failure{name + " applies to these emulators only: " + kinds_list};
+    }
     if (!value && i + 1 < args.size())
       value = args[++i];
     if (!value)
       return failure{"missing value for " + name};
     if (name == "--token" || name == "--secret") {
       (name == "--token" ? out.token : out.secret) = *value;
+      continue;
+    }
+    if (name == "--audience") {
+      out.audiences.push_back(*value);
       continue;
     }
     std::int64_t n = -1;
@@ -107,6 +144,18 @@ result<std::unique_ptr<emulator>> make_emulator(const cli& options) {
   if (options.kind == "hubspot")
     return std::unique_ptr<emulator>(std::make_unique<hubspot_emulator>(
         options.token.value_or(hubspot_emulator::default_token)));
+  if (options.kind == "salesforce")
+    return std::unique_ptr<emulator>(std::make_unique<salesforce_emulator>(
+        options.token.value_or(salesforce_emulator::default_token)));
+  if (options.kind == "meta") {
+    static const std::string id_chars =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+    for (const auto& id : options.audiences)
+      if (id.empty() || id.size() > 64 || id.find_first_not_of(id_chars) != std::string::npos)
+        return failure{"--audience needs an id of digits (or letters, '_'), got '" + id + "'"};
+    return std::unique_ptr<emulator>(std::make_unique<meta_emulator>(
+        options.token.value_or(meta_emulator::default_token), options.audiences));
+  }
   auto key = signing_key(options.secret.value_or(webhook_emulator::default_secret()));
   if (!key)
     return failure{"--secret: " + key.error().message};
@@ -164,6 +213,4 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace backflow::emulators
 
-int main(int argc, char** argv) {
-  return backflow::emulators::run(argc, argv);
-}
+int main(int argc, char** argv) { return backflow::emulators::run(argc, argv); }

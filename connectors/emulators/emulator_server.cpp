@@ -22,10 +22,15 @@ void sleep_ms(std::int64_t ms) {
 
 void send(httplib::Response& res, api_response& reply) {
   res.status = reply.status;
-  for (auto& header : reply.headers)
-    res.headers.insert(std::move(header));
+  std::string content_type = json_content_type;  // unless the emulator answers otherwise (CSV)
+  for (auto& header : reply.headers) {
+    if (to_lower(header.first) == "content-type")
+      content_type = header.second;
+    else
+      res.headers.insert(std::move(header));
+  }
   if (!reply.body.empty())
-    res.set_content(std::move(reply.body), json_content_type);
+    res.set_content(std::move(reply.body), content_type);
 }
 
 void send_fault(httplib::Response& res, const fault& f) {
@@ -157,8 +162,11 @@ void emulator_server::handle_control(const httplib::Request& req, httplib::Respo
   if (!name.empty() && name.back() == '/')
     name.pop_back();
   const bool get = req.method == "GET";
-  if (name == "records" && get)
-    return reply_json(res, 200, vendor_.records(req));
+  if (name == "records" && get) {
+    res.status = 200;
+    res.set_content(vendor_.records_text(req), json_content_type);
+    return;
+  }
   if (name == "requests" && get)
     return reply_json(res, 200, log_.to_json());
   if (name == "health" && get)

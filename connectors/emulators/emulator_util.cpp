@@ -11,7 +11,9 @@ namespace backflow::emulators {
 
 void reply_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), json_content_type);
+  // Replace, not throw on, invalid UTF-8: paths and bodies in the request log are client data.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  json_content_type);
 }
 
 std::int64_t now_ms() {

@@ -17,6 +17,10 @@ std::int64_t* field(limits& l, const std::string& key) {
     return &l.per_second;
   if (key == "max_batch")
     return &l.max_batch;
+  if (key == "bulk_delay_ms")
+    return &l.bulk_delay_ms;
+  if (key == "hourly")
+    return &l.hourly;
   return nullptr;
 }
 

@@ -13,11 +13,13 @@ namespace backflow::emulators {
 
 /// Limits an emulator enforces; 0 always means none / unlimited.
 struct limits {
-  std::int64_t latency_ms = 0;  ///< sleep before every API request
-  std::int64_t per_10s = 0;     ///< requests per rolling 10 s window (HubSpot)
-  std::int64_t daily = 0;       ///< requests since start or reset (HubSpot)
-  std::int64_t per_second = 0;  ///< requests per rolling second (webhook)
-  std::int64_t max_batch = 0;   ///< records per request (webhook)
+  std::int64_t latency_ms = 0;     ///< sleep before every API request
+  std::int64_t per_10s = 0;        ///< requests per rolling 10 s window (HubSpot)
+  std::int64_t daily = 0;          ///< requests since start or reset (HubSpot, Salesforce)
+  std::int64_t per_second = 0;     ///< requests per rolling second (webhook)
+  std::int64_t max_batch = 0;      ///< records per request (webhook)
+  std::int64_t bulk_delay_ms = 0;  ///< Bulk 2.0 processing time after UploadComplete (Salesforce)
+  std::int64_t hourly = 0;         ///< calls per ad account per rolling hour (Meta)
 };
 
 /// The JSON form of `current`, restricted to the keys an emulator supports.

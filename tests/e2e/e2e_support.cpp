@@ -57,6 +57,7 @@ class sqlite_model final : public contacts_model {
             {"query", "SELECT email, first_name, score, tier FROM contacts"},
             {"key", "email"}};
   }
+  std::string table() const override { return "contacts"; }
   int count() override {
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db_, "SELECT count(*) FROM contacts", -1, &stmt, nullptr);
@@ -123,6 +124,7 @@ class postgres_model final : public contacts_model {
             {"query", "SELECT email, first_name, score, tier FROM " + table_},
             {"key", "email"}};
   }
+  std::string table() const override { return table_; }
   int count() override {
     PGresult* r = PQexec(conn_, ("SELECT count(*) FROM " + table_).c_str());
     int n = std::atoi(PQgetvalue(r, 0, 0));

@@ -27,6 +27,15 @@ class contacts_model {
   /// The `source` object of a sync file reading this model.
   [[nodiscard]] virtual nlohmann::json source() const = 0;
   [[nodiscard]] virtual int count() = 0;
+  /// The table's name, to write other queries over it.
+  [[nodiscard]] virtual std::string table() const = 0;
+
+  /// The `source` object with another select list over the same table (key: email).
+  [[nodiscard]] nlohmann::json source_selecting(const std::string& select_list) const {
+    auto s = source();
+    s["query"] = "SELECT " + select_list + " FROM " + table();
+    return s;
+  }
 };
 
 /// A SQLite file in `dir`.

@@ -1,8 +1,10 @@
 // Test helper: the real backflow-emulator binary over HTTP (see emulator_fixture.hpp).
 #include "tests/emulators/emulator_fixture.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <stdexcept>
+#include <thread>
 
 #include <boost/test/unit_test.hpp>
 
@@ -40,6 +42,81 @@ test_response hubspot::get(const std::string& id, const std::string& query,
       "GET", url("/crm/v3/objects/" + object + "/" + id + (query.empty() ? "" : "?" + query)), {},
       {std::string("Authorization: Bearer ") + token});
 }
+
+test_response salesforce::call(const std::string& method, const std::string& path,
+                               const std::string& body, const std::string& content_type) {
+  return backflow::testing::http_call(
+      method, url("/services/data/v59.0/" + path), body,
+      {std::string("Authorization: Bearer ") + token, "Content-Type: " + content_type});
+}
+
+test_response salesforce::upsert(const std::vector<nlohmann::json>& records, bool all_or_none,
+                                 const std::string& object, const std::string& field) {
+  nlohmann::json body = {{"allOrNone", all_or_none}, {"records", records}};
+  return call("PATCH", "composite/sobjects/" + object + "/" + field, body.dump());
+}
+
+nlohmann::json salesforce::record(const std::string& key, const nlohmann::json& fields,
+                                  const std::string& type) {
+  nlohmann::json out = fields;
+  out["attributes"] = {{"type", type}};
+  out["Ext_Id__c"] = key;
+  return out;
+}
+
+std::string salesforce::create_job(const nlohmann::json& spec) {
+  nlohmann::json body = {{"object", "Contact"},
+                         {"operation", "upsert"},
+                         {"externalIdFieldName", "Ext_Id__c"},
+                         {"contentType", "CSV"},
+                         {"lineEnding", "LF"}};
+  body.update(spec);
+  auto r = call("POST", "jobs/ingest", body.dump());
+  if (r.status != 200)
+    throw std::runtime_error("job create answered " + std::to_string(r.status) + " " + r.body);
+  return r.json()["id"].get<std::string>();
+}
+
+void salesforce::upload_and_close(const std::string& id, const std::string& csv) {
+  auto put = call("PUT", "jobs/ingest/" + id + "/batches", csv, "text/csv");
+  if (put.status != 201)
+    throw std::runtime_error("upload answered " + std::to_string(put.status) + " " + put.body);
+  auto close = call("PATCH", "jobs/ingest/" + id, R"({"state":"UploadComplete"})");
+  if (close.status != 200)
+    throw std::runtime_error("close answered " + std::to_string(close.status) + " " + close.body);
+}
+
+nlohmann::json salesforce::wait_job(const std::string& id) {
+  nlohmann::json seen = nlohmann::json::array();
+  for (int i = 0; i < 2000; ++i) {
+    auto info = call("GET", "jobs/ingest/" + id).json();
+    const auto state = info["state"].get<std::string>();
+    if (seen.empty() || seen.back() != state)
+      seen.push_back(state);
+    if (state == "JobComplete" || state == "Failed" || state == "Aborted") {
+      info["seen"] = seen;
+      return info;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("job " + id + " did not finish");
+}
+
+test_response meta::users(const std::string& method, const nlohmann::json& payload,
+                          const nlohmann::json& session, const std::string& audience_id) {
+  nlohmann::json body = {{"payload", payload}};
+  if (!session.is_null())
+    body["session"] = session;
+  return backflow::testing::http_call(method,
+                                      url("/v19.0/" + audience_id + "/users?access_token=" + token),
+                                      body.dump(), {"Content-Type: application/json"});
+}
+
+nlohmann::json meta::members(const std::string& audience_id) {
+  return control_get("records?audience=" + audience_id)["audiences"][audience_id]["members"];
+}
+
+std::string meta::hash(const std::string& text) { return sha256_hex(text); }
 
 webhook::webhook(const std::vector<std::string>& extra, std::string secret)
     : emulator_process("webhook", with_secret(extra, secret)) {

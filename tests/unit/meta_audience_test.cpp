@@ -59,13 +59,24 @@ BOOST_AUTO_TEST_CASE(adds_post_hashed_rows_with_a_session) {
 BOOST_AUTO_TEST_CASE(removes_use_delete_and_one_key_uses_the_sha256_schema) {
   delivery_batch b;
   b.field_names = {"EMAIL"};
-  b.records.push_back(record("alice@example.com", delivery_op::remove,
+  b.records.push_back(record("alice@example.com", delivery_op::upsert,
                              encode_row({txt("alice@example.com")})));
-  auto req = meta().build_request(b);
+  auto added = meta().interpret(b, response(200, {{"num_received", 1}}));
+  // An added member's identity is kept as its destination id...
+  BOOST_TEST(added.outcomes[0].dest_id == json::array({alice_hash}).dump());
+  // ...and removes it once its row has left the model (no fields then).
+  delivery_batch removal;
+  removal.field_names = {"EMAIL"};
+  removal.records.push_back(record("alice@example.com", delivery_op::remove, {},
+                                   added.outcomes[0].dest_id));
+  auto req = meta().build_request(removal);
   BOOST_TEST(req.method == "DELETE");
   auto body = json::parse(req.body);
   BOOST_TEST(body["payload"]["schema"] == "EMAIL_SHA256");
   BOOST_TEST(body["payload"]["data"] == json::array({alice_hash}));
+  removal.records[0].dest_id.clear();  // synced without an identity: cannot be removed
+  auto v = meta().interpret(removal, response(200, {{"num_received", 0}}));
+  BOOST_TEST((v.outcomes[0].what == record_outcome::kind::rejected));
 }
 
 BOOST_AUTO_TEST_CASE(rows_without_any_identifier_are_rejected_and_not_sent) {
