@@ -53,6 +53,7 @@ struct deliver_settings {
   rate_limiter_actor rate_limiter;
   commit_actor commit;
   std::string account;
+  rate_limit_spec limits;  ///< the account's limits (for the quota day the calls count toward)
   int concurrency = 4;
   retry_policy retry;
   /// Longer waits asked for by the destination stop the run (the account stays paused).

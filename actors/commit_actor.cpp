@@ -28,7 +28,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
       try {
         cs.st->env().write([&](state::transaction& txn) {
           cs.st->settle(txn, batch.records, cs.run_id);
-          cs.dir->add_quota(txn, batch.account, batch.api_calls);
+          cs.dir->add_quota(txn, batch.account, batch.quota_day, batch.api_calls);
           if (batch.pause_until_ms > 0)
             cs.dir->pause_account(txn, batch.account, batch.pause_until_ms);
           if (!batch.finished_job.empty())

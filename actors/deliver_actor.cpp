@@ -2,6 +2,7 @@
 // Connectors only build requests and read answers; every policy decision lives here.
 #include "actors/deliver_state.hpp"
 
+#include "pipelines/core/clock.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
 namespace backflow {
@@ -47,6 +48,7 @@ void settle(self_ptr self, uint64_t origin, std::vector<state::settled_record> r
   batch.account = st.s.account;
   batch.finished_job = std::move(finished_job);
   batch.pause_until_ms = st.pause_until_ms;
+  batch.quota_day = quota_day(wall_now(), st.s.limits.day_offset);
   st.unreported_calls = 0;
   st.pause_until_ms = 0;
   ++st.pending_commits;
@@ -127,7 +129,7 @@ void retry_later(self_ptr self, work_item item, const std::string& reason,
   if (server_wait > st.s.max_pause) {
     // A long pause (daily limit spent, hourly budget exhausted): stop now instead of holding
     // the run, remember the pause across restarts, and leave the records for a later run.
-    auto until = std::chrono::system_clock::now() + server_wait;
+    auto until = wall_now() + server_wait;
     st.pause_until_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(until.time_since_epoch()).count();
     self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
@@ -300,6 +302,8 @@ void pump(self_ptr self) {
           st.acquiring.erase(it);
           if (!granted.granted) {
             st.report.failed += item.batch.records.size();
+            if (granted.retry_at_ms > st.pause_until_ms)
+              st.pause_until_ms = granted.retry_at_ms;  // remembered across restarts
             stop(self, granted.reason);
             part_done(self, item.origin);
           } else {

@@ -55,6 +55,7 @@ struct settle_batch {
   std::string account;
   std::string finished_job;     ///< checkpoint of a job these records complete (forget it)
   int64_t pause_until_ms = 0;   ///< the destination asked to pause the account until then
+  std::string quota_day;        ///< the account's quota day the calls count toward
 };
 
 /// An asynchronous job to remember until its records settle (resumed after a crash).
@@ -76,6 +77,7 @@ struct commit_ack {
 struct acquire_result {
   bool granted = true;
   std::string reason;
+  int64_t retry_at_ms = 0;  ///< refused: when calls may be made again (unix ms), if known
 };
 
 /// How delivery ended, from the deliver actor to the coordinator. Outcome counts come from the
@@ -154,7 +156,7 @@ typename Inspector::result_type inspect(Inspector& f, delivery_batch& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, settle_batch& x) {
   return f(caf::meta::type_name("settle_batch"), x.records, x.api_calls, x.account,
-           x.finished_job, x.pause_until_ms);
+           x.finished_job, x.pause_until_ms, x.quota_day);
 }
 
 template <class Inspector>
@@ -174,12 +176,13 @@ typename Inspector::result_type inspect(Inspector& f, commit_ack& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acquire_result& x) {
-  return f(caf::meta::type_name("acquire_result"), x.granted, x.reason);
+  return f(caf::meta::type_name("acquire_result"), x.granted, x.reason, x.retry_at_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rate_limit_spec& x) {
-  return f(caf::meta::type_name("rate_limit_spec"), x.requests_per_window, x.window, x.daily);
+  return f(caf::meta::type_name("rate_limit_spec"), x.requests_per_window, x.window, x.daily,
+           x.daily_budget, x.day_offset);
 }
 
 template <class Inspector>

@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipelines/delivery/account_limiter.hpp"
-#include "state/state_dir.hpp"
+#include "pipelines/core/clock.hpp"
 
 namespace backflow {
 namespace {
@@ -19,7 +19,7 @@ struct account {
   rate_limit_spec configured;
   account_limiter gate;
   int64_t daily_used = 0;
-  std::string day;  ///< UTC day the usage counts toward
+  std::string day;  ///< the quota day the usage counts toward
   bool daily_exhausted = false;  ///< the vendor said so, whatever our count
   std::deque<caf::typed_response_promise<acquire_result>> waiting;
   bool tick_scheduled = false;
@@ -32,9 +32,9 @@ struct limiter_state {
 
 using self_ptr = rate_limiter_actor::stateful_pointer<limiter_state>;
 
-/// Starts a new day's count when the UTC date changed.
+/// Starts a new day's count when the account's quota day changed.
 void roll_day(account& a) {
-  auto today = state::utc_day();
+  auto today = quota_day(wall_now(), a.configured.day_offset);
   if (a.day != today) {
     a.day = today;
     a.daily_used = 0;
@@ -42,23 +42,37 @@ void roll_day(account& a) {
   }
 }
 
-std::optional<std::string> quota_refusal(account& a) {
+/// Refuses when today's budget is spent; says when it resets.
+std::optional<acquire_result> quota_refusal(account& a) {
   roll_day(a);
-  if (a.daily_exhausted || (a.configured.daily > 0 && a.daily_used >= a.configured.daily))
-    return "the daily request quota of this destination account is used up (" +
-           std::to_string(a.daily_used) + " of " + std::to_string(a.configured.daily) +
-           " requests today); it resets at 00:00 UTC";
-  return std::nullopt;
+  auto allowance = a.configured.daily_allowance();
+  if (!a.daily_exhausted && (allowance == 0 || a.daily_used < allowance))
+    return std::nullopt;
+  auto reset = quota_day_end(wall_now(), a.configured.day_offset);
+  std::string budget = a.configured.daily_budget < 1.0
+                           ? std::to_string(allowance) + " (" +
+                                 std::to_string(static_cast<int>(a.configured.daily_budget * 100 + 0.5)) +
+                                 "% of " + std::to_string(a.configured.daily) + ")"
+                           : std::to_string(allowance);
+  auto why = a.daily_exhausted
+                 ? "the destination says this account's daily request limit is used up"
+                 : "this account's daily request budget of " + budget + " is used up";
+  return acquire_result{false, why + "; the account is paused until the reset at " + iso8601(reset),
+                        std::chrono::duration_cast<std::chrono::milliseconds>(reset.time_since_epoch())
+                            .count()};
 }
 
 /// Refuses when the account is paused for longer than the caller will wait.
-std::optional<std::string> pause_refusal(const account& a, int64_t max_wait_ms) {
+std::optional<acquire_result> pause_refusal(const account& a, int64_t max_wait_ms) {
   auto left = a.paused_until - clock::now();
   if (left <= std::chrono::milliseconds(max_wait_ms))
     return std::nullopt;
-  auto minutes = std::chrono::duration_cast<std::chrono::minutes>(left).count() + 1;
-  return "the destination asked to pause this account; about " + std::to_string(minutes) +
-         " min left";
+  auto until = wall_now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(left);
+  return acquire_result{false,
+                        "the destination asked to pause this account until " + iso8601(until),
+                        std::chrono::duration_cast<std::chrono::milliseconds>(
+                            until.time_since_epoch())
+                            .count()};
 }
 
 /// Serves waiting acquirers in order while tokens last; schedules the next tick otherwise.
@@ -67,7 +81,7 @@ void serve(self_ptr self, const std::string& name, account& a) {
   while (!a.waiting.empty()) {
     if (auto refusal = quota_refusal(a)) {
       for (auto& p : a.waiting)
-        p.deliver(acquire_result{false, *refusal});
+        p.deliver(*refusal);
       a.waiting.clear();
       return;
     }
@@ -91,9 +105,9 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
     [=](acquire_atom, const std::string& name, int64_t max_wait_ms) -> caf::result<acquire_result> {
       auto& a = self->state.accounts[name];
       if (auto refusal = quota_refusal(a))
-        return acquire_result{false, *refusal};
+        return *refusal;
       if (auto refusal = pause_refusal(a, max_wait_ms))
-        return acquire_result{false, *refusal};
+        return *refusal;
       if (a.waiting.empty() && !a.gate.try_take(clock::now())) {
         ++a.daily_used;
         return acquire_result{true, {}};
@@ -107,12 +121,17 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       auto& a = self->state.accounts[name];
       a.configured = spec;
       a.gate = account_limiter(spec, clock::now());
+      a.day.clear();
       roll_day(a);
       a.daily_used = std::max(a.daily_used, used_today);
     },
     [=](advertise_atom, const std::string& name, const rate_limit_spec& advertised) {
-      // Adopt the vendor's announced limit when it is stricter than ours.
+      // Learn a daily limit we were not told; adopt a window limit stricter than ours.
       auto& a = self->state.accounts[name];
+      if (advertised.daily > 0 && a.configured.daily == 0)
+        a.configured.daily = advertised.daily;
+      if (advertised.requests_per_window <= 0)
+        return;
       double ours = a.configured.unlimited() ? 1e300
                                              : a.configured.requests_per_window /
                                                    std::chrono::duration<double>(a.configured.window).count();
@@ -137,7 +156,7 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       roll_day(a);
       if (remaining <= 0)
         a.daily_exhausted = true;
-      else if (a.configured.daily > 0)
+      else if (a.configured.daily > 0)  // another client of the account used calls too
         a.daily_used = std::max(a.daily_used, a.configured.daily - remaining);
     },
     [=](pump_atom, const std::string& name) {

@@ -11,15 +11,6 @@
 
 namespace backflow::state {
 
-std::string utc_day() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 state_dir::state_dir(std::shared_ptr<environment> env) : env_(std::move(env)) {
   syncs_db_ = env_->db("syncs");
   quota_db = env_->db("quota");
@@ -67,8 +58,8 @@ nlohmann::json quota_record(const transaction& txn, MDB_dbi db, const std::strin
 
 }  // namespace
 
-quota_usage state_dir::quota(const std::string& account) const {
-  quota_usage q{utc_day(), 0, 0};
+quota_usage state_dir::quota(const std::string& account, const std::string& day) const {
+  quota_usage q{day, 0, 0};
   env_->read([&](transaction& txn) {
     auto j = quota_record(txn, quota_db, account);
     if (j.value("day", "") == q.day)
@@ -78,10 +69,10 @@ quota_usage state_dir::quota(const std::string& account) const {
   return q;
 }
 
-void state_dir::add_quota(transaction& txn, const std::string& account, int64_t calls) const {
+void state_dir::add_quota(transaction& txn, const std::string& account, const std::string& day,
+                          int64_t calls) const {
   if (calls == 0)
     return;
-  auto day = utc_day();
   auto j = quota_record(txn, quota_db, account);
   int64_t used = j.value("day", "") == day ? j.value("used", int64_t{0}) : 0;
   j["day"] = day;
@@ -94,8 +85,6 @@ void state_dir::pause_account(transaction& txn, const std::string& account, int6
   if (j.value("paused_until_ms", int64_t{0}) >= until_ms)
     return;
   j["paused_until_ms"] = until_ms;
-  if (!j.contains("day"))
-    j["day"] = utc_day();
   txn.put(quota_db, account, j.dump());
 }
 

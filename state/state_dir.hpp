@@ -17,7 +17,7 @@ namespace backflow::state {
 
 /// Calls used against a destination account today, persisted so restarts keep the count.
 struct quota_usage {
-  std::string day;  ///< UTC date, "YYYY-MM-DD"
+  std::string day;  ///< the account's quota day, "YYYY-MM-DD"
   int64_t used = 0;
   int64_t paused_until_ms = 0;  ///< unix ms until which the destination asked us to wait
 };
@@ -36,10 +36,11 @@ class state_dir {
   /// Every registered sync: name → info.
   std::vector<std::pair<std::string, nlohmann::json>> syncs() const;
 
-  /// Today's usage for `account` (zero on a new day).
-  quota_usage quota(const std::string& account) const;
-  /// Adds `calls` to today's usage for `account` inside an open write transaction.
-  void add_quota(transaction& txn, const std::string& account, int64_t calls) const;
+  /// The usage of `account` on quota day `day` (zero on a new day), and any pause.
+  quota_usage quota(const std::string& account, const std::string& day) const;
+  /// Adds `calls` to the usage of `account` on quota day `day`, in an open write transaction.
+  void add_quota(transaction& txn, const std::string& account, const std::string& day,
+                 int64_t calls) const;
   /// Remembers that `account` must not be called before `until_ms` (unix ms), across restarts.
   void pause_account(transaction& txn, const std::string& account, int64_t until_ms) const;
 
@@ -67,7 +68,5 @@ class sync_lock {
   int fd_;
 };
 
-/// Today's UTC date as "YYYY-MM-DD".
-std::string utc_day();
 
 }  // namespace backflow::state

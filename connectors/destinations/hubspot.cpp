@@ -79,10 +79,21 @@ destination_type hubspot_destination::type() {
               .defaults_to(100).between(0, 1e9),
           option("daily", option_type::integer, "requests per day (0 = unlimited)")
               .defaults_to(250000).between(0, 1e12),
+          option("budget", option_type::number,
+                 "share of the daily limit syncs may use, e.g. 0.8 leaves 20% for others")
+              .defaults_to(1.0).between(0.01, 1),
+          option("reset_utc_offset", option_type::string,
+                 "the account's time zone offset: the daily limit resets at its midnight")
+              .defaults_to("+00:00").looks_like(R"([+-]\d\d:\d\d)", "+00:00"),
         }),
   };
   t.make = [](const destination_context& ctx) { return std::make_unique<hubspot_destination>(ctx); };
   t.check = [](const destination_context& ctx, const std::string& path, config_errors& errors) {
+    auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
+    std::string offset = rl.value("reset_utc_offset", "+00:00");
+    if (offset.size() == 6 && !parse_utc_offset(offset))  // a malformed one is reported already
+      errors.add(join_path(path, "rate_limit.reset_utc_offset"),
+                 "is not a UTC offset between -14:00 and +14:00");
     if (ctx.key_columns.size() != 1)
       errors.add("source.key", "hubspot needs exactly one key column: its value is the input's id ("
                                + ctx.options.value("id_property", std::string("email")) + ")");
@@ -105,6 +116,9 @@ hubspot_destination::hubspot_destination(const destination_context& ctx)
   limits_.requests_per_window = rl.value("per_10s", 100);
   limits_.window = std::chrono::seconds(10);
   limits_.daily = rl.value("daily", int64_t{250000});
+  limits_.daily_budget = rl.value("budget", 1.0);
+  limits_.day_offset = parse_utc_offset(rl.value("reset_utc_offset", std::string("+00:00")))
+                           .value_or(std::chrono::minutes(0));
 }
 
 size_t hubspot_destination::batch_size(delivery_op) const {

@@ -62,7 +62,8 @@ destination_type salesforce_destination::type() {
   t.options = {
     option("instance_url", option_type::url, "your org's URL, e.g. https://acme.my.salesforce.com")
         .mandatory(),
-    option("api_version", option_type::string, "REST API version").defaults_to("v59.0"),
+    option("api_version", option_type::string, "REST API version")
+        .defaults_to("v59.0").looks_like(R"(v\d+\.\d)", "v59.0"),
     option("token", option_type::string, "OAuth access token, e.g. \"${SALESFORCE_TOKEN}\"")
         .mandatory().secret_value(),
     option("object", option_type::string, "sObject to write, e.g. Contact").mandatory()
@@ -87,6 +88,9 @@ destination_type salesforce_destination::type() {
           option("limit_pause", option_type::duration,
                  "how long to pause the account after REQUEST_LIMIT_EXCEEDED")
               .defaults_to("1h"),
+          option("budget", option_type::number,
+                 "share of the daily limit syncs may use, e.g. 0.8 leaves 20% for others")
+              .defaults_to(1.0).between(0.01, 1),
         }),
   };
   t.make = [](const destination_context& ctx) {
@@ -96,9 +100,6 @@ destination_type salesforce_destination::type() {
     if (ctx.key_columns.size() != 1)
       errors.add("source.key", "salesforce needs exactly one key column: its value is the "
                                "external id (" + ctx.options.value("external_id_field", "") + ")");
-    static const std::regex version(R"(v\d+\.\d)");
-    if (!std::regex_match(ctx.options.value("api_version", std::string("v59.0")), version))
-      errors.add(join_path(path, "api_version"), "must look like \"v59.0\"");
   };
   return t;
 }
@@ -117,6 +118,7 @@ salesforce_destination::salesforce_destination(const destination_context& ctx)
   auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
   limit_pause_ = std::chrono::milliseconds(duration_ms(rl, "limit_pause", 3'600'000));
   daily_ = rl.value("daily", int64_t{0});
+  budget_ = rl.value("budget", 1.0);
 }
 
 http_request salesforce_destination::build_request(const delivery_batch& batch) const {
@@ -226,6 +228,7 @@ std::string salesforce_destination::account() const {
 rate_limit_spec salesforce_destination::rate_limits() const {
   rate_limit_spec spec;  // no per-window limit: Salesforce counts calls per 24 h
   spec.daily = daily_;
+  spec.daily_budget = budget_;
   return spec;
 }
 

@@ -53,6 +53,7 @@ class salesforce_destination final : public destination {
   std::chrono::milliseconds poll_max_;
   std::chrono::milliseconds limit_pause_;
   int64_t daily_;
+  double budget_;
 };
 
 /// A Salesforce record value as Bulk API CSV text ("#N/A" sets null).

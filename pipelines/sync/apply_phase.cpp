@@ -4,6 +4,7 @@
 #include "actors/apply_actors.hpp"
 #include "actors/change_routing.hpp"
 #include "connectors/destinations/registry.hpp"
+#include "pipelines/core/clock.hpp"
 
 namespace backflow {
 namespace {
@@ -80,12 +81,11 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
     return report;
   }
   auto account = dest->account();
-  auto quota = ctx.dir->quota(account);
-  caf::anon_send(ctx.limiter, limits_atom_v, account, dest->rate_limits(), quota.used);
-  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  if (quota.paused_until_ms > now_ms)  // a pause the destination asked for in an earlier run
+  auto limits = dest->rate_limits();
+  auto quota = ctx.dir->quota(account, quota_day(wall_now(), limits.day_offset));
+  caf::anon_send(ctx.limiter, limits_atom_v, account, limits, quota.used);
+  auto now_ms = wall_now_ms();
+  if (quota.paused_until_ms > now_ms)  // a pause asked for (or a budget spent) in an earlier run
     caf::anon_send(ctx.limiter, pause_atom_v, account, quota.paused_until_ms - now_ms);
 
   auto job_keys = std::make_shared<key_set>();
@@ -104,6 +104,7 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   ds.rate_limiter = ctx.limiter;
   ds.commit = commit;
   ds.account = account;
+  ds.limits = limits;
   ds.concurrency = cfg.delivery.concurrency;
   ds.retry = cfg.delivery.retry;
   ds.max_pause = cfg.delivery.max_pause;

@@ -69,35 +69,25 @@ BOOST_AUTO_TEST_CASE(syncs_are_registered_and_forgotten) {
   BOOST_TEST(sd->syncs().size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(utc_day_is_todays_date_in_utc) {
-  auto day = utc_day();
-  BOOST_TEST(std::regex_match(day, std::regex(R"(\d{4}-\d{2}-\d{2})")), day);
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  BOOST_TEST(day == buf);
-}
-
 BOOST_AUTO_TEST_CASE(quota_accumulates_per_account_and_day) {
   temp_dir d;
   auto sd = *state_dir::open(d.path());
-  BOOST_TEST(sd->quota("hubspot:a").used == 0);
-  BOOST_TEST(sd->quota("hubspot:a").day == utc_day());
+  const std::string day = "2026-11-24";
+  BOOST_TEST(sd->quota("hubspot:a", day).used == 0);
+  BOOST_TEST(sd->quota("hubspot:a", day).day == day);
   sd->env()->write([&](transaction& txn) {
-    sd->add_quota(txn, "hubspot:a", 3);
-    sd->add_quota(txn, "hubspot:a", 2);
-    sd->add_quota(txn, "hubspot:b", 0);
+    sd->add_quota(txn, "hubspot:a", day, 3);
+    sd->add_quota(txn, "hubspot:a", day, 2);
+    sd->add_quota(txn, "hubspot:b", day, 0);
   });
-  sd->env()->write([&](transaction& txn) { sd->add_quota(txn, "hubspot:a", 10); });
-  BOOST_TEST(sd->quota("hubspot:a").used == 15);
-  BOOST_TEST(sd->quota("hubspot:b").used == 0);
+  sd->env()->write([&](transaction& txn) { sd->add_quota(txn, "hubspot:a", day, 10); });
+  BOOST_TEST(sd->quota("hubspot:a", day).used == 15);
+  BOOST_TEST(sd->quota("hubspot:b", day).used == 0);
   // Survives reopening: a restart does not reset a daily budget.
   auto path = sd->path();
   sd.reset();
   auto again = *state_dir::open(path);
-  BOOST_TEST(again->quota("hubspot:a").used == 15);
+  BOOST_TEST(again->quota("hubspot:a", day).used == 15);
 }
 
 BOOST_AUTO_TEST_CASE(yesterdays_usage_does_not_count_today) {
@@ -106,9 +96,9 @@ BOOST_AUTO_TEST_CASE(yesterdays_usage_does_not_count_today) {
   sd->env()->write([&](transaction& txn) {
     txn.put(sd->quota_db, "hubspot:a", R"({"day":"2000-01-01","used":99999})");
   });
-  BOOST_TEST(sd->quota("hubspot:a").used == 0);
-  sd->env()->write([&](transaction& txn) { sd->add_quota(txn, "hubspot:a", 4); });
-  BOOST_TEST(sd->quota("hubspot:a").used == 4);
+  BOOST_TEST(sd->quota("hubspot:a", "2026-11-24").used == 0);
+  sd->env()->write([&](transaction& txn) { sd->add_quota(txn, "hubspot:a", "2026-11-24", 4); });
+  BOOST_TEST(sd->quota("hubspot:a", "2026-11-24").used == 4);
 }
 
 BOOST_AUTO_TEST_CASE(a_second_run_of_a_sync_is_refused) {

@@ -26,7 +26,8 @@ BOOST_AUTO_TEST_CASE(a_hubspot_sync_parses_with_defaults) {
                                     {"object", "contacts"},
                                     {"id_property", "email"},
                                     {"batch_size", 100},
-                                    {"rate_limit", {{"per_10s", 100}, {"daily", 250000}}}}));
+                                    {"rate_limit", {{"per_10s", 100}, {"daily", 250000}, {"budget", 1.0},
+                                                    {"reset_utc_offset", "+00:00"}}}}));
   BOOST_TEST((c.mode == sync_mode::upsert));
   BOOST_TEST(c.mapping_given);
   BOOST_REQUIRE_EQUAL(c.mapping.size(), 3u);
