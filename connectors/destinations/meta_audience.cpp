@@ -57,7 +57,8 @@ destination_type meta_audience_destination::type() {
   t.modes = {sync_mode::audience};
   t.options = {
     option("endpoint", option_type::url, "Graph API base URL").defaults_to("https://graph.facebook.com"),
-    option("api_version", option_type::string, "Graph API version").defaults_to("v19.0"),
+    option("api_version", option_type::string, "Graph API version")
+        .defaults_to("v19.0").looks_like(R"(v\d+\.\d)", "v19.0"),
     option("audience_id", option_type::string, "the custom audience to maintain").mandatory()
         .shapes_payload(),
     option("token", option_type::string, "access token, e.g. \"${META_TOKEN}\"").mandatory()

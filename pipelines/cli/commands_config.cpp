@@ -14,25 +14,9 @@ int cmd_validate(const cli_args& args) {
   if (!cfg)
     return exit_usage;
   const auto& file = args.positional.front();
-  if (!args.flag("offline")) {
-    // The model's columns, without reading rows: catches unknown key and mapped columns.
-    auto columns = describe_source(cfg->source);
-    if (!columns) {
-      auto message = redact_secrets(columns.error().message);
-      if (message.rfind("source.query", 0) == 0) {
-        std::cerr << file << ": " << message << "\n";
-        return exit_usage;
-      }
-      std::cerr << file << ": warning: could not check the model's columns: " << message << "\n";
-    } else {
-      config_errors errors;
-      check_model_columns(*cfg, *columns, errors);
-      for (const auto& e : errors.items())
-        std::cerr << file << ": " << e << "\n";
-      if (!errors.empty())
-        return exit_usage;
-    }
-  }
+  // The model's columns, without reading rows: catches unknown key and mapped columns.
+  if (!args.flag("offline") && !check_against_model(*cfg, file))
+    return exit_usage;
   std::cout << file << ": valid — sync \"" << cfg->name << "\", " << cfg->source.type << " → "
             << cfg->destination_type << ", mode " << to_string(cfg->mode) << ", "
             << (cfg->mapping_given ? std::to_string(cfg->mapping.size()) + " mapped fields"

@@ -34,8 +34,8 @@ void install_signal_handlers() {
 template <class Body>
 int with_runner(const cli_args& args, Body body) {
   auto cfg = load_sync_argument(args);
-  if (!cfg)
-    return exit_usage;
+  if (!cfg || !check_against_model(*cfg, args.positional.front()))
+    return exit_usage;  // before the state directory: a broken file records no run
   auto dir = state::state_dir::open(state_dir_argument(args));
   if (!dir) {
     std::cerr << "backflow " << args.command << ": " << dir.error().message << "\n";

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "connectors/sources/source.hpp"
 #include "pipelines/core/redaction.hpp"
 
 namespace backflow {
@@ -20,6 +21,22 @@ std::optional<sync_config> load_sync_argument(const cli_args& args) {
   for (const auto& e : loaded.errors.items())
     std::cerr << file << ": " << redact_secrets(e) << "\n";
   return std::move(loaded.config);
+}
+
+bool check_against_model(const sync_config& cfg, const std::string& file) {
+  auto columns = describe_source(cfg.source);
+  if (!columns) {
+    auto message = redact_secrets(columns.error().message);
+    bool config_problem = message.rfind("source.query", 0) == 0 || message.rfind("source.path", 0) == 0;
+    std::cerr << file << ": " << (config_problem ? "" : "warning: could not check the model's columns: ")
+              << message << "\n";
+    return !config_problem;
+  }
+  config_errors errors;
+  check_model_columns(cfg, *columns, errors);
+  for (const auto& e : errors.items())
+    std::cerr << file << ": " << redact_secrets(e) << "\n";
+  return errors.empty();
 }
 
 std::string state_dir_argument(const cli_args& args) {

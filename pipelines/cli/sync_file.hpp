@@ -13,6 +13,12 @@ namespace backflow {
 /// ("FILE: key.path: message") and returns nullopt. Registers the file's secrets for redaction.
 std::optional<sync_config> load_sync_argument(const cli_args& args);
 
+/// Checks the sync against its model's columns, without reading rows. Prints each problem as
+/// "FILE: key.path: message" and returns false when the sync cannot run on this model (a query
+/// that does not compile, a missing SQLite file, a key or mapped column the query does not
+/// return). A warehouse that cannot be reached is only a warning: that is not the file's fault.
+bool check_against_model(const sync_config& cfg, const std::string& file);
+
 /// The --state directory (default ./.backflow).
 std::string state_dir_argument(const cli_args& args);
 

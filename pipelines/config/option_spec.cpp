@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <regex>
 #include <sstream>
 
 namespace backflow {
@@ -119,6 +120,9 @@ bool check_value(const option_spec& s, const nlohmann::json& v, const std::strin
                                (s.secret ? "" : ", got \"" + v.get<std::string>() + "\""));
         }
       }
+      if (!s.pattern.empty() && !std::regex_match(v.get<std::string>(), std::regex(s.pattern)))
+        errors.add(path, "must look like \"" + s.example + "\"" +
+                             (s.secret ? "" : ", got \"" + v.get<std::string>() + "\""));
       return true;
     case option_type::integer:
       if (!v.is_number_integer())
@@ -306,6 +310,20 @@ bool parse_duration(const nlohmann::json& value, long long& millis) {
   return true;
 }
 
+std::optional<std::chrono::minutes> parse_utc_offset(const std::string& text) {
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':')
+    return std::nullopt;
+  for (size_t i : {1, 2, 4, 5})
+    if (!std::isdigit(static_cast<unsigned char>(text[i])))
+      return std::nullopt;
+  int hours = (text[1] - '0') * 10 + (text[2] - '0');
+  int minutes = (text[4] - '0') * 10 + (text[5] - '0');
+  if (hours > 14 || minutes > 59)
+    return std::nullopt;
+  auto total = std::chrono::minutes(hours * 60 + minutes);
+  return text[0] == '-' ? -total : total;
+}
+
 nlohmann::json redact(const nlohmann::json& value, const std::vector<option_spec>& spec) {
   if (!value.is_object())
     return value;
@@ -339,6 +357,8 @@ std::string describe_options(const std::vector<option_spec>& spec, int indent) {
       for (const auto& a : s.allowed)
         out << " " << a;
     }
+    if (!s.example.empty())
+      out << " like " << s.example;
     out << "\n" << pad << "    " << s.description << "\n";
     if (s.type == option_type::object)
       out << describe_options(s.children, indent + 4);

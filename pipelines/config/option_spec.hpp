@@ -1,6 +1,8 @@
 // Declarative option tables (name, type, default, required, secret) and the validator that reads them.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,8 @@ struct option_spec {
   nlohmann::json default_value;    ///< null: no default
   std::vector<std::string> allowed;  ///< for strings: the only accepted values
   std::vector<option_spec> children;  ///< for objects
+  std::string pattern;             ///< for strings: a regular expression the whole value matches
+  std::string example;             ///< for strings with a pattern: a value that matches it
   double minimum = -1e300;         ///< for numbers, integers
   double maximum = 1e300;
   bool fingerprint = false;        ///< changes what is sent: part of the mapping fingerprint
@@ -42,6 +46,11 @@ struct option_spec {
   option_spec&& secret_value() && { secret = true; return std::move(*this); }
   option_spec&& defaults_to(nlohmann::json v) && { default_value = std::move(v); return std::move(*this); }
   option_spec&& one_of(std::vector<std::string> v) && { allowed = std::move(v); return std::move(*this); }
+  option_spec&& looks_like(std::string re, std::string ex) && {
+    pattern = std::move(re);
+    example = std::move(ex);
+    return std::move(*this);
+  }
   option_spec&& between(double lo, double hi) && { minimum = lo; maximum = hi; return std::move(*this); }
   option_spec&& at_least(double lo) && { minimum = lo; return std::move(*this); }
   option_spec&& shapes_payload() && { fingerprint = true; return std::move(*this); }
@@ -83,6 +92,9 @@ nlohmann::json validate_options(const nlohmann::json& value, const std::vector<o
 
 /// Parses "500ms", "30s", "5m", "2h", "1d" or a bare number of seconds. Returns milliseconds.
 bool parse_duration(const nlohmann::json& value, long long& millis);
+
+/// Parses a UTC offset "+HH:MM" or "-HH:MM" (as a number of minutes).
+std::optional<std::chrono::minutes> parse_utc_offset(const std::string& text);
 
 /// Copies `value` with every secret option replaced by "***".
 nlohmann::json redact(const nlohmann::json& value, const std::vector<option_spec>& spec);

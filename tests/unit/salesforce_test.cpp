@@ -127,13 +127,17 @@ BOOST_AUTO_TEST_CASE(bulk_jobs_above_the_threshold_only) {
 BOOST_AUTO_TEST_CASE(the_type_checks_key_and_version) {
   auto t = salesforce_destination::type();
   auto ctx = context_for(t, {{"instance_url", "https://x.my.salesforce.com"}, {"token", "t"},
-                             {"object", "Contact"}, {"external_id_field", "E__c"},
-                             {"api_version", "59"}},
+                             {"object", "Contact"}, {"external_id_field", "E__c"}},
                          sync_mode::upsert, {"a", "b"});
   config_errors errors;
   t.check(ctx, "destination", errors);
   BOOST_TEST(has_prefix(errors.items(), "source.key: salesforce needs exactly one key column"));
-  BOOST_TEST(has_prefix(errors.items(), "destination.api_version: must look like \"v59.0\""));
+  config_errors version_errors;
+  validate_options({{"instance_url", "https://x.my.salesforce.com"}, {"token", "t"},
+                    {"object", "Contact"}, {"external_id_field", "E__c"}, {"api_version", "59"}},
+                   t.options, "destination", version_errors);
+  BOOST_TEST(has_prefix(version_errors.items(),
+                        "destination.api_version: must look like \"v59.0\", got \"59\""));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
