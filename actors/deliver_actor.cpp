@@ -182,6 +182,8 @@ void settle_outcomes(self_ptr self, work_item item, const std::vector<record_out
         break;
     }
   }
+  // A create HubSpot answered without a result for may still have happened: look it up first.
+  again.unsure = creates(again.batch);
   bool both = !again.batch.records.empty() && (!settled.empty() || !finished_job.empty());
   if (both)
     ++self->state.open_parts[item.origin];  // the retry is a part of its own
@@ -193,6 +195,70 @@ void settle_outcomes(self_ptr self, work_item item, const std::vector<record_out
   if (!settled.empty() || !finished_job.empty())
     settle(self, item.origin, std::move(settled), std::move(finished_job));
 }
+
+bool creates(const delivery_batch& batch) {
+  return !batch.records.empty() && batch.records.front().op == delivery_op::insert;
+}
+
+namespace {
+
+/// Creates whose earlier attempt may have landed, at a destination that cannot look them up:
+/// reported as rejected (visible in `backflow rejects`), never created a second time.
+void reject_unknown_outcome(self_ptr self, work_item item, const std::string& why) {
+  std::vector<state::settled_record> settled;
+  for (const auto& r : item.batch.records)
+    settled.push_back(settled_from(
+        r, state::settlement::rejected, {},
+        "outcome unknown: an earlier create may have landed (" + why +
+            "), so it was not sent again; check the destination, then `backflow retry`"));
+  self->state.log->warn("Not re-sending creates of unknown outcome: batch={} records={} reason=\"{}\"",
+                        item.batch.batch_id, item.batch.records.size(), why);
+  settle(self, item.origin, std::move(settled));
+}
+
+/// The answer to a lookup of unsure creates: found ones are delivered, the rest created now.
+void on_lookup_response(self_ptr self, work_item item, const http_response& response) {
+  auto& st = self->state;
+  item.looking_up = false;
+  if (response.transport_failed()) {
+    ++item.attempt;
+    retry_later(self, std::move(item), "transport (looking records up): " + response.transport_error,
+                {}, false);
+    return;
+  }
+  auto verdict = st.s.dest->interpret_lookup(item.batch, response);
+  using kind = batch_verdict::kind;
+  if (verdict.what == kind::retry || verdict.what == kind::fatal) {
+    handle_verdict(self, std::move(item), std::move(verdict), response.status);  // stays unsure
+    return;
+  }
+  if (verdict.what != kind::per_record) {
+    reject_unknown_outcome(self, std::move(item), "the lookup failed: " + verdict.reason);
+    return;
+  }
+  std::vector<state::settled_record> found;
+  auto create = part_of(item);  // not found: never created, so safe to create now
+  auto& records = item.batch.records;
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i < verdict.outcomes.size() && verdict.outcomes[i].what == record_outcome::kind::delivered)
+      found.push_back(settled_from(records[i], state::settlement::delivered,
+                                   verdict.outcomes[i].dest_id, {}));
+    else
+      create.batch.records.push_back(std::move(records[i]));
+  }
+  destination_notes notes;
+  notes.counters["creates_looked_up"] = records.size();
+  notes.counters["creates_found_existing"] = found.size();
+  st.report.notes.merge(notes);
+  if (!create.batch.records.empty() && !found.empty())
+    ++st.open_parts[item.origin];
+  if (!create.batch.records.empty())
+    st.ready.push_front(std::move(create));
+  if (!found.empty())
+    settle(self, item.origin, std::move(found));
+}
+
+}  // namespace
 
 void handle_verdict(self_ptr self, work_item item, batch_verdict verdict, long status) {
   auto& st = self->state;
@@ -237,14 +303,24 @@ void send_request(self_ptr self, work_item item) {
     start_job(self, std::move(item));
     return;
   }
-  auto request = item.request ? *item.request : st.s.dest->build_request(item.batch);
+  std::optional<http_request> request;
+  if (item.unsure) {
+    request = st.s.dest->build_lookup(item.batch);
+    if (!request) {
+      reject_unknown_outcome(self, std::move(item), "the destination cannot look records up");
+      return;
+    }
+    item.looking_up = true;
+  } else {
+    request = item.request ? *item.request : st.s.dest->build_request(item.batch);
+  }
   ++st.report.api_calls;
   ++st.unreported_calls;
   ++st.s.progress->api_calls;
   auto ticket = ++st.next_id;
   st.in_flight.emplace(ticket, std::move(item));
   auto handle = caf::actor_cast<deliver_actor>(self);
-  st.s.http->submit(std::move(request), [handle, ticket](http_response response) {
+  st.s.http->submit(std::move(*request), [handle, ticket](http_response response) {
     caf::anon_send(handle, http_atom_v, ticket, std::move(response));
   });
 }
@@ -270,6 +346,14 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
     on_job_response(self, std::move(item), response);
     return;
   }
+  if (item.looking_up) {
+    on_lookup_response(self, std::move(item), response);
+    return;
+  }
+  // A create that failed after the request left (a timeout, a reset, a 5xx) may have landed.
+  bool ambiguous = response.transport_failed() ? response.request_sent
+                                               : response.status >= 500 || response.status == 408;
+  item.unsure = item.unsure || (ambiguous && creates(item.batch));
   if (response.transport_failed()) {
     ++item.attempt;
     retry_later(self, std::move(item), "transport: " + response.transport_error, {}, false);
@@ -358,6 +442,7 @@ deliver_actor::behavior_type deliver_impl(self_ptr self, deliver_settings settin
       work_item item;
       item.batch = std::move(batch);
       item.origin = origin;
+      item.unsure = st.s.verify_inserts && creates(item.batch);
       st.ready.push_back(std::move(item));
       pump(self);
     },

@@ -25,6 +25,9 @@ struct work_item {
   std::shared_ptr<delivery_job> job;    ///< set for batches delivered as asynchronous jobs
   std::optional<http_request> request;  ///< a job's current request, sent again on retries
   std::string saved_checkpoint;         ///< the job checkpoint already persisted
+  /// Creates that may have landed (a timeout after sending, a crash): look them up first.
+  bool unsure = false;
+  bool looking_up = false;  ///< the request in flight is that lookup
 };
 
 struct deliver_state {
@@ -62,6 +65,8 @@ void settle_outcomes(self_ptr self, work_item item, const std::vector<record_out
 void retry_later(self_ptr self, work_item item, const std::string& reason,
                  std::chrono::milliseconds server_wait, bool pause_account);
 void handle_verdict(self_ptr self, work_item item, batch_verdict verdict, long status);
+/// Whether `batch` creates records (insert mode): those are never re-sent blindly.
+bool creates(const delivery_batch& batch);
 /// Parks `item` until `delay` has passed, then puts it back in the ready queue.
 void park(self_ptr self, work_item item, std::chrono::milliseconds delay);
 

@@ -262,6 +262,48 @@ batch_verdict hubspot_destination::interpret(const delivery_batch& batch,
   return verdict;
 }
 
+std::optional<http_request> hubspot_destination::build_lookup(const delivery_batch& batch) const {
+  http_request req;
+  req.method = "POST";
+  req.url = join_url(endpoint_, "/crm/v3/objects/" + object_ + "/batch/read");
+  req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
+  nlohmann::json inputs = nlohmann::json::array();
+  for (const auto& r : batch.records)
+    inputs.push_back({{"id", id_value(r.key)}});
+  req.body = nlohmann::json{{"idProperty", id_property_},
+                            {"properties", nlohmann::json::array({id_property_})},
+                            {"inputs", std::move(inputs)}}
+                 .dump();
+  return req;
+}
+
+batch_verdict hubspot_destination::interpret_lookup(const delivery_batch& batch,
+                                                    const http_response& response) const {
+  if (classify_status(response.status) != status_class::delivered)
+    return interpret(batch, response);  // the same answers to errors as any other call
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  auto results = body.is_object() ? body.find("results") : body.end();
+  if (results == body.end() || !results->is_array())
+    return batch_verdict::whole(batch_verdict::kind::retry,
+                                "HubSpot answered a batch read without a list of results");
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < batch.records.size(); ++i)
+    index.emplace(id_value(batch.records[i].key), i);
+  // Inputs HubSpot does not return are OBJECT_NOT_FOUND (207): they were never created.
+  auto v = batch_verdict::all(batch.records.size(),
+                              record_outcome::retryable("not found at HubSpot: safe to create"));
+  for (const auto& res : *results) {
+    auto props = res.is_object() ? res.value("properties", nlohmann::json::object())
+                                 : nlohmann::json::object();
+    auto value = props.find(id_property_);
+    if (value == props.end() || !value->is_string())
+      continue;
+    if (auto it = index.find(id_value(value->get<std::string>())); it != index.end())
+      v.outcomes[it->second] = record_outcome::delivered(res.value("id", ""));
+  }
+  return v;
+}
+
 rate_signal hubspot_destination::read_rate_signal(const http_response& response) const {
   rate_signal s;
   s.daily_remaining = header_int(response, "X-HubSpot-RateLimit-Daily-Remaining");

@@ -19,6 +19,9 @@ class hubspot_destination final : public destination {
   [[nodiscard]] http_request build_request(const delivery_batch& batch) const override;
   [[nodiscard]] batch_verdict interpret(const delivery_batch& batch,
                                         const http_response& response) const override;
+  [[nodiscard]] std::optional<http_request> build_lookup(const delivery_batch& batch) const override;
+  [[nodiscard]] batch_verdict interpret_lookup(const delivery_batch& batch,
+                                               const http_response& response) const override;
   [[nodiscard]] rate_signal read_rate_signal(const http_response& response) const override;
   [[nodiscard]] std::string account() const override;
   [[nodiscard]] rate_limit_spec rate_limits() const override;

@@ -91,7 +91,8 @@ hubspot_emulator::route hubspot_emulator::parse_route(const httplib::Request& re
     return r;
   r.object = parts[3];
   const std::string base = "/crm/v3/objects/" + r.object;
-  static const std::vector<std::string> actions = {"upsert", "update", "create", "archive"};
+  static const std::vector<std::string> actions = {"upsert", "update", "create", "archive",
+                                                   "read"};
   if (req.method == "POST" && parts.size() == 6 && parts[4] == "batch" &&
       std::find(actions.begin(), actions.end(), parts[5]) != actions.end()) {
     r.action = parts[5];
@@ -127,6 +128,9 @@ api_response hubspot_emulator::handle(const httplib::Request& req, const limits&
     out.body = error_body("OBJECT_NOT_FOUND", "Unable to infer object type from: " + r.object);
   } else if (r.action == "get") {
     get_record(req, r, out);
+    return out;
+  } else if (r.action == "read") {
+    read_batch(req, r, out);
     return out;
   } else {
     write_batch(req, r, out);
@@ -243,6 +247,43 @@ void hubspot_emulator::get_record(const httplib::Request& req, const route& r, a
     return;
   }
   out.body = record_json(*found).dump();
+}
+
+void hubspot_emulator::read_batch(const httplib::Request& req, const route& r, api_response& out) {
+  out.inputs = count_inputs(req.body);
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  auto inputs = body.is_object() ? body.find("inputs") : body.end();
+  if (inputs == body.end() || !inputs->is_array() || inputs->size() > 100) {
+    out.status = 400;
+    out.body = error_body("VALIDATION_ERROR", "Invalid input JSON: expected {\"inputs\":[{\"id\":...}]} "
+                                              "with at most 100 inputs");
+    return;
+  }
+  std::string id_property = body.value("idProperty", std::string());
+  nlohmann::json results = nlohmann::json::array();
+  nlohmann::json missing = nlohmann::json::array();
+  for (const auto& in : *inputs) {
+    std::string id = in.is_object() && in.contains("id") && in["id"].is_string()
+                         ? in["id"].get<std::string>() : std::string();
+    auto key = r.object == "contacts" && id_property == "email" ? to_lower(id) : id;
+    if (auto found = store_.find(r.object, id_property, key))
+      results.push_back(record_json(*found));
+    else
+      missing.push_back(id);
+  }
+  nlohmann::json reply = {{"status", "COMPLETE"}, {"results", results},
+                          {"startedAt", format_iso(now_ms())}, {"completedAt", format_iso(now_ms())}};
+  if (!missing.empty()) {
+    reply["numErrors"] = 1;
+    reply["errors"] = nlohmann::json::array(
+        {{{"status", "error"},
+          {"category", "OBJECT_NOT_FOUND"},
+          {"message", "Could not get some " + object_singular(r.object) +
+                          " objects, they may be deleted or not exist. Check that ids are valid."},
+          {"context", {{"ids", missing}}}}});
+  }
+  out.status = missing.empty() ? 200 : 207;
+  out.body = reply.dump();
 }
 
 nlohmann::json hubspot_emulator::records(const httplib::Request& req) const {

@@ -52,6 +52,7 @@ class hubspot_emulator final : public emulator {
   bool admit(const limits& current, api_response& out);
   void write_batch(const httplib::Request& req, const route& r, api_response& out);
   void get_record(const httplib::Request& req, const route& r, api_response& out);
+  void read_batch(const httplib::Request& req, const route& r, api_response& out);
   [[nodiscard]] std::shared_ptr<const property_catalog> catalog(const std::string& object) const;
   void set_catalog(const httplib::Request& req, httplib::Response& res);
 

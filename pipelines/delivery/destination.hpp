@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,22 @@ class destination {
 
   /// Limits to enforce for the account, from the sync file or the vendor's documented defaults.
   [[nodiscard]] virtual rate_limit_spec rate_limits() const = 0;
+
+  // -- reading back (optional) --------------------------------------------------------------
+
+  /// A request asking which of `batch`'s records already exist, sent before creating records
+  /// whose earlier create may have landed (a timeout after the request left, a crash mid-run).
+  /// nullopt when the API cannot tell: such records are then reported, never created blindly.
+  [[nodiscard]] virtual std::optional<http_request> build_lookup(const delivery_batch& batch) const {
+    return std::nullopt;
+  }
+
+  /// Reads a lookup's answer: `delivered` (with the destination's id) for records that exist,
+  /// `retryable` for records that do not (safe to create now). Transport failures never reach this.
+  [[nodiscard]] virtual batch_verdict interpret_lookup(const delivery_batch& batch,
+                                                       const http_response& response) const {
+    return batch_verdict::whole(batch_verdict::kind::fatal, "this destination cannot look records up");
+  }
 
   // -- asynchronous jobs (optional) ----------------------------------------------------------
 

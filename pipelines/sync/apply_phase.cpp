@@ -108,6 +108,7 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   ds.concurrency = cfg.delivery.concurrency;
   ds.retry = cfg.delivery.retry;
   ds.max_pause = cfg.delivery.max_pause;
+  ds.verify_inserts = ctx.after_crash && cfg.mode == sync_mode::insert;
   ds.coordinator = self;
   ds.progress = progress;
   auto deliver = spawn_deliver(sys, std::move(ds));

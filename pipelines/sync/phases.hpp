@@ -40,6 +40,7 @@ struct apply_phase_context {
   std::shared_ptr<state::sync_state> st;
   rate_limiter_actor limiter;
   const std::atomic<bool>* interrupted = nullptr;  ///< set by SIGINT/SIGTERM: finish in-flight, stop
+  bool after_crash = false;  ///< an interrupted run may have sent part of the change set
 };
 
 /// How many changes of each kind the change set holds (for a resumed change set, estimates).

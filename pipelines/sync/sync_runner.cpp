@@ -117,7 +117,7 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
                                        const model_shape& shape, const run_options& opts,
                                        run_summary& summary,
                                        const std::shared_ptr<run_progress>& progress,
-                                       progress_line& line) {
+                                       progress_line& line, bool after_crash) {
   auto pending_changes = st->count().changes;
   bool stop_requested = opts.interrupted != nullptr && opts.interrupted->load();
   if (pending_changes > 0 && stop_requested)
@@ -125,7 +125,7 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
   if (pending_changes > 0 && !stop_requested) {
     progress->to_apply = pending_changes;
     progress->settled = 0;
-    apply_phase_context ctx{dir_, st, limiter_, opts.interrupted};
+    apply_phase_context ctx{dir_, st, limiter_, opts.interrupted, after_crash};
     auto started = std::chrono::steady_clock::now();
     // A resumed change set's split by kind is unknown: count every change as any kind.
     change_counts counts{summary.counts.added, summary.counts.changed, summary.counts.deleted};
@@ -228,7 +228,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
       summary.resumed_from = pending.run_id;
       spdlog::info("Resuming: sync={} run={} from_run={}", cfg.name, summary.run_id,
                    pending.run_id);
-      if (apply_change_set(cfg, st, *resumable, opts, summary, progress, line) > 0)
+      if (apply_change_set(cfg, st, *resumable, opts, summary, progress, line, true) > 0)
         return finish(run_status::incomplete);
     } else if (interrupted_run) {
       spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
@@ -270,7 +270,10 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     record.counts = tally_json(planned.tally);
     st->env().write([&](state::transaction& txn) { st->store_plan(txn, record); });
 
-    if (apply_change_set(cfg, st, planned.shape, opts, summary, progress, line) > 0)
+    // Re-planned after a crash: creates it had sent are in this plan again.
+    bool replanned_after_crash = interrupted_run && !resumable;
+    if (apply_change_set(cfg, st, planned.shape, opts, summary, progress, line,
+                         replanned_after_crash) > 0)
       return finish(run_status::incomplete);
     return finish(summary.counts.rejected > 0 ? run_status::partial : run_status::success);
   } catch (const std::exception& e) {

@@ -55,10 +55,11 @@ class sync_runner {
   std::optional<model_shape> resumable_shape(const sync_config& cfg,
                                              const state::plan_record& pending) const;
   /// Applies the pending change set; returns how many changes are left (0: all settled).
+  /// `after_crash`: an interrupted run may have sent some of it already.
   uint64_t apply_change_set(const sync_config& cfg, const std::shared_ptr<state::sync_state>& st,
                             const model_shape& shape, const run_options& opts,
                             run_summary& summary, const std::shared_ptr<run_progress>& progress,
-                            progress_line& line);
+                            progress_line& line, bool after_crash);
 
   caf::actor_system& sys_;
   std::shared_ptr<state::state_dir> dir_;

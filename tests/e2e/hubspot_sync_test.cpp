@@ -287,3 +287,60 @@ BOOST_FIXTURE_TEST_CASE(insert_mode_creates_once_and_never_updates, hubspot_fixt
   BOOST_TEST(again.summary["counts"]["skipped"] == 1);
   BOOST_TEST(requests() == calls);
 }
+
+// -- insert mode: a create whose outcome is unknown is looked up, never sent blindly ----------
+
+namespace {
+
+/// Runs an insert-mode sync of 300 rows whose second create request meets `fault`, and checks
+/// that every contact exists exactly once and that no create ever met an existing contact.
+json insert_through_fault(hubspot_fixture& f, const json& fault) {
+  f.model->insert(0, 300);
+  json create = {{"method", "POST"}, {"path_contains", "batch/create"}};
+  auto spec = fault;
+  spec["match"] = create;
+  spec["nth"] = 2;
+  f.hubspot.fault(spec);
+  auto run = f.backflow.run_sync(f.sync_file("insert", {{"delivery", {{"concurrency", 1}}}}));
+  require_exit(run, 0);
+  BOOST_TEST(run.summary["counts"]["delivered"] == 300);
+  auto live = f.live_records();
+  BOOST_TEST(live.size() == 300u);
+  for (const auto& [email, r] : live)
+    BOOST_TEST(r["creations"] == 1, email);
+  auto by_endpoint = f.hubspot.requests()["by_endpoint"];
+  BOOST_TEST(by_endpoint["POST /crm/v3/objects/contacts/batch/read"]["requests"] == 1);
+  // No create met an existing contact (HubSpot answers those with 207 CONFLICT errors).
+  BOOST_TEST(by_endpoint["POST /crm/v3/objects/contacts/batch/create"]["status"].count("207") == 0u);
+  BOOST_TEST(by_endpoint["POST /crm/v3/objects/contacts/batch/read"]["inputs"] == 100);
+  BOOST_TEST(run.summary["destination"]["creates_looked_up"] == 100);
+  // Nothing to do afterwards: the ids found by the lookup were kept.
+  auto again = f.backflow.run_sync(f.sync_file("insert"));
+  BOOST_TEST(again.summary["api_calls"] == 0);
+  return run.summary;
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(insert_a_create_reset_after_it_landed_is_found_not_created_twice,
+                        hubspot_fixture) {
+  auto summary = insert_through_fault(*this, {{"drop", true}, {"apply", true}});
+  BOOST_TEST(summary["destination"]["creates_found_existing"] == 100);
+  // The 100 found were never sent again: 300 create inputs in all, the cut request included.
+  BOOST_TEST(hubspot.requests()["by_endpoint"]["POST /crm/v3/objects/contacts/batch/create"]["inputs"] ==
+             300);
+}
+
+BOOST_FIXTURE_TEST_CASE(insert_a_gateway_timeout_after_landing_is_found_not_created_twice,
+                        hubspot_fixture) {
+  auto summary = insert_through_fault(*this, {{"status", 504}, {"apply", true}});
+  BOOST_TEST(summary["destination"]["creates_found_existing"] == 100);
+}
+
+BOOST_FIXTURE_TEST_CASE(insert_a_create_cut_before_it_landed_is_created_after_the_lookup,
+                        hubspot_fixture) {
+  auto summary = insert_through_fault(*this, {{"drop", true}});
+  BOOST_TEST(summary["destination"]["creates_found_existing"] == 0);
+  BOOST_TEST(hubspot.requests()["by_endpoint"]["POST /crm/v3/objects/contacts/batch/create"]["inputs"] ==
+             400);  // the cut request was counted on arrival, then sent again after the lookup
+}

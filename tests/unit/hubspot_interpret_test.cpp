@@ -214,4 +214,36 @@ BOOST_AUTO_TEST_CASE(rate_signals_come_from_headers_and_429_bodies) {
   BOOST_TEST(!garbage.daily_remaining);
 }
 
+BOOST_AUTO_TEST_CASE(a_lookup_reads_the_creates_by_their_id_property) {
+  auto batch = batch_of(delivery_op::insert, three);
+  auto req = hubspot().build_lookup(batch);
+  BOOST_REQUIRE(req.has_value());
+  BOOST_TEST(req->url == "http://127.0.0.1:8090/crm/v3/objects/contacts/batch/read");
+  auto body = json::parse(req->body);
+  BOOST_TEST(body["idProperty"] == "email");
+  BOOST_TEST(body["inputs"] == json::parse(R"([{"id":"ann@x.com"},{"id":"bob@x.com"},{"id":"cy@x.com"}])"));
+}
+
+BOOST_AUTO_TEST_CASE(a_lookup_answer_finds_some_and_clears_the_rest_for_creation) {
+  auto batch = batch_of(delivery_op::insert, three);
+  json body = {{"status", "COMPLETE"},
+               {"results", {result("202", "bob@x.com")}},
+               {"numErrors", 1},
+               {"errors", {{{"status", "error"}, {"category", "OBJECT_NOT_FOUND"},
+                            {"context", {{"ids", {"ann@x.com", "cy@x.com"}}}}}}}};
+  auto v = hubspot().interpret_lookup(batch, response(207, body));
+  BOOST_TEST((v.what == kind::per_record));
+  BOOST_REQUIRE_EQUAL(v.outcomes.size(), 3u);
+  BOOST_TEST((v.outcomes[0].what == outcome::retryable));
+  BOOST_TEST(delivered_as(v.outcomes[1], "202"));
+  BOOST_TEST((v.outcomes[2].what == outcome::retryable));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_lookup_is_never_read_as_not_found) {
+  auto batch = batch_of(delivery_op::insert, three);
+  BOOST_TEST((hubspot().interpret_lookup(batch, response(200, json("oops"))).what == kind::retry));
+  BOOST_TEST((hubspot().interpret_lookup(batch, response(503, json::object())).what == kind::retry));
+  BOOST_TEST((hubspot().interpret_lookup(batch, response(401, json::object())).what == kind::fatal));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
