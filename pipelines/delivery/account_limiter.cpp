@@ -9,7 +9,9 @@ namespace backflow {
 account_limiter::account_limiter(const rate_limit_spec& spec, clock::time_point now) : spec_(spec) {
   if (spec.unlimited())
     return;
-  double window_s = std::max(std::chrono::duration<double>(spec.window).count(), 0.001);
+  double window_s = std::max(std::chrono::duration<double>(spec.window).count(), 0.001) *
+                    (1 + window_margin);
+  window_ = std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(window_s));
   double burst = std::max(1.0, std::floor(spec.requests_per_window * 0.05));
   bucket_ = token_bucket(spec.requests_per_window / window_s, burst, now);
 }
@@ -19,10 +21,10 @@ std::optional<account_limiter::clock::duration> account_limiter::try_take(clock:
     auto limit = static_cast<size_t>(std::max(1.0, std::floor(spec_.requests_per_window)));
     // Strictly older than a window: a send exactly one window later would share a closed
     // window with the one it replaces.
-    while (!sent_.empty() && now - sent_.front() > spec_.window)
+    while (!sent_.empty() && now - sent_.front() > window_)
       sent_.pop_front();
     if (sent_.size() >= limit)
-      return sent_.front() + spec_.window - now + std::chrono::microseconds(1);
+      return sent_.front() + window_ - now + std::chrono::microseconds(1);
   }
   if (auto wait = bucket_.try_take(now))
     return wait;

@@ -13,9 +13,18 @@ namespace backflow {
 /// A token bucket refilled at the allowed rate smooths bursts; a log of the last `limit` send
 /// times guarantees no rolling window ever holds more than `limit` requests (vendors count
 /// windows, not buckets). Together they use the whole allowed rate, small limits included.
+///
+/// The vendor counts a request when it arrives, the limiter when it lets it go. A request that
+/// reaches the vendor a little faster than the one it replaces in the window would still land
+/// inside that window and get a 429, so the limiter's window is `window_margin` wider than the
+/// vendor's: that much arrival jitter is absorbed, for about as much of the allowed rate.
 class account_limiter {
  public:
   using clock = token_bucket::clock;
+
+  /// The share of the window added to absorb jitter between sending and arrival (1.5%: 150 ms
+  /// on a 10 s window, 15 ms on a 1 s one).
+  static constexpr double window_margin = 0.015;
 
   /// Unlimited until configured.
   account_limiter() = default;
@@ -31,6 +40,7 @@ class account_limiter {
 
  private:
   rate_limit_spec spec_;
+  clock::duration window_{};  ///< the vendor's window plus the margin
   token_bucket bucket_;
   std::deque<clock::time_point> sent_;  ///< the last `limit` sends, oldest first
 };
