@@ -78,6 +78,10 @@ http_client::http_client(http_client_options options) : options_(std::move(optio
   auto* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_connections_per_host);
   multi_ = multi;
+  curl_slist* pins = nullptr;
+  for (const auto& pin : options_.resolve)
+    pins = curl_slist_append(pins, pin.c_str());
+  resolve_ = pins;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -86,6 +90,7 @@ http_client::~http_client() {
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
   thread_.join();
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
+  curl_slist_free_all(static_cast<curl_slist*>(resolve_));
 }
 
 void http_client::submit(http_request request, completion done) {
@@ -131,6 +136,8 @@ void http_client::start_pending(void* multi_ptr) {
     curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (resolve_ != nullptr)
+      curl_easy_setopt(easy, CURLOPT_RESOLVE, static_cast<curl_slist*>(resolve_));
     if (is_loopback_url(req.url)) {
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
       curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -19,6 +19,8 @@ struct http_client_options {
   std::chrono::milliseconds connect_timeout{10'000};
   long max_connections_per_host = 16;
   std::string user_agent = "backflow/0.1";
+  /// Address pins "host:port:address" (curl's --resolve), e.g. for split-horizon DNS.
+  std::vector<std::string> resolve;
 };
 
 /// Runs many requests concurrently on one thread, so no CAF scheduler thread ever blocks on I/O.
@@ -47,6 +49,7 @@ class http_client {
   std::deque<std::unique_ptr<transfer>> pending_;
   std::atomic<bool> stop_{false};
   void* multi_ = nullptr;  // CURLM*, owned by the I/O thread after construction
+  void* resolve_ = nullptr;  // curl_slist* of options_.resolve
   std::unordered_set<transfer*> active_;  // touched only by the I/O thread
   std::thread thread_;
 };

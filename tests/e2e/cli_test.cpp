@@ -2,6 +2,8 @@
 #define BOOST_TEST_MODULE e2e_cli
 #include <boost/test/unit_test.hpp>
 
+#include <thread>
+
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
 
@@ -106,4 +108,33 @@ BOOST_AUTO_TEST_CASE(unknown_command_and_missing_arguments_exit_2) {
   auto describe = backflow.run({"describe", "hubspot"});
   BOOST_TEST(describe.exit_code == 0);
   BOOST_TEST(describe.out.find("id_property") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_run_of_the_same_sync_refuses_while_the_first_runs) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  model->insert(0, 500);
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "200"}};
+  cli backflow{dir.file("state"), {}};
+  // The first run takes about a second (5 requests of 200 ms, one at a time).
+  auto slow = hubspot_sync(*model, hubspot.url());
+  slow["delivery"]["concurrency"] = 1;
+  auto sync = write_sync(dir, slow);
+  background_process first({binary_path("backflow"), "run", sync, "--state", backflow.state_dir,
+                            "--json"});
+  while (hubspot.requests()["count"].get<int>() == 0 && first.running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto second = backflow.run_sync(sync);
+  BOOST_TEST(second.process.exit_code == 4);
+  BOOST_TEST(second.summary["error"].get<std::string>().find(
+                 "sync \"contacts_to_hubspot\" is already running (pid") == 0u,
+             second.summary.dump());
+  auto done = first.wait(std::chrono::seconds(30));
+  BOOST_TEST(done.exit_code == 0, done.out << done.err);
+  // The first run was not disturbed: every contact exists once, and the state agrees.
+  auto records = hubspot.records();
+  BOOST_TEST(records.size() == 500u);
+  for (const auto& r : records)
+    BOOST_TEST(r["creations"] == 1);
+  BOOST_TEST(backflow.run_sync(sync).summary["api_calls"] == 0);
 }
