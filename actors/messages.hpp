@@ -19,6 +19,7 @@
 #include <caf/all.hpp>
 
 #include "pipelines/core/row_codec.hpp"
+#include "pipelines/diff/value_inspector.hpp"
 #include "pipelines/delivery/http.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
 #include "pipelines/delivery/record.hpp"
@@ -95,6 +96,7 @@ struct apply_report {
 /// The plan's outcome, from the diff actor to the coordinator.
 struct plan_result {
   state::diff_tally tally;
+  value_findings values;  ///< bad values and the kinds each column held
   std::string error;  ///< the source or state failed: nothing was planned
 };
 
@@ -197,7 +199,7 @@ typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
   return f(caf::meta::type_name("plan_result"), t.extracted, t.added, t.changed, t.deleted,
            t.unchanged, t.unchanged_rejected, t.stored_before, t.null_keys, t.null_key_rows,
            t.duplicate_keys, t.duplicate_samples, t.added_samples, t.changed_samples,
-           t.deleted_samples, x.error);
+           t.deleted_samples, x.values.bad_values, x.values.samples, x.values.kinds, x.error);
 }
 
 namespace state {

@@ -66,6 +66,7 @@ struct diff_state {
   std::unique_ptr<state::change_set_builder> builder;
   row_projection projection;
   packed_rows projected;
+  std::unique_ptr<value_inspector> values;
   caf::actor coordinator;
   std::shared_ptr<run_progress> progress;
   bool finished = false;
@@ -87,6 +88,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
   st.coordinator = std::move(coordinator);
   st.progress = std::move(progress);
   st.projection = row_projection(settings.projection, settings.model_width);
+  st.values = std::make_unique<value_inspector>(settings.column_names, settings.key_columns,
+                                                settings.max_value_bytes);
   try {
     st.builder = std::make_unique<state::change_set_builder>(
         *settings.state, settings.run_id, settings.fingerprint, settings.key_columns);
@@ -102,6 +105,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
         return;
       try {
         if (st.projection.identity()) {
+          for (size_t i = 0; i < batch.rows.size(); ++i)
+            st.values->inspect(batch.rows[i]);
           st.builder->add(batch.rows);
         } else {
           st.projected.clear();
@@ -109,6 +114,7 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
             if (!st.projection.project(batch.rows[i], st.projected.bytes))
               throw std::runtime_error("malformed row from the source");
             st.projected.finish_row();
+            st.values->inspect(st.projected[i]);
           }
           st.builder->add(st.projected);
         }
@@ -127,6 +133,7 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       try {
         st.builder->finish();
         result.tally = st.builder->tally();
+        result.values = st.values->findings();
       } catch (const std::exception& e) {
         result.error = e.what();
       }

@@ -25,6 +25,8 @@ struct diff_settings {
   size_t key_columns = 0;
   std::vector<size_t> projection;  ///< model columns kept, key columns first
   size_t model_width = 0;
+  std::vector<std::string> column_names;  ///< of the projected rows, for value errors
+  size_t max_value_bytes = 65536;
 };
 
 /// Spawns the diff actor on its own thread (it writes LMDB). At the end it sends a

@@ -1,6 +1,8 @@
 // One sync's state in the shared LMDB environment (see sync_state.hpp).
 #include "state/sync_state.hpp"
 
+#include "state/model_profile.hpp"
+
 
 namespace backflow::state {
 namespace {
@@ -230,7 +232,7 @@ void sync_state::reset() const {
   env_->write([&](transaction& txn) {
     for (auto db : {keys, changes, rejects, slots, jobs})
       txn.clear(db);
-    for (auto key : {plan_key, next_slot_key, fingerprint_key})
+    for (auto key : {plan_key, next_slot_key, fingerprint_key, std::string_view(model_profile_key)})
       txn.del(meta, key);
   });
 }

@@ -34,13 +34,17 @@ void install_signal_handlers() {
 template <class Body>
 int with_runner(const cli_args& args, Body body) {
   auto cfg = load_sync_argument(args);
-  if (!cfg || !check_against_model(*cfg, args.positional.front()))
-    return exit_usage;  // before the state directory: a broken file records no run
+  if (!cfg)
+    return exit_usage;
   auto dir = state::state_dir::open(state_dir_argument(args));
   if (!dir) {
     std::cerr << "backflow " << args.command << ": " << dir.error().message << "\n";
     return exit_usage;
   }
+  // Before the run starts: a sync file that does not fit its model records no run.
+  auto previous = state::load_model_profile(state::sync_state((*dir)->env(), cfg->name));
+  if (!check_against_model(*cfg, args.positional.front(), previous))
+    return exit_usage;
   install_signal_handlers();
   actor_runtime runtime;
   auto limiter = spawn_rate_limiter(runtime.system());

@@ -5,6 +5,7 @@
 
 #include "connectors/sources/source.hpp"
 #include "pipelines/core/redaction.hpp"
+#include "pipelines/sync/guards.hpp"
 
 namespace backflow {
 
@@ -23,7 +24,8 @@ std::optional<sync_config> load_sync_argument(const cli_args& args) {
   return std::move(loaded.config);
 }
 
-bool check_against_model(const sync_config& cfg, const std::string& file) {
+bool check_against_model(const sync_config& cfg, const std::string& file,
+                         const std::optional<state::model_profile>& previous) {
   auto columns = describe_source(cfg.source);
   if (!columns) {
     auto message = redact_secrets(columns.error().message);
@@ -32,6 +34,8 @@ bool check_against_model(const sync_config& cfg, const std::string& file) {
               << message << "\n";
     return !config_problem;
   }
+  if (!vanished_columns(cfg, *columns, previous).empty())
+    return true;  // the model changed under the sync: the run's guards stop it
   config_errors errors;
   check_model_columns(cfg, *columns, errors);
   for (const auto& e : errors.items())

@@ -40,6 +40,16 @@ const std::vector<option_spec>& sync_options() {
                  "max (added + changed) / rows synced before").at_least(0),
           option("max_deleted_ratio", option_type::number, "max deleted / rows synced before")
               .between(0, 1),
+          option("min_rows", option_type::integer,
+                 "the fewest rows the model may return (unset: a model that returns no rows after "
+                 "a run that had some is stopped; 0 allows it)")
+              .at_least(0),
+          option("max_row_drop_ratio", option_type::number,
+                 "max share of rows the model may lose since the previous run")
+              .between(0, 1),
+          option("max_value_bytes", option_type::integer,
+                 "the longest text value a mapped column may hold")
+              .defaults_to(65536).between(1, 1e9),
         }),
     option("delivery", option_type::object, "request concurrency and retries")
         .with({
@@ -339,6 +349,11 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
     cfg.guards.max_changed_ratio = guards["max_changed_ratio"].get<double>();
   if (guards.contains("max_deleted_ratio"))
     cfg.guards.max_deleted_ratio = guards["max_deleted_ratio"].get<double>();
+  if (guards.contains("min_rows"))
+    cfg.guards.min_rows = guards["min_rows"].get<uint64_t>();
+  if (guards.contains("max_row_drop_ratio"))
+    cfg.guards.max_row_drop_ratio = guards["max_row_drop_ratio"].get<double>();
+  cfg.guards.max_value_bytes = guards.value("max_value_bytes", cfg.guards.max_value_bytes);
   auto delivery = checked.value("delivery", nlohmann::json::object());
   long long ms = 0;
   cfg.delivery.concurrency = delivery.value("concurrency", 4);

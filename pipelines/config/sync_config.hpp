@@ -21,6 +21,9 @@ namespace backflow {
 struct guards_config {
   std::optional<double> max_changed_ratio;  ///< (added + changed) / rows synced before
   std::optional<double> max_deleted_ratio;  ///< deleted / rows synced before
+  std::optional<uint64_t> min_rows;         ///< fewest rows the model may return
+  std::optional<double> max_row_drop_ratio; ///< rows lost since the previous run / its rows
+  size_t max_value_bytes = 65536;           ///< longest text value of a kept column
 };
 
 struct delivery_config {

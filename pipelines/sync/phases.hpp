@@ -23,6 +23,7 @@ struct plan_phase_result {
   bool ok = false;
   model_shape shape;
   state::diff_tally tally;
+  value_findings values;  ///< column kinds and bad values, for the guards and the next run's
   run_status failure = run_status::incomplete;  ///< when !ok
   std::string error;
   std::vector<std::string> problems;

@@ -26,6 +26,14 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
     return out;
   }
   std::shared_ptr<source_cursor> source = std::move(*cursor);
+  // A column the last accepted plan read and the model lost is the model's fault, not the file's.
+  auto previous = state::load_model_profile(*st);
+  out.problems = vanished_columns(cfg, source->columns(), previous);
+  if (!out.problems.empty()) {
+    out.failure = run_status::aborted;
+    out.error = "the model lost columns the sync sends; nothing was sent";
+    return out;
+  }
   config_errors column_errors;
   check_model_columns(cfg, source->columns(), column_errors);
   if (!column_errors.empty()) {
@@ -44,6 +52,8 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   settings.key_columns = cfg.key_columns.size();
   settings.projection = out.shape.projection;
   settings.model_width = source->columns().size();
+  settings.column_names = out.shape.column_names();
+  settings.max_value_bytes = cfg.guards.max_value_bytes;
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
   auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
   self->monitor(diff);
@@ -82,10 +92,13 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
     return out;
   }
   out.tally = std::move(result.tally);
+  out.values = std::move(result.values);
   out.problems = bad_model_problems(out.tally, cfg.key_columns);
+  auto model = model_problems(cfg.guards, out.tally, out.values, out.shape.column_names(), previous);
+  out.problems.insert(out.problems.end(), model.begin(), model.end());
   if (!out.problems.empty()) {
     out.failure = run_status::aborted;
-    out.error = "the model has bad keys; nothing was sent";
+    out.error = "the model looks wrong (see problems); nothing was sent";
     return out;
   }
   out.ok = true;

@@ -268,7 +268,12 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     record.config_fingerprint = cfg.config_fingerprint();
     record.columns = planned.shape.column_names();
     record.counts = tally_json(planned.tally);
-    st->env().write([&](state::transaction& txn) { st->store_plan(txn, record); });
+    auto profile = profile_of(summary.run_id, planned.tally, planned.values,
+                              planned.shape.column_names());
+    st->env().write([&](state::transaction& txn) {
+      st->store_plan(txn, record);
+      state::store_model_profile(txn, *st, profile);  // what the next run's guards compare with
+    });
 
     // Re-planned after a crash: creates it had sent are in this plan again.
     bool replanned_after_crash = interrupted_run && !resumable;

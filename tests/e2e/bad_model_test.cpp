@@ -1,0 +1,165 @@
+// End to end: a model that goes bad after a good run is stopped before the first request
+// (exit 3), with errors naming rows and columns, and the state is left as it was.
+#define BOOST_TEST_MODULE e2e_bad_model
+#include <boost/test/unit_test.hpp>
+
+#include <functional>
+
+#include "tests/e2e/e2e_support.hpp"
+#include "tests/support/emulator_process.hpp"
+
+using namespace backflow::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr int rows = 200;
+const std::string good_view =
+    "CREATE VIEW model AS SELECT email, first_name, score, tier FROM contacts";
+
+/// A HubSpot sync over a view of the contacts table, synced once while the model was good.
+struct synced_model {
+  temp_dir dir;
+  std::unique_ptr<contacts_model> contacts = sqlite_contacts(dir);
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0"}};
+  cli backflow{dir.file("state"), {}};
+  std::string sync;
+
+  explicit synced_model(const json& guards = json::object()) {
+    contacts->insert(0, rows);
+    contacts->exec(good_view);
+    auto s = hubspot_sync(*contacts, hubspot.url());
+    s["source"]["query"] = "SELECT * FROM model";  // a model read whole: columns can vanish
+    if (!guards.empty())
+      s["guards"] = guards;
+    sync = write_sync(dir, s);
+    auto first = backflow.run_sync(sync);
+    BOOST_REQUIRE_MESSAGE(first.process.exit_code == 0, first.process.out << first.process.err);
+  }
+
+  /// Redefines the view (the model "changes" under the sync).
+  void model_as(const std::string& select, const std::string& where = "1") {
+    contacts->exec("DROP VIEW model");
+    contacts->exec("CREATE VIEW model AS SELECT " + select + " FROM contacts WHERE " + where);
+  }
+  void restore() {
+    contacts->exec("DROP VIEW model");
+    contacts->exec(good_view);
+  }
+  int64_t requests() { return hubspot.requests()["count"].get<int64_t>(); }
+};
+
+std::string problems_of(const cli::run_result& r) {
+  std::string all;
+  for (const auto& p : r.summary["problems"])
+    all += p.get<std::string>() + "\n";
+  return all;
+}
+
+/// Runs the sync on the bad model: exit 3, nothing sent, each of `named` in the problems; then,
+/// with the model restored, a run finds nothing to do (the state was not touched).
+void expect_refused(synced_model& m, const std::vector<std::string>& named) {
+  auto before = m.requests();
+  auto run = m.backflow.run_sync(m.sync);
+  BOOST_TEST(run.process.exit_code == 3, run.process.out << run.process.err);
+  BOOST_TEST(run.summary["status"] == "aborted");
+  BOOST_TEST(run.summary["api_calls"] == 0);
+  BOOST_TEST(m.requests() == before, "the destination was contacted");
+  auto problems = problems_of(run);
+  for (const auto& n : named)
+    BOOST_TEST(problems.find(n) != std::string::npos, "\"" << n << "\" not in:\n" << problems);
+  m.restore();
+  auto after = m.backflow.run_sync(m.sync);
+  BOOST_TEST(after.process.exit_code == 0, after.process.out << after.process.err);
+  BOOST_TEST(after.summary["api_calls"] == 0);
+  BOOST_TEST(after.summary["counts"]["unchanged"] == rows);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(null_keys_are_named_by_row) {
+  synced_model m;
+  m.model_as("CASE WHEN email = 'user7@example.com' THEN NULL ELSE email END AS email, "
+             "first_name, score, tier");
+  expect_refused(m, {"null or empty key (email)"});
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_keys_are_named) {
+  synced_model m;
+  m.model_as("CASE WHEN email = 'user8@example.com' THEN 'user9@example.com' ELSE email END "
+             "AS email, first_name, score, tier");
+  expect_refused(m, {"repeat a key (email)", "\"user9@example.com\""});
+}
+
+BOOST_AUTO_TEST_CASE(a_model_that_suddenly_returns_no_rows) {
+  synced_model m;
+  m.model_as("email, first_name, score, tier", "0");
+  expect_refused(m, {"the model returned no rows, after 200"});
+}
+
+BOOST_AUTO_TEST_CASE(min_rows) {
+  synced_model m{{{"min_rows", 150}}};
+  m.model_as("email, first_name, score, tier", "rowid <= 100");
+  expect_refused(m, {"guards.min_rows: the model returned 100 rows, fewer than 150"});
+}
+
+BOOST_AUTO_TEST_CASE(max_row_drop_ratio) {
+  synced_model m{{{"max_row_drop_ratio", 0.2}}};
+  m.model_as("email, first_name, score, tier", "rowid <= 140");
+  expect_refused(m, {"guards.max_row_drop_ratio: the model returned 140 rows, 200 in run 1 "
+                     "(30.0% fewer) exceeds 20.0%"});
+}
+
+BOOST_AUTO_TEST_CASE(a_drop_within_the_ratio_goes_through) {
+  synced_model m{{{"max_row_drop_ratio", 0.2}}};
+  m.model_as("email, first_name, score, tier", "rowid <= 180");
+  auto run = m.backflow.run_sync(m.sync);
+  BOOST_TEST(run.process.exit_code == 0, run.process.out << run.process.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_column_that_vanished) {
+  synced_model m;
+  m.model_as("email, first_name, tier");
+  expect_refused(m, {"column \"score\" vanished from the model: run 1 read it"});
+}
+
+BOOST_AUTO_TEST_CASE(a_column_that_changed_type) {
+  synced_model m;
+  m.model_as("email, first_name, CASE WHEN email = 'user5@example.com' THEN 'n/a' ELSE score END "
+             "AS score, tier");
+  expect_refused(m, {"column \"score\" changed type: it held number in run 1, now also text"});
+}
+
+BOOST_AUTO_TEST_CASE(invalid_utf8_is_named_by_row_and_column) {
+  synced_model m;
+  m.model_as("email, CASE WHEN email = 'user3@example.com' THEN CAST(x'4a6fff' AS TEXT) "
+             "ELSE first_name END AS first_name, score, tier");
+  expect_refused(m, {"row email=\"user3@example.com\", column first_name: the text is not valid UTF-8"});
+}
+
+BOOST_AUTO_TEST_CASE(a_very_long_value) {
+  synced_model m;
+  m.model_as("email, CASE WHEN email = 'user4@example.com' THEN hex(zeroblob(40000)) "
+             "ELSE first_name END AS first_name, score, tier");
+  expect_refused(m, {"row email=\"user4@example.com\", column first_name: 80000 bytes exceed "
+                     "guards.max_value_bytes (65536)"});
+}
+
+BOOST_AUTO_TEST_CASE(infinite_numbers) {
+  synced_model m;
+  m.model_as("email, first_name, CASE WHEN email = 'user6@example.com' THEN 1e999 "
+             "WHEN email = 'user2@example.com' THEN -1e999 ELSE score END AS score, tier");
+  expect_refused(m, {"2 value(s) no destination should receive",
+                     "row email=\"user2@example.com\", column score: an infinite number",
+                     "row email=\"user6@example.com\", column score: an infinite number"});
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
+  synced_model m;
+  m.model_as("CASE WHEN email = 'user1@example.com' THEN NULL ELSE email END AS email, "
+             "CASE WHEN email = 'user3@example.com' THEN CAST(x'ff' AS TEXT) ELSE first_name END "
+             "AS first_name, CASE WHEN email = 'user6@example.com' THEN 1e999 ELSE score END AS "
+             "score, tier");
+  expect_refused(m, {"null or empty key", "column first_name: the text is not valid UTF-8",
+                     "column score: an infinite number"});
+}
