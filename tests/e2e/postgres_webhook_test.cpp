@@ -88,3 +88,29 @@ BOOST_FIXTURE_TEST_CASE(a_record_the_receiver_refuses_is_isolated_by_splitting, 
              std::string::npos);
   BOOST_TEST(received().size() == 199u);
 }
+
+// PostgreSQL can hold NaN and infinities in a double column (SQLite cannot hold NaN at all).
+BOOST_FIXTURE_TEST_CASE(nan_and_infinity_stop_the_run_naming_their_rows, webhook_fixture) {
+  model->insert(1, 101);
+  auto sync = sync_file("upsert");
+  auto first = backflow.run_sync(sync);
+  BOOST_REQUIRE_MESSAGE(first.process.exit_code == 0, first.process.out << first.process.err);
+  auto calls = webhook.requests()["count"].get<int>();
+  model->exec("UPDATE " + model->table() + " SET score = 'NaN' WHERE email = '" + email_of(5) + "'");
+  model->exec("UPDATE " + model->table() + " SET score = '-Infinity' WHERE email = '" +
+              email_of(9) + "'");
+  auto bad = backflow.run_sync(sync);
+  BOOST_TEST(bad.process.exit_code == 3, bad.process.out << bad.process.err);
+  auto problems = bad.summary["problems"].dump();
+  BOOST_TEST(problems.find("row email=\\\"" + email_of(5) + "\\\", column score: NaN") !=
+             std::string::npos, problems);
+  BOOST_TEST(problems.find("row email=\\\"" + email_of(9) + "\\\", column score: an infinite") !=
+             std::string::npos, problems);
+  BOOST_TEST(webhook.requests()["count"].get<int>() == calls);
+  // Fixed in the model: only the two rows go out.
+  model->exec("UPDATE " + model->table() + " SET score = 1 WHERE email IN ('" + email_of(5) +
+              "', '" + email_of(9) + "')");
+  auto fixed = backflow.run_sync(sync);
+  BOOST_TEST(fixed.process.exit_code == 0, fixed.process.out << fixed.process.err);
+  BOOST_TEST(fixed.summary["counts"]["changed"] == 2);
+}
