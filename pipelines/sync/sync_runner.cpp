@@ -1,6 +1,7 @@
 // Runs syncs end to end (see sync_runner.hpp).
 #include "pipelines/sync/sync_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -206,6 +207,13 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
   }
   try {
     st = std::make_shared<state::sync_state>(dir_->env(), cfg.name);
+    // Listed by `status` from its first run on, even when that run never finishes (a crash).
+    auto known = dir_->syncs();
+    if (!plan_only && std::none_of(known.begin(), known.end(),
+                                   [&](const auto& s) { return s.first == cfg.name; }))
+      dir_->register_sync(cfg.name, {{"file", cfg.file.string()},
+                                     {"destination", cfg.destination_type},
+                                     {"mode", to_string(cfg.mode)}});
     auto progress = std::make_shared<run_progress>();
     progress_line line(opts.show_progress);
     auto pending = st->load_plan();

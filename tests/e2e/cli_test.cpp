@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE e2e_cli
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
 #include <thread>
 
 #include "tests/e2e/e2e_support.hpp"
@@ -137,4 +138,27 @@ BOOST_AUTO_TEST_CASE(a_second_run_of_the_same_sync_refuses_while_the_first_runs)
   for (const auto& r : records)
     BOOST_TEST(r["creations"] == 1);
   BOOST_TEST(backflow.run_sync(sync).summary["api_calls"] == 0);
+}
+
+BOOST_AUTO_TEST_CASE(status_lists_a_sync_whose_first_run_was_killed) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  model->insert(0, 500);
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "200"}};
+  cli backflow{dir.file("state"), {}};
+  auto slow = hubspot_sync(*model, hubspot.url());
+  slow["delivery"]["concurrency"] = 1;
+  auto sync = write_sync(dir, slow);
+  background_process first({binary_path("backflow"), "run", sync, "--state", backflow.state_dir});
+  while (hubspot.requests()["count"].get<int>() == 0 && first.running())
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  first.signal(SIGKILL);
+  first.wait(std::chrono::seconds(10));
+  auto status = json::parse(backflow.run({"status", "--state", backflow.state_dir, "--json"}).out);
+  BOOST_REQUIRE_EQUAL(status.size(), 1u);
+  BOOST_TEST(status[0]["sync"] == "contacts_to_hubspot");
+  BOOST_TEST(status[0]["interrupted_run"] == 1);
+  BOOST_TEST(status[0]["last_run"].is_null());
+  auto text = backflow.run({"status", "--state", backflow.state_dir}).out;
+  BOOST_TEST(text.find("run 1 interrupted with") != std::string::npos, text);
 }
