@@ -30,6 +30,7 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
     tally_.stored_before = txn.count(st_.keys);
     has_rejects_ = txn.count(st_.rejects) > 0;
   });
+  retry_rejects_ = st_.retry_all_rejects;
 }
 
 bool change_set_builder::mark_seen(uint64_t slot) {
@@ -83,10 +84,14 @@ void change_set_builder::classify(transaction& txn, std::string_view row) {
   if (rejected && rejected->deletion)
     stale_rejects_.push_back(key_);
   if (synced && stored_hash == hash) {
+    // Back to the version the destination has: a change rejected in between is moot.
+    if (rejected && !rejected->deletion)
+      stale_rejects_.push_back(key_);
     ++tally_.unchanged;
     return;
   }
-  if (rejected && !rejected->deletion && rejected->hash == hash) {
+  bool unchanged_reject = rejected && !rejected->deletion && rejected->hash == hash;
+  if (unchanged_reject && !retry_rejects_) {
     // Rejected earlier and unchanged since: not re-sent. Unsynced keys are not in the seen
     // bitmap, so their repeats are caught here and when the change set is written.
     bool repeated = !synced && (!seen_unsynced_.insert(key_).second ||
@@ -111,7 +116,7 @@ void change_set_builder::classify(transaction& txn, std::string_view row) {
   change.row.assign(row.data(), row.size());
   if (has_rejects_)
     pending_keys_.insert(key_);
-  pending_.push_back({key_, encode(change), synced});
+  pending_.push_back({key_, encode(change), synced, false, unchanged_reject});
   pending_bytes_ += key_.size() + pending_.back().value.size();
 }
 
@@ -140,6 +145,8 @@ void change_set_builder::flush() {
     if (samples.size() < samples_)
       samples.push_back(p.key);
     ++(p.synced ? tally_.changed : tally_.added);
+    if (p.resent_reject)
+      ++tally_.resent_rejected;
   }
   pending_.clear();
   pending_keys_.clear();
@@ -160,9 +167,11 @@ void change_set_builder::finish() {
       if (word < seen_.size() && (seen_[word] & (uint64_t{1} << (slot % 64))) != 0)
         return true;
       std::string key(key_view);
+      bool refused_delete = false;
       if (auto rejected = txn.get(st_.rejects, key)) {
         auto r = decode_reject_record(*rejected);
-        if (r && r->deletion) {
+        refused_delete = r && r->deletion;
+        if (refused_delete && !retry_rejects_) {
           ++tally_.unchanged_rejected;
           return true;
         }
@@ -175,6 +184,8 @@ void change_set_builder::finish() {
       if (tally_.deleted_samples.size() < samples_)
         tally_.deleted_samples.emplace_back(key);
       ++tally_.deleted;
+      if (refused_delete)
+        ++tally_.resent_rejected;
       return true;
     });
     if (has_rejects_)

@@ -20,6 +20,9 @@ struct diff_tally {
   uint64_t deleted = 0;
   uint64_t unchanged = 0;
   uint64_t unchanged_rejected = 0;  ///< rejected earlier and not changed since: not re-sent
+  /// Rejected earlier, not changed since, and planned again anyway (sync_state's
+  /// retry_all_rejects); also counted in added, changed or deleted.
+  uint64_t resent_rejected = 0;
   uint64_t stored_before = 0;       ///< keys synced before this run (the guards' base)
 
   uint64_t null_keys = 0;
@@ -68,17 +71,21 @@ class change_set_builder {
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
   bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
+  bool retry_rejects_ = false;  ///< re-plan rejected records even when unchanged
   /// A change waiting to be written with the next group.
   struct pending_change {
     std::string key;
     std::string value;  ///< encoded change_record
     bool synced = false;
     bool duplicate = false;
+    bool resent_reject = false;  ///< rejected and unchanged: planned only because of retry
   };
   std::vector<pending_change> pending_;
   size_t pending_bytes_ = 0;
   std::unordered_set<std::string> pending_keys_;  ///< (only when there are rejects)
-  std::vector<std::string> stale_rejects_;        ///< refused deletes whose row is back
+  /// Rejects with nothing left to retry: refused deletes whose row is back, and rejected
+  /// changes whose row is back to the version the destination has.
+  std::vector<std::string> stale_rejects_;
   std::string key_;
   std::string value_;
 };

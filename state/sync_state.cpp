@@ -3,7 +3,6 @@
 
 #include "state/model_profile.hpp"
 
-
 namespace backflow::state {
 namespace {
 
@@ -217,12 +216,26 @@ std::vector<nlohmann::json> sync_state::recent_runs(size_t limit) const {
 
 std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit) const {
   std::vector<reject_entry> out;
+  if (limit == 0)
+    return out;
   env_->read([&](transaction& txn) {
     txn.scan(rejects, {}, [&](std::string_view k, std::string_view v) {
       if (auto r = decode_reject_record(v))
-        out.push_back({std::string(k), *r});
+        out.push_back({std::string(k), *r, txn.get(keys, k).has_value()});
       return out.size() < limit;
     });
+  });
+  return out;
+}
+
+nlohmann::json sync_state::load_run(uint64_t run_id) const {
+  nlohmann::json out;
+  env_->read([&](transaction& txn) {
+    if (auto v = txn.get(runs, u64_key(run_id))) {
+      auto j = nlohmann::json::parse(*v, nullptr, false);
+      if (!j.is_discarded())
+        out = std::move(j);
+    }
   });
   return out;
 }

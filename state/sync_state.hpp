@@ -92,11 +92,21 @@ class sync_state {
   /// The newest `limit` run summaries, newest first.
   std::vector<nlohmann::json> recent_runs(size_t limit) const;
 
+  /// A rejected record, as `backflow rejects` lists it.
   struct reject_entry {
-    std::string key;
+    std::string key;  ///< canonical key (display_key() to show it)
     reject_record record;
+    bool synced = false;  ///< an earlier version was delivered: the destination has that one
   };
+  /// The first `limit` rejected records, in key order.
   std::vector<reject_entry> list_rejects(size_t limit) const;
+
+  /// The stored summary of run `run_id`, or null when there is none.
+  nlohmann::json load_run(uint64_t run_id) const;
+
+  /// The diff re-plans every rejected record, changed or not (`retry_rejected: "always"`,
+  /// `backflow retry`). A property of this run, set before its plan; never stored.
+  bool retry_all_rejects = false;
 
   /// Forgets the synced keys, change set and rejects: the next run is a full resync.
   void reset() const;

@@ -12,6 +12,10 @@ int cmd_run(const cli_args& args);
 int cmd_status(const cli_args& args);
 int cmd_runs(const cli_args& args);
 int cmd_reset(const cli_args& args);
+/// Lists the records the destination rejected, with their reasons.
+int cmd_rejects(const cli_args& args);
+/// One run that also sends every rejected record again, changed or not.
+int cmd_retry(const cli_args& args);
 
 /// Exit code for usage and configuration errors.
 constexpr int exit_usage = 2;

@@ -1,4 +1,4 @@
-// The `backflow` command: validate, plan, run, status, runs, reset, describe.
+// The `backflow` command: validate, plan, run, status, runs, rejects, retry, reset, describe.
 #include <iostream>
 #include <map>
 
@@ -18,6 +18,8 @@ usage:
   backflow run SYNC.json [--state DIR] [--json]       one run: plan, guards, apply
   backflow status [--state DIR] [--json]              syncs in a state directory, last runs
   backflow runs SYNC.json [--state DIR] [--limit N] [--json]   run history of a sync
+  backflow rejects SYNC.json [--state DIR] [--limit N] [--json]   records the destination refused
+  backflow retry SYNC.json [--state DIR] [--json]     a run that also resends every rejected record
   backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
   backflow describe [TYPE]                            destinations and their options
 
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const cli_args&)> commands = {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
+    {"rejects", cmd_rejects},   {"retry", cmd_retry},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {

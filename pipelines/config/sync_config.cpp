@@ -33,6 +33,9 @@ const std::vector<option_spec>& sync_options() {
     option("destination", option_type::custom, "where they go: {\"type\": ..., options}").mandatory(),
     option("mode", option_type::string, "what to do with changes")
         .defaults_to("upsert").one_of({"upsert", "update", "insert", "mirror", "audience"}),
+    option("retry_rejected", option_type::string,
+           "when records the destination rejected are sent again: when their row changes, or "
+           "every run").defaults_to("changed").one_of({"changed", "always"}),
     option("mapping", option_type::custom, "list of {from, to, type, transform}"),
     option("guards", option_type::object, "abort before any write when the model looks wrong")
         .with({
@@ -324,6 +327,12 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
                        ": " +
                        (pos == std::string::npos ? what : what.substr(pos)));
     return out;
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond double's range, e.g. 1e999: "[json.exception.out_of_range.406] number ...".
+    auto what = std::string(e.what());
+    auto pos = what.find("] ");
+    errors.add("", "not valid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+    return out;
   }
   if (!raw.is_object()) {
     errors.add("", "a sync file is a JSON object with name, source, destination and mapping");
@@ -337,6 +346,9 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   if (doc.contains("name") && doc["name"].is_string() && !valid_sync_name(cfg.name))
     errors.add("name", "\"" + cfg.name + "\" may only contain letters, digits, '_', '-' and '.'");
   cfg.mode = parse_mode(checked.value("mode", "upsert")).value_or(sync_mode::upsert);
+  cfg.retry_rejected = checked.value("retry_rejected", "changed") == "always"
+                           ? retry_rejected_policy::always
+                           : retry_rejected_policy::changed;
   if (checked.contains("source"))
     parse_source(checked["source"], base_dir, cfg, errors);
   collect_secrets(checked, sync_options(), cfg.secrets);

@@ -35,6 +35,12 @@ struct delivery_config {
   std::chrono::milliseconds max_pause{300'000};
 };
 
+/// Which rejected records a run sends again (`retry_rejected`).
+enum class retry_rejected_policy {
+  changed,  ///< only when the record's row changed since it was rejected (the default)
+  always,   ///< every run, changed or not (a destination-side fix needs no model change)
+};
+
 struct sync_config {
   std::string name;
   std::filesystem::path file;
@@ -43,6 +49,8 @@ struct sync_config {
   std::string destination_type;
   nlohmann::json destination;  ///< validated options with defaults, without `type`
   sync_mode mode = sync_mode::upsert;
+  /// Not part of the config fingerprint: it decides which records are planned, not their payload.
+  retry_rejected_policy retry_rejected = retry_rejected_policy::changed;
   bool mapping_given = false;  ///< false: every non-key column maps to a same-named field
   std::vector<mapping_rule> mapping;
   nlohmann::json mapping_json;  ///< as written, for the fingerprint

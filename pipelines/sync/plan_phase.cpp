@@ -44,6 +44,8 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   }
   out.shape = model_shape::of(cfg, source->columns());
 
+  // retry_rejected "always" (or `backflow retry`): the diff re-plans unchanged rejected records.
+  st->retry_all_rejects = cfg.retry_rejected == retry_rejected_policy::always;
   caf::scoped_actor self{sys};
   diff_settings settings;
   settings.state = st;

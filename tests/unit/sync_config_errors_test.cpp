@@ -44,8 +44,8 @@ BOOST_AUTO_TEST_CASE(all_errors_are_reported_at_once_with_key_paths) {
                  { "from": "b", "to": "x", "transform": "reverse" } ]
   })");
   for (const char* expected :
-       {"colour: unknown key (known keys: name, description, source, destination, mode, mapping, "
-        "guards, delivery, schedule)",
+       {"colour: unknown key (known keys: name, description, source, destination, mode, "
+        "retry_rejected, mapping, guards, delivery, schedule)",
         "name: \"bad name!\" may only contain letters, digits, '_', '-' and '.'",
         "source.path: is required for a sqlite source", "destination.token: is required",
         "destination.endpoint: \"ftp://api.example\" is not a valid http(s) URL",
