@@ -111,26 +111,43 @@ BOOST_AUTO_TEST_CASE(unknown_command_and_missing_arguments_exit_2) {
   BOOST_TEST(describe.out.find("id_property") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(a_second_run_of_the_same_sync_refuses_while_the_first_runs) {
+namespace {
+
+/// 500 contacts synced one request at a time to a HubSpot emulator that takes 200 ms per
+/// request (about a second in all), with a run started in the background.
+struct slow_run {
   temp_dir dir;
-  auto model = sqlite_contacts(dir);
-  model->insert(0, 500);
+  std::unique_ptr<contacts_model> model = sqlite_contacts(dir);
   emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "200"}};
   cli backflow{dir.file("state"), {}};
-  // The first run takes about a second (5 requests of 200 ms, one at a time).
-  auto slow = hubspot_sync(*model, hubspot.url());
-  slow["delivery"]["concurrency"] = 1;
-  auto sync = write_sync(dir, slow);
-  background_process first({binary_path("backflow"), "run", sync, "--state", backflow.state_dir,
-                            "--json"});
-  while (hubspot.requests()["count"].get<int>() == 0 && first.running())
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::string sync;
+  std::unique_ptr<background_process> first;
+
+  slow_run() {
+    model->insert(0, 500);
+    auto slow = hubspot_sync(*model, hubspot.url());
+    slow["delivery"]["concurrency"] = 1;
+    sync = write_sync(dir, slow);
+  }
+  /// Starts the run and returns once its first request reached the emulator.
+  void start() {
+    first = std::make_unique<background_process>(std::vector<std::string>{
+        binary_path("backflow"), "run", sync, "--state", backflow.state_dir, "--json"});
+    while (hubspot.requests()["count"].get<int>() == 0 && first->running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_second_run_of_the_same_sync_refuses_while_the_first_runs, slow_run) {
+  start();
   auto second = backflow.run_sync(sync);
   BOOST_TEST(second.process.exit_code == 4);
   BOOST_TEST(second.summary["error"].get<std::string>().find(
                  "sync \"contacts_to_hubspot\" is already running (pid") == 0u,
              second.summary.dump());
-  auto done = first.wait(std::chrono::seconds(30));
+  auto done = first->wait(std::chrono::seconds(30));
   BOOST_TEST(done.exit_code == 0, done.out << done.err);
   // The first run was not disturbed: every contact exists once, and the state agrees.
   auto records = hubspot.records();
@@ -140,20 +157,10 @@ BOOST_AUTO_TEST_CASE(a_second_run_of_the_same_sync_refuses_while_the_first_runs)
   BOOST_TEST(backflow.run_sync(sync).summary["api_calls"] == 0);
 }
 
-BOOST_AUTO_TEST_CASE(status_lists_a_sync_whose_first_run_was_killed) {
-  temp_dir dir;
-  auto model = sqlite_contacts(dir);
-  model->insert(0, 500);
-  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "200"}};
-  cli backflow{dir.file("state"), {}};
-  auto slow = hubspot_sync(*model, hubspot.url());
-  slow["delivery"]["concurrency"] = 1;
-  auto sync = write_sync(dir, slow);
-  background_process first({binary_path("backflow"), "run", sync, "--state", backflow.state_dir});
-  while (hubspot.requests()["count"].get<int>() == 0 && first.running())
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  first.signal(SIGKILL);
-  first.wait(std::chrono::seconds(10));
+BOOST_FIXTURE_TEST_CASE(status_lists_a_sync_whose_first_run_was_killed, slow_run) {
+  start();
+  first->signal(SIGKILL);
+  first->wait(std::chrono::seconds(10));
   auto status = json::parse(backflow.run({"status", "--state", backflow.state_dir, "--json"}).out);
   BOOST_REQUIRE_EQUAL(status.size(), 1u);
   BOOST_TEST(status[0]["sync"] == "contacts_to_hubspot");
