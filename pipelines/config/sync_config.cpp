@@ -273,14 +273,6 @@ void parse_destination(const nlohmann::json& doc, sync_config& cfg, config_error
     dt->check(cfg.connector_context(0), "destination", errors);
 }
 
-void parse_schedule(const nlohmann::json& sched, config_errors& errors) {
-  if (!sched.is_object())
-    return;
-  int kinds = int(sched.contains("every")) + int(sched.contains("cron")) +
-              int(sched.value("manual", false));
-  if (kinds != 1)
-    errors.add("schedule", "give exactly one of \"every\", \"cron\" or \"manual\": true");
-}
 
 }  // namespace
 
@@ -354,7 +346,7 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   collect_secrets(checked, sync_options(), cfg.secrets);
   parse_mapping(doc, cfg, errors);
   parse_destination(doc, cfg, errors);
-  parse_schedule(checked.value("schedule", nlohmann::json()), errors);
+  cfg.when = parse_sync_schedule(checked.value("schedule", nlohmann::json()), errors);
 
   auto guards = checked.value("guards", nlohmann::json::object());
   if (guards.contains("max_changed_ratio"))

@@ -13,6 +13,7 @@
 #include "pipelines/config/env_interpolation.hpp"
 #include "pipelines/config/option_spec.hpp"
 #include "pipelines/delivery/destination.hpp"
+#include "pipelines/serve/schedule.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
 #include "pipelines/mapping/row_mapper.hpp"
 
@@ -57,6 +58,7 @@ struct sync_config {
   guards_config guards;
   delivery_config delivery;
   nlohmann::json schedule;
+  sync_schedule when;  ///< `schedule`, parsed (manual when absent)
   std::vector<std::string> secrets;  ///< resolved secret values, redacted wherever printed
   nlohmann::json redacted;           ///< the whole file with secrets replaced by "***"
 

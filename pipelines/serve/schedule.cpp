@@ -1,0 +1,81 @@
+// Sync schedules (see schedule.hpp).
+#include "pipelines/serve/schedule.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace backflow {
+
+std::optional<std::chrono::system_clock::time_point> sync_schedule::next_after(
+    std::chrono::system_clock::time_point t) const {
+  switch (what) {
+    case kind::every:
+      return t + interval;
+    case kind::cron:
+      return cron->next_after(t, utc_offset);
+    case kind::manual:
+      break;
+  }
+  return std::nullopt;
+}
+
+std::string sync_schedule::describe() const {
+  switch (what) {
+    case kind::every: {
+      auto s = std::chrono::duration_cast<std::chrono::seconds>(interval).count();
+      return "every " + (s % 60 == 0 ? std::to_string(s / 60) + "m" : std::to_string(s) + "s");
+    }
+    case kind::cron: {
+      auto m = utc_offset.count();
+      char zone[48];
+      std::snprintf(zone, sizeof zone, "%c%02lld:%02lld", m < 0 ? '-' : '+',
+                    static_cast<long long>(std::abs(m) / 60), static_cast<long long>(std::abs(m) % 60));
+      return "cron " + cron->text() + " (" + (m == 0 ? std::string("UTC") : std::string(zone)) + ")";
+    }
+    case kind::manual:
+      break;
+  }
+  return "manual";
+}
+
+sync_schedule parse_sync_schedule(const nlohmann::json& value, config_errors& errors) {
+  sync_schedule s;
+  if (!value.is_object())
+    return s;
+  int kinds = int(value.contains("every")) + int(value.contains("cron")) +
+              int(value.value("manual", false));
+  if (kinds != 1) {
+    errors.add("schedule", "give exactly one of \"every\", \"cron\" or \"manual\": true");
+    return s;
+  }
+  if (value.contains("every")) {
+    long long ms = 0;
+    if (parse_duration(value["every"], ms)) {
+      s.what = sync_schedule::kind::every;
+      s.interval = std::chrono::milliseconds(ms);
+    }
+  } else if (value.contains("cron") && value["cron"].is_string()) {
+    auto parsed = cron_expr::parse(value["cron"].get<std::string>());
+    if (!parsed) {
+      errors.add("schedule.cron", parsed.error().message);
+    } else {
+      s.what = sync_schedule::kind::cron;
+      s.cron = std::move(*parsed);
+    }
+  }
+  if (value.contains("timezone") && value["timezone"].is_string()) {
+    auto zone = value["timezone"].get<std::string>();
+    auto offset = zone == "UTC" || zone == "Z" ? std::optional<std::chrono::minutes>(0)
+                                               : parse_utc_offset(zone);
+    if (!offset)
+      errors.add("schedule.timezone", "\"" + zone + "\" is not \"UTC\" or an offset like \"+02:00\" "
+                                      "(zone names such as Europe/Paris are not supported yet)");
+    else if (s.what != sync_schedule::kind::cron)
+      errors.add("schedule.timezone", "only applies to a cron schedule");
+    else
+      s.utc_offset = *offset;
+  }
+  return s;
+}
+
+}  // namespace backflow
