@@ -337,10 +337,11 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
     if (signal.pause)
       self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
                  static_cast<int64_t>(signal.pause->count()));
-    if (signal.daily_remaining)
-      self->send(st.s.rate_limiter, daily_atom_v, st.s.account, *signal.daily_remaining);
+    // The limits first: usage is read against them (a first answer may teach both).
     if (signal.advertised)
       self->send(st.s.rate_limiter, advertise_atom_v, st.s.account, *signal.advertised);
+    if (signal.daily_remaining)
+      self->send(st.s.rate_limiter, daily_atom_v, st.s.account, *signal.daily_remaining);
   }
   if (item.job) {
     on_job_response(self, std::move(item), response);

@@ -33,6 +33,14 @@ void send(httplib::Response& res, api_response& reply) {
     res.set_content(std::move(reply.body), content_type);
 }
 
+/// Sets a headers-only fault's headers on the emulator's own answer, replacing same-named ones.
+void decorate(api_response& reply, const fault& f) {
+  for (const auto& [name, value] : f.headers) {
+    reply.headers.erase(name);  // httplib::Headers compares names case-insensitively
+    reply.headers.emplace(name, value);
+  }
+}
+
 void send_fault(httplib::Response& res, const fault& f) {
   res.status = f.status;
   std::string content_type = json_content_type;
@@ -147,6 +155,8 @@ void emulator_server::handle_api(const httplib::Request& req, httplib::Response&
     send_fault(res, *due);
     logged_status = due->status;
   } else {
+    if (due)
+      decorate(reply, *due);
     send(res, reply);
   }
   const double ms =

@@ -26,7 +26,8 @@ struct server_options {
 };
 
 /// Serves one emulator on 127.0.0.1. API requests get the configured latency, then the fault
-/// queue may delay, answer or drop them, then the emulator answers; every API request is logged.
+/// queue may delay, answer or drop them, then the emulator answers (a headers-only fault adds its
+/// headers to that answer); every API request is logged.
 /// Control endpoints (no auth): GET records, GET requests, POST reset, GET|POST limits,
 /// GET|POST|DELETE faults, GET health, plus the emulator's own (see emulator::control).
 class emulator_server {

@@ -97,8 +97,10 @@ result<fault> parse_fault(const nlohmann::json& spec) {
     f.body = it->is_string() ? it->get<std::string>() : it->dump();
   if (auto it = spec.find("headers"); it != spec.end())
     parse_headers(*it, f, problems);
-  if (f.status == 0 && !f.drop && f.delay_ms == 0)
-    note(problems, "a fault needs at least one of 'status', 'drop' or 'delay_ms'");
+  if (f.status == 0 && !f.drop && f.delay_ms == 0 && f.headers.empty())
+    note(problems, "a fault needs at least one of 'status', 'drop', 'delay_ms' or 'headers'");
+  if (f.status == 0 && !f.body.empty())
+    note(problems, "'body' needs 'status' (a drop sends part of the emulator's own body)");
   if (f.apply && !f.answers())
     note(problems, "'apply' needs 'status' or 'drop'");
   if (!problems.empty())

@@ -19,7 +19,10 @@ namespace backflow::emulators {
 /// One queued fault, as posted to /__emulator/faults.
 ///
 /// It fires on the `nth` matching request counted from when it was queued, then on the
-/// following matching requests until it has fired `count` times.
+/// following matching requests until it has fired `count` times. With `status` or `drop` it
+/// replaces the answer; with only `headers` (and perhaps `delay_ms`) the emulator answers as
+/// usual and the headers are set on its answer, replacing same-named ones (vendor usage
+/// headers on a success, e.g. Sforce-Limit-Info).
 struct fault {
   std::uint64_t id = 0;
   std::string method;         ///< "" matches any method
@@ -36,7 +39,7 @@ struct fault {
   int seen = 0;  ///< matching requests since it was queued
   int fired = 0;
 
-  /// True when the fault replaces the answer (rather than only delaying it).
+  /// True when the fault replaces the answer (rather than only delaying or decorating it).
   [[nodiscard]] bool answers() const { return status != 0 || drop; }
 };
 
