@@ -170,7 +170,9 @@ BOOST_AUTO_TEST_CASE(a_column_the_sync_still_needs_that_the_model_lost_has_vanis
   sync_config cfg;
   cfg.key_columns = {"email"};
   cfg.mapping_given = true;
-  cfg.mapping = {mapping_rule{"score", "score"}};
+  mapping_rule score;
+  score.from = score.to = "score";
+  cfg.mapping = {score};
   schema model = {{"email", column_kind::text}, {"tier", column_kind::text}};
   auto p = vanished_columns(cfg, model, previous(10, kind_number));
   BOOST_REQUIRE_EQUAL(p.size(), 1u);
