@@ -214,6 +214,21 @@ std::vector<nlohmann::json> sync_state::recent_runs(size_t limit) const {
   return out;
 }
 
+size_t sync_state::prune_runs(size_t keep) const {
+  size_t removed = 0;
+  env_->write([&](transaction& txn) {
+    std::vector<std::string> ids;  // big-endian run ids: oldest first
+    txn.scan(runs, {}, [&](std::string_view k, std::string_view) {
+      ids.emplace_back(k);
+      return true;
+    });
+    removed = ids.size() > keep ? ids.size() - keep : 0;
+    for (size_t i = 0; i < removed; ++i)
+      txn.del(runs, ids[i]);
+  });
+  return removed;
+}
+
 std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit) const {
   std::vector<reject_entry> out;
   if (limit == 0)

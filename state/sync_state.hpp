@@ -91,6 +91,8 @@ class sync_state {
   void store_run(uint64_t run_id, const nlohmann::json& summary) const;
   /// The newest `limit` run summaries, newest first.
   std::vector<nlohmann::json> recent_runs(size_t limit) const;
+  /// Deletes all but the newest `keep` run summaries (bounded history); returns how many went.
+  size_t prune_runs(size_t keep) const;
 
   /// A rejected record, as `backflow rejects` lists it.
   struct reject_entry {

@@ -1,4 +1,4 @@
-// The `backflow` command: validate, plan, run, status, runs, rejects, retry, reset, describe.
+// The `backflow` command: validate, plan, run, status, runs, rejects, retry, reset, describe, serve.
 #include <iostream>
 #include <map>
 
@@ -22,6 +22,12 @@ usage:
   backflow retry SYNC.json [--state DIR] [--json]     a run that also resends every rejected record
   backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
   backflow describe [TYPE]                            destinations and their options
+  backflow serve --syncs DIR [--state DIR] [--listen HOST:PORT] [--max-concurrent-runs N]
+                 [--keep-runs N] [--stop-deadline 30s]   run every sync file of DIR on its
+                                                      schedule, with an HTTP API (default
+                                                      127.0.0.1:8484; bearer token from
+                                                      BACKFLOW_API_TOKEN); SIGHUP reloads,
+                                                      SIGTERM stops after in-flight batches
 
 options:
   --state DIR        state directory (default ./.backflow)
@@ -36,7 +42,8 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 
 int main(int argc, char** argv) {
   using namespace backflow;
-  auto parsed = parse_cli(argc, argv, {"state", "log-level", "limit"},
+  auto parsed = parse_cli(argc, argv, {"state", "log-level", "limit", "syncs", "listen", "max-concurrent-runs",
+                           "keep-runs", "stop-deadline"},
                           {"json", "offline", "print", "help", "version"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
@@ -56,7 +63,7 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const cli_args&)> commands = {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
-    {"rejects", cmd_rejects},   {"retry", cmd_retry},
+    {"rejects", cmd_rejects},   {"retry", cmd_retry},  {"serve", cmd_serve},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {

@@ -1,0 +1,331 @@
+// The scheduler of `backflow serve` (see sync_service.hpp).
+#include "pipelines/serve/sync_service.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "pipelines/core/clock.hpp"
+#include "pipelines/core/redaction.hpp"
+#include "pipelines/sync/sync_runner.hpp"
+#include "state/sync_state.hpp"
+
+namespace backflow {
+namespace {
+
+int64_t ms_between(sync_service::clock::time_point from, sync_service::clock::time_point to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
+}
+
+}  // namespace
+
+sync_service::sync_service(service_options opts, caf::actor_system& sys,
+                           std::shared_ptr<state::state_dir> dir, rate_limiter_actor limiter)
+    : opts_(std::move(opts)),
+      sys_(sys),
+      dir_(std::move(dir)),
+      limiter_(std::move(limiter)),
+      catalog_(opts_.syncs_dir) {}
+
+sync_service::~sync_service() {
+  begin_stop();
+  wait_stopped(clock::now() + std::chrono::hours(1));
+}
+
+std::optional<sync_service::clock::time_point> sync_service::first_due(const sync_schedule& when,
+                                                                       clock::time_point now) {
+  if (when.what == sync_schedule::kind::every)
+    return now;
+  return when.next_after(now);  // cron: its next slot; manual: never
+}
+
+void sync_service::start() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    apply_reload();
+  }
+  scheduler_ = std::thread([this] { schedule_loop(); });
+}
+
+void sync_service::request_reload() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  reload_requested_ = true;
+  wake_.notify_all();
+}
+
+void sync_service::begin_stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_.exchange(true))
+      return;
+    spdlog::info("Stopping: running={} reason=\"asked to stop; in-flight batches finish\"", running_);
+  }
+  wake_.notify_all();
+}
+
+bool sync_service::wait_stopped(clock::time_point deadline) {
+  if (scheduler_.joinable())
+    scheduler_.join();
+  bool all_done;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    all_done = wake_.wait_until(lock, deadline, [&] { return running_ == 0; });
+  }
+  join_finished_workers();
+  return all_done;
+}
+
+size_t sync_service::running_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_;
+}
+
+void sync_service::schedule_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    auto now = clock::now();
+    if (reload_requested_ || now - last_poll_ >= opts_.poll_interval)
+      apply_reload();
+    start_due_runs(now);
+    auto until = next_wake(now);
+    lock.unlock();
+    join_finished_workers();
+    lock.lock();
+    if (!stopping_ && !reload_requested_)
+      wake_.wait_until(lock, until);
+  }
+}
+
+void sync_service::apply_reload() {
+  reload_requested_ = false;
+  last_poll_ = clock::now();
+  auto changes = catalog_.reload();
+  auto now = clock::now();
+  for (const auto& name : changes.added) {
+    auto& slot = slots_[name];
+    slot.removed = false;
+    slot.config = catalog_.syncs().at(name);
+    slot.next_due = first_due(slot.config->when, now);
+    metrics_.add_sync(name);
+    spdlog::info("Loaded sync: sync={} file={} schedule=\"{}\"", name, slot.config->file.string(),
+                 slot.config->when.describe());
+  }
+  for (const auto& name : changes.changed) {
+    auto& slot = slots_[name];
+    auto fresh = catalog_.syncs().at(name);
+    if (fresh->when.describe() != slot.config->when.describe())
+      slot.next_due = first_due(fresh->when, now);
+    slot.config = fresh;
+    spdlog::info("Reloaded sync: sync={} file={} schedule=\"{}\"{}", name, fresh->file.string(),
+                 fresh->when.describe(), slot.running ? " (takes effect from the next run)" : "");
+  }
+  for (const auto& name : changes.removed) {
+    auto it = slots_.find(name);
+    if (it == slots_.end())
+      continue;
+    spdlog::info("Removed sync: sync={}{}", name, it->second.running ? " (after its current run)" : "");
+    if (it->second.running)
+      it->second.removed = true;
+    else
+      slots_.erase(it);
+  }
+}
+
+void sync_service::start_due_runs(clock::time_point now) {
+  // Waiting since: the trigger or the due slot, whichever came first.
+  std::vector<std::pair<clock::time_point, std::string>> due;
+  for (const auto& [name, slot] : slots_) {
+    if (slot.running || slot.removed || slot.paused)
+      continue;
+    std::optional<clock::time_point> since = slot.triggered_at;
+    if (slot.next_due && *slot.next_due <= now && (!since || *slot.next_due < *since))
+      since = slot.next_due;
+    if (since)
+      due.emplace_back(*since, name);
+  }
+  std::sort(due.begin(), due.end());
+  for (const auto& [since, name] : due) {
+    if (running_ >= opts_.max_concurrent_runs) {
+      spdlog::debug("Waiting for a free run slot: sync={} waiting_ms={}", name, ms_between(since, now));
+      continue;
+    }
+    auto& slot = slots_[name];
+    bool scheduled = slot.next_due && *slot.next_due <= now;
+    if (scheduled) {
+      // The next slot follows this one; one missed while waiting is not run twice.
+      auto next = slot.config->when.next_after(*slot.next_due);
+      if (next && *next <= now)
+        next = slot.config->when.next_after(now);
+      slot.next_due = next;
+    }
+    slot.triggered_at.reset();
+    slot.running = true;
+    ++running_;
+    uint64_t worker = next_worker_id_++;
+    workers_.emplace(worker, std::thread([this, worker, name = name, cfg = slot.config] {
+                       run_one(worker, name, cfg);
+                     }));
+  }
+}
+
+void sync_service::run_one(uint64_t worker, const std::string& name,
+                           std::shared_ptr<const sync_config> cfg) {
+  nlohmann::json summary;
+  try {
+    spdlog::info("Run starting: sync={}", name);
+    sync_runner runner(sys_, dir_, limiter_);
+    run_options opts;
+    opts.interrupted = &stopping_;
+    summary = runner.run(*cfg, opts).to_json();
+    state::sync_state st(dir_->env(), name);
+    st.prune_runs(opts_.keep_runs);
+    spdlog::info("Run finished: sync={} run={} status={} duration_ms={} delivered={} rejected={} "
+                 "api_calls={}{}",
+                 name, summary.value("run_id", 0), summary.value("status", std::string()),
+                 summary.value("duration_ms", 0), summary["counts"].value("delivered", 0),
+                 summary["counts"].value("rejected", 0), summary.value("api_calls", 0),
+                 summary.value("error", std::string()).empty()
+                     ? std::string()
+                     : " error=\"" + redact_secrets(summary.value("error", std::string())) + "\"");
+  } catch (const std::exception& e) {
+    spdlog::error("Run failed: sync={} error=\"{}\"", name, redact_secrets(e.what()));
+    summary = {{"sync", name}, {"status", "incomplete"}, {"error", e.what()}};
+  }
+  metrics_.record_run(name, summary);
+  finish_run(worker, name, summary);
+}
+
+void sync_service::finish_run(uint64_t worker, const std::string& name,
+                              const nlohmann::json& summary) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto now = clock::now();
+  --running_;
+  finished_workers_.push_back(worker);
+  auto it = slots_.find(name);
+  if (it != slots_.end()) {
+    auto& slot = it->second;
+    slot.running = false;
+    slot.last_run = summary;
+    if (slot.removed) {
+      slots_.erase(it);
+    } else if (slot.next_due && *slot.next_due < now && !stopping_) {
+      // The run overlapped its next slot: that slot runs now, late, instead of in parallel.
+      spdlog::warn("Schedule slot delayed: sync={} run={} slot={} delay_ms={} "
+                   "reason=\"the previous run was still running\"",
+                   name, summary.value("run_id", 0), iso8601(*slot.next_due),
+                   ms_between(*slot.next_due, now));
+    }
+  }
+  wake_.notify_all();
+}
+
+void sync_service::join_finished_workers() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto id : finished_workers_) {
+      auto it = workers_.find(id);
+      if (it != workers_.end()) {
+        done.push_back(std::move(it->second));
+        workers_.erase(it);
+      }
+    }
+    finished_workers_.clear();
+  }
+  for (auto& t : done)
+    t.join();
+}
+
+sync_service::clock::time_point sync_service::next_wake(clock::time_point now) const {
+  auto until = last_poll_ + opts_.poll_interval;
+  for (const auto& [name, slot] : slots_)
+    if (slot.next_due && !slot.paused && !slot.running && *slot.next_due > now)
+      until = std::min(until, *slot.next_due);
+  return std::max(until, now + std::chrono::milliseconds(10));
+}
+
+bool sync_service::healthy() const {
+  return !stopping_;
+}
+
+nlohmann::json sync_service::syncs() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto list = nlohmann::json::array();
+  for (const auto& [name, slot] : slots_) {
+    if (slot.removed)
+      continue;
+    const auto& cfg = *slot.config;
+    list.push_back({{"name", name},
+                    {"file", cfg.file.string()},
+                    {"destination", cfg.destination_type},
+                    {"mode", to_string(cfg.mode)},
+                    {"schedule", cfg.when.describe()},
+                    {"paused", slot.paused},
+                    {"running", slot.running},
+                    {"next_run_at", slot.next_due && !slot.paused ? nlohmann::json(iso8601(*slot.next_due))
+                                                                  : nlohmann::json()},
+                    {"last_run", slot.last_run}});
+  }
+  auto invalid = nlohmann::json::array();
+  for (const auto& bad : catalog_.invalid())
+    invalid.push_back({{"file", bad.file}, {"errors", bad.errors}});
+  return nlohmann::json::parse(redact_secrets(nlohmann::json{{"syncs", list}, {"invalid", invalid}}.dump()));
+}
+
+nlohmann::json sync_service::runs(const std::string& name, size_t limit) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = slots_.find(name);
+    if (it == slots_.end() || it->second.removed)
+      return nullptr;
+  }
+  state::sync_state st(dir_->env(), name);
+  return nlohmann::json::parse(redact_secrets(nlohmann::json(st.recent_runs(limit)).dump()));
+}
+
+std::string sync_service::trigger(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second.removed)
+    return "no sync named \"" + name + "\"";
+  if (it->second.paused)
+    return "sync \"" + name + "\" is paused; resume it first";
+  if (stopping_)
+    return "the service is stopping";
+  if (!it->second.triggered_at)
+    it->second.triggered_at = clock::now();
+  spdlog::info("Run triggered: sync={}{}", name, it->second.running ? " (runs again after the current run)" : "");
+  wake_.notify_all();
+  return "";
+}
+
+std::string sync_service::pause(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second.removed)
+    return "no sync named \"" + name + "\"";
+  it->second.paused = true;
+  it->second.triggered_at.reset();
+  spdlog::info("Paused: sync={}", name);
+  return "";
+}
+
+std::string sync_service::resume(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = slots_.find(name);
+  if (it == slots_.end() || it->second.removed)
+    return "no sync named \"" + name + "\"";
+  if (it->second.paused) {
+    it->second.paused = false;
+    it->second.next_due = first_due(it->second.config->when, clock::now());
+    spdlog::info("Resumed: sync={}", name);
+  }
+  wake_.notify_all();
+  return "";
+}
+
+std::string sync_service::metrics() const {
+  return metrics_.render();
+}
+
+}  // namespace backflow

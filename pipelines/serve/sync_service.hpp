@@ -1,0 +1,112 @@
+// The scheduler of `backflow serve`: runs every loaded sync on its schedule, a few at a time.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "pipelines/serve/metrics.hpp"
+#include "pipelines/serve/service_control.hpp"
+#include "pipelines/serve/sync_catalog.hpp"
+#include "state/state_dir.hpp"
+
+namespace backflow {
+
+struct service_options {
+  std::filesystem::path syncs_dir;
+  size_t max_concurrent_runs = 4;
+  size_t keep_runs = 100;  ///< run summaries kept per sync
+  std::chrono::milliseconds poll_interval{3000};  ///< how often the syncs directory is re-read
+};
+
+/// Schedules and runs syncs (see service_control for the thread-safe interface). One scheduler
+/// thread decides what runs; each run gets a worker thread. A sync never runs twice at once;
+/// when more syncs are due than free slots, the one waiting longest starts first.
+class sync_service : public service_control {
+ public:
+  using clock = std::chrono::system_clock;
+
+  /// `limiter`: the one rate limiter of the process, so syncs writing to the same destination
+  /// account share its token buckets and daily quota.
+  sync_service(service_options opts, caf::actor_system& sys, std::shared_ptr<state::state_dir> dir,
+               rate_limiter_actor limiter);
+  ~sync_service() override;
+  sync_service(const sync_service&) = delete;
+  sync_service& operator=(const sync_service&) = delete;
+
+  /// Loads the sync files and starts the scheduler thread.
+  void start();
+  /// Re-reads the syncs directory at the scheduler's next turn (SIGHUP).
+  void request_reload();
+  /// Stops scheduling and asks running runs to stop after their in-flight batches.
+  void begin_stop();
+  /// Waits until no run is left or `deadline` passes; true when all runs finished. Joins the
+  /// threads that finished.
+  bool wait_stopped(clock::time_point deadline);
+  [[nodiscard]] size_t running_count() const;
+
+  [[nodiscard]] bool healthy() const override;
+  [[nodiscard]] nlohmann::json syncs() const override;
+  [[nodiscard]] nlohmann::json runs(const std::string& name, size_t limit) const override;
+  std::string trigger(const std::string& name) override;
+  std::string pause(const std::string& name) override;
+  std::string resume(const std::string& name) override;
+  [[nodiscard]] std::string metrics() const override;
+
+ private:
+  /// The scheduler's view of one sync.
+  struct sync_slot {
+    std::shared_ptr<const sync_config> config;  ///< the newest; a run keeps its own copy
+    std::optional<clock::time_point> next_due;  ///< nullopt: manual (runs only when triggered)
+    std::optional<clock::time_point> triggered_at;
+    bool paused = false;
+    bool running = false;
+    bool removed = false;  ///< its file went away while it ran: dropped when the run ends
+    nlohmann::json last_run;
+  };
+
+  void schedule_loop();
+  /// Reloads the catalog and adds, updates or drops slots (needs mutex_).
+  void apply_reload();
+  /// Starts due syncs, longest waiting first, while slots are free (needs mutex_).
+  void start_due_runs(clock::time_point now);
+  void run_one(uint64_t worker, const std::string& name, std::shared_ptr<const sync_config> cfg);
+  void finish_run(uint64_t worker, const std::string& name, const nlohmann::json& summary);
+  void join_finished_workers();
+  /// When the scheduler must look again: the earliest due time, or the next poll.
+  clock::time_point next_wake(clock::time_point now) const;
+  static std::optional<clock::time_point> first_due(const sync_schedule& when, clock::time_point now);
+
+  service_options opts_;
+  caf::actor_system& sys_;
+  std::shared_ptr<state::state_dir> dir_;
+  rate_limiter_actor limiter_;
+  metrics_registry metrics_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  sync_catalog catalog_;
+  std::map<std::string, sync_slot> slots_;
+  size_t running_ = 0;
+  bool reload_requested_ = false;
+  clock::time_point last_poll_{};
+  std::atomic<bool> stopping_{false};  ///< run_options::interrupted of every run
+  std::map<uint64_t, std::thread> workers_;
+  std::vector<uint64_t> finished_workers_;
+  uint64_t next_worker_id_ = 1;
+  std::thread scheduler_;
+};
+
+}  // namespace backflow

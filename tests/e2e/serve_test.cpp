@@ -1,0 +1,254 @@
+// End to end: `backflow serve` runs a directory of syncs on second-scale schedules against the
+// emulators: schedules fire, bad files are skipped, runs never overlap, SIGTERM loses nothing.
+#define BOOST_TEST_MODULE e2e_serve
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "pipelines/core/crypto.hpp"
+#include "tests/e2e/e2e_support.hpp"
+#include "tests/support/emulator_process.hpp"
+#include "tests/support/test_http.hpp"
+
+using namespace backflow::testing;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string secret = "whsec_" + backflow::base64_encode("e2e-serve-secret");
+
+/// Polls `done` every 100 ms until it holds or `timeout` passes; returns whether it held.
+bool eventually(const std::function<bool()>& done, std::chrono::seconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return done();
+}
+
+struct serve_fixture {
+  temp_dir dir;
+  std::unique_ptr<contacts_model> model = sqlite_contacts(dir);
+  std::string syncs_dir = dir.file("syncs");
+  cli backflow{dir.file("state"), {}};
+  std::unique_ptr<background_process> serve;
+  std::string api;  ///< "http://127.0.0.1:PORT"
+
+  serve_fixture() { std::filesystem::create_directories(syncs_dir); }
+
+  /// Writes `sync` as syncs/<file> and returns the path.
+  std::string add_sync(const json& sync, const std::string& file) {
+    auto path = syncs_dir + "/" + file;
+    write_file(path, sync.dump(2));
+    return path;
+  }
+
+  /// Starts `backflow serve` on a free port; returns its first stdout line.
+  std::string start(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {binary_path("backflow"), "serve", "--syncs", syncs_dir,
+                                     "--state", backflow.state_dir, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    serve = std::make_unique<background_process>(argv);
+    auto line = serve->wait_for_line("listening on");
+    if (line.empty())  // (not in the assertion's message: Boost.Test may build that eagerly)
+      BOOST_FAIL("backflow serve did not start: " << serve->wait(5s).err);
+    api = line.substr(line.find("http://"));
+    while (!api.empty() && (api.back() == '\n' || api.back() == '\r'))
+      api.pop_back();
+    return line;
+  }
+
+  /// SIGTERM, then the exit (which must be 0).
+  process_result stop() {
+    serve->signal(SIGTERM);
+    auto done = serve->wait(40s);
+    BOOST_TEST(done.exit_code == 0, "exit " << done.exit_code << " signal " << done.signal << "\n"
+                                            << done.err);
+    return done;
+  }
+
+  /// The sync's run history, oldest first (from `backflow runs`, as an operator would see it).
+  json runs(const std::string& sync_file) {
+    auto listed = backflow.run({"runs", sync_file, "--state", backflow.state_dir, "--json",
+                                "--limit", "1000"});
+    auto parsed = json::parse(listed.out, nullptr, false);
+    if (!parsed.is_array())
+      return json::array();
+    std::reverse(parsed.begin(), parsed.end());
+    return parsed;
+  }
+
+  /// No two runs of the history overlap in time.
+  static void check_runs_never_overlap(const json& history) {
+    for (size_t i = 1; i < history.size(); ++i)
+      BOOST_TEST(history[i - 1]["finished_at"].get<std::string>() <=
+                     history[i]["started_at"].get<std::string>(),
+                 "run " << history[i - 1]["run_id"] << " overlaps run " << history[i]["run_id"]);
+  }
+};
+
+json every(const std::string& interval) { return {{"every", interval}}; }
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(schedules_fire_and_a_bad_sync_file_does_not_stop_the_others, serve_fixture) {
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0"}};
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  model->insert(0, 20);
+  auto to_hubspot = hubspot_sync(*model, hubspot.url());
+  to_hubspot["schedule"] = every("2s");
+  auto to_webhook = webhook_sync(*model, webhook.url("/hooks/backflow"), secret);
+  to_webhook["schedule"] = every("2s");
+  auto on_demand = webhook_sync(*model, webhook.url("/hooks/on-demand"), secret);
+  on_demand["name"] = "on_demand";
+  on_demand["schedule"] = {{"manual", true}};
+  auto hub_file = add_sync(to_hubspot, "hubspot.json");
+  auto hook_file = add_sync(to_webhook, "webhook.json");
+  auto manual_file = add_sync(on_demand, "on_demand.json");
+  add_sync({{"name", "broken"}, {"source", model->source()}, {"destination", {{"type", "nowhere"}}}},
+           "broken.json");
+
+  auto banner = start();
+  BOOST_TEST(banner.find("3 syncs, 1 invalid") != std::string::npos, banner);
+
+  // Both scheduled syncs run at once on start, then again every 2 s.
+  BOOST_TEST(eventually([&] { return runs(hub_file).size() >= 2 && runs(hook_file).size() >= 2; },
+                        20s));
+  auto hub_runs = runs(hub_file);
+  auto hook_runs = runs(hook_file);
+  BOOST_REQUIRE(!hub_runs.empty());
+  BOOST_REQUIRE(!hook_runs.empty());
+  BOOST_TEST(hub_runs[0]["status"] == "success", hub_runs[0].dump());
+  BOOST_TEST(hub_runs[0]["counts"]["delivered"] == 20);
+  BOOST_TEST(hook_runs[0]["status"] == "success", hook_runs[0].dump());
+  BOOST_TEST(hook_runs[0]["counts"]["delivered"] == 20);
+  auto records = hubspot.records();
+  BOOST_TEST(records.size() == 20u);
+  for (const auto& r : records)
+    BOOST_TEST(r["creations"] == 1);
+  BOOST_TEST(webhook.records().size() == 20u);
+  check_runs_never_overlap(hub_runs);
+  check_runs_never_overlap(hook_runs);
+
+  // A manual sync runs only when triggered.
+  BOOST_TEST(runs(manual_file).empty());
+  auto listed = http_get(api + "/syncs");
+  BOOST_REQUIRE_EQUAL(listed.status, 200);
+  auto body = listed.json();
+  BOOST_TEST(body["syncs"].size() == 3u, body.dump());
+  BOOST_REQUIRE_EQUAL(body["invalid"].size(), 1u);
+  BOOST_TEST(body["invalid"][0]["file"].get<std::string>().find("broken.json") != std::string::npos);
+  auto triggered = http_call("POST", api + "/syncs/on_demand/run");
+  BOOST_TEST(triggered.status == 202, triggered.status << " " << triggered.body);
+  BOOST_TEST(eventually([&] { return runs(manual_file).size() == 1; }, 10s));
+  BOOST_TEST(http_call("POST", api + "/syncs/nope/run").status == 404);
+  // Metrics count the runs the service finished.
+  auto metrics = http_get(api + "/metrics");
+  BOOST_TEST(metrics.status == 200);
+  BOOST_TEST(metrics.body.find("on_demand") != std::string::npos, metrics.body);
+
+  auto done = stop();
+  BOOST_TEST(done.err.find("broken.json") != std::string::npos, done.err);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_run_longer_than_its_interval_delays_its_next_slot_and_others_get_their_turn,
+                        serve_fixture) {
+  // 800 contacts in requests of 100, 400 ms each: the first run takes over 3 s, its interval is 1 s.
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "400"}};
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  model->insert(0, 800);
+  auto slow = hubspot_sync(*model, hubspot.url());
+  slow["delivery"]["concurrency"] = 1;
+  slow["schedule"] = every("1s");
+  auto quick = webhook_sync(*model, webhook.url("/hooks/backflow"), secret);
+  quick["schedule"] = every("1s");
+  auto slow_file = add_sync(slow, "slow.json");
+  auto quick_file = add_sync(quick, "quick.json");
+
+  start({"--max-concurrent-runs", "1"});
+  BOOST_TEST(eventually([&] { return runs(slow_file).size() >= 3 && runs(quick_file).size() >= 2; },
+                        25s));
+  auto done = stop();
+
+  auto slow_runs = runs(slow_file);
+  auto quick_runs = runs(quick_file);
+  BOOST_REQUIRE(slow_runs.size() >= 2u);
+  BOOST_REQUIRE(!quick_runs.empty());
+  BOOST_TEST(slow_runs[0]["duration_ms"].get<int64_t>() > 1000, slow_runs[0].dump());
+  check_runs_never_overlap(slow_runs);
+  check_runs_never_overlap(quick_runs);
+  // One run slot: the waiting sync went before the slow one's delayed next slot.
+  BOOST_TEST(quick_runs[0]["started_at"].get<std::string>() >= slow_runs[0]["finished_at"].get<std::string>());
+  BOOST_TEST(quick_runs[0]["started_at"].get<std::string>() <= slow_runs[1]["started_at"].get<std::string>());
+  BOOST_TEST(done.err.find("Schedule slot delayed: sync=contacts_to_hubspot") != std::string::npos,
+             done.err);
+  auto records = hubspot.records();
+  BOOST_TEST(records.size() == 800u);
+  for (const auto& r : records)
+    BOOST_TEST(r["creations"] == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(sigterm_mid_run_then_restart_loses_nothing, serve_fixture) {
+  // 1000 contacts in requests of 100, 300 ms each: about 3 s of delivery to interrupt.
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "300"}};
+  model->insert(0, 1000);
+  auto slow = hubspot_sync(*model, hubspot.url());
+  slow["delivery"]["concurrency"] = 1;
+  slow["schedule"] = every("1h");
+  auto file = add_sync(slow, "slow.json");
+
+  start();
+  BOOST_REQUIRE(eventually([&] { return hubspot.requests()["count"].get<int>() >= 3; }, 15s));
+  stop();
+  auto first = runs(file);
+  BOOST_REQUIRE_EQUAL(first.size(), 1u);
+  BOOST_TEST(first[0]["status"] == "incomplete", first[0].dump());
+  BOOST_TEST(hubspot.records().size() < 1000u);
+
+  // The restart's first run (an `every` sync is due at once) finishes the interrupted change set.
+  start();
+  BOOST_TEST(eventually([&] {
+    auto h = runs(file);
+    return h.size() >= 2 && h.back()["status"] != "incomplete";
+  }, 20s));
+  stop();
+  auto history = runs(file);
+  BOOST_REQUIRE_EQUAL(history.size(), 2u);
+  BOOST_TEST(history[1]["status"] == "success", history[1].dump());
+  BOOST_TEST(history[1]["resumed"] == true, history[1].dump());
+  auto records = hubspot.records();
+  BOOST_TEST(records.size() == 1000u);
+  for (const auto& r : records)
+    BOOST_TEST(r["creations"] == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_on_sighup,
+                        serve_fixture) {
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  model->insert(0, 5);
+  auto first = webhook_sync(*model, webhook.url("/hooks/a"), secret);
+  first["name"] = "first";
+  first["schedule"] = every("1h");
+  auto first_file = add_sync(first, "first.json");
+  start();
+  BOOST_TEST(eventually([&] { return runs(first_file).size() == 1; }, 10s));
+
+  auto second = webhook_sync(*model, webhook.url("/hooks/b"), secret);
+  second["name"] = "second";
+  second["schedule"] = every("1h");
+  auto second_file = add_sync(second, "second.json");
+  std::filesystem::remove(first_file);
+  serve->signal(SIGHUP);
+  BOOST_TEST(eventually([&] { return runs(second_file).size() == 1; }, 10s));
+  auto listed = http_get(api + "/syncs").json();
+  BOOST_REQUIRE_EQUAL(listed["syncs"].size(), 1u);
+  BOOST_TEST(listed["syncs"][0]["name"] == "second");
+  stop();
+}

@@ -1,0 +1,203 @@
+// Prometheus text of `backflow serve`: exact output, cumulative histogram buckets, escaping.
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pipelines/serve/metrics.hpp"
+
+using namespace backflow;
+
+namespace {
+
+nlohmann::json summary(const std::string& status, int64_t duration_ms, uint64_t delivered = 0,
+                       uint64_t rejected = 0, uint64_t api_calls = 0,
+                       const std::string& finished_at = "2026-11-24T17:00:00.500Z") {
+  return {{"status", status},
+          {"duration_ms", duration_ms},
+          {"api_calls", api_calls},
+          {"finished_at", finished_at},
+          {"counts",
+           {{"delivered", delivered}, {"rejected", rejected}, {"failed", 0}, {"retried", 0},
+            {"added", delivered + rejected}, {"unchanged", 7}}}};
+}
+
+bool contains(const std::string& text, const std::string& line) {
+  return text.find(line + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(metrics)
+
+BOOST_AUTO_TEST_CASE(one_run_renders_exactly) {
+  metrics_registry m;
+  m.record_run("pql", summary("success", 1200, 3, 1, 2));
+  m.record_rate_limit_wait("hubspot:123", 0.25);
+  m.set_quota("hubspot:123", 40, 100);
+  const std::string expected =
+      "# HELP backflow_runs_total Finished runs by status.\n"
+      "# TYPE backflow_runs_total counter\n"
+      "backflow_runs_total{sync=\"pql\",status=\"aborted\"} 0\n"
+      "backflow_runs_total{sync=\"pql\",status=\"config_error\"} 0\n"
+      "backflow_runs_total{sync=\"pql\",status=\"incomplete\"} 0\n"
+      "backflow_runs_total{sync=\"pql\",status=\"partial\"} 0\n"
+      "backflow_runs_total{sync=\"pql\",status=\"success\"} 1\n"
+      "# HELP backflow_records_total Records by delivery outcome (failed = left for the next run).\n"
+      "# TYPE backflow_records_total counter\n"
+      "backflow_records_total{sync=\"pql\",outcome=\"delivered\"} 3\n"
+      "backflow_records_total{sync=\"pql\",outcome=\"failed\"} 0\n"
+      "backflow_records_total{sync=\"pql\",outcome=\"rejected\"} 1\n"
+      "backflow_records_total{sync=\"pql\",outcome=\"retried\"} 0\n"
+      "# HELP backflow_api_calls_total Requests sent to the destination.\n"
+      "# TYPE backflow_api_calls_total counter\n"
+      "backflow_api_calls_total{sync=\"pql\"} 2\n"
+      "# HELP backflow_last_success_timestamp_seconds Unix time the last run finished with status "
+      "success or partial.\n"
+      "# TYPE backflow_last_success_timestamp_seconds gauge\n"
+      "backflow_last_success_timestamp_seconds{sync=\"pql\"} 1795539600.5\n"
+      "# HELP backflow_run_duration_seconds Wall-clock duration of runs.\n"
+      "# TYPE backflow_run_duration_seconds histogram\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"0.1\"} 0\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"0.5\"} 0\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"1\"} 0\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"5\"} 1\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"15\"} 1\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"60\"} 1\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"300\"} 1\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"900\"} 1\n"
+      "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"+Inf\"} 1\n"
+      "backflow_run_duration_seconds_sum{sync=\"pql\"} 1.2\n"
+      "backflow_run_duration_seconds_count{sync=\"pql\"} 1\n"
+      "# HELP backflow_rate_limit_wait_seconds_total Time spent waiting for a destination "
+      "account's rate limiter.\n"
+      "# TYPE backflow_rate_limit_wait_seconds_total counter\n"
+      "backflow_rate_limit_wait_seconds_total{account=\"hubspot:123\"} 0.25\n"
+      "# HELP backflow_quota_used Destination API calls used in the current quota day.\n"
+      "# TYPE backflow_quota_used gauge\n"
+      "backflow_quota_used{account=\"hubspot:123\"} 40\n"
+      "# HELP backflow_quota_remaining Destination API calls left in the current quota day.\n"
+      "# TYPE backflow_quota_remaining gauge\n"
+      "backflow_quota_remaining{account=\"hubspot:123\"} 60\n";
+  BOOST_TEST(m.render() == expected);
+}
+
+BOOST_AUTO_TEST_CASE(empty_registry_still_declares_every_family) {
+  metrics_registry m;
+  const auto text = m.render();
+  for (const char* name :
+       {"backflow_runs_total", "backflow_records_total", "backflow_api_calls_total",
+        "backflow_last_success_timestamp_seconds", "backflow_run_duration_seconds",
+        "backflow_rate_limit_wait_seconds_total", "backflow_quota_used", "backflow_quota_remaining"})
+    BOOST_TEST(text.find(std::string("# TYPE ") + name + " ") != std::string::npos, name);
+  BOOST_TEST(text.find("{") == std::string::npos);  // no samples
+}
+
+BOOST_AUTO_TEST_CASE(added_sync_shows_zero_series_before_its_first_run) {
+  metrics_registry m;
+  m.add_sync("idle");
+  const auto text = m.render();
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"idle\",status=\"success\"} 0"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_count{sync=\"idle\"} 0"));
+  BOOST_TEST(text.find("backflow_last_success_timestamp_seconds{") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(histogram_buckets_are_cumulative) {
+  metrics_registry m;
+  for (int64_t ms : {50, 100, 400, 3000, 3000, 70'000, 2'000'000})
+    m.record_run("s", summary("success", ms));
+  const auto text = m.render();
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"0.1\"} 2"));  // le is inclusive
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"0.5\"} 3"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"1\"} 3"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"5\"} 5"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"15\"} 5"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"60\"} 5"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"300\"} 6"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"900\"} 6"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_bucket{sync=\"s\",le=\"+Inf\"} 7"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_count{sync=\"s\"} 7"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_sum{sync=\"s\"} 2076.55"));
+}
+
+BOOST_AUTO_TEST_CASE(runs_and_records_accumulate_per_sync_and_status) {
+  metrics_registry m;
+  m.record_run("a", summary("success", 10, 5, 0, 1, "2026-11-24T17:00:00Z"));
+  m.record_run("a", summary("partial", 10, 2, 3, 4, "2026-11-24T17:05:00Z"));
+  m.record_run("a", summary("incomplete", 10, 1, 0, 2, "2026-11-24T17:10:00Z"));
+  m.record_run("a", summary("skipped_stale", 10));
+  m.record_run("b", summary("aborted", 10));
+  const auto text = m.render();
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"a\",status=\"success\"} 1"));
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"a\",status=\"partial\"} 1"));
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"a\",status=\"incomplete\"} 1"));
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"a\",status=\"skipped_stale\"} 1"));
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"b\",status=\"aborted\"} 1"));
+  BOOST_TEST(contains(text, "backflow_records_total{sync=\"a\",outcome=\"delivered\"} 8"));
+  BOOST_TEST(contains(text, "backflow_records_total{sync=\"a\",outcome=\"rejected\"} 3"));
+  BOOST_TEST(contains(text, "backflow_api_calls_total{sync=\"a\"} 7"));
+  // The incomplete run at 17:10 does not count; the partial one at 17:05 does.
+  BOOST_TEST(contains(text, "backflow_last_success_timestamp_seconds{sync=\"a\"} 1795539900"));
+  BOOST_TEST(text.find("backflow_last_success_timestamp_seconds{sync=\"b\"}") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
+  BOOST_TEST(escape_label_value(R"(a\b"c)" "\n" "d") == R"(a\\b\"c\nd)");
+  metrics_registry m;
+  m.record_run("we\"ird\\na\nme", summary("success", 1));
+  m.record_rate_limit_wait("acc\"1", 1.5);
+  const auto text = m.render();
+  BOOST_TEST(contains(text, R"(backflow_api_calls_total{sync="we\"ird\\na\nme"} 0)"));
+  BOOST_TEST(contains(text, R"(backflow_rate_limit_wait_seconds_total{account="acc\"1"} 1.5)"));
+}
+
+BOOST_AUTO_TEST_CASE(quota_remaining_never_goes_negative_and_follows_updates) {
+  metrics_registry m;
+  m.set_quota("acct", 120, 100);
+  BOOST_TEST(contains(m.render(), "backflow_quota_remaining{account=\"acct\"} 0"));
+  m.set_quota("acct", 10, 100);
+  BOOST_TEST(contains(m.render(), "backflow_quota_used{account=\"acct\"} 10"));
+  BOOST_TEST(contains(m.render(), "backflow_quota_remaining{account=\"acct\"} 90"));
+}
+
+BOOST_AUTO_TEST_CASE(sample_values_use_prometheus_spelling) {
+  BOOST_TEST(format_sample_value(3) == "3");
+  BOOST_TEST(format_sample_value(0.1) == "0.1");
+  BOOST_TEST(format_sample_value(1e300) == "1e+300");
+  BOOST_TEST(format_sample_value(1.0 / 0.0) == "+Inf");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_summaries_count_as_runs_without_figures) {
+  metrics_registry m;
+  m.record_run("x", nlohmann::json::object());
+  m.record_run("x", nlohmann::json("not an object"));
+  m.record_run("x", {{"status", "success"}, {"counts", 5}, {"duration_ms", -3}});
+  const auto text = m.render();
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"x\",status=\"unknown\"} 2"));
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"x\",status=\"success\"} 1"));
+  BOOST_TEST(contains(text, "backflow_run_duration_seconds_count{sync=\"x\"} 3"));
+  // A summary without finished_at counts as finished now.
+  BOOST_TEST(text.find("backflow_last_success_timestamp_seconds{sync=\"x\"} 1") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_updates_are_all_counted) {
+  metrics_registry m;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&m] {
+      for (int i = 0; i < 500; ++i) {
+        m.record_run("s", summary("success", 10, 1));
+        m.record_rate_limit_wait("a", 0.5);
+        (void)m.render();
+      }
+    });
+  for (auto& t : threads)
+    t.join();
+  const auto text = m.render();
+  BOOST_TEST(contains(text, "backflow_runs_total{sync=\"s\",status=\"success\"} 2000"));
+  BOOST_TEST(contains(text, "backflow_records_total{sync=\"s\",outcome=\"delivered\"} 2000"));
+  BOOST_TEST(contains(text, "backflow_rate_limit_wait_seconds_total{account=\"a\"} 1000"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
