@@ -1,6 +1,7 @@
 // The sync file parser and validator (see sync_config.hpp).
 #include "pipelines/config/sync_config.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -69,6 +70,27 @@ const std::vector<option_spec>& sync_options() {
           option("max_pause", option_type::duration,
                  "longest wait a destination may ask for before the run stops (paused)")
               .defaults_to("5m").between(0, 86400),
+        }),
+    option("freshness", option_type::object,
+           "skip the run (status stale) when the model's newest data is older than max_age")
+        .with({
+          option("query", option_type::string,
+                 "SQL on the source returning the newest timestamp (or unix seconds), e.g. "
+                 "\"SELECT max(updated_at) FROM analytics.pql\"").mandatory(),
+          option("max_age", option_type::duration, "how old that value may be, e.g. \"2h\"")
+              .mandatory().between(0.001, 1e10),
+        }),
+    option("notify", option_type::object, "a signed webhook called after runs that need a human")
+        .with({
+          option("url", option_type::url, "where the notification is POSTed").mandatory(),
+          option("secret", option_type::string,
+                 "signing secret (Standard Webhooks, like the webhook destination); unsigned if "
+                 "absent").secret_value(),
+          option("on", option_type::string_list,
+                 "run statuses that notify (default: failed, aborted, config_error, stale; "
+                 "\"failed\" means incomplete)"),
+          option("rejected_over", option_type::integer,
+                 "also notify when a run rejects more records than this").at_least(0),
         }),
     option("schedule", option_type::object, "when `backflow serve` runs it")
         .with({
@@ -274,6 +296,53 @@ void parse_destination(const nlohmann::json& doc, sync_config& cfg, config_error
 }
 
 
+void parse_freshness(const nlohmann::json& checked, sync_config& cfg) {
+  auto it = checked.find("freshness");
+  if (it == checked.end() || !it->is_object() || !it->contains("query") ||
+      !it->contains("max_age"))
+    return;  // errors were reported by the option table
+  long long ms = 0;
+  if (!parse_duration((*it)["max_age"], ms))
+    return;
+  cfg.freshness = freshness_config{(*it)["query"].get<std::string>(), std::chrono::milliseconds(ms)};
+}
+
+/// Statuses `notify.on` accepts; "failed" is the user's word for incomplete.
+const std::vector<std::string>& notify_statuses() {
+  static const std::vector<std::string> names = {"success", "partial",    "config_error", "aborted",
+                                                 "incomplete", "failed", "stale"};
+  return names;
+}
+
+void parse_notify(const nlohmann::json& checked, sync_config& cfg, config_errors& errors) {
+  auto it = checked.find("notify");
+  if (it == checked.end() || !it->is_object() || !it->contains("url"))
+    return;  // errors were reported by the option table
+  notify_config n;
+  n.url = (*it)["url"].get<std::string>();
+  n.secret = it->value("secret", "");
+  if (it->contains("rejected_over"))
+    n.rejected_over = (*it)["rejected_over"].get<uint64_t>();
+  if (!it->contains("on")) {
+    n.on = {"incomplete", "aborted", "config_error", "stale"};
+  } else {
+    const auto& on = (*it)["on"];
+    auto names = as_list(on);
+    for (size_t i = 0; i < names.size(); ++i) {
+      const auto& known = notify_statuses();
+      if (std::find(known.begin(), known.end(), names[i]) == known.end()) {
+        std::string list;
+        for (const auto& k : known)
+          list += (list.empty() ? "" : ", ") + k;
+        errors.add(on.is_array() ? index_path("notify.on", i) : "notify.on",
+                   "unknown run status \"" + names[i] + "\" (known: " + list + ")");
+      }
+      n.on.push_back(names[i] == "failed" ? "incomplete" : names[i]);
+    }
+  }
+  cfg.notify = std::move(n);
+}
+
 }  // namespace
 
 bool valid_sync_name(const std::string& name) {
@@ -371,6 +440,8 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   if (parse_duration(delivery.value("max_pause", nlohmann::json("5m")), ms))
     cfg.delivery.max_pause = std::chrono::milliseconds(ms);
   cfg.schedule = checked.value("schedule", nlohmann::json());
+  parse_freshness(checked, cfg);
+  parse_notify(checked, cfg, errors);
 
   cfg.redacted = doc;
   if (doc.contains("source") && doc["source"].is_object())

@@ -36,6 +36,20 @@ struct delivery_config {
   std::chrono::milliseconds max_pause{300'000};
 };
 
+/// `freshness`: a query whose newest value must be younger than `max_age`, else the run is skipped.
+struct freshness_config {
+  std::string query;  ///< runs on the sync's source; its first cell is read
+  std::chrono::milliseconds max_age{0};
+};
+
+/// `notify`: a signed webhook called after runs that need a human.
+struct notify_config {
+  std::string url;
+  std::string secret;  ///< Standard Webhooks signing secret; unsigned when empty
+  std::vector<std::string> on;  ///< run status names ("failed" is read as "incomplete")
+  std::optional<uint64_t> rejected_over;  ///< also notify when more records were rejected
+};
+
 /// Which rejected records a run sends again (`retry_rejected`).
 enum class retry_rejected_policy {
   changed,  ///< only when the record's row changed since it was rejected (the default)
@@ -57,6 +71,8 @@ struct sync_config {
   nlohmann::json mapping_json;  ///< as written, for the fingerprint
   guards_config guards;
   delivery_config delivery;
+  std::optional<freshness_config> freshness;
+  std::optional<notify_config> notify;
   nlohmann::json schedule;
   sync_schedule when;  ///< `schedule`, parsed (manual when absent)
   std::vector<std::string> secrets;  ///< resolved secret values, redacted wherever printed

@@ -16,7 +16,7 @@ namespace {
 
 // Listed even before they happen, so `increase()` sees the first failure as a step from zero.
 constexpr const char* known_statuses[] = {"success", "partial", "aborted", "incomplete",
-                                          "config_error"};
+                                          "config_error", "stale"};
 constexpr const char* record_outcomes[] = {"delivered", "rejected", "failed", "retried"};
 
 uint64_t count_field(const nlohmann::json& object, const char* key) {

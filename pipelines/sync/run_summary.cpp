@@ -21,6 +21,8 @@ const char* to_string(run_status s) {
       return "aborted";
     case run_status::incomplete:
       return "incomplete";
+    case run_status::stale:
+      return "stale";
     case run_status::planned:
       return "planned";
   }

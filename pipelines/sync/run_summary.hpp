@@ -18,7 +18,8 @@ enum class run_status {
   config_error = 2,  ///< the sync file or the command line is wrong
   aborted = 3,       ///< a guard or a bad model stopped the run before any write
   incomplete = 4,    ///< could not finish (destination down, quota spent); next run resumes
-  planned = 5,       ///< `plan` only: nothing was sent (exit code 0)
+  stale = 5,         ///< the freshness guard found the model's data too old: nothing was sent
+  planned = 6,       ///< `plan` only: nothing was sent (exit code 0)
 };
 
 const char* to_string(run_status s);

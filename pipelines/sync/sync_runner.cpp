@@ -7,10 +7,13 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/change_routing.hpp"
+#include "pipelines/core/clock.hpp"
 #include "pipelines/delivery/payload.hpp"
+#include "pipelines/sync/freshness.hpp"
 #include "pipelines/sync/guards.hpp"
 #include "pipelines/sync/phases.hpp"
 #include "pipelines/sync/progress_line.hpp"
+#include "pipelines/sync/run_notifier.hpp"
 
 namespace backflow {
 namespace {
@@ -165,7 +168,10 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
 }
 
 run_summary sync_runner::run(const sync_config& cfg, const run_options& opts) {
-  return execute(cfg, opts, false, nullptr);
+  auto summary = execute(cfg, opts, false, nullptr);
+  if (cfg.notify)
+    notify_run(*cfg.notify, summary);  // logs its own failure; never changes the outcome
+  return summary;
 }
 
 run_summary sync_runner::plan(const sync_config& cfg, const run_options& opts,
@@ -229,6 +235,18 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     }
     if (!plan_only)
       summary.run_id = st->new_run_id();
+
+    // Stale warehouse data is not worth sending: skip before touching the change set.
+    if (!plan_only && cfg.freshness) {
+      auto verdict = check_freshness(cfg.source, *cfg.freshness, wall_now());
+      if (!verdict.fresh) {
+        summary.error = verdict.query_failed
+                            ? verdict.message
+                            : "stale: " + verdict.message + "; the run was skipped, nothing sent";
+        return finish(verdict.query_failed ? run_status::incomplete : run_status::stale);
+      }
+      spdlog::info("Fresh: sync={} run={} check=\"{}\"", cfg.name, summary.run_id, verdict.message);
+    }
 
     // An interrupted change set is finished first, without re-reading the warehouse.
     if (resumable) {

@@ -43,6 +43,7 @@ BOOST_AUTO_TEST_CASE(one_run_renders_exactly) {
       "backflow_runs_total{sync=\"pql\",status=\"config_error\"} 0\n"
       "backflow_runs_total{sync=\"pql\",status=\"incomplete\"} 0\n"
       "backflow_runs_total{sync=\"pql\",status=\"partial\"} 0\n"
+      "backflow_runs_total{sync=\"pql\",status=\"stale\"} 0\n"
       "backflow_runs_total{sync=\"pql\",status=\"success\"} 1\n"
       "# HELP backflow_records_total Records by delivery outcome (failed = left for the next run).\n"
       "# TYPE backflow_records_total counter\n"
