@@ -5,6 +5,7 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "pipelines/core/clock.hpp"
 #include "pipelines/core/text.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
@@ -32,12 +33,13 @@ std::string path_for(delivery_op op) {
 std::string vendor_reason(const nlohmann::json& body, const http_response& r) {
   if (!body.is_object() || !body.contains("message"))
     return describe_http_failure(r);
-  std::string reason = body.value("category", "ERROR") + ": " + body.value("message", "");
+  std::string reason = json_text(body, "category", json_text(body, "errorType", "ERROR")) + ": " +
+                       json_text(body, "message");
   if (auto errs = body.find("errors"); errs != body.end() && errs->is_array()) {
     std::string codes;
     for (const auto& e : *errs)
       if (e.is_object() && e.contains("code"))
-        codes += (codes.empty() ? "" : ",") + e.value("code", "");
+        codes += (codes.empty() ? "" : ",") + json_text(e, "code");
     if (!codes.empty())
       reason += " [" + codes + "]";
   }
@@ -173,8 +175,8 @@ batch_verdict hubspot_destination::read_results(const delivery_batch& batch,
     for (const auto& e : *errs) {
       if (!e.is_object())
         continue;
-      auto category = e.value("category", "");
-      auto message = e.value("message", "");
+      auto category = json_text(e, "category");
+      auto message = json_text(e, "message");
       auto ctx = e.value("context", nlohmann::json::object());
       std::vector<std::string> named;
       for (const char* field : {"ids", "objectWriteTraceId"})
@@ -189,7 +191,8 @@ batch_verdict hubspot_destination::read_results(const delivery_batch& batch,
         if (category == "CONFLICT" && batch.records[it->second].op == delivery_op::insert) {
           // Insert-only: an existing record means the create already happened (or never had to).
           std::string existing;
-          if (auto ex = ctx.find("existingId"); ex != ctx.end() && ex->is_array() && !ex->empty())
+          if (auto ex = ctx.find("existingId");
+              ex != ctx.end() && ex->is_array() && !ex->empty() && ex->front().is_string())
             existing = ex->front().get<std::string>();
           else if (auto pos = message.rfind("Existing ID: "); pos != std::string::npos)
             existing = message.substr(pos + 13);
@@ -219,13 +222,13 @@ batch_verdict hubspot_destination::read_results(const delivery_batch& batch,
     if (it == index.end())
       continue;
     matched_any = true;
-    v.outcomes[it->second] = record_outcome::delivered(res.value("id", ""));
+    v.outcomes[it->second] = record_outcome::delivered(json_text(res, "id"));
   }
   // Results without the id property: fall back to request order when the counts agree.
   if (!matched_any && results->size() == n)
     for (size_t i = 0; i < n; ++i)
       if ((*results)[i].is_object())
-        v.outcomes[i] = record_outcome::delivered((*results)[i].value("id", ""));
+        v.outcomes[i] = record_outcome::delivered(json_text((*results)[i], "id"));
   return v;
 }
 
@@ -251,13 +254,20 @@ batch_verdict hubspot_destination::interpret(const delivery_batch& batch,
     return read_results(batch, body);
   }
   auto verdict = classify_response(response, n);
-  if (verdict.what == batch_verdict::kind::retry && response.status == 429 &&
-      verdict.retry_after.count() == 0)
+  bool daily_spent = response.status == 429 && json_text(body, "policyName") == "DAILY";
+  auto now = wall_now();
+  auto reset = quota_day_end(now, limits_.day_offset);
+  if (verdict.what == batch_verdict::kind::retry && daily_spent)  // nothing goes before midnight
+    verdict.retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(reset - now);
+  else if (verdict.what == batch_verdict::kind::retry && response.status == 429 &&
+           verdict.retry_after.count() == 0)
     verdict.retry_after = std::chrono::seconds(1);  // HubSpot's guidance for the rolling limit
   if (!body.is_discarded())
     verdict.reason = vendor_reason(body, response);
+  if (daily_spent)
+    verdict.reason += " (the account's daily limit resets at " + iso8601(reset) + ")";
   if (verdict.what == batch_verdict::kind::split && body.is_object() &&
-      body.value("category", "") != "VALIDATION_ERROR")
+      json_text(body, "category") != "VALIDATION_ERROR")
     verdict.what = batch_verdict::kind::reject;  // not about one bad input: bisecting won't help
   return verdict;
 }
@@ -299,7 +309,7 @@ batch_verdict hubspot_destination::interpret_lookup(const delivery_batch& batch,
     if (value == props.end() || !value->is_string())
       continue;
     if (auto it = index.find(id_value(value->get<std::string>())); it != index.end())
-      v.outcomes[it->second] = record_outcome::delivered(res.value("id", ""));
+      v.outcomes[it->second] = record_outcome::delivered(json_text(res, "id"));
   }
   return v;
 }
@@ -318,7 +328,7 @@ rate_signal hubspot_destination::read_rate_signal(const http_response& response)
   }
   if (response.status == 429) {
     auto body = nlohmann::json::parse(response.body, nullptr, false);
-    if (body.is_object() && body.value("policyName", "") == "DAILY")
+    if (json_text(body, "policyName") == "DAILY")
       s.daily_remaining = 0;
     else
       s.pause = std::chrono::seconds(1);

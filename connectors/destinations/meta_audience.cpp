@@ -13,6 +13,8 @@ namespace backflow {
 namespace {
 
 constexpr size_t max_rows = 10000;
+/// Longer waits are capped (a year): they mean "come back later" all the same, and would overflow.
+constexpr uint64_t max_regain_minutes = 365 * 24 * 60;
 /// Meta's throttling codes: wait for `estimated_time_to_regain_access`, do not fail.
 constexpr int throttle_codes[] = {4, 17, 32, 613, 80003, 80004};
 
@@ -32,9 +34,9 @@ int64_t regain_minutes(const http_response& response) {
     for (const auto& [account, entries] : usage.items())
       if (entries.is_array())
         for (const auto& e : entries)
-          if (e.is_object() && e.contains("estimated_time_to_regain_access") &&
-              e["estimated_time_to_regain_access"].is_number())
-            minutes = std::max(minutes, e["estimated_time_to_regain_access"].get<int64_t>());
+          minutes = std::max(minutes, static_cast<int64_t>(std::min(
+                                          max_regain_minutes,
+                                          json_count(e, "estimated_time_to_regain_access"))));
   return minutes;
 }
 
@@ -192,8 +194,8 @@ batch_verdict meta_audience_destination::interpret(const delivery_batch& batch,
                                                    (it->is_string() ? it->get<std::string>()
                                                                     : it->dump()) + ")");
     }
-    v.notes.counters["num_received"] = body.value("num_received", uint64_t{0});
-    v.notes.counters["num_invalid_entries"] = body.value("num_invalid_entries", uint64_t{0});
+    v.notes.counters["num_received"] = json_count(body, "num_received");
+    v.notes.counters["num_invalid_entries"] = json_count(body, "num_invalid_entries");
     if (samples.is_object())
       for (const auto& [value, reason] : samples.items())
         v.notes.samples.push_back(value + ": " + (reason.is_string() ? reason.get<std::string>()
@@ -204,8 +206,8 @@ batch_verdict meta_audience_destination::interpret(const delivery_batch& batch,
   auto error = body.is_object() ? body.value("error", nlohmann::json::object()) : nlohmann::json();
   if (!error.is_object() || !error.contains("code"))
     return verdict;
-  int code = error["code"].is_number() ? error["code"].get<int>() : 0;
-  verdict.reason = "Meta error " + std::to_string(code) + ": " + error.value("message", std::string());
+  int code = static_cast<int>(std::min<uint64_t>(json_count(error, "code"), INT32_MAX));
+  verdict.reason = "Meta error " + std::to_string(code) + ": " + json_text(error, "message");
   using kind = batch_verdict::kind;
   if (is_throttle(code)) {
     verdict.what = kind::retry;

@@ -22,8 +22,8 @@ long long duration_ms(const nlohmann::json& options, const char* key, long long 
 
 /// "CODE: message (fields: A, B)" from one Salesforce error object.
 std::string error_text(const nlohmann::json& e) {
-  std::string code = e.value("statusCode", e.value("errorCode", std::string("ERROR")));
-  std::string text = code + ": " + e.value("message", std::string());
+  std::string code = json_text(e, "statusCode", json_text(e, "errorCode", "ERROR"));
+  std::string text = code + ": " + json_text(e, "message");
   if (auto fields = e.find("fields"); fields != e.end() && fields->is_array() && !fields->empty()) {
     std::string list;
     for (const auto& f : *fields)
@@ -38,17 +38,17 @@ std::string error_text(const nlohmann::json& e) {
 record_outcome outcome_of(const nlohmann::json& result, delivery_op op) {
   if (!result.is_object())
     return record_outcome::retryable("Salesforce returned no result for this record");
-  if (result.value("success", false))
-    return record_outcome::delivered(result.value("id", std::string()));
+  if (auto success = result.find("success"); success != result.end() && *success == true)
+    return record_outcome::delivered(json_text(result, "id"));
   auto errors = result.value("errors", nlohmann::json::array());
   if (!errors.is_array() || errors.empty())
     return record_outcome::rejected("Salesforce refused the record without saying why");
   const auto& first = errors.front();
-  auto code = first.value("statusCode", std::string());
+  auto code = json_text(first, "statusCode");
   if (code == "UNABLE_TO_LOCK_ROW")
     return record_outcome::retryable(error_text(first));
   if (op == delivery_op::remove && code == "ENTITY_IS_DELETED")
-    return record_outcome::delivered(result.value("id", std::string()));  // already gone
+    return record_outcome::delivered(json_text(result, "id"));  // already gone
   return record_outcome::rejected(error_text(first));
 }
 
@@ -151,7 +151,7 @@ batch_verdict salesforce_destination::classify_error(const http_response& respon
                                                      size_t batch_size) const {
   auto body = nlohmann::json::parse(response.body, nullptr, false);
   nlohmann::json first = body.is_array() && !body.empty() ? body.front() : nlohmann::json::object();
-  std::string code = first.is_object() ? first.value("errorCode", std::string()) : std::string();
+  std::string code = json_text(first, "errorCode");
   auto verdict = classify_response(response, batch_size);
   if (!code.empty())
     verdict.reason = "Salesforce " + std::to_string(response.status) + " " + error_text(first);
@@ -202,7 +202,7 @@ rate_signal salesforce_destination::read_rate_signal(const http_response& respon
   rate_signal s;
   // Sforce-Limit-Info: api-usage=25/100000
   if (auto h = response.header("Sforce-Limit-Info")) {
-    static const std::regex usage(R"(api-usage=(\d+)/(\d+))");
+    static const std::regex usage(R"(api-usage=(\d{1,18})/(\d{1,18}))");  // stoll cannot overflow
     std::smatch m;
     std::string text(*h);
     if (std::regex_search(text, m, usage)) {

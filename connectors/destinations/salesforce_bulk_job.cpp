@@ -8,6 +8,7 @@
 #include "connectors/destinations/salesforce.hpp"
 #include "pipelines/core/csv.hpp"
 #include "pipelines/core/row_codec.hpp"
+#include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
 namespace backflow {
@@ -141,7 +142,7 @@ job_step salesforce_bulk_job::next(const http_response& response) {
   switch (phase_) {
     case phase::create: {
       auto info = nlohmann::json::parse(response.body, nullptr, false);
-      job_id_ = info.is_object() ? info.value("id", std::string()) : std::string();
+      job_id_ = json_text(info, "id");
       if (job_id_.empty())
         return job_step::fail(batch_verdict::whole(batch_verdict::kind::retry,
                                                    "Salesforce created a job without an id"));
@@ -159,9 +160,9 @@ job_step salesforce_bulk_job::next(const http_response& response) {
       return poll(poll_delay_);
     case phase::poll: {
       auto info = nlohmann::json::parse(response.body, nullptr, false);
-      auto state = info.is_object() ? info.value("state", std::string()) : std::string();
+      auto state = json_text(info, "state");
       if (state == "JobComplete" || state == "Failed" || state == "Aborted") {
-        job_error_ = info.value("errorMessage", std::string());
+        job_error_ = json_text(info, "errorMessage");
         return fetch(phase::successes);
       }
       poll_delay_ = std::min(poll_max_, std::max(poll_initial_, poll_delay_ * 2));

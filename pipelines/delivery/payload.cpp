@@ -39,6 +39,21 @@ nlohmann::json fields_to_json(const std::vector<std::string>& names, std::string
   return out;
 }
 
+std::string json_text(const nlohmann::json& object, const char* key, std::string fallback) {
+  if (!object.is_object())
+    return fallback;
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+uint64_t json_count(const nlohmann::json& object, const char* key, uint64_t fallback) {
+  if (!object.is_object())
+    return fallback;
+  auto it = object.find(key);
+  // nlohmann stores every non-negative integer it parses as unsigned.
+  return it != object.end() && it->is_number_unsigned() ? it->get<uint64_t>() : fallback;
+}
+
 std::string account_id(std::string_view kind, std::string_view endpoint, std::string_view credential) {
   // One account however the endpoint is spelled: scheme and host are case-insensitive, and a
   // trailing slash changes nothing.

@@ -1,6 +1,7 @@
-// Helpers connectors share to render mapped fields as JSON and to identify accounts.
+// Helpers connectors share to render mapped fields as JSON, read vendor JSON and identify accounts.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,13 @@ nlohmann::json cell_to_json(const cell& c, const nlohmann::json& null_as = nullp
 /// The mapped fields of one record as a JSON object `{field: value}`.
 nlohmann::json fields_to_json(const std::vector<std::string>& names, std::string_view encoded,
                               const nlohmann::json& null_as = nullptr);
+
+/// `object[key]` when `object` is a JSON object with a string there, else `fallback`. Vendor
+/// answers are read with these, never with json::value(), which throws on an unexpected type.
+std::string json_text(const nlohmann::json& object, const char* key, std::string fallback = {});
+
+/// `object[key]` when `object` is a JSON object with a non-negative integer there, else `fallback`.
+uint64_t json_count(const nlohmann::json& object, const char* key, uint64_t fallback = 0);
 
 /// "<kind>:<endpoint>#<first 16 hex of sha256(credential)>": the account syncs share limits on,
 /// without keeping the credential itself anywhere.

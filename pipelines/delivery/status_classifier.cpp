@@ -6,6 +6,14 @@
 #include <ctime>
 
 namespace backflow {
+namespace {
+
+/// Waits beyond a year are capped: a longer one means "stop and come back later" all the same,
+/// and waits of centuries overflow the nanosecond time points they are added to.
+constexpr long long max_retry_after_seconds = 365LL * 24 * 3600;
+constexpr std::chrono::milliseconds longest_retry_after{max_retry_after_seconds * 1000};
+
+}  // namespace
 
 status_class classify_status(long s) {
   if (s >= 200 && s < 300)
@@ -36,13 +44,21 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     double seconds = std::strtod(text.c_str(), &end);
     if (end != text.c_str() + text.size() || seconds < 0)
       return std::nullopt;  // e.g. "1.2.3"
+    if (seconds >= max_retry_after_seconds)
+      return longest_retry_after;
     return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
   }
   std::tm tm{};
   std::string text(value);
   if (strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr)
     return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  auto at_seconds = timegm(&tm);
+  auto now_seconds = std::chrono::system_clock::to_time_t(now);
+  if (at_seconds < now_seconds)
+    return std::chrono::milliseconds(0);  // also dates too early for system_clock's nanoseconds
+  if (at_seconds - now_seconds >= max_retry_after_seconds)
+    return longest_retry_after;
+  auto at = std::chrono::system_clock::from_time_t(at_seconds);
   auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
   return delta.count() > 0 ? delta : std::chrono::milliseconds(0);
 }
