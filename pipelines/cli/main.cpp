@@ -32,6 +32,7 @@ usage:
 options:
   --state DIR        state directory (default ./.backflow)
   --log-level LEVEL  debug, info, warn (default), error, off
+  --log-format FMT   text or json (one object per line); default text on a terminal, else json
 
 exit codes of run: 0 success, 1 finished with rejected records, 2 configuration or usage error,
   3 aborted by a guard or a bad model (nothing sent), 4 could not finish (state intact; the next
@@ -42,8 +43,8 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 
 int main(int argc, char** argv) {
   using namespace backflow;
-  auto parsed = parse_cli(argc, argv, {"state", "log-level", "limit", "syncs", "listen", "max-concurrent-runs",
-                           "keep-runs", "stop-deadline"},
+  auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline"},
                           {"json", "offline", "print", "help", "version"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
@@ -58,7 +59,16 @@ int main(int argc, char** argv) {
     std::cout << usage;
     return args.command.empty() && !args.flag("help") ? exit_usage : 0;
   }
-  init_logging(args.option("log-level", "warn"));
+  std::optional<log_format> format;
+  if (args.options.count("log-format") != 0) {
+    format = parse_log_format(args.option("log-format", ""));
+    if (!format) {
+      std::cerr << "backflow: --log-format must be text or json, not \"" << args.option("log-format", "")
+                << "\"\n";
+      return exit_usage;
+    }
+  }
+  init_logging(args.option("log-level", "warn"), format);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   static const std::map<std::string, int (*)(const cli_args&)> commands = {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
