@@ -145,8 +145,13 @@ void http_api::install_routes() {
     return httplib::Server::HandlerResponse::Handled;
   });
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.body.empty())
-      reply_error(res, res.status, "no route " + req.method + " " + req.path);
+    if (!res.body.empty())
+      return;
+    if (res.status == 404)
+      reply_error(res, 404, "no route " + req.method + " " + req.path);
+    else  // e.g. a POST without Content-Length, which the HTTP library refuses before routing
+      reply_error(res, res.status, "cannot read the request " + req.method + " " + req.path +
+                                       " (a POST needs a body or Content-Length: 0; curl: -d '')");
   });
   s.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
