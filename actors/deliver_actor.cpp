@@ -202,6 +202,22 @@ bool creates(const delivery_batch& batch) {
 
 namespace {
 
+/// Runs a connector's reading of an answer; a connector that throws (a parser bug) stops the
+/// run with the reason instead of taking the actor down. Unacknowledged records stay pending.
+template <class Read>
+batch_verdict guarded(const char* what, Read read) {
+  try {
+    return read();
+  } catch (const std::exception& e) {
+    return batch_verdict::whole(batch_verdict::kind::fatal,
+                                std::string("the connector failed to read ") + what + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+namespace {
+
 /// Creates whose earlier attempt may have landed, at a destination that cannot look them up:
 /// reported as rejected (visible in `backflow rejects`), never created a second time.
 void reject_unknown_outcome(self_ptr self, work_item item, const std::string& why) {
@@ -226,7 +242,8 @@ void on_lookup_response(self_ptr self, work_item item, const http_response& resp
                 {}, false);
     return;
   }
-  auto verdict = st.s.dest->interpret_lookup(item.batch, response);
+  auto verdict = guarded("a lookup answer",
+                         [&] { return st.s.dest->interpret_lookup(item.batch, response); });
   using kind = batch_verdict::kind;
   if (verdict.what == kind::retry || verdict.what == kind::fatal) {
     handle_verdict(self, std::move(item), std::move(verdict), response.status);  // stays unsure
@@ -333,7 +350,12 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
   auto item = std::move(it->second);
   st.in_flight.erase(it);
   if (!response.transport_failed()) {
-    auto signal = st.s.dest->read_rate_signal(response);
+    rate_signal signal;
+    try {
+      signal = st.s.dest->read_rate_signal(response);
+    } catch (const std::exception& e) {
+      st.log->warn("Ignoring unreadable rate-limit headers: reason=\"{}\"", e.what());
+    }
     if (signal.pause)
       self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
                  static_cast<int64_t>(signal.pause->count()));
@@ -360,7 +382,7 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
     retry_later(self, std::move(item), "transport: " + response.transport_error, {}, false);
     return;
   }
-  auto verdict = st.s.dest->interpret(item.batch, response);
+  auto verdict = guarded("an answer", [&] { return st.s.dest->interpret(item.batch, response); });
   handle_verdict(self, std::move(item), std::move(verdict), response.status);
 }
 
