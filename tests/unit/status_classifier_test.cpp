@@ -55,6 +55,14 @@ BOOST_AUTO_TEST_CASE(retry_after_in_seconds) {
   BOOST_TEST(*retry_ms("0.25") == 250);
 }
 
+BOOST_AUTO_TEST_CASE(absurd_retry_after_values_are_capped_at_a_year) {
+  constexpr long long year_ms = 365LL * 24 * 3600 * 1000;
+  BOOST_TEST(*retry_ms("99999999999999999999") == year_ms);  // beyond int64 seconds
+  BOOST_TEST(*retry_ms("31536000") == year_ms);
+  BOOST_TEST(*retry_ms("Fri, 31 Dec 9999 23:59:59 GMT") == year_ms);  // past nanosecond clocks
+  BOOST_TEST(*retry_ms("Thu, 01 Jan 1600 00:00:00 GMT") == 0);        // long past: go now
+}
+
 BOOST_AUTO_TEST_CASE(retry_after_as_an_http_date) {
   BOOST_TEST(*retry_ms("Tue, 14 Nov 2023 22:13:50 GMT") == 30000);
   BOOST_TEST(*retry_ms("Wed, 15 Nov 2023 00:13:20 GMT") == 7200000);
