@@ -252,3 +252,35 @@ BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_
   BOOST_TEST(listed["syncs"][0]["name"] == "second");
   stop();
 }
+
+BOOST_FIXTURE_TEST_CASE(a_paused_sync_does_not_run_until_resumed_and_metrics_match_the_runs,
+                        serve_fixture) {
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  model->insert(0, 10);
+  auto sync = webhook_sync(*model, webhook.url("/hooks/backflow"), secret);
+  sync["schedule"] = every("1s");
+  auto file = add_sync(sync, "webhook.json");
+  start();
+  BOOST_REQUIRE(eventually([&] { return runs(file).size() >= 1; }, 10s));
+  auto paused = http_call("POST", api + "/syncs/contacts_to_webhook/pause");
+  BOOST_TEST(paused.status == 200, paused.body);
+  std::this_thread::sleep_for(1500ms);  // let a run that was already going finish
+  auto before = runs(file).size();
+  std::this_thread::sleep_for(3s);  // three slots pass
+  BOOST_TEST(runs(file).size() == before, "a paused sync ran");
+  BOOST_TEST(http_call("POST", api + "/syncs/contacts_to_webhook/run").status == 409);
+  BOOST_TEST(http_call("POST", api + "/syncs/contacts_to_webhook/resume").status == 200);
+  BOOST_TEST(eventually([&] { return runs(file).size() > before; }, 10s));
+  // Paused again and settled: the metrics count exactly the runs the history holds.
+  BOOST_TEST(http_call("POST", api + "/syncs/contacts_to_webhook/pause").status == 200);
+  std::this_thread::sleep_for(1500ms);
+  auto history = runs(file);
+  auto metrics = http_get(api + "/metrics").body;
+  auto series = "backflow_runs_total{sync=\"contacts_to_webhook\",status=\"success\"} " +
+                std::to_string(history.size()) + "\n";
+  BOOST_TEST(metrics.find(series) != std::string::npos, series << " not in\n" << metrics);
+  for (const auto& r : history)
+    BOOST_TEST(r["status"] == "success");
+  stop();
+  BOOST_TEST(webhook.records().size() == 10u);
+}
