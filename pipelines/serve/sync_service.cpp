@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "connectors/destinations/registry.hpp"
 #include "pipelines/core/clock.hpp"
 #include "pipelines/core/redaction.hpp"
 #include "pipelines/sync/sync_runner.hpp"
@@ -192,7 +193,25 @@ void sync_service::run_one(uint64_t worker, const std::string& name,
     summary = {{"sync", name}, {"status", "incomplete"}, {"error", e.what()}};
   }
   metrics_.record_run(name, summary);
+  record_quota(*cfg);
   finish_run(worker, name, summary);
+}
+
+void sync_service::record_quota(const sync_config& cfg) {
+  try {
+    const auto* type = find_destination_type(cfg.destination_type);
+    if (type == nullptr)
+      return;
+    auto dest = type->make(cfg.connector_context(0));
+    auto limits = dest->rate_limits();
+    auto allowance = limits.daily_allowance();
+    if (allowance <= 0)
+      return;  // no daily limit: nothing to show
+    auto used = dir_->quota(dest->account(), quota_day(wall_now(), limits.day_offset)).used;
+    metrics_.set_quota(dest->account(), used, allowance);
+  } catch (const std::exception& e) {
+    spdlog::warn("Cannot read the quota: sync={} reason=\"{}\"", cfg.name, e.what());
+  }
 }
 
 void sync_service::finish_run(uint64_t worker, const std::string& name,

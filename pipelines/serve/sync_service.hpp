@@ -83,6 +83,8 @@ class sync_service : public service_control {
   /// Starts due syncs, longest waiting first, while slots are free (needs mutex_).
   void start_due_runs(clock::time_point now);
   void run_one(uint64_t worker, const std::string& name, std::shared_ptr<const sync_config> cfg);
+  /// Shows the sync's destination account's daily quota (used, allowance) in the metrics.
+  void record_quota(const sync_config& cfg);
   void finish_run(uint64_t worker, const std::string& name, const nlohmann::json& summary);
   void join_finished_workers();
   /// When the scheduler must look again: the earliest due time, or the next poll.

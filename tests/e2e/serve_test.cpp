@@ -104,6 +104,7 @@ BOOST_FIXTURE_TEST_CASE(schedules_fire_and_a_bad_sync_file_does_not_stop_the_oth
   model->insert(0, 20);
   auto to_hubspot = hubspot_sync(*model, hubspot.url());
   to_hubspot["schedule"] = every("2s");
+  to_hubspot["destination"]["rate_limit"] = {{"per_10s", 0}, {"daily", 1000}, {"budget", 0.5}};
   auto to_webhook = webhook_sync(*model, webhook.url("/hooks/backflow"), secret);
   to_webhook["schedule"] = every("2s");
   auto on_demand = webhook_sync(*model, webhook.url("/hooks/on-demand"), secret);
@@ -153,6 +154,12 @@ BOOST_FIXTURE_TEST_CASE(schedules_fire_and_a_bad_sync_file_does_not_stop_the_oth
   auto metrics = http_get(api + "/metrics");
   BOOST_TEST(metrics.status == 200);
   BOOST_TEST(metrics.body.find("on_demand") != std::string::npos, metrics.body);
+  // The HubSpot account's daily quota: a budget of 500 calls, some used.
+  auto quota = metrics.body.find("backflow_quota_remaining{account=\"hubspot:");
+  BOOST_REQUIRE(quota != std::string::npos);
+  auto remaining = std::stol(metrics.body.substr(metrics.body.find("} ", quota) + 2));
+  BOOST_TEST(remaining < 500);
+  BOOST_TEST(remaining > 400);
 
   auto done = stop();
   BOOST_TEST(done.err.find("broken.json") != std::string::npos, done.err);
