@@ -65,8 +65,33 @@ void settle_outcomes(self_ptr self, work_item item, const std::vector<record_out
 void retry_later(self_ptr self, work_item item, const std::string& reason,
                  std::chrono::milliseconds server_wait, bool pause_account);
 void handle_verdict(self_ptr self, work_item item, batch_verdict verdict, long status);
+/// The settled form of `rec` (its change kind follows from its op and destination id).
+state::settled_record settled_from(const outbound_record& rec, state::settlement how,
+                                   std::string dest_id, std::string reason);
+/// An empty part of `item`'s batch (same id, fields and origin), to move some records into.
+work_item part_of(const work_item& item);
+
+/// Runs a connector's reading of an answer; a connector that throws (a parser bug) stops the
+/// run with the reason instead of taking the actor down. Unacknowledged records stay pending.
+template <class Read>
+batch_verdict guarded(const char* what, Read read) {
+  try {
+    return read();
+  } catch (const std::exception& e) {
+    return batch_verdict::whole(batch_verdict::kind::fatal,
+                                std::string("the connector failed to read ") + what + ": " + e.what());
+  }
+}
+
+// -- creates of unknown outcome (deliver_lookup.cpp) ------------------------------------------
+
 /// Whether `batch` creates records (insert mode): those are never re-sent blindly.
 bool creates(const delivery_batch& batch);
+/// Creates whose earlier attempt may have landed, at a destination that cannot look them up:
+/// reported as rejected, never created a second time.
+void reject_unknown_outcome(self_ptr self, work_item item, const std::string& why);
+/// The answer to a lookup of unsure creates: found ones are delivered, the rest created now.
+void on_lookup_response(self_ptr self, work_item item, const http_response& response);
 /// Parks `item` until `delay` has passed, then puts it back in the ready queue.
 void park(self_ptr self, work_item item, std::chrono::milliseconds delay);
 
