@@ -2,6 +2,8 @@
 // Connectors only build requests and read answers; every policy decision lives here.
 #include "actors/deliver_state.hpp"
 
+#include <chrono>
+
 #include "pipelines/core/clock.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
@@ -318,9 +320,13 @@ void pump(self_ptr self) {
     st.acquiring.emplace(id, std::move(st.ready.front()));
     st.ready.pop_front();
     auto max_wait = static_cast<int64_t>(st.s.max_pause.count());
+    auto asked = std::chrono::steady_clock::now();
     self->request(st.s.rate_limiter, caf::infinite, acquire_atom_v, st.s.account, max_wait)
         .then([=](const acquire_result& granted) {
           auto& st = self->state;
+          st.report.rate_limit_wait_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::steady_clock::now() - asked)
+                                              .count();
           auto it = st.acquiring.find(id);
           if (it == st.acquiring.end())
             return;  // abandoned by stop()

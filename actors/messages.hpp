@@ -89,6 +89,7 @@ struct apply_report {
   uint64_t api_calls = 0;
   uint64_t splits = 0;     ///< batches bisected to isolate bad records
   uint64_t jobs = 0;       ///< asynchronous jobs completed
+  int64_t rate_limit_wait_ms = 0;  ///< time requests waited for the account's rate limiter, summed
   std::string fatal;       ///< why the run stopped early, if it did
   destination_notes notes; ///< destination-specific figures (e.g. Meta's invalid entries)
 };
@@ -190,7 +191,7 @@ typename Inspector::result_type inspect(Inspector& f, rate_limit_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, apply_report& x) {
   return f(caf::meta::type_name("apply_report"), x.failed, x.retried, x.api_calls, x.splits,
-           x.jobs, x.fatal, x.notes);
+           x.jobs, x.rate_limit_wait_ms, x.fatal, x.notes);
 }
 
 template <class Inspector>

@@ -135,6 +135,7 @@ void metrics_registry::record_run(const std::string& sync, const nlohmann::json&
   for (const char* outcome : record_outcomes)
     figures.records_by_outcome[outcome] += count_field(counts, outcome);
   figures.api_calls += count_field(summary, "api_calls");
+  figures.rate_limit_wait_ms += count_field(summary, "rate_limit_wait_ms");
   // A partial run finished and delivered everything deliverable: the data is as fresh as after a
   // success, and one permanently invalid record must not make a sync look stale forever.
   if (status == "success" || status == "partial")
@@ -147,13 +148,6 @@ void metrics_registry::record_run(const std::string& sync, const nlohmann::json&
   }
   ++figures.duration_count;
   figures.duration_sum_ms += duration_ms;
-}
-
-void metrics_registry::record_rate_limit_wait(const std::string& account, double seconds) {
-  if (!(seconds > 0))
-    return;
-  std::lock_guard lock(mutex_);
-  accounts_[account].rate_limit_wait_seconds += seconds;
 }
 
 void metrics_registry::set_quota(const std::string& account, int64_t used, int64_t limit) {
@@ -211,10 +205,10 @@ std::string metrics_registry::render() const {
   }
 
   family(out, "backflow_rate_limit_wait_seconds_total", "counter",
-         "Time spent waiting for a destination account's rate limiter.");
-  for (const auto& [account, a] : accounts_)
-    sample(out, "backflow_rate_limit_wait_seconds_total", label("account", account),
-           a.rate_limit_wait_seconds);
+         "Time requests waited for their account's shared rate limiter, summed over requests.");
+  for (const auto& [sync, f] : syncs_)
+    sample(out, "backflow_rate_limit_wait_seconds_total", label("sync", sync),
+           static_cast<double>(f.rate_limit_wait_ms) / 1000.0);
 
   family(out, "backflow_quota_used", "gauge", "Destination API calls used in the current quota day.");
   for (const auto& [account, a] : accounts_)

@@ -14,7 +14,7 @@ namespace backflow {
 /// Upper bounds (seconds) of the run duration histogram's buckets; +Inf is implied.
 inline constexpr std::array<double, 8> run_duration_buckets = {0.1, 0.5, 1, 5, 15, 60, 300, 900};
 
-/// Per-sync run figures and per-account limiter figures, fed by the service and read by
+/// Per-sync run figures and per-account quota figures, fed by the service and read by
 /// scrapes. Thread-safe: every method may be called from any thread.
 class metrics_registry {
  public:
@@ -22,11 +22,8 @@ class metrics_registry {
   void add_sync(const std::string& sync);
 
   /// Adds one finished run, given the summary JSON of run_summary::to_json (status, counts,
-  /// api_calls, duration_ms, finished_at). Missing fields count as zero.
+  /// api_calls, rate_limit_wait_ms, duration_ms, finished_at). Missing fields count as zero.
   void record_run(const std::string& sync, const nlohmann::json& summary);
-
-  /// Adds time a sync spent waiting for `account`'s rate limiter.
-  void record_rate_limit_wait(const std::string& account, double seconds);
 
   /// Sets `account`'s daily quota figures (remaining is limit - used, never below zero).
   void set_quota(const std::string& account, int64_t used, int64_t limit);
@@ -39,13 +36,13 @@ class metrics_registry {
     std::map<std::string, uint64_t> runs_by_status;
     std::map<std::string, uint64_t> records_by_outcome;
     uint64_t api_calls = 0;
+    uint64_t rate_limit_wait_ms = 0;  ///< summed over the run's requests
     double last_success_seconds = 0;  ///< unix time; 0 = no successful run yet
     std::array<uint64_t, run_duration_buckets.size()> duration_counts{};  ///< not cumulative
     uint64_t duration_count = 0;
     uint64_t duration_sum_ms = 0;  ///< summed in ms so the rendered sum carries no float drift
   };
   struct account_figures {
-    double rate_limit_wait_seconds = 0;
     bool has_quota = false;
     int64_t quota_used = 0;
     int64_t quota_limit = 0;

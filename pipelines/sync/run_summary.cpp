@@ -81,6 +81,7 @@ nlohmann::json run_summary::to_json() const {
       {"retried", counts.retried}}},
     {"api_calls", api_calls},
     {"splits", splits},
+    {"rate_limit_wait_ms", rate_limit_wait_ms},
     {"rejected", rejected_json},
     {"peak_rss_mb", static_cast<int64_t>(peak_rss_mb + 0.5)},
   };

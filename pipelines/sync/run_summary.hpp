@@ -59,6 +59,7 @@ struct run_summary {
   uint64_t api_calls = 0;
   uint64_t splits = 0;
   uint64_t jobs = 0;                ///< asynchronous (bulk) jobs completed
+  int64_t rate_limit_wait_ms = 0;   ///< time requests waited for the rate limiter, summed
   destination_notes destination;   ///< destination-specific figures (e.g. Meta invalid entries)
   std::string error;                  ///< why it did not finish, or what was wrong
   std::vector<std::string> problems;  ///< bad keys, tripped guards, config errors

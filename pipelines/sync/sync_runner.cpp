@@ -143,6 +143,7 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
     summary.splits += report.splits;
     summary.counts.retried += report.retried;
     summary.jobs += report.jobs;
+    summary.rate_limit_wait_ms += report.rate_limit_wait_ms;
     summary.destination.merge(report.notes);
     summary.error = report.fatal;
   }

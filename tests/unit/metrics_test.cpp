@@ -13,10 +13,12 @@ namespace {
 
 nlohmann::json summary(const std::string& status, int64_t duration_ms, uint64_t delivered = 0,
                        uint64_t rejected = 0, uint64_t api_calls = 0,
-                       const std::string& finished_at = "2026-11-24T17:00:00.500Z") {
+                       const std::string& finished_at = "2026-11-24T17:00:00.500Z",
+                       int64_t rate_limit_wait_ms = 0) {
   return {{"status", status},
           {"duration_ms", duration_ms},
           {"api_calls", api_calls},
+          {"rate_limit_wait_ms", rate_limit_wait_ms},
           {"finished_at", finished_at},
           {"counts",
            {{"delivered", delivered}, {"rejected", rejected}, {"failed", 0}, {"retried", 0},
@@ -33,8 +35,7 @@ BOOST_AUTO_TEST_SUITE(metrics)
 
 BOOST_AUTO_TEST_CASE(one_run_renders_exactly) {
   metrics_registry m;
-  m.record_run("pql", summary("success", 1200, 3, 1, 2));
-  m.record_rate_limit_wait("hubspot:123", 0.25);
+  m.record_run("pql", summary("success", 1200, 3, 1, 2, "2026-11-24T17:00:00.500Z", 250));
   m.set_quota("hubspot:123", 40, 100);
   const std::string expected =
       "# HELP backflow_runs_total Finished runs by status.\n"
@@ -71,10 +72,10 @@ BOOST_AUTO_TEST_CASE(one_run_renders_exactly) {
       "backflow_run_duration_seconds_bucket{sync=\"pql\",le=\"+Inf\"} 1\n"
       "backflow_run_duration_seconds_sum{sync=\"pql\"} 1.2\n"
       "backflow_run_duration_seconds_count{sync=\"pql\"} 1\n"
-      "# HELP backflow_rate_limit_wait_seconds_total Time spent waiting for a destination "
-      "account's rate limiter.\n"
+      "# HELP backflow_rate_limit_wait_seconds_total Time requests waited for their account's "
+      "shared rate limiter, summed over requests.\n"
       "# TYPE backflow_rate_limit_wait_seconds_total counter\n"
-      "backflow_rate_limit_wait_seconds_total{account=\"hubspot:123\"} 0.25\n"
+      "backflow_rate_limit_wait_seconds_total{sync=\"pql\"} 0.25\n"
       "# HELP backflow_quota_used Destination API calls used in the current quota day.\n"
       "# TYPE backflow_quota_used gauge\n"
       "backflow_quota_used{account=\"hubspot:123\"} 40\n"
@@ -147,10 +148,10 @@ BOOST_AUTO_TEST_CASE(label_values_are_escaped) {
   BOOST_TEST(escape_label_value(R"(a\b"c)" "\n" "d") == R"(a\\b\"c\nd)");
   metrics_registry m;
   m.record_run("we\"ird\\na\nme", summary("success", 1));
-  m.record_rate_limit_wait("acc\"1", 1.5);
+  m.set_quota("acc\"1", 1, 2);
   const auto text = m.render();
   BOOST_TEST(contains(text, R"(backflow_api_calls_total{sync="we\"ird\\na\nme"} 0)"));
-  BOOST_TEST(contains(text, R"(backflow_rate_limit_wait_seconds_total{account="acc\"1"} 1.5)"));
+  BOOST_TEST(contains(text, R"(backflow_quota_used{account="acc\"1"} 1)"));
 }
 
 BOOST_AUTO_TEST_CASE(quota_remaining_never_goes_negative_and_follows_updates) {
@@ -188,8 +189,7 @@ BOOST_AUTO_TEST_CASE(concurrent_updates_are_all_counted) {
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&m] {
       for (int i = 0; i < 500; ++i) {
-        m.record_run("s", summary("success", 10, 1));
-        m.record_rate_limit_wait("a", 0.5);
+        m.record_run("s", summary("success", 10, 1, 0, 0, "2026-11-24T17:00:00.500Z", 500));
         (void)m.render();
       }
     });
@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(concurrent_updates_are_all_counted) {
   const auto text = m.render();
   BOOST_TEST(contains(text, "backflow_runs_total{sync=\"s\",status=\"success\"} 2000"));
   BOOST_TEST(contains(text, "backflow_records_total{sync=\"s\",outcome=\"delivered\"} 2000"));
-  BOOST_TEST(contains(text, "backflow_rate_limit_wait_seconds_total{account=\"a\"} 1000"));
+  BOOST_TEST(contains(text, "backflow_rate_limit_wait_seconds_total{sync=\"s\"} 1000"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
