@@ -1,5 +1,6 @@
 // End to end: `backflow serve` runs a directory of syncs on second-scale schedules against the
-// emulators: schedules fire, bad files are skipped, runs never overlap, SIGTERM loses nothing.
+// emulators, SQLite files and PostgreSQL: schedules fire, bad files are skipped, runs never
+// overlap, syncs of one account share its rate limit and daily quota, SIGTERM loses nothing.
 #define BOOST_TEST_MODULE e2e_serve
 #include <boost/test/unit_test.hpp>
 
@@ -204,9 +205,11 @@ BOOST_FIXTURE_TEST_CASE(a_run_longer_than_its_interval_delays_its_next_slot_and_
 
 BOOST_FIXTURE_TEST_CASE(sigterm_mid_run_then_restart_loses_nothing, serve_fixture) {
   // 1000 contacts in requests of 100, 300 ms each: about 3 s of delivery to interrupt.
+  // The model is in PostgreSQL: the stop must also end a run whose source is a server cursor.
   emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0", "--latency-ms", "300"}};
-  model->insert(0, 1000);
-  auto slow = hubspot_sync(*model, hubspot.url());
+  auto warehouse = postgres_contacts();
+  warehouse->insert(0, 1000);
+  auto slow = hubspot_sync(*warehouse, hubspot.url());
   slow["delivery"]["concurrency"] = 1;
   slow["schedule"] = every("1h");
   auto file = add_sync(slow, "slow.json");
@@ -234,6 +237,69 @@ BOOST_FIXTURE_TEST_CASE(sigterm_mid_run_then_restart_loses_nothing, serve_fixtur
   BOOST_TEST(records.size() == 1000u);
   for (const auto& r : records)
     BOOST_TEST(r["creations"] == 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(syncs_of_one_account_share_its_rate_limit_and_daily_quota, serve_fixture) {
+  // Two PostgreSQL models, 30 contacts each, one request per contact, into one HubSpot account
+  // that allows 40 requests per 10 s and 50 a day. Separate limiters would send 60 requests, 20
+  // per second at first, and draw 429s; shared ones send exactly 50, none refused.
+  constexpr int per_10s = 40;
+  constexpr int daily = 50;
+  emulator_process hubspot{"hubspot", {"--per-10s", std::to_string(per_10s), "--daily", "0"}};
+  auto leads = postgres_contacts();
+  auto customers = postgres_contacts();
+  leads->insert(0, 30);
+  customers->insert(1000, 1030);
+  std::vector<std::string> files;
+  for (auto [name, model] : {std::pair{"leads", leads.get()}, std::pair{"customers", customers.get()}}) {
+    auto sync = hubspot_sync(*model, hubspot.url());
+    sync["name"] = name;
+    sync["schedule"] = every("1s");
+    sync["destination"]["batch_size"] = 1;
+    sync["destination"]["rate_limit"] = {{"per_10s", per_10s}, {"daily", daily}, {"budget", 1.0}};
+    files.push_back(add_sync(sync, std::string(name) + ".json"));
+  }
+  start();
+  BOOST_REQUIRE(eventually([&] { return hubspot.requests()["count"].get<int>() >= daily; }, 40s));
+  std::this_thread::sleep_for(3s);  // three more slots of each sync: none may call
+  auto metrics = http_get(api + "/metrics").body;
+  stop();
+
+  auto requests = hubspot.requests();
+  BOOST_TEST(requests["count"].get<int>() == daily, requests.dump());
+  for (auto& [endpoint, stats] : requests["by_endpoint"].items())
+    BOOST_TEST(stats["status"].value("429", 0) == 0, endpoint << ": " << stats.dump());
+  BOOST_TEST(hubspot.records().size() == static_cast<size_t>(daily));
+  // Both syncs got a share, and their runs account for every call and every record.
+  int64_t calls = 0, delivered = 0;
+  bool told = false;
+  for (const auto& file : files) {
+    auto history = runs(file);
+    BOOST_REQUIRE(!history.empty());
+    int64_t sync_delivered = 0;
+    for (const auto& r : history) {
+      calls += r["api_calls"].get<int64_t>();
+      sync_delivered += r["counts"]["delivered"].get<int64_t>();
+      told = told || r.value("error", "").find("daily request budget of 50 is used up") !=
+                         std::string::npos;
+    }
+    BOOST_TEST(sync_delivered > 0, file << " was starved");
+    delivered += sync_delivered;
+    check_runs_never_overlap(history);
+  }
+  BOOST_TEST(calls == daily);
+  BOOST_TEST(delivered == daily);
+  BOOST_TEST(told, "no run said the daily budget was spent");
+  BOOST_TEST(metrics.find("backflow_quota_used{account=\"hubspot:") != std::string::npos, metrics);
+  BOOST_TEST(metrics.find("\"} 50\n") != std::string::npos, metrics);
+  BOOST_TEST(metrics.find("backflow_quota_remaining{account=\"hubspot:") != std::string::npos);
+  // Queued behind each other at 4 requests a second, the syncs' requests waited for the limiter.
+  for (const char* name : {"leads", "customers"}) {
+    auto series = std::string("backflow_rate_limit_wait_seconds_total{sync=\"") + name + "\"} ";
+    auto at = metrics.find(series);
+    BOOST_REQUIRE(at != std::string::npos);
+    BOOST_TEST(std::stod(metrics.substr(at + series.size())) > 0.5, series);
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_on_sighup,
