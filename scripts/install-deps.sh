@@ -7,6 +7,7 @@ packages=(
   libcaf-dev libcurl4-openssl-dev nlohmann-json3-dev liblmdb-dev libspdlog-dev
   libboost-test-dev libxxhash-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libssl-dev
   postgresql sqlite3 curl time procps
+  tzdata  # zone names in cron schedules ("timezone": "Europe/Paris")
   # clang's AddressSanitizer, UBSan and libFuzzer runtimes (scripts/fuzz.sh, sanitize-tests.sh):
   # clang only recommends libclang-rt-14-dev, which --no-install-recommends would leave out.
   clang libclang-rt-14-dev

@@ -89,7 +89,7 @@ const std::vector<option_spec>& sync_options() {
           option("every", option_type::duration, "interval, e.g. \"5m\"").between(1, 1e9),
           option("cron", option_type::string, "5-field cron expression"),
           option("manual", option_type::boolean, "only when triggered"),
-          option("timezone", option_type::string, "for cron (default UTC)"),
+          option("timezone", option_type::string, "for cron: UTC (default), \"+02:00\" or a zone name like \"Europe/Paris\""),
         }),
   };
   return spec;

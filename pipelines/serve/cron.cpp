@@ -147,7 +147,26 @@ bool cron_expr::day_matches(int mday, int month, int wday) const {
 }
 
 std::optional<std::chrono::system_clock::time_point> cron_expr::next_after(
-    std::chrono::system_clock::time_point t, std::chrono::minutes utc_offset) const {
+    std::chrono::system_clock::time_point t, const time_zone& zone) const {
+  // Search under the offset in force; a match past the zone's next change of offset is searched
+  // again from that change under the new offset.
+  auto from = t;
+  auto offset_since = t;  // when `offset` took effect (or t)
+  auto offset = zone.offset_at(t);
+  for (int changes = 0; changes < 64; ++changes) {
+    auto found = next_after_at_offset(from, offset);
+    auto change = zone.next_transition_after(offset_since);
+    if (!found || !change || *found < *change)
+      return found;
+    from = std::max(t, *change - std::chrono::seconds(1));
+    offset_since = *change;
+    offset = zone.offset_at(*change);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::chrono::system_clock::time_point> cron_expr::next_after_at_offset(
+    std::chrono::system_clock::time_point t, std::chrono::seconds utc_offset) const {
   using namespace std::chrono;
   // Work in the zone's wall clock, as seconds since the epoch, from the next whole minute.
   auto local = duration_cast<seconds>((t + utc_offset).time_since_epoch()).count();

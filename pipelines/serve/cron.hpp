@@ -7,6 +7,7 @@
 #include <string>
 
 #include "pipelines/core/result.hpp"
+#include "pipelines/serve/time_zone.hpp"
 
 namespace backflow {
 
@@ -18,15 +19,19 @@ class cron_expr {
  public:
   static result<cron_expr> parse(const std::string& text);
 
-  /// The first minute strictly after `t` that matches, in a zone `utc_offset` away from UTC;
-  /// nullopt if none comes within five years (e.g. "0 0 30 2 *").
+  /// The first minute strictly after `t` whose wall-clock time in `zone` matches; nullopt if
+  /// none comes within five years (e.g. "0 0 30 2 *"). Around daylight-saving changes, a wall
+  /// time the clocks skip does not fire, and one they repeat fires at each occurrence.
   [[nodiscard]] std::optional<std::chrono::system_clock::time_point> next_after(
-      std::chrono::system_clock::time_point t, std::chrono::minutes utc_offset = {}) const;
+      std::chrono::system_clock::time_point t, const time_zone& zone = {}) const;
 
   [[nodiscard]] const std::string& text() const { return text_; }
 
  private:
   [[nodiscard]] bool day_matches(int mday, int month, int wday) const;
+  /// next_after with one offset for all time.
+  [[nodiscard]] std::optional<std::chrono::system_clock::time_point> next_after_at_offset(
+      std::chrono::system_clock::time_point t, std::chrono::seconds utc_offset) const;
 
   std::string text_;
   std::bitset<60> minutes_;

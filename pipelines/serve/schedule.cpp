@@ -1,9 +1,6 @@
 // Sync schedules (see schedule.hpp).
 #include "pipelines/serve/schedule.hpp"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace backflow {
 
 std::optional<std::chrono::system_clock::time_point> sync_schedule::next_after(
@@ -12,7 +9,7 @@ std::optional<std::chrono::system_clock::time_point> sync_schedule::next_after(
     case kind::every:
       return t + interval;
     case kind::cron:
-      return cron->next_after(t, utc_offset);
+      return cron->next_after(t, zone);
     case kind::manual:
       break;
   }
@@ -25,13 +22,8 @@ std::string sync_schedule::describe() const {
       auto s = std::chrono::duration_cast<std::chrono::seconds>(interval).count();
       return "every " + (s % 60 == 0 ? std::to_string(s / 60) + "m" : std::to_string(s) + "s");
     }
-    case kind::cron: {
-      auto m = utc_offset.count();
-      char zone[48];
-      std::snprintf(zone, sizeof zone, "%c%02lld:%02lld", m < 0 ? '-' : '+',
-                    static_cast<long long>(std::abs(m) / 60), static_cast<long long>(std::abs(m) % 60));
-      return "cron " + cron->text() + " (" + (m == 0 ? std::string("UTC") : std::string(zone)) + ")";
-    }
+    case kind::cron:
+      return "cron " + cron->text() + " (" + zone.name() + ")";
     case kind::manual:
       break;
   }
@@ -64,16 +56,13 @@ sync_schedule parse_sync_schedule(const nlohmann::json& value, config_errors& er
     }
   }
   if (value.contains("timezone") && value["timezone"].is_string()) {
-    auto zone = value["timezone"].get<std::string>();
-    auto offset = zone == "UTC" || zone == "Z" ? std::optional<std::chrono::minutes>(0)
-                                               : parse_utc_offset(zone);
-    if (!offset)
-      errors.add("schedule.timezone", "\"" + zone + "\" is not \"UTC\" or an offset like \"+02:00\" "
-                                      "(zone names such as Europe/Paris are not supported yet)");
+    auto zone = time_zone::load(value["timezone"].get<std::string>());
+    if (!zone)
+      errors.add("schedule.timezone", zone.error().message);
     else if (s.what != sync_schedule::kind::cron)
       errors.add("schedule.timezone", "only applies to a cron schedule");
     else
-      s.utc_offset = *offset;
+      s.zone = std::move(*zone);
   }
   return s;
 }

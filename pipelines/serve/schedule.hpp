@@ -9,24 +9,25 @@
 
 #include "pipelines/config/option_spec.hpp"
 #include "pipelines/serve/cron.hpp"
+#include "pipelines/serve/time_zone.hpp"
 
 namespace backflow {
 
-/// A sync's `schedule`, parsed: {"every": "5m"}, {"cron": "*/5 * * * *", "timezone": "+02:00"}
-/// or {"manual": true}. No schedule at all means manual.
+/// A sync's `schedule`, parsed: {"every": "5m"}, {"cron": "*/5 * * * *", "timezone":
+/// "Europe/Paris"} or {"manual": true}. No schedule at all means manual.
 struct sync_schedule {
   enum class kind { manual, every, cron };
   kind what = kind::manual;
   std::chrono::milliseconds interval{0};
   std::optional<cron_expr> cron;
-  std::chrono::minutes utc_offset{0};  ///< the cron expression's zone ("UTC" or "+HH:MM")
+  time_zone zone;  ///< the cron expression's zone: UTC, "+HH:MM" or an IANA name
 
   /// The first time the sync is due strictly after `t` (nullopt: only when triggered). An
   /// interval counts from `t`, the end of the previous run's slot.
   [[nodiscard]] std::optional<std::chrono::system_clock::time_point> next_after(
       std::chrono::system_clock::time_point t) const;
 
-  /// "every 5m", "cron */5 * * * * (UTC)", "manual".
+  /// "every 5m", "cron */5 * * * * (Europe/Paris)", "manual".
   [[nodiscard]] std::string describe() const;
 };
 
