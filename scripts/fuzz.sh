@@ -46,6 +46,11 @@ fuzz_one() {
   for seed in tests/fuzz/corpus/"$t"/*; do  # inputs found by earlier runs stay
     [[ -e $corpus/${seed##*/} ]] || cp "$seed" "$corpus/"
   done
+  if [[ $t == fuzz_time_zone ]]; then  # real zone files as seeds, from tzdata (not committed)
+    for z in Europe/Paris America/New_York Australia/Sydney Asia/Tokyo UTC; do
+      if [[ -f /usr/share/zoneinfo/$z ]]; then cp "/usr/share/zoneinfo/$z" "$corpus/tzdata_${z//\//_}"; fi
+    done
+  fi
   local dict=()
   [[ -f tests/fuzz/dicts/$t.dict ]] && dict=(-dict="tests/fuzz/dicts/$t.dict")
   "$build/tests/fuzz/$t" "$corpus" "${dict[@]}" -max_total_time="$per_target" -timeout=10 \
