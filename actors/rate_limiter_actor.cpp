@@ -3,6 +3,7 @@
 #include "actors/apply_actors.hpp"
 
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -16,7 +17,8 @@ namespace {
 using clock = account_limiter::clock;
 
 struct account {
-  rate_limit_spec configured;
+  std::optional<rate_limit_spec> announced;  ///< the limits runs last gave (their sync files)
+  rate_limit_spec configured;  ///< in force: announced, or stricter limits the vendor advertised
   account_limiter gate;
   int64_t daily_used = 0;
   std::string day;  ///< the quota day the usage counts toward
@@ -31,6 +33,11 @@ struct limiter_state {
 };
 
 using self_ptr = rate_limiter_actor::stateful_pointer<limiter_state>;
+
+bool same_limits(const rate_limit_spec& a, const rate_limit_spec& b) {
+  return a.requests_per_window == b.requests_per_window && a.window == b.window &&
+         a.daily == b.daily && a.daily_budget == b.daily_budget && a.day_offset == b.day_offset;
+}
 
 /// Starts a new day's count when the account's quota day changed.
 void roll_day(account& a) {
@@ -118,10 +125,18 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       return promise;
     },
     [=](limits_atom, const std::string& name, const rate_limit_spec& spec, int64_t used_today) {
+      // Every run announces its account's limits. Runs of several syncs share the account, so
+      // the gate (its window history, a pause) and today's count carry over unless the limits
+      // changed: a fresh gate would let a new burst through, and the persisted count lags the
+      // calls of runs still going.
       auto& a = self->state.accounts[name];
-      a.configured = spec;
-      a.gate = account_limiter(spec, clock::now());
-      a.day.clear();
+      if (!a.announced || !same_limits(*a.announced, spec)) {
+        a.announced = spec;
+        a.configured = spec;
+        a.gate = account_limiter(spec, clock::now());
+        if (a.paused_until > clock::now())
+          a.gate.pause_until(a.paused_until);
+      }
       roll_day(a);
       a.daily_used = std::max(a.daily_used, used_today);
     },
