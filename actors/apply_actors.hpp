@@ -53,6 +53,8 @@ struct deliver_settings {
   rate_limiter_actor rate_limiter;
   commit_actor commit;
   std::string account;
+  std::string sync;     ///< the sync and run, named on every log line
+  uint64_t run_id = 0;
   rate_limit_spec limits;  ///< the account's limits (for the quota day the calls count toward)
   int concurrency = 4;
   retry_policy retry;

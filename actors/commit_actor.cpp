@@ -35,7 +35,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
             cs.st->remove_job(txn, batch.finished_job);
         });
       } catch (const std::exception& e) {
-        spdlog::error("Commit failed: sync={} error=\"{}\"", cs.st->name(), e.what());
+        spdlog::error("Commit failed: sync={} run={} error=\"{}\"", cs.st->name(), cs.run_id, e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
       commit_ack ack;
@@ -69,7 +69,8 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
           cs.st->store_job(txn, {job.checkpoint, job.batch_id, job.keys});
         });
       } catch (const std::exception& e) {
-        spdlog::error("Saving a job failed: sync={} error=\"{}\"", cs.st->name(), e.what());
+        spdlog::error("Saving a job failed: sync={} run={} error=\"{}\"", cs.st->name(), cs.run_id,
+                      e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
       return commit_ack{};

@@ -25,7 +25,7 @@ void stop(self_ptr self, const std::string& why) {
   if (!st.report.fatal.empty())
     return;
   st.report.fatal = why;
-  st.log->warn("Stopping delivery: reason=\"{}\"", why);
+  st.log.warn("Stopping delivery: reason=\"{}\"", why);
   // Queued and delayed work is abandoned: those records stay in the change set for next run.
   for (auto* pool : {&st.delayed, &st.acquiring})
     for (auto& [id, item] : *pool) {
@@ -145,7 +145,7 @@ void retry_later(self_ptr self, work_item item, const std::string& reason,
   }
   if (!st.report.fatal.empty() || item.attempt >= st.s.retry.max_attempts) {
     st.report.failed += n;
-    st.log->warn("Giving up for this run: batch={} records={} attempts={} reason=\"{}\"",
+    st.log.warn("Giving up for this run: batch={} records={} attempts={} reason=\"{}\"",
                  item.batch.batch_id, n, item.attempt, reason);
     part_done(self, item.origin);
     return;
@@ -154,7 +154,7 @@ void retry_later(self_ptr self, work_item item, const std::string& reason,
   if (pause_account || server_wait.count() > 0)
     self->send(st.s.rate_limiter, pause_atom_v, st.s.account, static_cast<int64_t>(delay.count()));
   st.report.retried += n;
-  st.log->info("Retrying: batch={} records={} attempt={} in_ms={} reason=\"{}\"",
+  st.log.info("Retrying: batch={} records={} attempt={} in_ms={} reason=\"{}\"",
                item.batch.batch_id, n, item.attempt, delay.count(), reason);
   park(self, std::move(item), delay);
 }
@@ -275,14 +275,15 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
     try {
       signal = st.s.dest->read_rate_signal(response);
     } catch (const std::exception& e) {
-      st.log->warn("Ignoring unreadable rate-limit headers: reason=\"{}\"", e.what());
+      st.log.warn("Ignoring unreadable rate-limit headers: reason=\"{}\"", e.what());
     }
     if (signal.pause)
       self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
                  static_cast<int64_t>(signal.pause->count()));
     // The limits first: usage is read against them (a first answer may teach both).
     if (signal.advertised)
-      self->send(st.s.rate_limiter, advertise_atom_v, st.s.account, *signal.advertised);
+      self->send(st.s.rate_limiter, advertise_atom_v, st.s.account, *signal.advertised,
+                 st.log.tag());
     if (signal.daily_remaining)
       self->send(st.s.rate_limiter, daily_atom_v, st.s.account, *signal.daily_remaining);
   }
@@ -373,9 +374,7 @@ uint64_t new_origin(deliver_state& st) {
 
 deliver_actor::behavior_type deliver_impl(self_ptr self, deliver_settings settings) {
   self->state.s = std::move(settings);
-  self->state.log = spdlog::get("deliver");
-  if (!self->state.log)
-    self->state.log = spdlog::default_logger();
+  self->state.log = run_logger(spdlog::get("deliver"), self->state.s.sync, self->state.s.run_id);
   return {
     [=](delivery_batch& batch) {
       auto& st = self->state;

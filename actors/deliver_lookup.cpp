@@ -16,7 +16,7 @@ void reject_unknown_outcome(self_ptr self, work_item item, const std::string& wh
         r, state::settlement::rejected, {},
         "outcome unknown: an earlier create may have landed (" + why +
             "), so it was not sent again; check the destination, then `backflow retry`"));
-  self->state.log->warn("Not re-sending creates of unknown outcome: batch={} records={} reason=\"{}\"",
+  self->state.log.warn("Not re-sending creates of unknown outcome: batch={} records={} reason=\"{}\"",
                         item.batch.batch_id, item.batch.records.size(), why);
   settle(self, item.origin, std::move(settled));
 }

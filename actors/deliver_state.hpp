@@ -10,9 +10,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <spdlog/spdlog.h>
-
 #include "actors/apply_actors.hpp"
+#include "pipelines/core/run_logger.hpp"
 #include "pipelines/delivery/delivery_job.hpp"
 
 namespace backflow::deliver {
@@ -47,7 +46,7 @@ struct deliver_state {
   bool reported = false;
   apply_report report;
   std::mt19937_64 rng{std::random_device{}()};
-  std::shared_ptr<spdlog::logger> log;
+  run_logger log;
 };
 
 using self_ptr = deliver_actor::stateful_pointer<deliver_state>;

@@ -283,7 +283,7 @@ using commit_actor = caf::typed_actor<caf::replies_to<settle_batch>::with<commit
 using rate_limiter_actor = caf::typed_actor<
     caf::replies_to<acquire_atom, std::string, int64_t>::with<acquire_result>,
     caf::reacts_to<limits_atom, std::string, rate_limit_spec, int64_t>,
-    caf::reacts_to<advertise_atom, std::string, rate_limit_spec>,
+    caf::reacts_to<advertise_atom, std::string, rate_limit_spec, std::string>,
     caf::reacts_to<pause_atom, std::string, int64_t>,
     caf::reacts_to<daily_atom, std::string, int64_t>,
     caf::reacts_to<pump_atom, std::string>>;

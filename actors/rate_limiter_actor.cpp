@@ -140,7 +140,8 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       roll_day(a);
       a.daily_used = std::max(a.daily_used, used_today);
     },
-    [=](advertise_atom, const std::string& name, const rate_limit_spec& advertised) {
+    [=](advertise_atom, const std::string& name, const rate_limit_spec& advertised,
+        const std::string& run_tag) {
       // Learn a daily limit we were not told; adopt a window limit stricter than ours.
       auto& a = self->state.accounts[name];
       if (advertised.daily > 0 && a.configured.daily == 0)
@@ -153,8 +154,8 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       double theirs = advertised.requests_per_window /
                       std::chrono::duration<double>(advertised.window).count();
       if (theirs < ours * 0.999) {
-        spdlog::info("Adopting the destination's advertised rate limit: account_limit={}/{}ms",
-                     advertised.requests_per_window, advertised.window.count());
+        spdlog::info("Adopting the destination's advertised rate limit: account={} limit={}/{}ms{}",
+                     name, advertised.requests_per_window, advertised.window.count(), run_tag);
         a.configured.requests_per_window = advertised.requests_per_window;
         a.configured.window = advertised.window;
         a.gate = account_limiter(a.configured, clock::now());

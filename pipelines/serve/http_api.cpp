@@ -162,7 +162,7 @@ void http_api::install_routes() {
           what = e.what();
         } catch (...) {
         }
-        serve_log()->error("HTTP handler failed method={} path={} error=\"{}\"", req.method,
+        serve_log()->error("HTTP handler failed: method={} path={} error=\"{}\"", req.method,
                            req.path, what);
         reply_error(res, 500, what);
       });
@@ -200,7 +200,7 @@ void http_api::install_routes() {
       const std::string why_not = (service_.*call)(name);
       if (!why_not.empty())
         return reply_error(res, 409, why_not);
-      serve_log()->info("Sync {} over HTTP sync={} remote={}", verb, name, req.remote_addr);
+      serve_log()->info("Sync {} over HTTP: sync={} remote={}", verb, name, req.remote_addr);
       reply(res, ok_status, {{"ok", true}});
     };
   };
@@ -237,7 +237,7 @@ std::string http_api::start() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (!server_->is_running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  serve_log()->info("HTTP interface listening address={} port={} auth={}", listen_, port_,
+  serve_log()->info("HTTP interface listening: address={} port={} auth={}", listen_, port_,
                     token_.empty() ? "none" : "bearer");
   return "";
 }

@@ -173,7 +173,6 @@ void sync_service::run_one(uint64_t worker, const std::string& name,
                            std::shared_ptr<const sync_config> cfg) {
   nlohmann::json summary;
   try {
-    spdlog::info("Run starting: sync={}", name);
     sync_runner runner(sys_, dir_, limiter_);
     run_options opts;
     opts.interrupted = &stopping_;

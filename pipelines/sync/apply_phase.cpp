@@ -104,6 +104,8 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   ds.rate_limiter = ctx.limiter;
   ds.commit = commit;
   ds.account = account;
+  ds.sync = cfg.name;
+  ds.run_id = run_id;
   ds.limits = limits;
   ds.concurrency = cfg.delivery.concurrency;
   ds.retry = cfg.delivery.retry;

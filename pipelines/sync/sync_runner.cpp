@@ -234,8 +234,10 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
                                  : "re-plans, because the sync file changed since");
       return finish(run_status::planned);
     }
-    if (!plan_only)
+    if (!plan_only) {
       summary.run_id = st->new_run_id();
+      spdlog::info("Run started: sync={} run={}", cfg.name, summary.run_id);
+    }
 
     // Stale warehouse data is not worth sending: skip before touching the change set.
     if (!plan_only && cfg.freshness) {

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "pipelines/core/crypto.hpp"
@@ -97,11 +98,38 @@ struct serve_fixture {
 
 json every(const std::string& interval) { return {{"every", interval}}; }
 
+/// The service's log (stderr, not a terminal) is one JSON object per line, and every line of a
+/// run names its sync and run id; only lines about the service itself may lack the run.
+void check_log_lines_name_their_run(const std::string& log) {
+  static const std::vector<std::string> service_lines = {
+      "Loaded sync:", "Reloaded sync:", "Removed sync:", "Skipping sync file:", "HTTP interface",
+      "Stopping:",    "Stopped:",       "Run triggered:", "Paused:",           "Resumed:",
+      "Schedule slot delayed:"};
+  std::istringstream lines(log);
+  std::string line;
+  int run_lines = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line.rfind("backflow serve:", 0) == 0)  // the banner on stdout's twin
+      continue;
+    auto entry = json::parse(line, nullptr, false);
+    BOOST_REQUIRE_MESSAGE(entry.is_object(), "not a JSON log line: " << line);
+    auto msg = entry.value("msg", "");
+    bool about_service = std::any_of(service_lines.begin(), service_lines.end(),
+                                     [&](const std::string& p) { return msg.rfind(p, 0) == 0; });
+    if (about_service || entry.value("logger", "") == "serve")  // "serve": the HTTP interface
+      continue;
+    ++run_lines;
+    BOOST_TEST((entry.contains("sync") && entry.contains("run_id")), "no sync or run_id: " << line);
+  }
+  BOOST_TEST(run_lines > 0);
+}
+
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(schedules_fire_and_a_bad_sync_file_does_not_stop_the_others, serve_fixture) {
   emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0"}};
   emulator_process webhook{"webhook", {"--secret", secret}};
+  webhook.fault({{"status", 503}, {"count", 2}});  // retried; the retries' log lines name the run
   model->insert(0, 20);
   auto to_hubspot = hubspot_sync(*model, hubspot.url());
   to_hubspot["schedule"] = every("2s");
@@ -164,6 +192,8 @@ BOOST_FIXTURE_TEST_CASE(schedules_fire_and_a_bad_sync_file_does_not_stop_the_oth
 
   auto done = stop();
   BOOST_TEST(done.err.find("broken.json") != std::string::npos, done.err);
+  BOOST_TEST(done.err.find("Retrying: batch=") != std::string::npos, done.err);
+  check_log_lines_name_their_run(done.err);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_run_longer_than_its_interval_delays_its_next_slot_and_others_get_their_turn,
