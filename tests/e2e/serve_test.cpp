@@ -387,3 +387,29 @@ BOOST_FIXTURE_TEST_CASE(a_paused_sync_does_not_run_until_resumed_and_metrics_mat
   stop();
   BOOST_TEST(webhook.records().size() == 10u);
 }
+
+BOOST_FIXTURE_TEST_CASE(run_history_is_bounded_by_keep_runs, serve_fixture) {
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  model->insert(0, 3);
+  auto sync = webhook_sync(*model, webhook.url("/hooks/backflow"), secret);
+  sync["schedule"] = every("1s");
+  auto file = add_sync(sync, "webhook.json");
+  start({"--keep-runs", "2"});
+  auto finished = [&] {
+    auto metrics = http_get(api + "/metrics").body;
+    auto series = std::string("backflow_runs_total{sync=\"contacts_to_webhook\",status=\"success\"} ");
+    auto at = metrics.find(series);
+    return at == std::string::npos ? 0 : std::stoi(metrics.substr(at + series.size()));
+  };
+  BOOST_REQUIRE(eventually([&] { return finished() >= 5; }, 20s));
+  auto over_http = http_get(api + "/syncs/contacts_to_webhook/runs").json();
+  stop();
+  auto history = runs(file);
+  BOOST_REQUIRE_EQUAL(history.size(), 2u);
+  // The newest two are kept: their ids are the highest, one apart.
+  auto newest = history[1]["run_id"].get<uint64_t>();
+  BOOST_TEST(newest >= 5u);
+  BOOST_TEST(history[0]["run_id"].get<uint64_t>() == newest - 1);
+  BOOST_TEST(over_http.dump().size() > 2u);
+  BOOST_TEST(over_http["runs"].size() <= 3u, over_http.dump());  // 2 kept (+1 finishing meanwhile)
+}
