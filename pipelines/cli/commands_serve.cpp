@@ -12,6 +12,7 @@
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/logging.hpp"
 #include "pipelines/cli/sync_file.hpp"
+#include "pipelines/config/option_spec.hpp"
 #include "pipelines/serve/http_api.hpp"
 #include "pipelines/serve/sync_service.hpp"
 
@@ -32,19 +33,17 @@ std::optional<size_t> count_option(const cli_args& args, const std::string& name
   return std::nullopt;
 }
 
-/// --stop-deadline: seconds ("30" or "30s").
-std::optional<std::chrono::seconds> deadline_option(const cli_args& args) {
-  auto text = args.option("stop-deadline", "30");
-  if (!text.empty() && text.back() == 's')
-    text.pop_back();
-  try {
-    size_t used = 0;
-    auto value = std::stol(text, &used);
-    if (used == text.size() && value >= 0)
-      return std::chrono::seconds(value);
-  } catch (...) {
-  }
-  std::cerr << "backflow serve: --stop-deadline must be a number of seconds, e.g. 30s\n";
+/// A duration option ("30", "30s", "500ms", "2m") of at least `least`, or nullopt (after saying
+/// why) when it is not one.
+std::optional<std::chrono::milliseconds> duration_option(const cli_args& args, const std::string& name,
+                                                         const std::string& fallback,
+                                                         std::chrono::milliseconds least) {
+  auto text = args.option(name, fallback);
+  long long ms = 0;
+  if (parse_duration(nlohmann::json(text), ms) && std::chrono::milliseconds(ms) >= least)
+    return std::chrono::milliseconds(ms);
+  std::cerr << "backflow serve: --" << name << " must be a duration of at least " << least.count()
+            << " ms, e.g. " << fallback << ", not \"" << text << "\"\n";
   return std::nullopt;
 }
 
@@ -78,8 +77,9 @@ int cmd_serve(const cli_args& args) {
   }
   auto max_runs = count_option(args, "max-concurrent-runs", 4);
   auto keep_runs = count_option(args, "keep-runs", 100);
-  auto stop_deadline = deadline_option(args);
-  if (!max_runs || !keep_runs || !stop_deadline)
+  auto stop_deadline = duration_option(args, "stop-deadline", "30s", std::chrono::milliseconds(0));
+  auto poll_interval = duration_option(args, "poll-interval", "3s", std::chrono::milliseconds(100));
+  if (!max_runs || !keep_runs || !stop_deadline || !poll_interval)
     return exit_usage;
   if (args.options.count("log-level") == 0)
     init_logging("info");  // a service says what it does unless told to be quiet
@@ -96,6 +96,7 @@ int cmd_serve(const cli_args& args) {
   opts.syncs_dir = syncs_dir;
   opts.max_concurrent_runs = *max_runs;
   opts.keep_runs = *keep_runs;
+  opts.poll_interval = *poll_interval;
   sync_service service(opts, runtime.system(), *dir, limiter);
   service.start();
 

@@ -23,11 +23,13 @@ usage:
   backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
   backflow describe [TYPE]                            destinations and their options
   backflow serve --syncs DIR [--state DIR] [--listen HOST:PORT] [--max-concurrent-runs N]
-                 [--keep-runs N] [--stop-deadline 30s]   run every sync file of DIR on its
+                 [--keep-runs N] [--stop-deadline 30s] [--poll-interval 3s]
+                                                      run every sync file of DIR on its
                                                       schedule, with an HTTP API (default
                                                       127.0.0.1:8484; bearer token from
-                                                      BACKFLOW_API_TOKEN); SIGHUP reloads,
-                                                      SIGTERM stops after in-flight batches
+                                                      BACKFLOW_API_TOKEN); SIGHUP or a change
+                                                      seen by polling DIR reloads; SIGTERM
+                                                      stops after in-flight batches
 
 options:
   --state DIR        state directory (default ./.backflow)
@@ -44,7 +46,7 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
-                                       "max-concurrent-runs", "keep-runs", "stop-deadline"},
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval"},
                           {"json", "offline", "print", "help", "version"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";

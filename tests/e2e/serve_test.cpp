@@ -332,7 +332,7 @@ BOOST_FIXTURE_TEST_CASE(syncs_of_one_account_share_its_rate_limit_and_daily_quot
   }
 }
 
-BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_on_sighup,
+BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_on_sighup_and_by_polling,
                         serve_fixture) {
   emulator_process webhook{"webhook", {"--secret", secret}};
   model->insert(0, 5);
@@ -340,7 +340,7 @@ BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_
   first["name"] = "first";
   first["schedule"] = every("1h");
   auto first_file = add_sync(first, "first.json");
-  start();
+  start({"--poll-interval", "1h"});  // only SIGHUP reloads, until the restart below
   BOOST_TEST(eventually([&] { return runs(first_file).size() == 1; }, 10s));
 
   auto second = webhook_sync(*model, webhook.url("/hooks/b"), secret);
@@ -354,6 +354,16 @@ BOOST_FIXTURE_TEST_CASE(sync_files_added_or_removed_while_serving_are_picked_up_
   BOOST_REQUIRE_EQUAL(listed["syncs"].size(), 1u);
   BOOST_TEST(listed["syncs"][0]["name"] == "second");
   stop();
+
+  // Polling the directory: a file added without a signal is picked up.
+  start({"--poll-interval", "300ms"});
+  auto third = webhook_sync(*model, webhook.url("/hooks/c"), secret);
+  third["name"] = "third";
+  third["schedule"] = every("1h");
+  auto third_file = add_sync(third, "third.json");
+  BOOST_TEST(eventually([&] { return runs(third_file).size() == 1; }, 10s));
+  stop();
+  BOOST_TEST(backflow.run({"serve", "--syncs", syncs_dir, "--poll-interval", "5ms"}).exit_code == 2);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_paused_sync_does_not_run_until_resumed_and_metrics_match_the_runs,
