@@ -151,7 +151,8 @@ class tz_reader {
   size_t pos_ = 0;
 };
 
-/// Seconds from the start of `year` (UTC-agnostic local days) to local midnight of the date.
+/// The local midnight starting the rule's date in `year`, as seconds since 1970-01-01 of the
+/// local clock (subtract the offset in force to get UTC).
 int64_t local_midnight(int year, const zone_rule::date& d) {
   using kind = zone_rule::date::kind;
   const int64_t jan1 = days_from_civil(year, 1, 1);
