@@ -67,9 +67,9 @@ struct serve_fixture {
     return line;
   }
 
-  /// SIGTERM, then the exit (which must be 0).
-  process_result stop() {
-    serve->signal(SIGTERM);
+  /// SIGTERM (or `sig`), then the exit (which must be 0).
+  process_result stop(int sig = SIGTERM) {
+    serve->signal(sig);
     auto done = serve->wait(40s);
     BOOST_TEST(done.exit_code == 0, "exit " << done.exit_code << " signal " << done.signal << "\n"
                                             << done.err);
@@ -413,7 +413,7 @@ BOOST_FIXTURE_TEST_CASE(run_history_is_bounded_by_keep_runs, serve_fixture) {
   };
   BOOST_REQUIRE(eventually([&] { return finished() >= 5; }, 20s));
   auto over_http = http_get(api + "/syncs/contacts_to_webhook/runs").json();
-  stop();
+  stop(SIGINT);  // Ctrl-C stops as gracefully as SIGTERM
   auto history = runs(file);
   BOOST_REQUIRE_EQUAL(history.size(), 2u);
   // The newest two are kept: their ids are the highest, one apart.
