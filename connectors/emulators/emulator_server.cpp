@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "connectors/emulators/emulator_util.hpp"
+#include "pipelines/core/exception_text.hpp"
 
 namespace backflow::emulators {
 namespace {
@@ -99,14 +100,8 @@ emulator_server::emulator_server(emulator& vendor, server_options options)
   http_.Delete(".*", dispatch);
   http_.set_exception_handler(
       [this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        logger_->error("Handler failed method={} path={} error=\"{}\"", req.method, req.path, what);
+        auto what = exception_text(ep);
+        logger_->error("Handler failed: method={} path={} error=\"{}\"", req.method, req.path, what);
         reply_json(res, 500, {{"error", "emulator failure: " + what}});
       });
 }

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipelines/core/crypto.hpp"
+#include "pipelines/core/exception_text.hpp"
 
 namespace backflow {
 namespace {
@@ -155,13 +156,7 @@ void http_api::install_routes() {
   });
   s.set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
+        auto what = exception_text(ep);
         serve_log()->error("HTTP handler failed: method={} path={} error=\"{}\"", req.method,
                            req.path, what);
         reply_error(res, 500, what);
