@@ -3,11 +3,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "connectors/destinations/registry.hpp"
+#include "pipelines/core/file_bytes.hpp"
 #include "pipelines/config/sync_options.hpp"
 #include "pipelines/diff/row_identity.hpp"
 
@@ -359,15 +358,13 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
 }
 
 config_result load_sync_file(const std::filesystem::path& file, const env_lookup& env) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
+  auto text = file_bytes(file);
+  if (!text) {
     config_result out;
     out.errors.add("", "cannot read sync file " + file.string());
     return out;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto out = parse_sync_config(text.str(), file.parent_path(), env);
+  auto out = parse_sync_config(*text, file.parent_path(), env);
   if (out.config)
     out.config->file = file;
   return out;

@@ -2,22 +2,14 @@
 #include "pipelines/serve/sync_catalog.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
+#include "pipelines/core/file_bytes.hpp"
 #include "pipelines/core/redaction.hpp"
 
 namespace backflow {
 namespace {
-
-std::string read_text(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;
@@ -41,7 +33,7 @@ sync_catalog::loaded_file sync_catalog::load(const std::filesystem::path& file,
   out.size = std::filesystem::file_size(file, ec);
   if (before != nullptr && before->mtime == out.mtime && before->size == out.size)
     return *before;
-  out.content = read_text(file);
+  out.content = file_bytes(file).value_or("");
   if (before != nullptr && before->content == out.content) {
     out.config = before->config;
     out.errors = before->errors;

@@ -5,10 +5,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/file_bytes.hpp"
 
 namespace backflow {
 namespace {
@@ -300,10 +299,10 @@ result<time_zone> time_zone::load(const std::string& name) {
   if (!std::filesystem::is_regular_file(path, ec))
     return failure{"\"" + name + "\" is not a known time zone (no file " + path.string() +
                    "; zone names are like \"Europe/Paris\", and need the tzdata package)"};
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return from_tzif(name, bytes.str());
+  auto bytes = file_bytes(path);
+  if (!bytes)
+    return failure{"cannot read the time zone file " + path.string()};
+  return from_tzif(name, *bytes);
 }
 
 result<time_zone> time_zone::from_tzif(const std::string& name, const std::string& b) {
