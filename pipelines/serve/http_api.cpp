@@ -181,7 +181,7 @@ void http_api::install_routes() {
                                        std::to_string(max_runs_limit));
     auto runs = service_.runs(name, limit);
     if (runs.is_null())
-      return reply_error(res, 404, "no sync named \"" + name + "\"");
+      return reply_error(res, 404, no_sync_named(name));
     reply(res, 200, {{"sync", name}, {"runs", std::move(runs)}});
   });
 
@@ -190,8 +190,8 @@ void http_api::install_routes() {
                              std::string (service_control::*call)(const std::string&)) {
     return [this, verb, ok_status, call](const httplib::Request& req, httplib::Response& res) {
       const std::string name = req.matches[1];
-      if (service_.runs(name, 1).is_null())
-        return reply_error(res, 404, "no sync named \"" + name + "\"");
+      if (!service_.has_sync(name))
+        return reply_error(res, 404, no_sync_named(name));
       const std::string why_not = (service_.*call)(name);
       if (!why_not.empty())
         return reply_error(res, 409, why_not);

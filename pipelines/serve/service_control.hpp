@@ -22,6 +22,9 @@ class service_control {
   /// as {"file", "errors": [...]} under "invalid". Shape: {"syncs": [...], "invalid": [...]}.
   [[nodiscard]] virtual nlohmann::json syncs() const = 0;
 
+  /// Whether a sync named `name` is loaded (and its file has not gone away).
+  [[nodiscard]] virtual bool has_sync(const std::string& name) const = 0;
+
   /// The newest `limit` run summaries of sync `name`, newest first; null when no such sync.
   [[nodiscard]] virtual nlohmann::json runs(const std::string& name, size_t limit) const = 0;
 
@@ -36,5 +39,10 @@ class service_control {
   /// The service's metrics in the Prometheus text exposition format (version 0.0.4).
   [[nodiscard]] virtual std::string metrics() const = 0;
 };
+
+/// What both sides say of a name no loaded sync has.
+inline std::string no_sync_named(const std::string& name) {
+  return "no sync named \"" + name + "\"";
+}
 
 }  // namespace backflow

@@ -290,52 +290,62 @@ nlohmann::json sync_service::syncs() const {
   return nlohmann::json::parse(redact_secrets(nlohmann::json{{"syncs", list}, {"invalid", invalid}}.dump()));
 }
 
+sync_service::sync_slot* sync_service::live_slot(const std::string& name) {
+  auto it = slots_.find(name);
+  return it == slots_.end() || it->second.removed ? nullptr : &it->second;
+}
+
+const sync_service::sync_slot* sync_service::live_slot(const std::string& name) const {
+  return const_cast<sync_service*>(this)->live_slot(name);
+}
+
+bool sync_service::has_sync(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return live_slot(name) != nullptr;
+}
+
 nlohmann::json sync_service::runs(const std::string& name, size_t limit) const {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = slots_.find(name);
-    if (it == slots_.end() || it->second.removed)
-      return nullptr;
-  }
+  if (!has_sync(name))
+    return nullptr;
   state::sync_state st(dir_->env(), name);
   return nlohmann::json::parse(redact_secrets(nlohmann::json(st.recent_runs(limit)).dump()));
 }
 
 std::string sync_service::trigger(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = slots_.find(name);
-  if (it == slots_.end() || it->second.removed)
-    return "no sync named \"" + name + "\"";
-  if (it->second.paused)
+  auto* slot = live_slot(name);
+  if (!slot)
+    return no_sync_named(name);
+  if (slot->paused)
     return "sync \"" + name + "\" is paused; resume it first";
   if (stopping_)
     return "the service is stopping";
-  if (!it->second.triggered_at)
-    it->second.triggered_at = clock::now();
-  spdlog::info("Run triggered: sync={}{}", name, it->second.running ? " (runs again after the current run)" : "");
+  if (!slot->triggered_at)
+    slot->triggered_at = clock::now();
+  spdlog::info("Run triggered: sync={}{}", name, slot->running ? " (runs again after the current run)" : "");
   wake_.notify_all();
   return "";
 }
 
 std::string sync_service::pause(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = slots_.find(name);
-  if (it == slots_.end() || it->second.removed)
-    return "no sync named \"" + name + "\"";
-  it->second.paused = true;
-  it->second.triggered_at.reset();
+  auto* slot = live_slot(name);
+  if (!slot)
+    return no_sync_named(name);
+  slot->paused = true;
+  slot->triggered_at.reset();
   spdlog::info("Paused: sync={}", name);
   return "";
 }
 
 std::string sync_service::resume(const std::string& name) {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = slots_.find(name);
-  if (it == slots_.end() || it->second.removed)
-    return "no sync named \"" + name + "\"";
-  if (it->second.paused) {
-    it->second.paused = false;
-    it->second.next_due = first_due(it->second.config->when, clock::now());
+  auto* slot = live_slot(name);
+  if (!slot)
+    return no_sync_named(name);
+  if (slot->paused) {
+    slot->paused = false;
+    slot->next_due = first_due(slot->config->when, clock::now());
     spdlog::info("Resumed: sync={}", name);
   }
   wake_.notify_all();

@@ -59,6 +59,7 @@ class sync_service : public service_control {
 
   [[nodiscard]] bool healthy() const override;
   [[nodiscard]] nlohmann::json syncs() const override;
+  [[nodiscard]] bool has_sync(const std::string& name) const override;
   [[nodiscard]] nlohmann::json runs(const std::string& name, size_t limit) const override;
   std::string trigger(const std::string& name) override;
   std::string pause(const std::string& name) override;
@@ -76,6 +77,10 @@ class sync_service : public service_control {
     bool removed = false;  ///< its file went away while it ran: dropped when the run ends
     nlohmann::json last_run;
   };
+
+  /// The slot of a loaded sync (not one whose file went away), or null (needs mutex_).
+  sync_slot* live_slot(const std::string& name);
+  const sync_slot* live_slot(const std::string& name) const;
 
   void schedule_loop();
   /// Reloads the catalog and adds, updates or drops slots (needs mutex_).

@@ -28,6 +28,10 @@ class fake_service : public service_control {
             {"invalid", {{{"file", "bad.json"}, {"errors", {"schedule: missing"}}}}}};
   }
 
+  bool has_sync(const std::string& name) const override {
+    return name == "alpha" || name == "beta" || name == "with space";
+  }
+
   nlohmann::json runs(const std::string& name, size_t limit) const override {
     std::lock_guard lock(mutex_);
     last_limit_ = limit;
