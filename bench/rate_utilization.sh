@@ -99,42 +99,39 @@ field() { sed -n "s/.*\"$1\":\"\{0,1\}\([a-z0-9]*\).*/\1/p" "$work/$2.run" | hea
 rows=()
 notes=()
 
+# measure NAME WINDOW LIMIT RECORDS DESTINATION: syncs the model $db (from make_model) to
+# DESTINATION (a JSON object), one record per request, and records the run's figures.
+measure() {
+  local name=$1 window=$2 limit=$3 records=$4 destination=$5 wall
+  cat > "$work/$name.json" <<JSON
+{ "name": "bench_rate_$name",
+  "source": { "type": "sqlite", "path": "$(basename "$db")",
+              "query": "SELECT email, first_name, score, tier FROM contacts", "key": "email" },
+  "destination": $destination,
+  "mode": "upsert",
+  "delivery": { "concurrency": $concurrency } }
+JSON
+  wall=$(run_sync "$name")
+  rows+=("$(analyse "$name" "$window" "$limit")")
+  notes+=("$name: $records records, wall ${wall} s, status $(field status "$name"), api_calls $(field api_calls "$name"), windows: $(cat "$work/$name.windows")")
+}
+
 echo "== HubSpot: $hubspot_limit per rolling 10 s for ${hubspot_seconds} s" >&2
 hubspot_rows=$((hubspot_limit * hubspot_seconds / 10))
 db=$(make_model "$hubspot_rows")
 start_emulator hubspot hubspot --per-10s "$hubspot_limit" --daily 0
-hubspot=$endpoint
-cat > "$work/hubspot.json" <<JSON
-{ "name": "bench_rate_hubspot",
-  "source": { "type": "sqlite", "path": "$(basename "$db")",
-              "query": "SELECT email, first_name, score, tier FROM contacts", "key": "email" },
-  "destination": { "type": "hubspot", "endpoint": "$hubspot", "token": "emulator-token",
-                   "batch_size": 1, "rate_limit": { "per_10s": $hubspot_limit, "daily": 0 } },
-  "mode": "upsert",
-  "delivery": { "concurrency": $concurrency } }
-JSON
-wall=$(run_sync hubspot)
-rows+=("$(analyse hubspot 10 "$hubspot_limit")")
-notes+=("hubspot: $hubspot_rows records, wall ${wall} s, status $(field status hubspot), api_calls $(field api_calls hubspot), windows: $(cat "$work/hubspot.windows")")
+measure hubspot 10 "$hubspot_limit" "$hubspot_rows" \
+  "{ \"type\": \"hubspot\", \"endpoint\": \"$endpoint\", \"token\": \"emulator-token\", \"batch_size\": 1,
+     \"rate_limit\": { \"per_10s\": $hubspot_limit, \"daily\": 0 } }"
 
 echo "== webhook: $webhook_limit per rolling second for ${webhook_seconds} s" >&2
 webhook_rows=$((webhook_limit * webhook_seconds))
 db=$(make_model "$webhook_rows")
 start_emulator webhook webhook --per-second "$webhook_limit"
-webhook=$endpoint
-cat > "$work/webhook.json" <<JSON
-{ "name": "bench_rate_webhook",
-  "source": { "type": "sqlite", "path": "$(basename "$db")",
-              "query": "SELECT email, first_name, score, tier FROM contacts", "key": "email" },
-  "destination": { "type": "webhook", "endpoint": "$webhook/hooks/bench",
-                   "secret": "whsec_ZW11bGF0b3Itc2VjcmV0", "batch_size": 1,
-                   "rate_limit": { "per_second": $webhook_limit } },
-  "mode": "upsert",
-  "delivery": { "concurrency": $concurrency } }
-JSON
-wall=$(run_sync webhook)
-rows+=("$(analyse webhook 1 "$webhook_limit")")
-notes+=("webhook: $webhook_rows records, wall ${wall} s, status $(field status webhook), api_calls $(field api_calls webhook), windows: $(cat "$work/webhook.windows")")
+measure webhook 1 "$webhook_limit" "$webhook_rows" \
+  "{ \"type\": \"webhook\", \"endpoint\": \"$endpoint/hooks/bench\",
+     \"secret\": \"whsec_ZW11bGF0b3Itc2VjcmV0\", \"batch_size\": 1,
+     \"rate_limit\": { \"per_second\": $webhook_limit } }"
 
 echo
 echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end, $(date -u +%Y-%m-%d), concurrency $concurrency, one record per request"
