@@ -7,12 +7,12 @@
 #include <string>
 #include <unordered_set>
 
+#include "actors/change_routing.hpp"
 #include "actors/messages.hpp"
 #include "actors/run_progress.hpp"
 #include "pipelines/delivery/destination.hpp"
 #include "pipelines/delivery/http_client.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
-#include "pipelines/mapping/row_mapper.hpp"
 #include "state/state_dir.hpp"
 #include "state/sync_state.hpp"
 
@@ -27,14 +27,9 @@ change_reader_actor spawn_change_reader(caf::actor_system& sys,
                                         uint32_t window, size_t batch_size,
                                         std::shared_ptr<const key_set> skip);
 
-struct map_settings {
-  sync_mode mode = sync_mode::upsert;
-  row_mapper mapper;  ///< compiled against the change set's projected columns
-};
-
-/// Maps changes to destination fields; settles locally what the mode does not send and what
-/// fails mapping (rejected with the column and value named).
-map_actor spawn_map(caf::actor_system& sys, map_settings settings, batch_actor downstream,
+/// Turns changes into records to send in this pass; settles locally what the mode does not
+/// send and what the mapping refused when planned (rejected with the column and value named).
+map_actor spawn_map(caf::actor_system& sys, route_context settings, batch_actor downstream,
                     uint32_t window, commit_actor commit);
 
 /// Records of each op the run expects to send (op as an integer), for job sizing and for the
@@ -42,9 +37,10 @@ map_actor spawn_map(caf::actor_system& sys, map_settings settings, batch_actor d
 using op_counts = std::map<int, uint64_t>;
 
 /// Groups records into requests of the destination's batch size (or into jobs, when the
-/// destination asks for them at this volume).
+/// destination asks for them at this volume). Batch ids are `nonce`-<n>: the nonce is random
+/// per pass over a change set, so no two distinct deliveries ever share an id.
 batch_actor spawn_batcher(caf::actor_system& sys, std::shared_ptr<const destination> dest,
-                          deliver_actor downstream, uint32_t window, uint64_t run_id,
+                          deliver_actor downstream, uint32_t window, std::string nonce,
                           op_counts expected);
 
 struct deliver_settings {

@@ -23,7 +23,7 @@ struct batch_state {
   deliver_actor downstream;
   map_actor upstream;
   uint32_t credit = 0;
-  uint64_t run_id = 0;
+  std::string nonce;
   uint64_t next_batch = 0;
   op_counts expected;
   std::map<int, group> groups;
@@ -53,7 +53,8 @@ group& group_for(batch_state& st, delivery_op op) {
 
 void close_batch(batch_state& st, group& g, bool final) {
   auto& b = g.open;
-  b.batch_id = "r" + std::to_string(st.run_id) + "-b" + std::to_string(++st.next_batch);
+  b.batch_id = st.nonce + "-" + std::to_string(++st.next_batch);
+  b.session = st.nonce + "/" + std::to_string(static_cast<int>(b.records.front().op));
   b.sequence = ++g.sequence;
   b.total = std::max(g.expected, g.records);
   b.last = final || (g.expected > 0 && g.records >= g.expected);
@@ -82,13 +83,13 @@ void flush(batch_actor::stateful_pointer<batch_state> self) {
 
 batch_actor::behavior_type batch_impl(batch_actor::stateful_pointer<batch_state> self,
                                       std::shared_ptr<const destination> dest,
-                                      deliver_actor downstream, uint32_t window, uint64_t run_id,
+                                      deliver_actor downstream, uint32_t window, std::string nonce,
                                       op_counts expected) {
   auto& st = self->state;
   st.dest = std::move(dest);
   st.downstream = std::move(downstream);
   st.credit = window;
-  st.run_id = run_id;
+  st.nonce = std::move(nonce);
   st.expected = std::move(expected);
   return {
     [=](record_batch& in) {
@@ -125,9 +126,9 @@ batch_actor::behavior_type batch_impl(batch_actor::stateful_pointer<batch_state>
 }  // namespace
 
 batch_actor spawn_batcher(caf::actor_system& sys, std::shared_ptr<const destination> dest,
-                          deliver_actor downstream, uint32_t window, uint64_t run_id,
+                          deliver_actor downstream, uint32_t window, std::string nonce,
                           op_counts expected) {
-  return sys.spawn(batch_impl, std::move(dest), std::move(downstream), window, run_id,
+  return sys.spawn(batch_impl, std::move(dest), std::move(downstream), window, std::move(nonce),
                    std::move(expected));
 }
 

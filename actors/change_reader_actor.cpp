@@ -10,8 +10,7 @@ struct reader_state {
   uint32_t credit = 0;
   size_t batch_size = 500;
   std::shared_ptr<const key_set> skip;
-  std::string last_key;
-  bool started = false;
+  std::string last_key;  ///< storage key the next batch starts after
   bool done = false;
 };
 
@@ -19,18 +18,8 @@ struct reader_state {
 /// removes settled entries meanwhile, and a long-lived reader would pin old pages.
 change_batch read_next(reader_state& st) {
   change_batch batch;
-  st.st->env().read([&](state::transaction& txn) {
-    txn.scan(st.st->changes, st.last_key, [&](std::string_view k, std::string_view v) {
-      if (st.started && k == st.last_key)
-        return true;
-      st.last_key.assign(k.data(), k.size());  // also past keys left out below
-      st.started = true;
-      if (st.skip && st.skip->count(st.last_key) > 0)
-        return true;
-      if (auto rec = state::decode_change_record(v))
-        batch.changes.push_back({std::string(k), std::move(*rec)});
-      return batch.changes.size() < st.batch_size;
-    });
+  batch.changes = st.st->read_changes(st.last_key, st.batch_size, [&](const std::string& key) {
+    return st.skip && st.skip->count(key) > 0;
   });
   return batch;
 }

@@ -2,6 +2,19 @@
 #include "actors/change_routing.hpp"
 
 namespace backflow {
+namespace {
+
+/// Whether the destination identifies the changed record differently now than when it was
+/// sent: its old identity must be removed before the new one is added.
+bool identity_moved(const route_context& ctx, const state::change_record& change) {
+  if (ctx.pass == apply_pass::all || ctx.dest == nullptr || change.mapping_failed ||
+      change.kind != state::change_kind::changed || change.dest_id.empty())
+    return false;
+  auto now = ctx.dest->identity(ctx.fields, change.payload);
+  return now && *now != change.dest_id;
+}
+
+}  // namespace
 
 change_route route_change(sync_mode mode, state::change_kind kind) {
   using state::change_kind;
@@ -25,26 +38,55 @@ change_route route_change(sync_mode mode, state::change_kind kind) {
   return send(delivery_op::upsert);
 }
 
-void map_change(sync_mode mode, row_mapper& mapper, std::string key, state::change_record change,
+std::vector<apply_pass> apply_passes(sync_mode mode) {
+  if (mode == sync_mode::audience)
+    return {apply_pass::removals, apply_pass::additions};
+  return {apply_pass::all};
+}
+
+const char* to_string(apply_pass pass) {
+  switch (pass) {
+    case apply_pass::all:
+      return "all";
+    case apply_pass::removals:
+      return "removals";
+    case apply_pass::additions:
+      return "additions";
+  }
+  return "?";
+}
+
+void map_change(const route_context& ctx, state::pending_change pc,
                 std::vector<outbound_record>& out, std::vector<state::settled_record>& settled) {
-  auto route = route_change(mode, change.kind);
+  auto& change = pc.change;
+  bool removal = change.kind == state::change_kind::deleted;
+  bool moved = identity_moved(ctx, change);
+  if (ctx.pass == apply_pass::removals && !removal && !moved)
+    return;  // an addition: the next pass sends it
+  if (ctx.pass == apply_pass::additions && (removal || moved))
+    return;  // its removal did not go through in this run: left for the next one
+  auto route = route_change(ctx.mode, change.kind);
   if (!route.send) {
-    settled.push_back({std::move(key), change.kind, change.hash, route.settle, {}, {}});
+    settled.push_back({std::move(pc.key), change.kind, change.hash, route.settle, {}, {}});
     return;
   }
   outbound_record rec;
-  rec.op = *route.send;
+  rec.key = std::move(pc.key);
   rec.hash = change.hash;
   rec.dest_id = std::move(change.dest_id);
-  if (rec.op != delivery_op::remove) {
-    auto mapped = mapper.map(change.row, rec.fields);
-    if (!mapped) {
-      settled.push_back({std::move(key), change.kind, change.hash, state::settlement::rejected, {},
-                         "mapping: " + mapped.error().message});
-      return;
-    }
+  if (moved) {
+    rec.op = delivery_op::remove;  // the identity it was sent with, before the new one
+    rec.retire = true;
+  } else if (removal) {
+    rec.op = delivery_op::remove;
+  } else if (change.mapping_failed) {
+    settled.push_back({std::move(rec.key), change.kind, change.hash, state::settlement::rejected,
+                       {}, "mapping: " + change.payload});
+    return;
+  } else {
+    rec.op = *route.send;
+    rec.fields = std::move(change.payload);
   }
-  rec.key = std::move(key);
   out.push_back(std::move(rec));
 }
 

@@ -39,6 +39,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
       commit_ack ack;
+      uint64_t retired = 0;
       for (const auto& r : batch.records) {
         switch (r.how) {
           case state::settlement::delivered:
@@ -47,12 +48,15 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
           case state::settlement::rejected:
             ++ack.rejected;
             break;
+          case state::settlement::retired:  // not settled: its new version is sent next
+            ++retired;
+            break;
           case state::settlement::forgotten:
           case state::settlement::skipped:
             break;
         }
       }
-      ack.settled = batch.records.size();
+      ack.settled = batch.records.size() - retired;
       auto& p = *cs.progress;
       p.delivered += ack.delivered;
       p.rejected += ack.rejected;

@@ -74,11 +74,15 @@ state::settled_record settled_from(const outbound_record& rec, state::settlement
                                    std::string dest_id, std::string reason) {
   state::settled_record s;
   s.key = rec.key;
-  s.change = rec.op == delivery_op::remove ? state::change_kind::deleted
-                                           : rec.dest_id.empty() ? state::change_kind::added
-                                                                 : state::change_kind::changed;
+  s.change = rec.retire ? state::change_kind::changed
+             : rec.op == delivery_op::remove ? state::change_kind::deleted
+             : rec.dest_id.empty()           ? state::change_kind::added
+                                             : state::change_kind::changed;
   s.hash = rec.hash;
-  s.how = how;
+  // A delivered retire removed the record's old identity; its new version is still to come.
+  s.how = rec.retire && how == state::settlement::delivered ? state::settlement::retired : how;
+  if (rec.retire && how == state::settlement::rejected)
+    reason = "the identity it was sent with before could not be removed: " + reason;
   s.dest_id = std::move(dest_id);
   s.reason = std::move(reason);
   return s;
@@ -87,6 +91,7 @@ state::settled_record settled_from(const outbound_record& rec, state::settlement
 work_item part_of(const work_item& item) {
   work_item part;
   part.batch.batch_id = item.batch.batch_id;
+  part.batch.session = item.batch.session;
   part.batch.field_names = item.batch.field_names;
   part.batch.sequence = item.batch.sequence;
   part.batch.last = item.batch.last;

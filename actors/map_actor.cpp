@@ -1,4 +1,4 @@
-// Maps changes to destination fields, settling locally what is not sent (see apply_actors.hpp).
+// Turns changes into records to send, settling locally what is not sent (see apply_actors.hpp).
 #include "actors/apply_actors.hpp"
 
 #include "actors/change_routing.hpp"
@@ -7,7 +7,7 @@ namespace backflow {
 namespace {
 
 struct map_state {
-  map_settings settings;
+  route_context settings;
   batch_actor downstream;
   commit_actor commit;
   change_reader_actor upstream;
@@ -42,12 +42,11 @@ void flush(map_actor::stateful_pointer<map_state> self) {
 /// Splits a change batch into records to send and settlements that need no request.
 void route(map_state& st, change_batch& in, record_batch& out, settle_batch& settled) {
   for (auto& pc : in.changes)
-    map_change(st.settings.mode, st.settings.mapper, std::move(pc.key), std::move(pc.change),
-               out.records, settled.records);
+    map_change(st.settings, std::move(pc), out.records, settled.records);
 }
 
 map_actor::behavior_type map_impl(map_actor::stateful_pointer<map_state> self,
-                                  map_settings settings, batch_actor downstream, uint32_t window,
+                                  route_context settings, batch_actor downstream, uint32_t window,
                                   commit_actor commit) {
   auto& st = self->state;
   st.settings = std::move(settings);
@@ -60,7 +59,7 @@ map_actor::behavior_type map_impl(map_actor::stateful_pointer<map_state> self,
       if (!st.upstream)
         st.upstream = caf::actor_cast<change_reader_actor>(self->current_sender());
       record_batch out;
-      out.field_names = st.settings.mapper.field_names();
+      out.field_names = st.settings.fields;
       settle_batch settled;
       route(st, in, out, settled);
       ++st.owed_upstream;
@@ -94,7 +93,7 @@ map_actor::behavior_type map_impl(map_actor::stateful_pointer<map_state> self,
 
 }  // namespace
 
-map_actor spawn_map(caf::actor_system& sys, map_settings settings, batch_actor downstream,
+map_actor spawn_map(caf::actor_system& sys, route_context settings, batch_actor downstream,
                     uint32_t window, commit_actor commit) {
   return sys.spawn(map_impl, std::move(settings), std::move(downstream), window, std::move(commit));
 }

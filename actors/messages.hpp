@@ -34,13 +34,8 @@ struct row_batch {
 };
 
 /// Entries of the change set, as read back for apply.
-struct pending_change {
-  std::string key;
-  state::change_record change;
-};
-
 struct change_batch {
-  std::vector<pending_change> changes;
+  std::vector<state::pending_change> changes;
 };
 
 /// Mapped records ready to be grouped into requests.
@@ -99,6 +94,7 @@ struct plan_result {
   state::diff_tally tally;
   value_findings values;  ///< bad values and the kinds each column held
   std::string error;  ///< the source or state failed: nothing was planned
+  bool damaged = false;  ///< the failure was a damaged state directory
 };
 
 // -- inspect overloads (CAF 0.17) -------------------------------------------------------------
@@ -130,19 +126,14 @@ typename Inspector::result_type inspect(Inspector& f, row_batch& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, pending_change& x) {
-  return f(caf::meta::type_name("pending_change"), x.key, x.change.kind, x.change.hash,
-           x.change.dest_id, x.change.row);
-}
-
-template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, change_batch& x) {
   return f(caf::meta::type_name("change_batch"), x.changes);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outbound_record& x) {
-  return f(caf::meta::type_name("outbound_record"), x.key, x.op, x.hash, x.dest_id, x.fields);
+  return f(caf::meta::type_name("outbound_record"), x.key, x.op, x.hash, x.dest_id, x.fields,
+           x.retire);
 }
 
 template <class Inspector>
@@ -152,8 +143,8 @@ typename Inspector::result_type inspect(Inspector& f, record_batch& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_batch& x) {
-  return f(caf::meta::type_name("delivery_batch"), x.batch_id, x.field_names, x.records,
-           x.sequence, x.last, x.total, x.as_job);
+  return f(caf::meta::type_name("delivery_batch"), x.batch_id, x.session, x.field_names,
+           x.records, x.sequence, x.last, x.total, x.as_job);
 }
 
 template <class Inspector>
@@ -198,12 +189,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
   auto& t = x.tally;
   return f(caf::meta::type_name("plan_result"), t.extracted, t.added, t.changed, t.deleted,
-           t.unchanged, t.unchanged_rejected, t.stored_before, t.null_keys, t.null_key_rows,
+           t.unchanged, t.unchanged_rejected, t.resent_rejected, t.not_updated, t.stored_before,
+           t.null_keys, t.null_key_rows,
            t.duplicate_keys, t.duplicate_samples, t.added_samples, t.changed_samples,
-           t.deleted_samples, x.values.bad_values, x.values.samples, x.values.kinds, x.error);
+           t.deleted_samples, x.values.bad_values, x.values.samples, x.values.kinds, x.error,
+           x.damaged);
 }
 
 namespace state {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pending_change& x) {
+  return f(caf::meta::type_name("pending_change"), x.key, x.change.kind, x.change.hash,
+           x.change.dest_id, x.change.payload, x.change.mapping_failed, x.change.long_key);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, settled_record& x) {

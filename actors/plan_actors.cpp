@@ -65,7 +65,9 @@ struct diff_state {
   diff_settings settings;
   std::unique_ptr<state::change_set_builder> builder;
   row_projection projection;
-  packed_rows projected;
+  row_planner planner;
+  std::string projected;
+  planned_rows planned;
   std::unique_ptr<value_inspector> values;
   caf::actor coordinator;
   std::shared_ptr<run_progress> progress;
@@ -88,11 +90,12 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
   st.coordinator = std::move(coordinator);
   st.progress = std::move(progress);
   st.projection = row_projection(settings.projection, settings.model_width);
+  st.planner = row_planner(settings.key_columns, std::move(settings.mapper), settings.fingerprint);
   st.values = std::make_unique<value_inspector>(settings.column_names, settings.key_columns,
                                                 settings.max_value_bytes);
   try {
     st.builder = std::make_unique<state::change_set_builder>(
-        *settings.state, settings.run_id, settings.fingerprint, settings.key_columns);
+        *settings.state, settings.run_id, settings.fingerprint, settings.options);
   } catch (const std::exception& e) {
     self->send(self, fail_atom_v, std::string(e.what()));
   }
@@ -104,23 +107,24 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       if (st.finished || !st.builder)
         return;
       try {
-        if (st.projection.identity()) {
-          for (size_t i = 0; i < batch.rows.size(); ++i)
-            st.values->inspect(batch.rows[i]);
-          st.builder->add(batch.rows);
-        } else {
+        st.planned.clear();
+        for (size_t i = 0; i < batch.rows.size(); ++i) {
           st.projected.clear();
-          for (size_t i = 0; i < batch.rows.size(); ++i) {
-            if (!st.projection.project(batch.rows[i], st.projected.bytes))
-              throw std::runtime_error("malformed row from the source");
-            st.projected.finish_row();
-            st.values->inspect(st.projected[i]);
+          if (!st.projection.project(batch.rows[i], st.projected))
+            throw std::runtime_error("malformed row from the source");
+          st.values->inspect(st.projected);
+          if (!st.planner.plan(st.projected, st.planned)) {
+            st.builder->add(st.planned);  // the rows before it first: null keys name their row
+            st.planned.clear();
+            st.builder->null_key();
           }
-          st.builder->add(st.projected);
         }
+        st.builder->add(st.planned);
       } catch (const std::exception& e) {
         plan_result failed;
         failed.error = e.what();
+        failed.damaged = dynamic_cast<const state::state_damaged*>(&e) != nullptr;
+        failed.tally.extracted = st.builder->tally().extracted;
         finish(self, std::move(failed));
         return;
       }
@@ -136,12 +140,16 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
         result.values = st.values->findings();
       } catch (const std::exception& e) {
         result.error = e.what();
+        result.damaged = dynamic_cast<const state::state_damaged*>(&e) != nullptr;
       }
       finish(self, std::move(result));
     },
     [=](fail_atom, const std::string& why) {
+      auto& st = self->state;
       plan_result failed;
       failed.error = why;
+      if (st.builder)
+        failed.tally.extracted = st.builder->tally().extracted;  // rows read before it failed
       finish(self, std::move(failed));
     },
   };

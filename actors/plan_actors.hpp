@@ -8,6 +8,8 @@
 #include "actors/run_progress.hpp"
 #include "connectors/sources/source.hpp"
 #include "pipelines/diff/row_identity.hpp"
+#include "pipelines/mapping/row_mapper.hpp"
+#include "state/change_set_builder.hpp"
 
 namespace backflow {
 
@@ -21,15 +23,18 @@ extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_curso
 struct diff_settings {
   std::shared_ptr<state::sync_state> state;
   uint64_t run_id = 0;
-  uint64_t fingerprint = 0;
+  uint64_t fingerprint = 0;  ///< seeds the payload hashes
   size_t key_columns = 0;
   std::vector<size_t> projection;  ///< model columns kept, key columns first
   size_t model_width = 0;
   std::vector<std::string> column_names;  ///< of the projected rows, for value errors
   size_t max_value_bytes = 65536;
+  row_mapper mapper;  ///< compiled against the projected columns: the payload of each row
+  state::diff_options options;
 };
 
-/// Spawns the diff actor on its own thread (it writes LMDB). At the end it sends a
+/// Spawns the diff actor on its own thread (it writes LMDB): each row is checked, keyed, mapped
+/// to what the destination would receive, hashed and compared. At the end it sends a
 /// plan_result to `coordinator` and quits.
 diff_actor spawn_diff(caf::actor_system& sys, diff_settings settings, caf::actor coordinator,
                       std::shared_ptr<run_progress> progress);

@@ -3,8 +3,6 @@
 
 #include <algorithm>
 
-#include "pipelines/diff/row_identity.hpp"
-
 namespace backflow::state {
 namespace {
 
@@ -16,19 +14,22 @@ constexpr size_t flush_bytes = size_t{8} << 20;
 }  // namespace
 
 change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, uint64_t fingerprint,
-                                       size_t key_columns, size_t samples_per_kind)
-    : st_(st), fingerprint_(fingerprint), key_columns_(key_columns), samples_(samples_per_kind) {
+                                       diff_options options)
+    : st_(st), fingerprint_(fingerprint), options_(options) {
   st_.env().write([&](transaction& txn) {
-    txn.clear(st_.changes);
-    txn.clear(st_.jobs);  // jobs belong to the change set they were submitted for
+    st_.changes().clear(txn);
+    st_.set_count(txn, counter::changes, 0);
+    st_.clear_jobs(txn);  // jobs belong to the change set they were submitted for
     auto plan = st_.load_plan(txn);
     plan.state = plan_record::status::planning;
     plan.run_id = run_id;
     plan.fingerprint = fingerprint;
     st_.store_plan(txn, plan);
-    seen_.assign((st_.next_slot(txn) + 63) / 64, 0);
-    tally_.stored_before = txn.count(st_.keys);
-    has_rejects_ = txn.count(st_.rejects) > 0;
+    slot_limit_ = st_.next_slot(txn);
+    seen_.assign((slot_limit_ + 63) / 64, 0);
+    auto sizes = st_.count(txn);
+    tally_.stored_before = sizes.keys - std::min(sizes.keys, sizes.orphans);
+    has_rejects_ = sizes.rejects > 0;
   });
   retry_rejects_ = st_.retry_all_rejects;
 }
@@ -46,95 +47,133 @@ bool change_set_builder::mark_seen(uint64_t slot) {
 void change_set_builder::note_duplicate(const std::string& key) {
   ++tally_.duplicate_keys;
   if (tally_.duplicate_samples.size() < max_bad_key_samples)
-    tally_.duplicate_samples.push_back(display_key(key));
+    tally_.duplicate_samples.push_back(key);
 }
 
-void change_set_builder::add(const packed_rows& rows) {
+void change_set_builder::null_key() {
+  ++tally_.extracted;
+  ++tally_.null_keys;
+  if (tally_.null_key_rows.size() < max_bad_key_samples)
+    tally_.null_key_rows.push_back(tally_.extracted);
+}
+
+void change_set_builder::add(const planned_rows& rows) {
   // Lookups in a read transaction: an unchanged re-run never takes the writer lock.
   st_.env().read([&](transaction& txn) {
-    for (size_t i = 0; i < rows.size(); ++i)
-      classify(txn, rows[i]);
+    std::string key;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      key.assign(rows.keys[i]);
+      classify(txn, key, rows.hashes[i], rows.payloads[i], rows.mapping_failed[i] != 0);
+    }
   });
   if (pending_.size() >= flush_rows || pending_bytes_ >= flush_bytes)
     flush();
 }
 
-void change_set_builder::classify(transaction& txn, std::string_view row) {
+void change_set_builder::classify(transaction& txn, const std::string& key, const hash128& hash,
+                                  std::string_view payload, bool mapping_failed) {
   ++tally_.extracted;
-  if (!canonical_key(row, key_columns_, key_)) {
-    ++tally_.null_keys;
-    if (tally_.null_key_rows.size() < max_bad_key_samples)
-      tally_.null_key_rows.push_back(tally_.extracted);
-    return;
-  }
-  auto hash = hash_row(row, fingerprint_);
+  storage_key_ = storage_key(key);
   hash128 stored_hash;
   uint64_t slot = 0;
-  auto stored = txn.get(st_.keys, key_);
-  bool synced = stored && peek_key_record(*stored, stored_hash, slot);
+  bool orphan = false;
+  auto stored = st_.keys().get(txn, storage_key_);
+  if (stored && (!peek_key_record(*stored, storage_key_, stored_hash, slot, orphan) ||
+                 slot >= slot_limit_))
+    st_.damaged("keys", storage_key_);
+  bool synced = stored.has_value();
   if (synced && mark_seen(slot)) {
-    note_duplicate(key_);
+    note_duplicate(key);
     return;
   }
+  if (synced && orphan)
+    revived_.push_back(storage_key_);  // back in the model: the destination has its record
   std::optional<reject_record> rejected;
   if (has_rejects_)
-    if (auto bytes = txn.get(st_.rejects, key_))
-      rejected = decode_reject_record(*bytes);
+    if (auto bytes = st_.rejects().get(txn, storage_key_)) {
+      rejected = decode_reject_record(*bytes, storage_key_);
+      if (!rejected)
+        st_.damaged("rejects", storage_key_);
+    }
   // A delete refused earlier is moot once the row is back.
   if (rejected && rejected->deletion)
-    stale_rejects_.push_back(key_);
+    stale_rejects_.push_back(storage_key_);
   if (synced && stored_hash == hash) {
     // Back to the version the destination has: a change rejected in between is moot.
     if (rejected && !rejected->deletion)
-      stale_rejects_.push_back(key_);
+      stale_rejects_.push_back(storage_key_);
     ++tally_.unchanged;
+    return;
+  }
+  if (synced && !options_.plan_changes && stored_hash != hash128{}) {
+    ++tally_.not_updated;  // insert mode: the destination keeps its version
     return;
   }
   bool unchanged_reject = rejected && !rejected->deletion && rejected->hash == hash;
   if (unchanged_reject && !retry_rejects_) {
     // Rejected earlier and unchanged since: not re-sent. Unsynced keys are not in the seen
     // bitmap, so their repeats are caught here and when the change set is written.
-    bool repeated = !synced && (!seen_unsynced_.insert(key_).second ||
-                                pending_keys_.count(key_) > 0 ||
-                                txn.get(st_.changes, key_).has_value());
+    bool repeated = !synced && (!seen_unsynced_.insert(key).second ||
+                                pending_keys_.count(key) > 0 ||
+                                st_.changes().get(txn, storage_key_).has_value());
     if (repeated)
-      note_duplicate(key_);
+      note_duplicate(key);
     else
       ++tally_.unchanged_rejected;
     return;
   }
-  if (!synced && seen_unsynced_.count(key_) > 0) {
-    note_duplicate(key_);
+  if (!synced && seen_unsynced_.count(key) > 0) {
+    note_duplicate(key);
     return;
   }
   change_record change;
   change.kind = synced ? change_kind::changed : change_kind::added;
   change.hash = hash;
-  if (synced)
-    if (auto kr = decode_key_record(*stored))
-      change.dest_id = kr->dest_id;
-  change.row.assign(row.data(), row.size());
+  if (synced) {
+    auto kr = decode_key_record(*stored, storage_key_);
+    if (!kr)
+      st_.damaged("keys", storage_key_);
+    change.dest_id = kr->dest_id;
+  }
+  change.payload.assign(payload.data(), payload.size());
+  change.mapping_failed = mapping_failed;
+  if (is_long_key(key))
+    change.long_key = key;
   if (has_rejects_)
-    pending_keys_.insert(key_);
-  pending_.push_back({key_, encode(change), synced, false, unchanged_reject});
-  pending_bytes_ += key_.size() + pending_.back().value.size();
+    pending_keys_.insert(key);
+  pending_.push_back({key, storage_key_, encode(change, storage_key_), synced, false, unchanged_reject});
+  pending_bytes_ += storage_key_.size() + pending_.back().value.size();
 }
 
 void change_set_builder::flush() {
-  if (pending_.empty() && stale_rejects_.empty())
+  if (pending_.empty() && stale_rejects_.empty() && revived_.empty())
     return;
   // Sorted, grouped inserts: a page is copied once per transaction however many rows land on
   // it, which keeps the write volume near the data volume for models in any key order.
   std::stable_sort(pending_.begin(), pending_.end(),
-                   [](const auto& a, const auto& b) { return a.key < b.key; });
+                   [](const auto& a, const auto& b) { return a.storage_key < b.storage_key; });
   st_.env().write([&](transaction& txn) {
     // May run twice (after a map resize): start from a clean slate each time.
     for (auto& p : pending_)
       p.duplicate = false;
     for (const auto& key : stale_rejects_)
-      txn.del(st_.rejects, key);
-    for (auto& p : pending_)
-      p.duplicate = !txn.insert(st_.changes, p.key, p.value);
+      if (st_.rejects().del(txn, key))
+        st_.add_count(txn, counter::rejects, -1);
+    for (const auto& key : revived_) {
+      auto bytes = st_.keys().get(txn, key);
+      auto kr = bytes ? decode_key_record(*bytes, key) : std::nullopt;
+      if (!kr || !kr->orphan)
+        continue;
+      kr->orphan = false;
+      st_.keys().put(txn, key, encode(*kr, key));
+      st_.add_count(txn, counter::orphans, -1);
+    }
+    int64_t inserted = 0;
+    for (auto& p : pending_) {
+      p.duplicate = !st_.changes().insert(txn, p.storage_key, p.value);
+      inserted += p.duplicate ? 0 : 1;
+    }
+    st_.add_count(txn, counter::changes, inserted);
   });
   for (const auto& p : pending_) {
     if (p.duplicate) {
@@ -142,7 +181,7 @@ void change_set_builder::flush() {
       continue;
     }
     auto& samples = p.synced ? tally_.changed_samples : tally_.added_samples;
-    if (samples.size() < samples_)
+    if (samples.size() < options_.samples_per_kind)
       samples.push_back(p.key);
     ++(p.synced ? tally_.changed : tally_.added);
     if (p.resent_reject)
@@ -151,43 +190,65 @@ void change_set_builder::flush() {
   pending_.clear();
   pending_keys_.clear();
   stale_rejects_.clear();
+  revived_.clear();
   pending_bytes_ = 0;
+}
+
+void change_set_builder::plan_delete(transaction& txn, std::string_view storage_key,
+                                     const key_record& stored, bool refused_delete) {
+  change_record change;
+  change.kind = change_kind::deleted;
+  change.dest_id = stored.dest_id;
+  change.long_key = stored.long_key;
+  if (st_.changes().insert(txn, storage_key, encode(change, storage_key)))
+    st_.add_count(txn, counter::changes, 1);
+  if (tally_.deleted_samples.size() < options_.samples_per_kind)
+    tally_.deleted_samples.push_back(sync_state::canonical(storage_key, stored.long_key));
+  ++tally_.deleted;
+  if (refused_delete)
+    ++tally_.resent_rejected;
 }
 
 void change_set_builder::finish() {
   flush();
   st_.env().write([&](transaction& txn) {
-    // Writing the change set while scanning the keys database is safe: they are different trees.
-    txn.scan(st_.keys, {}, [&](std::string_view key_view, std::string_view value) {
+    uint64_t keys = 0;
+    uint64_t orphans = 0;
+    // Writing the change set while scanning the keys database is safe: the scan holds a
+    // cursor on the keys, the writes go to the changes.
+    st_.keys().scan(txn, {}, [&](std::string_view key_view, std::string_view value) {
       hash128 h;
       uint64_t slot = 0;
-      if (!peek_key_record(value, h, slot))
-        return true;
+      bool orphan = false;
+      if (!peek_key_record(value, key_view, h, slot, orphan) || slot >= slot_limit_)
+        st_.damaged("keys", key_view);
+      ++keys;
+      orphans += orphan ? 1 : 0;
       auto word = slot / 64;
       if (word < seen_.size() && (seen_[word] & (uint64_t{1} << (slot % 64))) != 0)
         return true;
-      std::string key(key_view);
+      if (orphan && !options_.removes_orphans)
+        return true;  // left the model earlier; this mode leaves its record alone
       bool refused_delete = false;
-      if (auto rejected = txn.get(st_.rejects, key)) {
-        auto r = decode_reject_record(*rejected);
-        refused_delete = r && r->deletion;
+      if (auto rejected = st_.rejects().get(txn, key_view)) {
+        auto r = decode_reject_record(*rejected, key_view);
+        if (!r)
+          st_.damaged("rejects", key_view);
+        refused_delete = r->deletion;
         if (refused_delete && !retry_rejects_) {
           ++tally_.unchanged_rejected;
           return true;
         }
       }
-      change_record change;
-      change.kind = change_kind::deleted;
-      if (auto kr = decode_key_record(value))
-        change.dest_id = kr->dest_id;
-      txn.put(st_.changes, key, encode(change));
-      if (tally_.deleted_samples.size() < samples_)
-        tally_.deleted_samples.emplace_back(key);
-      ++tally_.deleted;
-      if (refused_delete)
-        ++tally_.resent_rejected;
+      auto stored = decode_key_record(value, key_view);
+      if (!stored)
+        st_.damaged("keys", key_view);
+      plan_delete(txn, key_view, *stored, refused_delete);
       return true;
     });
+    // The counters were kept with every write; the scan makes them exact again anyway.
+    st_.set_count(txn, counter::keys, keys);
+    st_.set_count(txn, counter::orphans, orphans);
     if (has_rejects_)
       drop_stale_rejects(txn);
   });
@@ -197,16 +258,19 @@ void change_set_builder::drop_stale_rejects(transaction& txn) {
   // A record rejected before it was ever synced, whose row has left the model, has nothing
   // left to retry: forget it, or `rejects` would grow without end.
   std::vector<std::string> stale;
-  txn.scan(st_.rejects, {}, [&](std::string_view key, std::string_view value) {
-    auto r = decode_reject_record(value);
-    std::string k(key);
-    if (r && !r->deletion && seen_unsynced_.count(k) == 0 && !txn.get(st_.keys, k) &&
-        !txn.get(st_.changes, k))
-      stale.push_back(std::move(k));
+  st_.rejects().scan(txn, {}, [&](std::string_view key, std::string_view value) {
+    auto r = decode_reject_record(value, key);
+    if (!r)
+      st_.damaged("rejects", key);
+    auto canonical = sync_state::canonical(key, r->long_key);
+    if (!r->deletion && seen_unsynced_.count(canonical) == 0 && !st_.keys().get(txn, key) &&
+        !st_.changes().get(txn, key))
+      stale.emplace_back(key);
     return true;
   });
   for (const auto& k : stale)
-    txn.del(st_.rejects, k);
+    if (st_.rejects().del(txn, k))
+      st_.add_count(txn, counter::rejects, -1);
 }
 
 }  // namespace backflow::state

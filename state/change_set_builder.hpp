@@ -1,4 +1,5 @@
-// The diff: compares the model's rows with the synced state and writes the run's change set.
+// The diff: compares what the destination would receive for each model row with what it holds,
+// and writes the run's change set.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "pipelines/core/row_codec.hpp"
+#include "pipelines/diff/row_planner.hpp"
 #include "state/sync_state.hpp"
 
 namespace backflow::state {
@@ -23,6 +25,9 @@ struct diff_tally {
   /// Rejected earlier, not changed since, and planned again anyway (sync_state's
   /// retry_all_rejects); also counted in added, changed or deleted.
   uint64_t resent_rejected = 0;
+  /// Rows that differ from what the destination holds, not sent because the mode never
+  /// updates (insert): the destination keeps its version, and a later upsert run sends them.
+  uint64_t not_updated = 0;
   uint64_t stored_before = 0;       ///< keys synced before this run (the guards' base)
 
   uint64_t null_keys = 0;
@@ -38,7 +43,17 @@ struct diff_tally {
   [[nodiscard]] bool bad_model() const { return null_keys > 0 || duplicate_keys > 0; }
 };
 
-/// Streams projected rows through the diff: lookups in read transactions, changes written in
+/// How the sync's mode treats the rows that differ or left.
+struct diff_options {
+  /// Rows that differ from the destination's version are planned (false for insert mode).
+  bool plan_changes = true;
+  /// Records of rows that left the model are removed (mirror, audience): also those an earlier
+  /// mode left behind (orphans).
+  bool removes_orphans = false;
+  size_t samples_per_kind = 5;
+};
+
+/// Streams planned rows through the diff: lookups in read transactions, changes written in
 /// sorted groups of up to 16k rows.
 /// Deletes are found without memory proportional to the rows' size: each synced key owns a
 /// dense slot number, and the rows seen set one bit per slot (1.25 MB for 10M keys).
@@ -46,10 +61,13 @@ class change_set_builder {
  public:
   /// Starts a plan: empties the change set and marks the sync as planning.
   change_set_builder(const sync_state& st, uint64_t run_id, uint64_t fingerprint,
-                     size_t key_columns, size_t samples_per_kind = 5);
+                     diff_options options = {});
 
-  /// Diffs a batch of projected rows (key columns first).
-  void add(const packed_rows& rows);
+  /// Counts a model row without a usable key (null or empty).
+  void null_key();
+
+  /// Diffs a batch of planned rows.
+  void add(const planned_rows& rows);
 
   /// After the last batch: every synced key the model no longer returned becomes a delete.
   void finish();
@@ -57,24 +75,28 @@ class change_set_builder {
   [[nodiscard]] const diff_tally& tally() const { return tally_; }
 
  private:
-  void classify(transaction& txn, std::string_view row);
+  void classify(transaction& txn, const std::string& key, const hash128& hash,
+                std::string_view payload, bool mapping_failed);
   void flush();
   void note_duplicate(const std::string& key);
   bool mark_seen(uint64_t slot);
   void drop_stale_rejects(transaction& txn);
+  void plan_delete(transaction& txn, std::string_view storage_key, const key_record& stored,
+                   bool refused_delete);
 
   const sync_state& st_;
   uint64_t fingerprint_;
-  size_t key_columns_;
-  size_t samples_;
+  diff_options options_;
   std::vector<uint64_t> seen_;
+  uint64_t slot_limit_ = 0;  ///< no sound record has a slot at or past this
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
   bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
   bool retry_rejects_ = false;  ///< re-plan rejected records even when unchanged
   /// A change waiting to be written with the next group.
   struct pending_change {
-    std::string key;
+    std::string key;          ///< canonical
+    std::string storage_key;
     std::string value;  ///< encoded change_record
     bool synced = false;
     bool duplicate = false;
@@ -86,8 +108,9 @@ class change_set_builder {
   /// Rejects with nothing left to retry: refused deletes whose row is back, and rejected
   /// changes whose row is back to the version the destination has.
   std::vector<std::string> stale_rejects_;
-  std::string key_;
-  std::string value_;
+  /// Orphans whose row is back in the model (storage keys): no longer orphans.
+  std::vector<std::string> revived_;
+  std::string storage_key_;
 };
 
 }  // namespace backflow::state

@@ -1,19 +1,29 @@
 // Thin RAII wrappers over LMDB (see lmdb.hpp).
 #include "state/lmdb.hpp"
 
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 namespace backflow::state {
 namespace {
 
 constexpr size_t initial_map_size = size_t{1} << 30;  // 1 GiB of address space; the file stays small
-constexpr unsigned max_named_dbs = 4096;
+/// A state directory has a fixed set of databases, whatever the number of syncs (they share them
+/// through key prefixes); the room beyond that set is for reading an older layout.
+constexpr unsigned max_named_dbs = 64;
+/// Below this much free space, a failed write is reported as a full disk.
+constexpr unsigned long long low_space_bytes = 4ull << 20;
 
 MDB_val val(std::string_view s) {
   return MDB_val{s.size(), const_cast<char*>(s.data())};
@@ -24,8 +34,71 @@ std::string_view view(const MDB_val& v) {
 }
 
 void check(int rc, const std::string& what) {
-  if (rc != MDB_SUCCESS)
-    throw lmdb_error(what, rc);
+  if (rc == MDB_SUCCESS)
+    return;
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
+      rc == MDB_VERSION_MISMATCH)
+    throw state_damaged("state (LMDB) " + what + ": " + mdb_strerror(rc));
+  throw lmdb_error(what, rc);
+}
+
+// -- the SIGBUS guard -----------------------------------------------------------------------
+// A data.mdb damaged behind our back (truncated after it was opened, a page pointing past the
+// end) makes a read of the map fault. Such a fault inside a map is reported as a damaged state
+// and ends the process with its exit code, instead of a crash; nothing is sent after it.
+
+constexpr size_t max_guarded_maps = 16;
+std::array<std::atomic<uintptr_t>, max_guarded_maps> guarded_begin{};
+std::array<std::atomic<uintptr_t>, max_guarded_maps> guarded_end{};
+
+extern "C" void on_map_fault(int sig, siginfo_t* info, void*) {
+  auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+  for (size_t i = 0; i < max_guarded_maps; ++i) {
+    auto begin = guarded_begin[i].load();
+    if (begin != 0 && addr >= begin && addr < guarded_end[i].load()) {
+      static const char message[] =
+          "backflow: the state directory is damaged (data.mdb could not be read: it was "
+          "truncated or overwritten); nothing more was sent. Restore it from a backup, or "
+          "`backflow reset` the sync to resend everything.\n";
+      (void)!::write(STDERR_FILENO, message, sizeof message - 1);
+      ::_exit(exit_state_damaged);
+    }
+  }
+  ::signal(sig, SIG_DFL);  // not ours: crash as usual
+  ::raise(sig);
+}
+
+void install_fault_guard() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_map_fault;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, nullptr);
+    sigaction(SIGSEGV, &sa, nullptr);
+  });
+}
+
+/// Publishes (or with `add` false, withdraws) the map of the environment `owner` for the guard.
+void guard_range(const void* owner, uintptr_t begin, size_t size, bool add) {
+  static std::mutex m;
+  static std::array<const void*, max_guarded_maps> owners{};
+  std::lock_guard<std::mutex> lock(m);
+  for (size_t i = 0; i < max_guarded_maps; ++i)
+    if (owners[i] == owner) {
+      guarded_begin[i] = 0;
+      owners[i] = nullptr;
+    }
+  if (!add)
+    return;
+  for (size_t i = 0; i < max_guarded_maps; ++i)
+    if (owners[i] == nullptr) {
+      owners[i] = owner;
+      guarded_end[i] = begin + size;
+      guarded_begin[i] = begin;
+      return;
+    }
 }
 
 /// Thrown inside write() to restart the transaction after growing the map.
@@ -35,6 +108,11 @@ struct map_full {};
 
 lmdb_error::lmdb_error(const std::string& what, int code)
     : std::runtime_error("state (LMDB) " + what + ": " + mdb_strerror(code)), code_(code) {}
+
+state_damaged::state_damaged(const std::string& what)
+    : std::runtime_error("the state directory is damaged: " + what +
+                         "; nothing was sent from it. Restore it from a backup, or `backflow "
+                         "reset` the sync to resend everything") {}
 
 environment::environment(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
@@ -60,6 +138,9 @@ std::shared_ptr<environment> environment::open(const std::filesystem::path& dir)
   // NORDAHEAD: random key lookups gain nothing from read-ahead and it inflates RSS.
   check(mdb_env_open(env->env_, dir.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600),
         "open environment in " + dir.string());
+  env->check_whole_file();
+  install_fault_guard();
+  env->register_mapping();
   auto* raw = env.get();
   env->statm_fd_ = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   env->resident_guard_ = std::thread([raw] {
@@ -72,6 +153,7 @@ std::shared_ptr<environment> environment::open(const std::filesystem::path& dir)
 }
 
 environment::~environment() {
+  guard_range(this, 0, 0, false);
   if (resident_guard_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(guard_mutex_);
@@ -84,6 +166,53 @@ environment::~environment() {
     ::close(statm_fd_);
   if (env_ != nullptr)
     mdb_env_close(env_);
+}
+
+void environment::check_whole_file() const {
+  // Pages up to the last one in use must be in the file: reading past its end faults (SIGBUS).
+  MDB_envinfo info;
+  MDB_stat stat;
+  check(mdb_env_info(env_, &info), "read environment info");
+  check(mdb_env_stat(env_, &stat), "read environment statistics");
+  std::error_code ec;
+  auto file = dir_ / "data.mdb";
+  auto size = std::filesystem::file_size(file, ec);
+  auto needed = (static_cast<uintmax_t>(info.me_last_pgno) + 1) * stat.ms_psize;
+  if (!ec && size < needed)
+    throw state_damaged(file.string() + " is truncated: it holds " + std::to_string(size) +
+                        " bytes, its pages need " + std::to_string(needed));
+}
+
+void environment::register_mapping() const {
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info) == MDB_SUCCESS && info.me_mapaddr != nullptr)
+    guard_range(this, reinterpret_cast<uintptr_t>(info.me_mapaddr), info.me_mapsize, true);
+}
+
+void environment::rethrow_write_failure(const lmdb_error& e) const {
+  struct statvfs fs {};
+  if ((e.code() == EIO || e.code() == ENOSPC || e.code() == EDQUOT) &&
+      ::statvfs(dir_.c_str(), &fs) == 0 &&
+      static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize < low_space_bytes)
+    throw lmdb_error("write to " + dir_.string() + " failed: no space left on the device (" +
+                         std::to_string(static_cast<unsigned long long>(fs.f_bavail) *
+                                        fs.f_frsize / 1024) +
+                         " KiB free); free some space, the next run resumes",
+                     ENOSPC);
+  throw e;
+}
+
+std::vector<std::string> environment::database_names() {
+  std::vector<std::string> names;
+  read([&](transaction& txn) {
+    MDB_dbi main = 0;
+    check(mdb_dbi_open(txn.raw(), nullptr, 0, &main), "open the main database");
+    txn.scan(main, {}, [&](std::string_view k, std::string_view) {
+      names.emplace_back(k);
+      return true;
+    });
+  });
+  return names;
 }
 
 size_t environment::map_size() const {
@@ -160,6 +289,7 @@ void environment::grow() {
   size_t next = map_size() * 2;
   check(mdb_env_set_mapsize(env_, next), "grow map to " + std::to_string(next >> 20) + " MiB");
   forget_mapping();
+  register_mapping();
 }
 
 void environment::write(const std::function<void(transaction&)>& fn) {
@@ -172,6 +302,7 @@ void environment::write(const std::function<void(transaction&)>& fn) {
         // Another process grew the map: adopt its size.
         check(mdb_env_set_mapsize(env_, 0), "adopt map size");
         forget_mapping();
+        register_mapping();
         rc = mdb_txn_begin(env_, nullptr, 0, &raw);
       }
       check(rc, "begin write transaction");
@@ -194,6 +325,8 @@ void environment::write(const std::function<void(transaction&)>& fn) {
       return;
     } catch (const map_full&) {
       grow();
+    } catch (const lmdb_error& e) {
+      rethrow_write_failure(e);
     }
   }
 }
@@ -205,6 +338,7 @@ void environment::read(const std::function<void(transaction&)>& fn) {
   if (rc == MDB_MAP_RESIZED) {
     check(mdb_env_set_mapsize(env_, 0), "adopt map size");
     forget_mapping();
+    register_mapping();
     rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
   }
   check(rc, "begin read transaction");
@@ -270,6 +404,28 @@ size_t transaction::count(MDB_dbi db) const {
 
 void transaction::clear(MDB_dbi db) {
   check(mdb_drop(txn_, db, 0), "clear");
+}
+
+size_t transaction::erase_prefix(MDB_dbi db, std::string_view prefix) {
+  MDB_cursor* cur = nullptr;
+  check(mdb_cursor_open(txn_, db, &cur), "open cursor");
+  MDB_val k = val(prefix);
+  MDB_val v;
+  size_t erased = 0;
+  int rc = prefix.empty() ? mdb_cursor_get(cur, &k, &v, MDB_FIRST)
+                          : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  while (rc == MDB_SUCCESS && view(k).substr(0, prefix.size()) == prefix) {
+    rc = mdb_cursor_del(cur, 0);
+    if (rc != MDB_SUCCESS)
+      break;
+    ++erased;
+    // After a delete the cursor already points past the gone entry: NEXT returns that entry.
+    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+  }
+  mdb_cursor_close(cur);
+  if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+    check(rc, "erase range");
+  return erased;
 }
 
 void transaction::scan(MDB_dbi db, std::string_view from,

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <lmdb.h>
 
@@ -30,6 +31,16 @@ class lmdb_error : public std::runtime_error {
   int code_;
 };
 
+/// The state directory's contents are damaged (a truncated or overwritten file, a record that
+/// fails its checksum): nothing may be sent from it. The message names the file and what is wrong.
+class state_damaged : public std::runtime_error {
+ public:
+  explicit state_damaged(const std::string& what);
+};
+
+/// The exit code of a run or command that found its state directory damaged.
+constexpr int exit_state_damaged = 6;
+
 class transaction;
 
 /// How much of the process may be resident before the LMDB map's pages are let go (see
@@ -43,14 +54,19 @@ constexpr std::chrono::milliseconds resident_check_interval{2};
 /// One LMDB environment (a state directory), shared by every sync stored in it.
 class environment {
  public:
-  /// Opens (creating, mode 0700) the state directory and its environment.
+  /// Opens (creating, mode 0700) the state directory and its environment. Throws state_damaged
+  /// when data.mdb is not a whole LMDB file (truncated, or not LMDB at all).
   static std::shared_ptr<environment> open(const std::filesystem::path& dir);
   ~environment();
   environment(const environment&) = delete;
   environment& operator=(const environment&) = delete;
 
-  /// The handle of named database `name`, created on first use.
+  /// The handle of named database `name`, created on first use. A state directory holds a fixed
+  /// set of them (see state_dir.hpp): syncs share databases through key prefixes.
   MDB_dbi db(const std::string& name);
+
+  /// Names of the named databases that exist in the file (to recognise older layouts).
+  std::vector<std::string> database_names();
 
   /// Runs `fn` in a write transaction and commits it. If the map is full, the transaction is
   /// aborted, the map doubled, and `fn` run again: `fn` must only touch the transaction.
@@ -80,6 +96,11 @@ class environment {
  private:
   explicit environment(std::filesystem::path dir);
   void grow();
+  void check_whole_file() const;
+  /// Publishes where the map is, for the SIGBUS guard (see lmdb.cpp).
+  void register_mapping() const;
+  /// Rethrows a failed write, saying "no space left" when the file system is full.
+  [[noreturn]] void rethrow_write_failure(const lmdb_error& e) const;
   [[nodiscard]] std::pair<uintptr_t, size_t> find_mapping() const;
   void forget_mapping();
 
@@ -110,6 +131,8 @@ class transaction {
   bool del(MDB_dbi db, std::string_view key);
   [[nodiscard]] size_t count(MDB_dbi db) const;
   void clear(MDB_dbi db);
+  /// Deletes every entry whose key starts with `prefix`; returns how many.
+  size_t erase_prefix(MDB_dbi db, std::string_view prefix);
 
   /// Calls `fn(key, value)` for entries with key >= `from` in order, until it returns false.
   void scan(MDB_dbi db, std::string_view from,

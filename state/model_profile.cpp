@@ -15,7 +15,7 @@ const model_profile::column* model_profile::find(const std::string& name) const 
 std::optional<model_profile> load_model_profile(const sync_state& st) {
   std::optional<model_profile> out;
   st.env().read([&](transaction& txn) {
-    auto v = txn.get(st.meta, model_profile_key);
+    auto v = st.meta().get(txn, model_profile_key);
     if (!v)
       return;
     auto j = nlohmann::json::parse(*v, nullptr, false);
@@ -37,7 +37,7 @@ void store_model_profile(transaction& txn, const sync_state& st, const model_pro
   for (const auto& c : profile.columns)
     columns.push_back({{"name", c.name}, {"kinds", c.kinds}});
   nlohmann::json j = {{"run_id", profile.run_id}, {"rows", profile.rows}, {"columns", columns}};
-  txn.put(st.meta, model_profile_key, j.dump());
+  st.meta().put(txn, model_profile_key, j.dump());
 }
 
 }  // namespace backflow::state

@@ -1,14 +1,22 @@
-// Encodings of the per-key LMDB values (see records.hpp). Layouts are versioned by a leading byte.
+// Encodings of the per-key LMDB values (see records.hpp). Layouts are versioned by a leading byte
+// and end with an XXH32 checksum of the bytes before it.
 #include "state/records.hpp"
 
 #include <cstring>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace backflow::state {
 namespace {
 
-constexpr char key_record_v1 = 1;
-constexpr char change_record_v1 = 1;
-constexpr char reject_record_v1 = 1;
+constexpr char record_v1 = 1;
+constexpr char record_v2 = 2;
+constexpr uint32_t checksum_seed = 0x42464c57;  // "BFLW"
+
+constexpr uint8_t key_orphan = 1;
+constexpr uint8_t has_long_key = 2;
+constexpr uint8_t change_mapping_failed = 4;
 
 void put_u64(std::string& out, uint64_t v) {
   char buf[8];
@@ -25,6 +33,38 @@ void put_u32(std::string& out, uint32_t v) {
 void put_string(std::string& out, std::string_view s) {
   put_u32(out, static_cast<uint32_t>(s.size()));
   out.append(s);
+}
+
+void put_hash(std::string& out, const hash128& h) {
+  put_u64(out, h.low);
+  put_u64(out, h.high);
+}
+
+uint32_t checksum(std::string_view key, std::string_view bytes) {
+  XXH32_state_t state;
+  XXH32_reset(&state, checksum_seed);
+  uint32_t key_size = static_cast<uint32_t>(key.size());
+  XXH32_update(&state, &key_size, sizeof key_size);
+  XXH32_update(&state, key.data(), key.size());
+  XXH32_update(&state, bytes.data(), bytes.size());
+  return XXH32_digest(&state);
+}
+
+/// Appends the checksum of the key and of everything written so far.
+void seal(std::string& out, std::string_view key) {
+  put_u32(out, checksum(key, out));
+}
+
+/// The record without its checksum, when the checksum matches.
+std::optional<std::string_view> unsealed(std::string_view bytes, std::string_view key) {
+  if (bytes.size() < 5)
+    return std::nullopt;
+  auto body = bytes.substr(0, bytes.size() - 4);
+  uint32_t stored;
+  std::memcpy(&stored, bytes.data() + body.size(), 4);
+  if (stored != checksum(key, body))
+    return std::nullopt;
+  return body;
 }
 
 /// Sequential reader that fails softly on truncated input.
@@ -53,13 +93,16 @@ class reader {
   }
   bool str(std::string& v) {
     uint32_t n;
-    if (!u32(n) || pos_ + n > in_.size())
+    if (!u32(n) || n > in_.size() - pos_)
       return false;
     v.assign(in_.data() + pos_, n);
     pos_ += n;
     return true;
   }
+  /// The long key when `flags` says there is one.
+  bool long_key(uint8_t flags, std::string& v) { return (flags & has_long_key) == 0 || str(v); }
   bool hash(hash128& h) { return u64(h.low) && u64(h.high); }
+  [[nodiscard]] bool at_end() const { return pos_ == in_.size(); }
   std::string_view rest() { return in_.substr(pos_); }
 
  private:
@@ -67,7 +110,15 @@ class reader {
   size_t pos_ = 0;
 };
 
+uint8_t long_key_flag(const std::string& long_key) {
+  return long_key.empty() ? 0 : has_long_key;
+}
+
 }  // namespace
+
+uint32_t record_checksum(std::string_view key, std::string_view body) {
+  return checksum(key, body);
+}
 
 const char* to_string(change_kind k) {
   switch (k) {
@@ -81,79 +132,127 @@ const char* to_string(change_kind k) {
   return "?";
 }
 
-std::string encode(const key_record& r) {
+std::string encode(const key_record& r, std::string_view key) {
   std::string out;
-  out.reserve(1 + 16 + 8 + 4 + r.dest_id.size());
-  out.push_back(key_record_v1);
-  put_u64(out, r.hash.low);
-  put_u64(out, r.hash.high);
+  out.reserve(1 + 1 + 16 + 8 + 4 + r.dest_id.size() + 4 + r.long_key.size() + 4);
+  out.push_back(record_v2);
+  out.push_back(static_cast<char>((r.orphan ? key_orphan : 0) | long_key_flag(r.long_key)));
+  put_hash(out, r.hash);
   put_u64(out, r.slot);
   put_string(out, r.dest_id);
+  if (!r.long_key.empty())
+    put_string(out, r.long_key);
+  seal(out, key);
   return out;
 }
 
-bool peek_key_record(std::string_view bytes, hash128& hash, uint64_t& slot) {
-  if (bytes.size() < 25 || bytes[0] != key_record_v1)
+bool peek_key_record(std::string_view bytes, std::string_view key, hash128& hash, uint64_t& slot,
+                     bool& orphan) {
+  auto body = unsealed(bytes, key);
+  if (!body || body->size() < 26 || (*body)[0] != record_v2)
     return false;
-  std::memcpy(&hash.low, bytes.data() + 1, 8);
-  std::memcpy(&hash.high, bytes.data() + 9, 8);
-  std::memcpy(&slot, bytes.data() + 17, 8);
+  orphan = (static_cast<uint8_t>((*body)[1]) & key_orphan) != 0;
+  std::memcpy(&hash.low, body->data() + 2, 8);
+  std::memcpy(&hash.high, body->data() + 10, 8);
+  std::memcpy(&slot, body->data() + 18, 8);
   return true;
 }
 
-std::optional<key_record> decode_key_record(std::string_view bytes) {
+std::optional<key_record> decode_key_record(std::string_view bytes, std::string_view key) {
+  auto body = unsealed(bytes, key);
+  if (!body)
+    return std::nullopt;
+  reader in(*body);
+  uint8_t version;
+  uint8_t flags;
+  key_record r;
+  if (!in.u8(version) || version != record_v2 || !in.u8(flags) || !in.hash(r.hash) ||
+      !in.u64(r.slot) || !in.str(r.dest_id) || !in.long_key(flags, r.long_key) || !in.at_end())
+    return std::nullopt;
+  r.orphan = (flags & key_orphan) != 0;
+  return r;
+}
+
+std::string encode(const change_record& r, std::string_view key) {
+  std::string out;
+  out.reserve(3 + 16 + 4 + r.dest_id.size() + 4 + r.long_key.size() + r.payload.size() + 4);
+  out.push_back(record_v2);
+  out.push_back(static_cast<char>(r.kind));
+  out.push_back(static_cast<char>((r.mapping_failed ? change_mapping_failed : 0) |
+                                  long_key_flag(r.long_key)));
+  put_hash(out, r.hash);
+  put_string(out, r.dest_id);
+  if (!r.long_key.empty())
+    put_string(out, r.long_key);
+  out.append(r.payload);
+  seal(out, key);
+  return out;
+}
+
+std::optional<change_record> decode_change_record(std::string_view bytes, std::string_view key) {
+  auto body = unsealed(bytes, key);
+  if (!body)
+    return std::nullopt;
+  reader in(*body);
+  uint8_t version;
+  uint8_t kind;
+  uint8_t flags;
+  change_record r;
+  if (!in.u8(version) || version != record_v2 || !in.u8(kind) || kind < 1 || kind > 3 ||
+      !in.u8(flags) || !in.hash(r.hash) || !in.str(r.dest_id) || !in.long_key(flags, r.long_key))
+    return std::nullopt;
+  r.kind = static_cast<change_kind>(kind);
+  r.mapping_failed = (flags & change_mapping_failed) != 0;
+  r.payload = std::string(in.rest());
+  return r;
+}
+
+std::string encode(const reject_record& r, std::string_view key) {
+  std::string out;
+  out.push_back(record_v2);
+  out.push_back(static_cast<char>((r.deletion ? 1 : 0) | long_key_flag(r.long_key)));
+  put_hash(out, r.hash);
+  put_u64(out, r.run_id);
+  put_u32(out, r.attempts);
+  put_string(out, r.reason);
+  if (!r.long_key.empty())
+    put_string(out, r.long_key);
+  seal(out, key);
+  return out;
+}
+
+std::optional<reject_record> decode_reject_record(std::string_view bytes, std::string_view key) {
+  auto body = unsealed(bytes, key);
+  if (!body)
+    return std::nullopt;
+  reader in(*body);
+  uint8_t version;
+  uint8_t flags;
+  reject_record r;
+  if (!in.u8(version) || version != record_v2 || !in.u8(flags) || !in.hash(r.hash) ||
+      !in.u64(r.run_id) || !in.u32(r.attempts) || !in.str(r.reason) ||
+      !in.long_key(flags, r.long_key) || !in.at_end())
+    return std::nullopt;
+  r.deletion = (flags & 1) != 0;
+  return r;
+}
+
+std::optional<key_record> decode_v1_key_record(std::string_view bytes) {
   reader in(bytes);
   uint8_t version;
   key_record r;
-  if (!in.u8(version) || version != key_record_v1 || !in.hash(r.hash) || !in.u64(r.slot) ||
+  if (!in.u8(version) || version != record_v1 || !in.hash(r.hash) || !in.u64(r.slot) ||
       !in.str(r.dest_id))
     return std::nullopt;
   return r;
 }
 
-std::string encode(const change_record& r) {
-  std::string out;
-  out.reserve(2 + 16 + 4 + r.dest_id.size() + r.row.size());
-  out.push_back(change_record_v1);
-  out.push_back(static_cast<char>(r.kind));
-  put_u64(out, r.hash.low);
-  put_u64(out, r.hash.high);
-  put_string(out, r.dest_id);
-  out.append(r.row);
-  return out;
-}
-
-std::optional<change_record> decode_change_record(std::string_view bytes) {
-  reader in(bytes);
-  uint8_t version;
-  uint8_t kind;
-  change_record r;
-  if (!in.u8(version) || version != change_record_v1 || !in.u8(kind) || kind < 1 || kind > 3 ||
-      !in.hash(r.hash) || !in.str(r.dest_id))
-    return std::nullopt;
-  r.kind = static_cast<change_kind>(kind);
-  r.row = std::string(in.rest());
-  return r;
-}
-
-std::string encode(const reject_record& r) {
-  std::string out;
-  out.push_back(reject_record_v1);
-  out.push_back(r.deletion ? 1 : 0);
-  put_u64(out, r.hash.low);
-  put_u64(out, r.hash.high);
-  put_u64(out, r.run_id);
-  put_u32(out, r.attempts);
-  put_string(out, r.reason);
-  return out;
-}
-
-std::optional<reject_record> decode_reject_record(std::string_view bytes) {
+std::optional<reject_record> decode_v1_reject_record(std::string_view bytes) {
   reader in(bytes);
   uint8_t version;
   uint8_t deletion;
   reject_record r;
-  if (!in.u8(version) || version != reject_record_v1 || !in.u8(deletion) || !in.hash(r.hash) ||
+  if (!in.u8(version) || version != record_v1 || !in.u8(deletion) || !in.hash(r.hash) ||
       !in.u64(r.run_id) || !in.u32(r.attempts) || !in.str(r.reason))
     return std::nullopt;
   r.deletion = deletion != 0;

@@ -12,9 +12,13 @@ namespace backflow::state {
 
 /// A key the destination acknowledged (`keys` database).
 struct key_record {
-  hash128 hash;         ///< row hash last acknowledged
+  hash128 hash;         ///< the payload hash last acknowledged
   uint64_t slot = 0;    ///< dense ordinal for the plan's seen-set bitmap
-  std::string dest_id;  ///< the destination's record id, if it returned one
+  std::string dest_id;  ///< the destination's record id (or identity), if it returned one
+  /// The row left the model, but the sync's mode did not remove its record (upsert, insert):
+  /// the destination still holds it, so a later mirror run can.
+  bool orphan = false;
+  std::string long_key;  ///< the whole canonical key when it is too long to be the LMDB key
 };
 
 /// How a row differs from the synced state (`changes` database).
@@ -25,30 +29,49 @@ const char* to_string(change_kind k);
 /// One entry of a run's change set.
 struct change_record {
   change_kind kind = change_kind::added;
-  hash128 hash;         ///< the new row hash (zero for deletes)
+  hash128 hash;         ///< the new payload hash (zero for deletes)
   std::string dest_id;  ///< known destination id (changed, deleted)
-  std::string row;      ///< projected row (row_codec) for added/changed; empty for deletes
+  /// The mapped fields (row_codec, in the plan's field order) for added/changed; for a row the
+  /// mapping refused, the reason (and `mapping_failed`); empty for deletes.
+  std::string payload;
+  bool mapping_failed = false;
+  std::string long_key;  ///< as in key_record
 };
 
 /// A record the destination refused (`rejects` database). Retried when its row hash changes.
 struct reject_record {
-  hash128 hash;         ///< the row hash that was rejected; deletion_marker() for a refused delete
+  hash128 hash;         ///< the hash that was rejected; zero for a refused delete
   std::string reason;
   uint64_t run_id = 0;
   uint32_t attempts = 0;
   bool deletion = false;
+  std::string long_key;  ///< as in key_record
 };
 
-std::string encode(const key_record& r);
-std::optional<key_record> decode_key_record(std::string_view bytes);
+// Encodings: a version byte, the fields, and a 32-bit checksum of the entry's key and
+// everything before it, so a record (or its key) damaged on disk is recognised instead of being
+// read as something else. `key` is the entry's storage key (see table.hpp).
 
-std::string encode(const change_record& r);
-std::optional<change_record> decode_change_record(std::string_view bytes);
+std::string encode(const key_record& r, std::string_view key);
+std::optional<key_record> decode_key_record(std::string_view bytes, std::string_view key);
 
-std::string encode(const reject_record& r);
-std::optional<reject_record> decode_reject_record(std::string_view bytes);
+std::string encode(const change_record& r, std::string_view key);
+std::optional<change_record> decode_change_record(std::string_view bytes, std::string_view key);
 
-/// Reads only the hash and slot of a key record (the diff's hot path).
-bool peek_key_record(std::string_view bytes, hash128& hash, uint64_t& slot);
+std::string encode(const reject_record& r, std::string_view key);
+std::optional<reject_record> decode_reject_record(std::string_view bytes, std::string_view key);
+
+/// The checksum a record's bytes end with (little endian), for tests that build records by hand.
+uint32_t record_checksum(std::string_view key, std::string_view body);
+
+/// Reads only the hash, slot and orphan flag of a key record (the diff's hot path); false when
+/// the record is damaged.
+bool peek_key_record(std::string_view bytes, std::string_view key, hash128& hash, uint64_t& slot,
+                     bool& orphan);
+
+// -- the layout of version 1 (before key prefixes), read only to migrate --------------------
+
+std::optional<key_record> decode_v1_key_record(std::string_view bytes);
+std::optional<reject_record> decode_v1_reject_record(std::string_view bytes);
 
 }  // namespace backflow::state

@@ -1,6 +1,7 @@
 // A state directory: environment, sync registry, quotas and run locks (see state_dir.hpp).
 #include "state/state_dir.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -11,21 +12,101 @@
 
 namespace backflow::state {
 
+namespace {
+
+constexpr std::string_view format_key = "format";
+constexpr std::string_view next_sync_id_key = "next_sync_id";
+
+uint64_t read_u64(const transaction& txn, MDB_dbi db, std::string_view key) {
+  auto v = txn.get(db, key);
+  return v ? u64_from_key(*v) : 0;
+}
+
+/// The prefix of `name`, allocated in `txn` when it has none yet.
+std::string allocate_prefix(transaction& txn, MDB_dbi ids, MDB_dbi catalog,
+                            const std::string& name) {
+  if (auto v = txn.get(ids, name))
+    return std::string(*v);
+  auto id = std::max<uint64_t>(1, read_u64(txn, catalog, next_sync_id_key));
+  txn.put(catalog, next_sync_id_key, u64_key(id + 1));
+  auto prefix = u64_key(id);
+  txn.put(ids, name, prefix);
+  return prefix;
+}
+
+}  // namespace
+
 state_dir::state_dir(std::shared_ptr<environment> env) : env_(std::move(env)) {
+  bool fresh = env_->database_names().empty();
   syncs_db_ = env_->db("syncs");
   quota_db = env_->db("quota");
+  sync_ids_db_ = env_->db("sync_ids");
+  catalog_db_ = env_->db("catalog");
+  dbs_.keys = env_->db("keys");
+  dbs_.changes = env_->db("changes");
+  dbs_.meta = env_->db("meta");
+  dbs_.runs = env_->db("runs");
+  dbs_.rejects = env_->db("rejects");
+  dbs_.slots = env_->db("slots");
+  dbs_.jobs = env_->db("jobs");
+  uint64_t format = 0;
+  env_->read([&](transaction& txn) { format = read_u64(txn, catalog_db_, format_key); });
+  if (format > state_format)
+    throw std::runtime_error("the state directory " + env_->dir().string() +
+                             " was written by a newer Backflow (layout " + std::to_string(format) +
+                             "); this one reads layout " + std::to_string(state_format));
+  if (format == state_format)
+    return;
+  if (!fresh)
+    migrate_v1(*env_, dbs_, [&](transaction& txn, const std::string& name) {
+      return allocate_prefix(txn, sync_ids_db_, catalog_db_, name);
+    });
+  env_->write([&](transaction& txn) { txn.put(catalog_db_, format_key, u64_key(state_format)); });
 }
 
 result<std::shared_ptr<state_dir>> state_dir::open(const std::filesystem::path& dir) {
   try {
     return std::shared_ptr<state_dir>(new state_dir(environment::open(dir)));
+  } catch (const state_damaged&) {
+    throw;
   } catch (const std::exception& e) {
     return failure{std::string("--state: ") + e.what()};
   }
 }
 
+std::string state_dir::sync_prefix(const std::string& name) const {
+  if (auto existing = existing_prefix(name))
+    return *existing;
+  std::string prefix;
+  env_->write([&](transaction& txn) {
+    prefix = allocate_prefix(txn, sync_ids_db_, catalog_db_, name);
+  });
+  return prefix;
+}
+
+std::optional<std::string> state_dir::existing_prefix(const std::string& name) const {
+  std::optional<std::string> out;
+  env_->read([&](transaction& txn) {
+    if (auto v = txn.get(sync_ids_db_, name))
+      out = std::string(*v);
+  });
+  return out;
+}
+
 void state_dir::register_sync(const std::string& name, const nlohmann::json& info) const {
   env_->write([&](transaction& txn) { txn.put(syncs_db_, name, info.dump()); });
+}
+
+nlohmann::json state_dir::sync_info(const std::string& name) const {
+  nlohmann::json out;
+  env_->read([&](transaction& txn) {
+    if (auto v = txn.get(syncs_db_, name)) {
+      auto j = nlohmann::json::parse(*v, nullptr, false);
+      if (j.is_object())
+        out = std::move(j);
+    }
+  });
+  return out;
 }
 
 void state_dir::forget_sync(const std::string& name) const {
@@ -86,6 +167,33 @@ void state_dir::pause_account(transaction& txn, const std::string& account, int6
     return;
   j["paused_until_ms"] = until_ms;
   txn.put(quota_db, account, j.dump());
+}
+
+std::vector<account_pause> state_dir::pauses(int64_t now_ms) const {
+  std::vector<account_pause> out;
+  env_->read([&](transaction& txn) {
+    txn.scan(quota_db, {}, [&](std::string_view k, std::string_view v) {
+      auto j = nlohmann::json::parse(v, nullptr, false);
+      auto until = j.is_object() ? j.value("paused_until_ms", int64_t{0}) : 0;
+      if (until > now_ms)
+        out.push_back({std::string(k), until});
+      return true;
+    });
+  });
+  return out;
+}
+
+int64_t state_dir::unpause(const std::string& account) const {
+  int64_t was = 0;
+  env_->write([&](transaction& txn) {
+    auto j = quota_record(txn, quota_db, account);
+    was = j.value("paused_until_ms", int64_t{0});
+    if (was == 0)
+      return;
+    j.erase("paused_until_ms");
+    txn.put(quota_db, account, j.dump());
+  });
+  return was;
 }
 
 result<std::unique_ptr<sync_lock>> sync_lock::acquire(const std::filesystem::path& state_dir,

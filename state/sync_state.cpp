@@ -11,8 +11,22 @@ constexpr std::string_view next_slot_key = "next_slot";
 constexpr std::string_view run_counter_key = "run_counter";
 constexpr std::string_view fingerprint_key = "fingerprint";
 
-uint64_t read_u64(const transaction& txn, MDB_dbi db, std::string_view key) {
-  auto v = txn.get(db, key);
+constexpr std::string_view counter_key(counter c) {
+  switch (c) {
+    case counter::keys:
+      return "n_keys";
+    case counter::changes:
+      return "n_changes";
+    case counter::rejects:
+      return "n_rejects";
+    case counter::orphans:
+      return "n_orphans";
+  }
+  return "n_?";
+}
+
+uint64_t read_u64(const transaction& txn, const table& t, std::string_view key) {
+  auto v = t.get(txn, key);
   return v ? u64_from_key(*v) : 0;
 }
 
@@ -28,6 +42,14 @@ const char* status_name(plan_record::status s) {
   return "none";
 }
 
+/// A key as an error message may show it: printable, and not too long.
+std::string printable(std::string_view key) {
+  std::string out;
+  for (char c : key.substr(0, 80))
+    out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
+  return key.size() > 80 ? out + "..." : out;
+}
+
 }  // namespace
 
 nlohmann::json plan_record::to_json() const {
@@ -35,7 +57,8 @@ nlohmann::json plan_record::to_json() const {
           {"run_id", run_id},
           {"fingerprint", fingerprint},
           {"config_fingerprint", config_fingerprint},
-          {"columns", columns},
+          {"fields", fields},
+          {"nonce", nonce},
           {"counts", counts}};
 }
 
@@ -46,61 +69,67 @@ plan_record plan_record::from_json(const nlohmann::json& j) {
   p.run_id = j.value("run_id", uint64_t{0});
   p.fingerprint = j.value("fingerprint", uint64_t{0});
   p.config_fingerprint = j.value("config_fingerprint", uint64_t{0});
-  p.columns = j.value("columns", std::vector<std::string>{});
+  p.fields = j.value("fields", std::vector<std::string>{});
+  p.nonce = j.value("nonce", std::string());
   p.counts = j.value("counts", nlohmann::json::object());
   return p;
 }
 
-sync_state::sync_state(std::shared_ptr<environment> env, std::string sync_name)
-    : env_(std::move(env)), name_(std::move(sync_name)) {
-  keys = env_->db(db_name("keys"));
-  changes = env_->db(db_name("changes"));
-  meta = env_->db(db_name("meta"));
-  runs = env_->db(db_name("runs"));
-  rejects = env_->db(db_name("rejects"));
-  slots = env_->db(db_name("slots"));
-  jobs = env_->db(db_name("jobs"));
+sync_state::sync_state(std::shared_ptr<state_dir> dir, std::string sync_name)
+    : dir_(std::move(dir)), name_(std::move(sync_name)) {
+  auto prefix = dir_->sync_prefix(name_);
+  const auto& dbs = dir_->databases();
+  keys_ = table(dbs.keys, prefix);
+  changes_ = table(dbs.changes, prefix);
+  meta_ = table(dbs.meta, prefix);
+  runs_ = table(dbs.runs, prefix);
+  rejects_ = table(dbs.rejects, prefix);
+  slots_ = table(dbs.slots, prefix);
+  jobs_ = table(dbs.jobs, prefix);
 }
 
-std::string sync_state::db_name(const char* part) const {
-  return "sync/" + name_ + "/" + part;
+void sync_state::damaged(const char* what, std::string_view storage_key) const {
+  throw state_damaged("sync \"" + name_ + "\": an entry of its " + what + " table (key \"" +
+                      printable(storage_key) + "\") fails its checksum or cannot be read");
 }
 
 plan_record sync_state::load_plan(transaction& txn) const {
-  auto v = txn.get(meta, plan_key);
+  auto v = meta_.get(txn, plan_key);
   if (!v)
     return {};
   auto j = nlohmann::json::parse(*v, nullptr, false);
-  return j.is_discarded() ? plan_record{} : plan_record::from_json(j);
+  if (!j.is_object())
+    damaged("meta", plan_key);
+  return plan_record::from_json(j);
 }
 
 void sync_state::store_plan(transaction& txn, const plan_record& plan) const {
-  txn.put(meta, plan_key, plan.to_json().dump());
+  meta_.put(txn, plan_key, plan.to_json().dump());
 }
 
 plan_record sync_state::load_plan() const {
   plan_record p;
-  env_->read([&](transaction& txn) { p = load_plan(txn); });
+  env().read([&](transaction& txn) { p = load_plan(txn); });
   return p;
 }
 
 uint64_t sync_state::next_slot(transaction& txn) const {
-  return read_u64(txn, meta, next_slot_key);
+  return read_u64(txn, meta_, next_slot_key);
 }
 
 uint64_t sync_state::committed_fingerprint(transaction& txn) const {
-  return read_u64(txn, meta, fingerprint_key);
+  return read_u64(txn, meta_, fingerprint_key);
 }
 
 void sync_state::set_committed_fingerprint(transaction& txn, uint64_t fp) const {
-  txn.put(meta, fingerprint_key, u64_key(fp));
+  meta_.put(txn, fingerprint_key, u64_key(fp));
 }
 
 uint64_t sync_state::new_run_id() const {
   uint64_t id = 0;
-  env_->write([&](transaction& txn) {
-    id = read_u64(txn, meta, run_counter_key) + 1;
-    txn.put(meta, run_counter_key, u64_key(id));
+  env().write([&](transaction& txn) {
+    id = read_u64(txn, meta_, run_counter_key) + 1;
+    meta_.put(txn, run_counter_key, u64_key(id));
   });
   return id;
 }
@@ -108,86 +137,183 @@ uint64_t sync_state::new_run_id() const {
 uint64_t sync_state::allocate_slot(transaction& txn) const {
   uint64_t slot = 0;
   bool reused = false;
-  txn.scan(slots, {}, [&](std::string_view k, std::string_view) {
+  slots_.scan(txn, {}, [&](std::string_view k, std::string_view) {
     slot = u64_from_key(k);
     reused = true;
     return false;
   });
   if (reused) {
-    txn.del(slots, u64_key(slot));
+    slots_.del(txn, u64_key(slot));
     return slot;
   }
   slot = next_slot(txn);
-  txn.put(meta, next_slot_key, u64_key(slot + 1));
+  meta_.put(txn, next_slot_key, u64_key(slot + 1));
   return slot;
+}
+
+size_t sync_state::free_slots() const {
+  size_t n = 0;
+  env().read([&](transaction& txn) { n = slots_.count(txn); });
+  return n;
 }
 
 void sync_state::settle(transaction& txn, const std::vector<settled_record>& records,
                         uint64_t run_id) const {
   for (const auto& r : records) {
-    auto existing_bytes = txn.get(keys, r.key);
+    auto sk = storage_key(r.key);
+    std::string long_key = is_long_key(r.key) ? r.key : std::string();
     std::optional<key_record> existing;
-    if (existing_bytes)
-      existing = decode_key_record(*existing_bytes);
+    if (auto bytes = keys_.get(txn, sk)) {
+      existing = decode_key_record(*bytes, sk);
+      if (!existing)
+        damaged("keys", sk);
+    }
+    auto forget_key = [&] {
+      slots_.put(txn, u64_key(existing->slot), {});
+      keys_.del(txn, sk);
+      add_count(txn, counter::keys, -1);
+      if (existing->orphan)
+        add_count(txn, counter::orphans, -1);
+    };
+    auto clear_reject = [&] {
+      if (rejects_.del(txn, sk))
+        add_count(txn, counter::rejects, -1);
+    };
     switch (r.how) {
       case settlement::delivered:
-      case settlement::skipped:
         if (r.change == change_kind::deleted) {
-          if (existing) {
-            txn.put(slots, u64_key(existing->slot), {});
-            txn.del(keys, r.key);
-          }
+          if (existing)
+            forget_key();
         } else {
           key_record kr;
           kr.hash = r.hash;
           kr.slot = existing ? existing->slot : allocate_slot(txn);
           kr.dest_id = !r.dest_id.empty() ? r.dest_id : existing ? existing->dest_id : std::string();
-          txn.put(keys, r.key, encode(kr));
+          kr.long_key = long_key;
+          keys_.put(txn, sk, encode(kr, sk));
+          if (!existing)
+            add_count(txn, counter::keys, 1);
+          else if (existing->orphan)
+            add_count(txn, counter::orphans, -1);
         }
-        txn.del(rejects, r.key);
+        clear_reject();
+        break;
+      case settlement::skipped:  // the destination keeps the version it has
+        clear_reject();
         break;
       case settlement::forgotten:
-        if (existing) {
-          txn.put(slots, u64_key(existing->slot), {});
-          txn.del(keys, r.key);
+        if (existing && !existing->orphan) {
+          existing->orphan = true;
+          keys_.put(txn, sk, encode(*existing, sk));
+          add_count(txn, counter::orphans, 1);
         }
-        txn.del(rejects, r.key);
+        clear_reject();
         break;
+      case settlement::retired: {
+        // The old identity is gone from the destination; the change stays to add the new one.
+        if (existing) {
+          existing->hash = hash128{};
+          existing->dest_id.clear();
+          keys_.put(txn, sk, encode(*existing, sk));
+        }
+        if (auto change = load_change(txn, r.key)) {
+          change->dest_id.clear();
+          changes_.put(txn, sk, encode(*change, sk));
+        }
+        continue;
+      }
       case settlement::rejected: {
         reject_record rr;
-        if (auto prior = txn.get(rejects, r.key))
-          if (auto decoded = decode_reject_record(*prior))
-            rr.attempts = decoded->attempts;
+        if (auto prior = rejects_.get(txn, sk)) {
+          auto decoded = decode_reject_record(*prior, sk);
+          if (!decoded)
+            damaged("rejects", sk);
+          rr.attempts = decoded->attempts;
+        } else {
+          add_count(txn, counter::rejects, 1);
+        }
         rr.hash = r.hash;
         rr.deletion = r.change == change_kind::deleted;
-        rr.reason = r.reason;
+        rr.reason = redact_.text(r.reason);
         rr.run_id = run_id;
         rr.attempts += 1;
-        txn.put(rejects, r.key, encode(rr));
+        rr.long_key = long_key;
+        rejects_.put(txn, sk, encode(rr, sk));
         break;
       }
     }
-    txn.del(changes, r.key);
+    if (changes_.del(txn, sk))
+      add_count(txn, counter::changes, -1);
   }
+}
+
+std::vector<pending_change> sync_state::read_changes(
+    std::string& after, size_t limit, const std::function<bool(const std::string&)>& skip) const {
+  std::vector<pending_change> out;
+  env().read([&](transaction& txn) {
+    bool first = true;
+    changes_.scan(txn, after, [&](std::string_view k, std::string_view v) {
+      if (first && !after.empty() && k == after) {
+        first = false;
+        return true;  // exclusive of where the previous batch ended
+      }
+      first = false;
+      after.assign(k.data(), k.size());  // also past keys left out below
+      auto rec = decode_change_record(v, k);
+      if (!rec)
+        damaged("changes", k);
+      auto key = canonical(k, rec->long_key);
+      if (skip && skip(key))
+        return true;
+      out.push_back({std::move(key), std::move(*rec)});
+      return out.size() < limit;
+    });
+  });
+  return out;
+}
+
+std::optional<change_record> sync_state::load_change(transaction& txn,
+                                                     const std::string& key) const {
+  auto sk = storage_key(key);
+  auto bytes = changes_.get(txn, sk);
+  if (!bytes)
+    return std::nullopt;
+  auto rec = decode_change_record(*bytes, sk);
+  if (!rec)
+    damaged("changes", sk);
+  return rec;
+}
+
+void sync_state::clear_change_set() const {
+  env().write([&](transaction& txn) {
+    changes_.clear(txn);
+    set_count(txn, counter::changes, 0);
+    store_plan(txn, plan_record{});
+  });
 }
 
 void sync_state::store_job(transaction& txn, const pending_job& job) const {
   nlohmann::json j = {{"batch_id", job.batch_id}, {"keys", job.keys}};
-  txn.put(jobs, job.checkpoint, j.dump());
+  jobs_.put(txn, job.checkpoint, j.dump());
 }
 
 void sync_state::remove_job(transaction& txn, const std::string& checkpoint) const {
-  txn.del(jobs, checkpoint);
+  jobs_.del(txn, checkpoint);
+}
+
+void sync_state::clear_jobs(transaction& txn) const {
+  jobs_.clear(txn);
 }
 
 std::vector<sync_state::pending_job> sync_state::pending_jobs() const {
   std::vector<pending_job> out;
-  env_->read([&](transaction& txn) {
-    txn.scan(jobs, {}, [&](std::string_view k, std::string_view v) {
+  env().read([&](transaction& txn) {
+    jobs_.scan(txn, {}, [&](std::string_view k, std::string_view v) {
       auto j = nlohmann::json::parse(v, nullptr, false);
-      if (j.is_object())
-        out.push_back({std::string(k), j.value("batch_id", std::string()),
-                       j.value("keys", std::vector<std::string>{})});
+      if (!j.is_object())
+        damaged("jobs", k);
+      out.push_back({std::string(k), j.value("batch_id", std::string()),
+                     j.value("keys", std::vector<std::string>{})});
       return true;
     });
   });
@@ -195,13 +321,14 @@ std::vector<sync_state::pending_job> sync_state::pending_jobs() const {
 }
 
 void sync_state::store_run(uint64_t run_id, const nlohmann::json& summary) const {
-  env_->write([&](transaction& txn) { txn.put(runs, u64_key(run_id), summary.dump()); });
+  auto stored = redact_.json(summary).dump();
+  env().write([&](transaction& txn) { runs_.put(txn, u64_key(run_id), stored); });
 }
 
 std::vector<nlohmann::json> sync_state::recent_runs(size_t limit) const {
   std::vector<nlohmann::json> all;
-  env_->read([&](transaction& txn) {
-    txn.scan(runs, {}, [&](std::string_view, std::string_view v) {
+  env().read([&](transaction& txn) {
+    runs_.scan(txn, {}, [&](std::string_view, std::string_view v) {
       auto j = nlohmann::json::parse(v, nullptr, false);
       if (!j.is_discarded())
         all.push_back(std::move(j));
@@ -216,27 +343,31 @@ std::vector<nlohmann::json> sync_state::recent_runs(size_t limit) const {
 
 size_t sync_state::prune_runs(size_t keep) const {
   size_t removed = 0;
-  env_->write([&](transaction& txn) {
+  env().write([&](transaction& txn) {
     std::vector<std::string> ids;  // big-endian run ids: oldest first
-    txn.scan(runs, {}, [&](std::string_view k, std::string_view) {
+    runs_.scan(txn, {}, [&](std::string_view k, std::string_view) {
       ids.emplace_back(k);
       return true;
     });
     removed = ids.size() > keep ? ids.size() - keep : 0;
     for (size_t i = 0; i < removed; ++i)
-      txn.del(runs, ids[i]);
+      runs_.del(txn, ids[i]);
   });
   return removed;
 }
 
-std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit) const {
+std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit,
+                                                               uint64_t run_id) const {
   std::vector<reject_entry> out;
   if (limit == 0)
     return out;
-  env_->read([&](transaction& txn) {
-    txn.scan(rejects, {}, [&](std::string_view k, std::string_view v) {
-      if (auto r = decode_reject_record(v))
-        out.push_back({std::string(k), *r, txn.get(keys, k).has_value()});
+  env().read([&](transaction& txn) {
+    rejects_.scan(txn, {}, [&](std::string_view k, std::string_view v) {
+      auto r = decode_reject_record(v, k);
+      if (!r)
+        damaged("rejects", k);
+      if (run_id == 0 || r->run_id == run_id)
+        out.push_back({canonical(k, r->long_key), *r, keys_.get(txn, k).has_value()});
       return out.size() < limit;
     });
   });
@@ -245,8 +376,8 @@ std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit) con
 
 nlohmann::json sync_state::load_run(uint64_t run_id) const {
   nlohmann::json out;
-  env_->read([&](transaction& txn) {
-    if (auto v = txn.get(runs, u64_key(run_id))) {
+  env().read([&](transaction& txn) {
+    if (auto v = runs_.get(txn, u64_key(run_id))) {
       auto j = nlohmann::json::parse(*v, nullptr, false);
       if (!j.is_discarded())
         out = std::move(j);
@@ -257,21 +388,37 @@ nlohmann::json sync_state::load_run(uint64_t run_id) const {
 
 void sync_state::reset() const {
   // Run history and the run counter survive a reset, so run ids never repeat.
-  env_->write([&](transaction& txn) {
-    for (auto db : {keys, changes, rejects, slots, jobs})
-      txn.clear(db);
+  env().write([&](transaction& txn) {
+    for (const auto* t : {&keys_, &changes_, &rejects_, &slots_, &jobs_})
+      t->clear(txn);
     for (auto key : {plan_key, next_slot_key, fingerprint_key, std::string_view(model_profile_key)})
-      txn.del(meta, key);
+      meta_.del(txn, key);
+    for (auto c : {counter::keys, counter::changes, counter::rejects, counter::orphans})
+      set_count(txn, c, 0);
   });
+}
+
+void sync_state::add_count(transaction& txn, counter c, int64_t delta) const {
+  auto now = static_cast<int64_t>(read_u64(txn, meta_, counter_key(c))) + delta;
+  set_count(txn, c, now < 0 ? 0 : static_cast<uint64_t>(now));
+}
+
+void sync_state::set_count(transaction& txn, counter c, uint64_t value) const {
+  meta_.put(txn, counter_key(c), u64_key(value));
+}
+
+sync_state::sizes sync_state::count(transaction& txn) const {
+  sizes s;
+  s.keys = read_u64(txn, meta_, counter_key(counter::keys));
+  s.changes = read_u64(txn, meta_, counter_key(counter::changes));
+  s.rejects = read_u64(txn, meta_, counter_key(counter::rejects));
+  s.orphans = read_u64(txn, meta_, counter_key(counter::orphans));
+  return s;
 }
 
 sync_state::sizes sync_state::count() const {
   sizes s;
-  env_->read([&](transaction& txn) {
-    s.keys = txn.count(keys);
-    s.changes = txn.count(changes);
-    s.rejects = txn.count(rejects);
-  });
+  env().read([&](transaction& txn) { s = count(txn); });
   return s;
 }
 

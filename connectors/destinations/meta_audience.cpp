@@ -40,9 +40,10 @@ int64_t regain_minutes(const http_response& response) {
   return minutes;
 }
 
-/// A stable session id per sync, run and op: Meta groups the run's batches by it.
-int64_t session_id(const std::string& sync, uint64_t run, delivery_op op) {
-  auto digest = sha256_hex(sync + "/" + std::to_string(run) + "/" + to_string(op));
+/// The session id of a batch: Meta groups a run's batches of one op by it. Drawn from the batch's
+/// session (random per pass over a change set), so a new session never reuses an old id.
+int64_t session_id(const std::string& session, delivery_op op) {
+  auto digest = sha256_hex(session + "/" + to_string(op));
   return static_cast<int64_t>(std::stoull(digest.substr(0, 13), nullptr, 16));  // < 2^52
 }
 
@@ -93,21 +94,35 @@ meta_audience_destination::meta_audience_destination(const destination_context& 
       api_version_(ctx.options.value("api_version", "v19.0")),
       audience_id_(ctx.options.value("audience_id", "")),
       token_(ctx.options.value("token", "")),
-      sync_name_(ctx.sync_name),
-      run_id_(ctx.run_id),
       batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_rows), max_rows)),
       per_hour_(ctx.options.value("rate_limit", nlohmann::json::object()).value("per_hour", 0.0)) {}
 
-std::vector<meta_key> meta_audience_destination::schema_of(const delivery_batch& batch) const {
+std::vector<meta_key> meta_audience_destination::schema_of(
+    const std::vector<std::string>& field_names) {
   std::vector<meta_key> schema;
-  for (const auto& name : batch.field_names)
+  for (const auto& name : field_names)
     schema.push_back(parse_meta_key(name).value_or(meta_key::extern_id));
   return schema;
 }
 
+std::vector<std::string> meta_audience_destination::identifier_row(
+    const std::vector<meta_key>& schema, std::string_view fields) {
+  std::vector<std::string> row;
+  row_reader reader{fields};
+  cell c;
+  for (auto key : schema)
+    row.push_back(reader.next(c) ? meta_identifier(key, c) : std::string());
+  return row;
+}
+
+std::optional<std::string> meta_audience_destination::identity(
+    const std::vector<std::string>& field_names, std::string_view fields) const {
+  return nlohmann::json(identifier_row(schema_of(field_names), fields)).dump();
+}
+
 std::vector<std::string> meta_audience_destination::identifiers(const delivery_batch& batch,
                                                                 const outbound_record& record) const {
-  auto schema = schema_of(batch);
+  auto schema = schema_of(batch.field_names);
   std::vector<std::string> row;
   if (record.op == delivery_op::remove) {
     // A member that left the model is removed with the identifiers it was added with.
@@ -119,15 +134,11 @@ std::vector<std::string> meta_audience_destination::identifiers(const delivery_b
       row.assign(schema.size(), std::string());
     return row;
   }
-  row_reader reader{record.fields};
-  cell c;
-  for (auto key : schema)
-    row.push_back(reader.next(c) ? meta_identifier(key, c) : std::string());
-  return row;
+  return identifier_row(schema, record.fields);
 }
 
 http_request meta_audience_destination::build_request(const delivery_batch& batch) const {
-  auto schema = schema_of(batch);
+  auto schema = schema_of(batch.field_names);
   nlohmann::json data = nlohmann::json::array();
   for (const auto& r : batch.records) {
     auto row = identifiers(batch, r);
@@ -152,7 +163,7 @@ http_request meta_audience_destination::build_request(const delivery_batch& batc
   auto op = batch.records.front().op;
   nlohmann::json body = {{"payload", {{"schema", schema_json}, {"data", std::move(data)}}},
                          {"session",
-                          {{"session_id", session_id(sync_name_, run_id_, op)},
+                          {{"session_id", session_id(batch.session, op)},
                            {"batch_seq", std::max<uint32_t>(batch.sequence, 1)},
                            {"last_batch_flag", batch.last},
                            {"estimated_num_total", std::max<uint64_t>(batch.total, batch.records.size())}}}};

@@ -22,6 +22,9 @@ class meta_audience_destination final : public destination {
   [[nodiscard]] batch_verdict interpret(const delivery_batch& batch,
                                         const http_response& response) const override;
   [[nodiscard]] rate_signal read_rate_signal(const http_response& response) const override;
+  /// A member's identity: its hashed identifier row as JSON, what removes it later.
+  [[nodiscard]] std::optional<std::string> identity(const std::vector<std::string>& field_names,
+                                                    std::string_view fields) const override;
   [[nodiscard]] std::string account() const override;
   [[nodiscard]] rate_limit_spec rate_limits() const override;
 
@@ -32,14 +35,15 @@ class meta_audience_destination final : public destination {
 
  private:
   /// Schema keys in field order (the mapping's `to` names are Meta keys).
-  [[nodiscard]] std::vector<meta_key> schema_of(const delivery_batch& batch) const;
+  [[nodiscard]] static std::vector<meta_key> schema_of(const std::vector<std::string>& field_names);
+  /// The hashed identifier row of mapped `fields`.
+  [[nodiscard]] static std::vector<std::string> identifier_row(const std::vector<meta_key>& schema,
+                                                               std::string_view fields);
 
   std::string endpoint_;
   std::string api_version_;
   std::string audience_id_;
   std::string token_;
-  std::string sync_name_;
-  uint64_t run_id_;
   size_t batch_size_;
   double per_hour_;
 };

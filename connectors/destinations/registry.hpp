@@ -18,6 +18,11 @@ struct destination_type {
   std::string summary;  ///< one line for `backflow describe`
   std::vector<option_spec> options;  ///< the `destination` object's keys (besides `type`)
   std::vector<sync_mode> modes;      ///< modes it supports; the first is its default
+  /// The credential says which account the records land in (HubSpot: a private app token
+  /// belongs to one portal, behind one shared endpoint), so a new one may be another account.
+  /// Elsewhere the endpoint or an option says where they land and a new credential is a
+  /// rotation.
+  bool credential_names_account = false;
   std::function<std::unique_ptr<destination>(const destination_context&)> make;
   /// Checks that need more than the option table (e.g. a key column count); may be empty.
   std::function<void(const destination_context&, const std::string& path, config_errors&)> check;

@@ -138,7 +138,7 @@ http_request salesforce_destination::build_request(const delivery_batch& batch) 
   for (const auto& r : batch.records) {
     auto record = fields_to_json(batch.field_names, r.fields);
     record["attributes"] = {{"type", object_}};
-    record[external_id_field_] = display_key(r.key);
+    record[external_id_field_] = r.key;
     records.push_back(std::move(record));
   }
   req.method = "PATCH";

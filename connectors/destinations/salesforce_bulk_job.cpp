@@ -42,7 +42,7 @@ salesforce_bulk_job::salesforce_bulk_job(const salesforce_destination& dest,
       known_(batch.records.size(), false) {
   for (size_t i = 0; i < batch.records.size(); ++i) {
     const auto& r = batch.records[i];
-    index_.emplace(remove_ ? r.dest_id : display_key(r.key), i);
+    index_.emplace(remove_ ? r.dest_id : r.key, i);
   }
 }
 
@@ -78,7 +78,7 @@ std::string salesforce_bulk_job::upload_csv() const {
       fields.push_back(name);
   append_csv_record(csv, fields);
   for (const auto& r : batch_.records) {
-    fields.assign(1, display_key(r.key));
+    fields.assign(1, r.key);
     row_reader reader{r.fields};
     cell c;
     for (const auto& name : batch_.field_names) {

@@ -52,7 +52,7 @@ http_request webhook_destination::build_request(const delivery_batch& batch) con
   nlohmann::json records = nlohmann::json::array();
   for (const auto& r : batch.records) {
     nlohmann::json rec = {{"op", r.op == delivery_op::remove ? "delete" : "upsert"},
-                          {"key", display_key(r.key)}};
+                          {"key", r.key}};
     if (r.op != delivery_op::remove)
       rec["fields"] = fields_to_json(batch.field_names, r.fields);
     records.push_back(std::move(rec));

@@ -16,6 +16,8 @@ int cmd_reset(const cli_args& args);
 int cmd_rejects(const cli_args& args);
 /// One run that also sends every rejected record again, changed or not.
 int cmd_retry(const cli_args& args);
+/// Lifts a pause a destination asked for (a sync's account, or an account named directly).
+int cmd_unpause(const cli_args& args);
 /// Runs every sync of a directory on its schedule, with an HTTP interface, until stopped.
 int cmd_serve(const cli_args& args);
 

@@ -64,7 +64,7 @@ nlohmann::json rejects_json(const state::sync_state& st, size_t limit) {
                                        : std::string();
       it = run_times.emplace(e.record.run_id, at).first;
     }
-    out.push_back({{"key", display_key(e.key)},
+    out.push_back({{"key", e.key},
                    {"change", e.record.deletion ? "delete" : "write"},
                    {"reason", e.record.reason},
                    {"run_id", e.record.run_id},
@@ -147,7 +147,7 @@ int cmd_rejects(const cli_args& args) {
     std::cerr << "backflow rejects: " << dir.error().message << "\n";
     return exit_usage;
   }
-  state::sync_state st((*dir)->env(), cfg->name);
+  state::sync_state st(*dir, cfg->name);
   auto total = st.count().rejects;
   auto rejects = rejects_json(st, limit);
   if (args.flag("json")) {
@@ -176,7 +176,7 @@ int cmd_retry(const cli_args& args) {
   return with_run_session(args, [&](const run_session& session) {
     const auto& cfg = session.cfg;
     bool json = args.flag("json");
-    state::sync_state st(session.dir->env(), cfg.name);
+    state::sync_state st(session.dir, cfg.name);
     auto before = st.count().rejects;
     if (!json)
       std::cout << "retry " << cfg.name << ": sending " << before << " rejected record"

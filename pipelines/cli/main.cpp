@@ -7,6 +7,7 @@
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/logging.hpp"
 #include "pipelines/core/redaction.hpp"
+#include "state/lmdb.hpp"
 
 namespace {
 
@@ -15,12 +16,18 @@ constexpr const char* usage = R"(backflow — reverse ETL: sync warehouse models
 usage:
   backflow validate SYNC.json [--offline] [--print]   check a sync file (all errors at once)
   backflow plan SYNC.json [--state DIR] [--json]      what a run would send; sends nothing
-  backflow run SYNC.json [--state DIR] [--json]       one run: plan, guards, apply
+  backflow run SYNC.json [--state DIR] [--json] [--adopt]
+                                                      one run: plan, guards, apply; --adopt
+                                                      takes over a state built for another
+                                                      address or credential of the same
+                                                      destination and source
   backflow status [--state DIR] [--json]              syncs in a state directory, last runs
   backflow runs SYNC.json [--state DIR] [--limit N] [--json]   run history of a sync
   backflow rejects SYNC.json [--state DIR] [--limit N] [--json]   records the destination refused
   backflow retry SYNC.json [--state DIR] [--json]     a run that also resends every rejected record
   backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
+  backflow unpause SYNC|SYNC.json|ACCOUNT [--state DIR]
+                                                      lift a pause a destination asked for
   backflow describe [TYPE]                            destinations and their options
   backflow serve --syncs DIR [--state DIR] [--listen HOST:PORT] [--max-concurrent-runs N]
                  [--keep-runs N] [--stop-deadline 30s] [--poll-interval 3s]
@@ -38,7 +45,7 @@ options:
 
 exit codes of run: 0 success, 1 finished with rejected records, 2 configuration or usage error,
   3 aborted by a guard or a bad model (nothing sent), 4 could not finish (state intact; the next
-  run resumes)
+  run resumes), 5 skipped as stale, 6 the state directory is damaged (nothing sent from it)
 )";
 
 }  // namespace
@@ -47,7 +54,7 @@ int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
                                        "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval"},
-                          {"json", "offline", "print", "help", "version"});
+                          {"json", "offline", "print", "help", "version", "adopt"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
     return exit_usage;
@@ -76,6 +83,7 @@ int main(int argc, char** argv) {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
     {"rejects", cmd_rejects},   {"retry", cmd_retry},  {"serve", cmd_serve},
+    {"unpause", cmd_unpause},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {
@@ -85,6 +93,9 @@ int main(int argc, char** argv) {
   int code;
   try {
     code = it->second(args);
+  } catch (const state::state_damaged& e) {
+    std::cerr << "backflow " << args.command << ": " << redact_secrets(e.what()) << "\n";
+    code = state::exit_state_damaged;
   } catch (const std::exception& e) {
     // A bug, not a user error: say so plainly, never a bare std::terminate.
     std::cerr << "backflow " << args.command << ": unexpected error: "

@@ -44,7 +44,7 @@ int with_run_session(const cli_args& args, const std::function<int(const run_ses
     return exit_usage;
   }
   // Before the run starts: a sync file that does not fit its model records no run.
-  auto previous = state::load_model_profile(state::sync_state((*dir)->env(), cfg->name));
+  auto previous = state::load_model_profile(state::sync_state(*dir, cfg->name));
   if (!check_against_model(*cfg, args.positional.front(), previous))
     return exit_usage;
   install_signal_handlers();
@@ -54,6 +54,7 @@ int with_run_session(const cli_args& args, const std::function<int(const run_ses
   run_options opts;
   opts.show_progress = !args.flag("json") && isatty(STDERR_FILENO) != 0;
   opts.interrupted = &interrupted;
+  opts.adopt = args.flag("adopt");
   int code = body(run_session{*cfg, *dir, runner, opts});
   caf::anon_send_exit(limiter, caf::exit_reason::user_shutdown);
   return code;

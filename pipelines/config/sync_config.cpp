@@ -273,6 +273,15 @@ uint64_t sync_config::config_fingerprint() const {
   return fingerprint_of(shape.dump());
 }
 
+uint64_t sync_config::payload_fingerprint() const {
+  nlohmann::json shape = {{"destination", destination_type}, {"key_columns", key_columns.size()}};
+  if (const auto* dt = find_destination_type(destination_type))
+    for (const auto& o : dt->options)
+      if (o.fingerprint && destination.contains(o.name))
+        shape["destination_" + o.name] = destination[o.name];
+  return fingerprint_of(shape.dump());
+}
+
 config_result parse_sync_config(const std::string& text, const std::filesystem::path& base_dir,
                                 const env_lookup& env) {
   config_result out;

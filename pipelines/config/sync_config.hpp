@@ -81,8 +81,14 @@ struct sync_config {
   /// The context a destination connector is built from.
   [[nodiscard]] destination_context connector_context(uint64_t run_id) const;
 
-  /// Hash of everything that shapes what is sent: mode, key, mapping, destination shape.
+  /// Hash of everything that shapes what is sent: mode, key, mapping, destination shape. A
+  /// change set planned under another one is planned anew rather than resumed.
   [[nodiscard]] uint64_t config_fingerprint() const;
+
+  /// Seed of the payload hashes: the destination's type and the options that shape where and
+  /// how records land (object, audience, id property). Not the mode nor the mapping: the
+  /// payload itself is hashed, so only what the destination would receive differently counts.
+  [[nodiscard]] uint64_t payload_fingerprint() const;
 };
 
 struct config_result {

@@ -5,7 +5,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include <random>
 
 namespace backflow {
 
@@ -18,6 +21,16 @@ std::string hex_encode(std::string_view bytes) {
     out.push_back(digits[c & 0xf]);
   }
   return out;
+}
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    std::random_device device;  // OpenSSL could not seed itself: the kernel's source will do
+    for (auto& c : raw)
+      c = static_cast<char>(device());
+  }
+  return hex_encode(raw);
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -19,6 +19,9 @@ std::optional<std::string> base64_decode(std::string_view text);
 
 std::string hex_encode(std::string_view bytes);
 
+/// `bytes` random bytes from OpenSSL's CSPRNG, as lowercase hex (2 × `bytes` characters).
+std::string random_hex(size_t bytes);
+
 /// True when `s` is exactly 64 hex digits (an already-hashed SHA-256 value).
 bool is_sha256_hex(std::string_view s);
 

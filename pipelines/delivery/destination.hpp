@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,14 @@ class destination {
   /// Rate-limit information in a response (headers); empty by default.
   [[nodiscard]] virtual rate_signal read_rate_signal(const http_response& response) const {
     return {};
+  }
+
+  /// For destinations whose records are identified by their own values (an audience member by
+  /// its identifiers), the destination id a record with these fields gets once delivered; a
+  /// changed record whose identity moved has its old one removed first. nullopt elsewhere.
+  [[nodiscard]] virtual std::optional<std::string> identity(
+      const std::vector<std::string>& field_names, std::string_view fields) const {
+    return std::nullopt;
   }
 
   /// The account all syncs to this destination share limits with (endpoint + credential digest).

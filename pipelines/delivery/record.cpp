@@ -34,12 +34,4 @@ const char* to_string(sync_mode m) {
   return "?";
 }
 
-std::string display_key(const std::string& canonical_key) {
-  std::string out = canonical_key;
-  for (auto& c : out)
-    if (c == '\x1f')
-      c = '|';
-  return out;
-}
-
 }  // namespace backflow

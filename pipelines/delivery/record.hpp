@@ -26,17 +26,25 @@ struct hash128 {
 
 /// One record on its way to a destination.
 struct outbound_record {
-  std::string key;      ///< canonical key; composite keys are joined with '\x1f'
+  std::string key;      ///< canonical key (composite keys joined as row_key.hpp says)
   delivery_op op = delivery_op::upsert;
   hash128 hash;         ///< committed once the destination acknowledged the record
   std::string dest_id;  ///< the destination's id from an earlier run, if known
   std::string fields;   ///< mapped values (row_codec), in the batch's field_names order
+  /// A remove of the identity a changed record was sent with before (`dest_id`), ahead of
+  /// sending its new version (audiences, whose members are their identifiers).
+  bool retire = false;
 };
 
 /// Records sent in one request (or one job), all with the same op unless the destination mixes
 /// ops.
 struct delivery_batch {
-  std::string batch_id;  ///< stable across retries of this batch (idempotency key)
+  /// Stable across retries of this request, unique for every distinct delivery: the change
+  /// set's random nonce, the pass and a counter (the receiver's idempotency key).
+  std::string batch_id;
+  /// Shared by the batches of one op in one pass over a change set (e.g. Meta's upload
+  /// session): random per change set, so a recreated state directory never reuses one.
+  std::string session;
   std::vector<std::string> field_names;
   std::vector<outbound_record> records;
   uint32_t sequence = 0;  ///< 1-based position among this run's batches of the same op
@@ -44,9 +52,6 @@ struct delivery_batch {
   uint64_t total = 0;     ///< records of this op expected in the run (an estimate)
   bool as_job = false;    ///< deliver through the destination's asynchronous job API
 };
-
-/// The key as users see it: composite parts joined with '|'.
-std::string display_key(const std::string& canonical_key);
 
 /// What happened to one record.
 struct record_outcome {

@@ -177,7 +177,7 @@ void sync_service::run_one(uint64_t worker, const std::string& name,
     run_options opts;
     opts.interrupted = &stopping_;
     summary = runner.run(*cfg, opts).to_json();
-    state::sync_state st(dir_->env(), name);
+    state::sync_state st(dir_, name);
     st.prune_runs(opts_.keep_runs);
     spdlog::info("Run finished: sync={} run={} status={} duration_ms={} delivered={} rejected={} "
                  "api_calls={}{}",
@@ -307,7 +307,7 @@ bool sync_service::has_sync(const std::string& name) const {
 nlohmann::json sync_service::runs(const std::string& name, size_t limit) const {
   if (!has_sync(name))
     return nullptr;
-  state::sync_state st(dir_->env(), name);
+  state::sync_state st(dir_, name);
   return nlohmann::json::parse(redact_secrets(nlohmann::json(st.recent_runs(limit)).dump()));
 }
 

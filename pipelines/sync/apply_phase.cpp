@@ -5,6 +5,7 @@
 #include "actors/change_routing.hpp"
 #include "connectors/destinations/registry.hpp"
 #include "pipelines/core/clock.hpp"
+#include "pipelines/core/crypto.hpp"
 
 namespace backflow {
 namespace {
@@ -13,16 +14,22 @@ constexpr uint32_t reader_window = 4;    ///< change batches between read and ma
 constexpr size_t reader_batch = 500;     ///< changes per batch read back
 constexpr uint32_t map_window = 4;       ///< record batches between map and batch
 
-/// How many records of each op the run will send, from the change set's counts by kind.
-op_counts expected_ops(sync_mode mode, const change_counts& counts) {
+/// How many records of each op a pass will send, from the change set's counts by kind (at
+/// most: a changed audience member is removed first only when its identity moved).
+op_counts expected_ops(sync_mode mode, apply_pass pass, const change_counts& counts) {
   op_counts out;
   auto add = [&](state::change_kind kind, uint64_t n) {
     if (auto route = route_change(mode, kind); route.send)
       out[static_cast<int>(*route.send)] += n;
   };
-  add(state::change_kind::added, counts.added);
-  add(state::change_kind::changed, counts.changed);
-  add(state::change_kind::deleted, counts.deleted);
+  if (pass != apply_pass::removals) {
+    add(state::change_kind::added, counts.added);
+    add(state::change_kind::changed, counts.changed);
+  }
+  if (pass != apply_pass::additions)
+    add(state::change_kind::deleted, counts.deleted);
+  if (pass == apply_pass::removals)
+    out[static_cast<int>(delivery_op::remove)] += counts.changed;
   return out;
 }
 
@@ -33,24 +40,23 @@ struct resumable_job {
 };
 
 /// Rebuilds the pending jobs' batches; jobs whose changes all settled meanwhile are forgotten.
-std::vector<resumable_job> load_jobs(const sync_config& cfg, state::sync_state& st,
-                                     row_mapper& mapper, key_set& keys) {
+std::vector<resumable_job> load_jobs(const route_context& routing, state::sync_state& st,
+                                     key_set& keys) {
   std::vector<resumable_job> out;
   std::vector<std::string> finished;
   for (auto& job : st.pending_jobs()) {
     resumable_job r{job.checkpoint, {}};
     r.batch.batch_id = job.batch_id;
-    r.batch.field_names = mapper.field_names();
+    r.batch.field_names = routing.fields;
     r.batch.as_job = true;
     std::vector<state::settled_record> ignored;  // settled when the job's results come in
     st.env().read([&](state::transaction& txn) {
       for (auto& key : job.keys) {
-        auto bytes = txn.get(st.changes, key);
-        auto change = bytes ? state::decode_change_record(*bytes) : std::nullopt;
+        auto change = st.load_change(txn, key);
         if (!change)
           continue;
         keys.insert(key);
-        map_change(cfg.mode, mapper, key, std::move(*change), r.batch.records, ignored);
+        map_change(routing, {key, std::move(*change)}, r.batch.records, ignored);
       }
     });
     if (r.batch.records.empty())
@@ -66,20 +72,13 @@ std::vector<resumable_job> load_jobs(const sync_config& cfg, state::sync_state& 
   return out;
 }
 
-}  // namespace
-
-apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
-                             const apply_phase_context& ctx, const model_shape& shape,
-                             uint64_t run_id, const change_counts& counts,
-                             const std::shared_ptr<run_progress>& progress, progress_line& line) {
+/// One pass over the change set: read → map → batch → deliver → commit.
+apply_report run_pass(caf::actor_system& sys, const sync_config& cfg,
+                      const apply_phase_context& ctx, const route_context& routing,
+                      std::shared_ptr<const destination> dest, uint64_t run_id,
+                      const change_counts& counts, const std::shared_ptr<run_progress>& progress,
+                      progress_line& line) {
   apply_report report;
-  const auto* type = find_destination_type(cfg.destination_type);
-  std::shared_ptr<const destination> dest = type->make(cfg.connector_context(run_id));
-  auto mapper = row_mapper::compile(shape.mapping, shape.projected);
-  if (!mapper) {
-    report.fatal = mapper.error().message;
-    return report;
-  }
   auto account = dest->account();
   auto limits = dest->rate_limits();
   auto quota = ctx.dir->quota(account, quota_day(wall_now(), limits.day_offset));
@@ -89,7 +88,7 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
     caf::anon_send(ctx.limiter, pause_atom_v, account, quota.paused_until_ms - now_ms);
 
   auto job_keys = std::make_shared<key_set>();
-  auto jobs = load_jobs(cfg, *ctx.st, *mapper, *job_keys);
+  auto jobs = load_jobs(routing, *ctx.st, *job_keys);
 
   http_client_options http_options;
   http_options.request_timeout = cfg.delivery.request_timeout;
@@ -116,11 +115,12 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   auto deliver = spawn_deliver(sys, std::move(ds));
   for (auto& job : jobs)
     caf::anon_send(deliver, resume_atom_v, std::move(job.batch), job.checkpoint);
-  // The batcher may run one request ahead of each in-flight slot.
+  // The batcher may run one request ahead of each in-flight slot. Its batch ids start with a
+  // nonce drawn now: a batch id is never reused for other records, whatever state came before.
   auto batcher = spawn_batcher(sys, dest, deliver,
-                               static_cast<uint32_t>(cfg.delivery.concurrency) + 2, run_id,
-                               expected_ops(cfg.mode, counts));
-  auto map = spawn_map(sys, map_settings{cfg.mode, std::move(*mapper)}, batcher, map_window, commit);
+                               static_cast<uint32_t>(cfg.delivery.concurrency) + 2,
+                               random_hex(8), expected_ops(cfg.mode, routing.pass, counts));
+  auto map = spawn_map(sys, routing, batcher, map_window, commit);
   auto reader = spawn_change_reader(sys, ctx.st, map, reader_window, reader_batch, job_keys);
   for (const auto& a : {caf::actor_cast<caf::actor>(deliver), caf::actor_cast<caf::actor>(batcher),
                         caf::actor_cast<caf::actor>(map), caf::actor_cast<caf::actor>(reader),
@@ -161,6 +161,37 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   for (const auto& a : {caf::actor_cast<caf::actor>(batcher), caf::actor_cast<caf::actor>(map),
                         caf::actor_cast<caf::actor>(reader), caf::actor_cast<caf::actor>(commit)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  return report;
+}
+
+/// Adds the figures of one pass to the run's.
+void add_pass(apply_report& total, apply_report pass) {
+  total.failed += pass.failed;
+  total.retried += pass.retried;
+  total.api_calls += pass.api_calls;
+  total.splits += pass.splits;
+  total.jobs += pass.jobs;
+  total.rate_limit_wait_ms += pass.rate_limit_wait_ms;
+  total.notes.merge(pass.notes);
+  if (total.fatal.empty())
+    total.fatal = std::move(pass.fatal);
+}
+
+}  // namespace
+
+apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
+                             const apply_phase_context& ctx, const model_shape& shape,
+                             uint64_t run_id, const change_counts& counts,
+                             const std::shared_ptr<run_progress>& progress, progress_line& line) {
+  const auto* type = find_destination_type(cfg.destination_type);
+  std::shared_ptr<const destination> dest = type->make(cfg.connector_context(run_id));
+  apply_report report;
+  for (auto pass : apply_passes(cfg.mode)) {
+    route_context routing{cfg.mode, pass, dest.get(), shape.fields};
+    add_pass(report, run_pass(sys, cfg, ctx, routing, dest, run_id, counts, progress, line));
+    if (!report.fatal.empty() || (ctx.interrupted != nullptr && ctx.interrupted->load()))
+      break;  // the next run resumes the change set from the first pass
+  }
   return report;
 }
 

@@ -3,19 +3,7 @@
 
 #include <algorithm>
 
-#include "pipelines/diff/row_identity.hpp"
-
 namespace backflow {
-namespace {
-
-uint64_t shape_fingerprint(const sync_config& cfg, const std::vector<std::string>& names) {
-  std::string description = std::to_string(cfg.config_fingerprint());
-  for (const auto& n : names)
-    description += '\x1f' + n;
-  return fingerprint_of(description);
-}
-
-}  // namespace
 
 model_shape model_shape::of(const sync_config& cfg, const schema& columns) {
   model_shape shape;
@@ -30,20 +18,18 @@ model_shape model_shape::of(const sync_config& cfg, const schema& columns) {
   for (const auto& k : cfg.key_columns)
     keep(k);
   shape.mapping = effective_mapping(cfg, columns);
-  for (const auto& rule : shape.mapping)
+  for (const auto& rule : shape.mapping) {
     keep(rule.from);
-  shape.fingerprint = shape_fingerprint(cfg, shape.column_names());
+    shape.fields.push_back(rule.to);
+  }
+  shape.fingerprint = cfg.payload_fingerprint();
   return shape;
 }
 
-model_shape model_shape::of_stored(const sync_config& cfg, const std::vector<std::string>& names) {
+model_shape model_shape::of_stored(const sync_config& cfg, const std::vector<std::string>& fields) {
   model_shape shape;
-  for (size_t i = 0; i < names.size(); ++i) {
-    shape.projection.push_back(i);
-    shape.projected.push_back({names[i], column_kind::unknown});
-  }
-  shape.mapping = effective_mapping(cfg, shape.projected);
-  shape.fingerprint = shape_fingerprint(cfg, names);
+  shape.fields = fields;
+  shape.fingerprint = cfg.payload_fingerprint();
   return shape;
 }
 

@@ -1,4 +1,4 @@
-// What a sync makes of its model's columns: the projection it hashes, the mapping it sends.
+// What a sync makes of its model's columns: the projection it reads, the mapping it sends.
 #pragma once
 
 #include <cstdint>
@@ -10,18 +10,20 @@
 
 namespace backflow {
 
-/// The columns a sync keeps (key columns first, then mapped columns), and the mapping over them.
+/// The columns a sync keeps (key columns first, then mapped columns), the mapping over them and
+/// the destination fields it produces.
 struct model_shape {
   std::vector<size_t> projection;  ///< model column indices kept, in order
   schema projected;                ///< the kept columns
   std::vector<mapping_rule> mapping;
-  uint64_t fingerprint = 0;        ///< seeds the row hashes: config shape + projected columns
+  std::vector<std::string> fields;  ///< the mapping's destination fields, in mapping order
+  uint64_t fingerprint = 0;        ///< seeds the payload hashes (sync_config::payload_fingerprint)
 
   /// Builds the shape for a model with `columns` (already checked with check_model_columns).
   static model_shape of(const sync_config& cfg, const schema& columns);
 
-  /// Rebuilds the shape of a pending change set from its stored column names.
-  static model_shape of_stored(const sync_config& cfg, const std::vector<std::string>& columns);
+  /// The shape of a pending change set, whose payloads were mapped to `fields` when planned.
+  static model_shape of_stored(const sync_config& cfg, const std::vector<std::string>& fields);
 
   [[nodiscard]] std::vector<std::string> column_names() const;
 };

@@ -25,6 +25,7 @@ struct plan_phase_result {
   state::diff_tally tally;
   value_findings values;  ///< column kinds and bad values, for the guards and the next run's
   run_status failure = run_status::incomplete;  ///< when !ok
+  bool damaged = false;  ///< when !ok: the state directory is damaged
   std::string error;
   std::vector<std::string> problems;
 };

@@ -1,6 +1,8 @@
 // The plan phase: model → extract → diff → change set (see phases.hpp).
 #include "pipelines/sync/phases.hpp"
 
+#include <algorithm>
+
 #include "actors/plan_actors.hpp"
 #include "pipelines/sync/guards.hpp"
 
@@ -43,6 +45,12 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
     return out;
   }
   out.shape = model_shape::of(cfg, source->columns());
+  auto mapper = row_mapper::compile(out.shape.mapping, out.shape.projected);
+  if (!mapper) {
+    out.failure = run_status::config_error;
+    out.error = mapper.error().message;
+    return out;
+  }
 
   // retry_rejected "always" (or `backflow retry`): the diff re-plans unchanged rejected records.
   st->retry_all_rejects = cfg.retry_rejected == retry_rejected_policy::always;
@@ -56,6 +64,9 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   settings.model_width = source->columns().size();
   settings.column_names = out.shape.column_names();
   settings.max_value_bytes = cfg.guards.max_value_bytes;
+  settings.mapper = std::move(*mapper);
+  settings.options.plan_changes = cfg.mode != sync_mode::insert;
+  settings.options.removes_orphans = cfg.mode == sync_mode::mirror || cfg.mode == sync_mode::audience;
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
   auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
   self->monitor(diff);
@@ -91,6 +102,10 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   line.clear();
   if (!result.error.empty()) {
     out.error = result.error;
+    out.damaged = result.damaged;
+    // What was read before the failure, not zero: a query failing mid-stream says how far it got.
+    out.tally = std::move(result.tally);
+    out.tally.extracted = std::max<uint64_t>(out.tally.extracted, progress->extracted);
     return out;
   }
   out.tally = std::move(result.tally);

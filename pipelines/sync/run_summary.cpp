@@ -25,12 +25,21 @@ const char* to_string(run_status s) {
       return "stale";
     case run_status::planned:
       return "planned";
+    case run_status::damaged:
+      return "damaged";
   }
   return "unknown";
 }
 
 int exit_code(run_status s) {
-  return s == run_status::planned ? 0 : static_cast<int>(s);
+  switch (s) {
+    case run_status::planned:
+      return 0;
+    case run_status::damaged:
+      return 6;
+    default:
+      return static_cast<int>(s);
+  }
 }
 
 std::string iso_now() {
@@ -74,6 +83,7 @@ nlohmann::json run_summary::to_json() const {
       {"deleted", counts.deleted},
       {"unchanged", counts.unchanged},
       {"unchanged_rejected", counts.unchanged_rejected},
+      {"not_updated", counts.not_updated},
       {"delivered", counts.delivered},
       {"rejected", counts.rejected},
       {"skipped", counts.skipped},
@@ -112,6 +122,9 @@ std::string run_summary::to_text() const {
         << (counts.unchanged_rejected ? ", " + std::to_string(counts.unchanged_rejected) +
                                             " still rejected (row unchanged)"
                                       : std::string())
+        << (counts.not_updated ? ", " + std::to_string(counts.not_updated) +
+                                     " differ but are not updated in insert mode"
+                               : std::string())
         << " (" << counts.extracted << " rows read)\n";
   out << "  delivery:  " << counts.delivered << " delivered, " << counts.rejected << " rejected, "
       << counts.skipped << " settled without a request, " << counts.failed

@@ -20,6 +20,7 @@ enum class run_status {
   incomplete = 4,    ///< could not finish (destination down, quota spent); next run resumes
   stale = 5,         ///< the freshness guard found the model's data too old: nothing was sent
   planned = 6,       ///< `plan` only: nothing was sent (exit code 0)
+  damaged = 7,       ///< the state directory is damaged: nothing was sent from it (exit code 6)
 };
 
 const char* to_string(run_status s);
@@ -37,6 +38,7 @@ struct run_counts {
   uint64_t skipped = 0;
   uint64_t failed = 0;
   uint64_t retried = 0;
+  uint64_t not_updated = 0;  ///< differ from the destination's version; insert mode keeps it
 };
 
 struct rejected_sample {

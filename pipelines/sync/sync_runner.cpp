@@ -14,6 +14,7 @@
 #include "pipelines/sync/phases.hpp"
 #include "pipelines/sync/progress_line.hpp"
 #include "pipelines/sync/run_notifier.hpp"
+#include "pipelines/sync/sync_identity.hpp"
 
 namespace backflow {
 namespace {
@@ -27,6 +28,7 @@ void copy_tally(const state::diff_tally& t, run_counts& c) {
   c.deleted = t.deleted;
   c.unchanged = t.unchanged;
   c.unchanged_rejected = t.unchanged_rejected;
+  c.not_updated = t.not_updated;
 }
 
 nlohmann::json tally_json(const state::diff_tally& t) {
@@ -37,37 +39,25 @@ nlohmann::json tally_json(const state::diff_tally& t) {
 /// Records rejected in `run_id`, with the vendor's reasons.
 std::vector<rejected_sample> rejects_of_run(const state::sync_state& st, uint64_t run_id) {
   std::vector<rejected_sample> out;
-  st.env().read([&](state::transaction& txn) {
-    txn.scan(st.rejects, {}, [&](std::string_view k, std::string_view v) {
-      auto r = state::decode_reject_record(v);
-      if (r && r->run_id == run_id)
-        out.push_back({display_key(std::string(k)), r->reason});
-      return out.size() < rejected_samples;
-    });
-  });
+  for (auto& r : st.list_rejects(rejected_samples, run_id))
+    out.push_back({std::move(r.key), std::move(r.record.reason)});
   return out;
 }
 
-/// Maps the sampled changes of a plan the way apply would, for display.
+/// The sampled changes of a plan as apply would send them, for display.
 std::vector<planned_change> describe_samples(const sync_config& cfg, const state::sync_state& st,
                                              const model_shape& shape,
                                              const state::diff_tally& tally) {
   std::vector<planned_change> out;
-  auto mapper = row_mapper::compile(shape.mapping, shape.projected);
-  if (!mapper)
-    return out;
   auto add = [&](const std::vector<std::string>& keys) {
     st.env().read([&](state::transaction& txn) {
       for (const auto& key : keys) {
-        auto bytes = txn.get(st.changes, key);
-        if (!bytes)
-          continue;
-        auto change = state::decode_change_record(*bytes);
+        auto change = st.load_change(txn, key);
         if (!change)
           continue;
         planned_change p;
         p.kind = state::to_string(change->kind);
-        p.key = display_key(key);
+        p.key = key;
         auto route = route_change(cfg.mode, change->kind);
         if (!route.send) {
           p.op = route.settle == state::settlement::skipped ? "skip (mode does not send changes)"
@@ -75,12 +65,12 @@ std::vector<planned_change> describe_samples(const sync_config& cfg, const state
         } else if (*route.send == delivery_op::remove) {
           p.op = "remove";
           p.fields = {{"destination_id", change->dest_id}};
+        } else if (change->mapping_failed) {
+          p.op = "reject";
+          p.fields = {{"mapping_error", change->payload}};
         } else {
           p.op = to_string(*route.send);
-          std::string fields;
-          auto mapped = mapper->map(change->row, fields);
-          p.fields = mapped ? fields_to_json(mapper->field_names(), fields)
-                            : nlohmann::json{{"mapping_error", mapped.error().message}};
+          p.fields = fields_to_json(shape.fields, change->payload);
         }
         out.push_back(std::move(p));
       }
@@ -90,13 +80,6 @@ std::vector<planned_change> describe_samples(const sync_config& cfg, const state
   add(tally.changed_samples);
   add(tally.deleted_samples);
   return out;
-}
-
-void clear_change_set(const state::sync_state& st) {
-  st.env().write([&](state::transaction& txn) {
-    txn.clear(st.changes);
-    st.store_plan(txn, state::plan_record{});
-  });
 }
 
 }  // namespace
@@ -110,7 +93,7 @@ std::optional<model_shape> sync_runner::resumable_shape(const sync_config& cfg,
   if (pending.state != state::plan_record::status::applying ||
       pending.config_fingerprint != cfg.config_fingerprint())
     return std::nullopt;
-  auto shape = model_shape::of_stored(cfg, pending.columns);
+  auto shape = model_shape::of_stored(cfg, pending.fields);
   if (shape.fingerprint != pending.fingerprint)
     return std::nullopt;
   return shape;
@@ -154,10 +137,7 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
   auto left = st->count().changes;
   if (left == 0) {
     // Every change settled: the change set is done, whatever stop request came late.
-    st->env().write([&](state::transaction& txn) {
-      st->store_plan(txn, state::plan_record{});
-      st->set_committed_fingerprint(txn, shape.fingerprint);
-    });
+    st->env().write([&](state::transaction& txn) { st->store_plan(txn, state::plan_record{}); });
     summary.error.clear();
     return 0;
   }
@@ -188,6 +168,18 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
   summary.started_at = iso_now();
   std::shared_ptr<state::sync_state> st;
   bool recorded = false;
+  redactor redact(cfg.secrets);
+  nlohmann::json identity;
+  // The sync's entry in the state directory's registry (what `status` lists).
+  auto registry_entry = [&](nlohmann::json last_run) {
+    nlohmann::json entry = {{"file", cfg.file.string()},
+                            {"destination", cfg.destination_type},
+                            {"mode", to_string(cfg.mode)},
+                            {"identity", identity}};
+    if (!last_run.is_null())
+      entry["last_run"] = std::move(last_run);
+    return redact.json(entry);
+  };
   // Every run that got an id is recorded in the sync's history, whatever its status.
   auto finish = [&](run_status status) {
     summary.status = status;
@@ -196,13 +188,11 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
                               std::chrono::steady_clock::now() - started)
                               .count();
     summary.peak_rss_mb = peak_rss_mb();
+    summary.error = redact.text(summary.error);
     if (st && summary.run_id > 0 && !plan_only && !recorded) {
       recorded = true;
       st->store_run(summary.run_id, summary.to_json());
-      dir_->register_sync(cfg.name, {{"file", cfg.file.string()},
-                                     {"destination", cfg.destination_type},
-                                     {"mode", to_string(cfg.mode)},
-                                     {"last_run", summary.to_json()}});
+      dir_->register_sync(cfg.name, registry_entry(summary.to_json()));
     }
     return summary;
   };
@@ -213,14 +203,28 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     return finish(run_status::incomplete);
   }
   try {
-    st = std::make_shared<state::sync_state>(dir_->env(), cfg.name);
+    st = std::make_shared<state::sync_state>(dir_, cfg.name);
+    st->set_redactor(redact);
+    // A state built for another destination or source is not reused unawares.
+    identity = sync_identity(cfg);
+    auto known = dir_->sync_info(cfg.name);
+    auto recorded_identity = known.is_object() ? known.value("identity", nlohmann::json()) : nlohmann::json();
+    auto mismatch = identity_mismatch(recorded_identity, identity, cfg.name);
+    // A state that never delivered anything is bound to no destination yet.
+    auto sizes = st->count();
+    if (sizes.keys == 0 && sizes.changes == 0)
+      mismatch.clear();
+    if (!mismatch.empty() && !opts.adopt) {
+      summary.error = mismatch;
+      return finish(run_status::config_error);
+    }
+    if (!mismatch.empty())
+      spdlog::warn("Adopted: sync={} reason=\"--adopt: the state now belongs to the sync file's "
+                   "destination and source\"", cfg.name);
     // Listed by `status` from its first run on, even when that run never finishes (a crash).
-    auto known = dir_->syncs();
-    if (!plan_only && std::none_of(known.begin(), known.end(),
-                                   [&](const auto& s) { return s.first == cfg.name; }))
-      dir_->register_sync(cfg.name, {{"file", cfg.file.string()},
-                                     {"destination", cfg.destination_type},
-                                     {"mode", to_string(cfg.mode)}});
+    if (!plan_only && (known.is_null() || recorded_identity != identity))
+      dir_->register_sync(cfg.name, registry_entry(known.is_object() ? known.value("last_run", nlohmann::json())
+                                                                     : nlohmann::json()));
     auto progress = std::make_shared<run_progress>();
     progress_line line(opts.show_progress);
     auto pending = st->load_plan();
@@ -273,7 +277,11 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     summary.problems = planned.problems;
     if (!planned.ok) {
       summary.error = planned.error;
-      clear_change_set(*st);
+      if (planned.damaged) {
+        st.reset();  // nothing more is written to a damaged state, not even this run's record
+        return finish(run_status::damaged);
+      }
+      st->clear_change_set();
       return finish(planned.failure);
     }
     auto guard_problems = tripped_guards(cfg.guards, planned.tally);
@@ -281,13 +289,13 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
       if (samples != nullptr)
         *samples = describe_samples(cfg, *st, planned.shape, planned.tally);
       summary.problems = guard_problems;
-      clear_change_set(*st);
+      st->clear_change_set();
       return finish(run_status::planned);
     }
     if (!guard_problems.empty()) {
       summary.problems = guard_problems;
       summary.error = "a guard stopped the run before any write; nothing was sent";
-      clear_change_set(*st);
+      st->clear_change_set();
       return finish(run_status::aborted);
     }
     state::plan_record record;
@@ -295,7 +303,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     record.run_id = summary.run_id;
     record.fingerprint = planned.shape.fingerprint;
     record.config_fingerprint = cfg.config_fingerprint();
-    record.columns = planned.shape.column_names();
+    record.fields = planned.shape.fields;
     record.counts = tally_json(planned.tally);
     auto profile = profile_of(summary.run_id, planned.tally, planned.values,
                               planned.shape.column_names());
@@ -310,6 +318,11 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
                          replanned_after_crash) > 0)
       return finish(run_status::incomplete);
     return finish(summary.counts.rejected > 0 ? run_status::partial : run_status::success);
+  } catch (const state::state_damaged& e) {
+    // Nothing more is read from or written to a damaged state, not even this run's record.
+    summary.error = e.what();
+    st.reset();
+    return finish(run_status::damaged);
   } catch (const std::exception& e) {
     summary.error = e.what();
     try {

@@ -25,6 +25,9 @@ struct run_options {
   bool show_progress = false;                      ///< draw the progress line on stderr
   const std::atomic<bool>* interrupted = nullptr;  ///< stop gracefully when it turns true
   size_t samples = 5;                              ///< plan: changes shown per kind
+  /// The sync file's destination or source differs from the one its state was built for, and
+  /// the user says it is the same (a new address or credential): take the state over.
+  bool adopt = false;
 };
 
 /// One change as `plan` shows it: what would be sent.

@@ -36,6 +36,9 @@ struct destination_adapter {
 
   /// Changes the given rows in a way the sync sends (default: their score).
   std::function<void(contacts_model&, const std::vector<int>&)> change;
+  /// Records one change() sends: 2 where a record is identified by the values that changed
+  /// (an audience member's old identifiers are removed, then the new ones added).
+  int records_per_change = 1;
 
   /// Matches the destination's write requests, for queued faults.
   nlohmann::json write_match;

@@ -165,6 +165,7 @@ destination_adapter meta() {
     model.exec("UPDATE " + model.table() + " SET first_name = first_name || ' Jr' WHERE email IN (" +
                emails + ")");
   };
+  a.records_per_change = 2;  // a new FN is a new identity: the old one is removed first
   return a;
 }
 

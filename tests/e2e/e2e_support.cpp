@@ -161,9 +161,12 @@ process_result cli::run(const std::vector<std::string>& args) const {
   return run_process(argv, env, std::chrono::seconds(180));
 }
 
-cli::run_result cli::run_sync(const std::string& sync_file) const {
+cli::run_result cli::run_sync(const std::string& sync_file,
+                              const std::vector<std::string>& extra) const {
   run_result r;
-  r.process = run({"run", sync_file, "--state", state_dir, "--json"});
+  std::vector<std::string> args = {"run", sync_file, "--state", state_dir, "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  r.process = run(args);
   r.summary = nlohmann::json::parse(r.process.out, nullptr, false);
   if (r.summary.is_discarded())
     r.summary = nullptr;

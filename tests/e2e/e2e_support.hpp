@@ -57,7 +57,7 @@ struct cli {
     process_result process;
     nlohmann::json summary;
   };
-  run_result run_sync(const std::string& sync_file) const;
+  run_result run_sync(const std::string& sync_file, const std::vector<std::string>& extra = {}) const;
 };
 
 /// Writes a sync file to `dir` and returns its path.

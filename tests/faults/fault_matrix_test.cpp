@@ -227,9 +227,14 @@ void run_row(const fault_row& row, tally& t) {
 
   // The faulted run.
   const int calls_before_fault = emu.requests()["count"].get<int>();
+  // A refused connection is simulated with an address nobody listens on; the state built
+  // against the emulator's address is taken over explicitly (--adopt), there and back.
+  std::vector<std::string> adopt;
+  if (row.refused)
+    adopt.push_back("--adopt");
   auto faulted_sync = write(row.refused ? "http://127.0.0.1:" + std::to_string(dead_port())
                                         : emu.url());
-  auto faulted = backflow.run_sync(faulted_sync);
+  auto faulted = backflow.run_sync(faulted_sync, adopt);
   ++t.runs;
   BOOST_TEST_CONTEXT("faulted run") {
     if (!check_summary(faulted, row.run))
@@ -261,7 +266,7 @@ void run_row(const fault_row& row, tally& t) {
     backflow.env["BACKFLOW_FAKE_NOW"] = std::to_string(std::time(nullptr) + 26 * 3600);
   }
   if (row.run.exit_code != 0) {
-    auto resumed = backflow.run_sync(sync);
+    auto resumed = backflow.run_sync(sync, adopt);
     ++t.runs;
     BOOST_TEST_CONTEXT("follow-up run") {
       check_summary(resumed, {0, rest, 0, 0, (rest + batch_size - 1) / batch_size});

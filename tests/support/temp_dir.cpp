@@ -8,9 +8,12 @@
 
 namespace backflow::testing {
 
-temp_dir::temp_dir() {
-  auto base = std::filesystem::temp_directory_path() / "backflow-test-XXXXXX";
-  std::string pattern = base.string();
+temp_dir::temp_dir() : temp_dir(std::filesystem::temp_directory_path()) {}
+
+temp_dir::temp_dir(const std::filesystem::path& base) {
+  std::error_code ec;
+  auto parent = std::filesystem::is_directory(base, ec) ? base : std::filesystem::temp_directory_path();
+  std::string pattern = (parent / "backflow-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr)
     throw std::runtime_error("mkdtemp failed");
   path_ = pattern;

@@ -9,6 +9,9 @@ namespace backflow::testing {
 class temp_dir {
  public:
   temp_dir();
+  /// A directory under `base` (e.g. /dev/shm, where fsync costs nothing, for tests that write
+  /// many transactions); the usual temp directory when `base` does not exist.
+  explicit temp_dir(const std::filesystem::path& base);
   ~temp_dir();
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;

@@ -26,11 +26,10 @@ BOOST_AUTO_TEST_CASE(first_plan_adds_everything) {
   BOOST_TEST(t.added_samples == std::vector<std::string>({"a", "b", "c"}));
   auto ch = changes();
   BOOST_REQUIRE_EQUAL(ch.size(), 3u);
-  const auto only_b = kv_rows({{"b", "2"}});
-  const std::string row_b(only_b[0]);
   BOOST_TEST((ch["b"].kind == change_kind::added));
-  BOOST_TEST(ch["b"].row == row_b);
-  BOOST_TEST((ch["b"].hash == hash_row(row_b, 7)));
+  BOOST_TEST(ch["b"].payload == encode_row({txt("2")}));  // what the destination receives
+  BOOST_TEST(!ch["b"].mapping_failed);
+  BOOST_TEST((ch["b"].hash == value_hash("2")));
   BOOST_TEST(ch["b"].dest_id.empty());
   auto p = st.load_plan();
   BOOST_TEST((p.state == plan_record::status::planning));
@@ -81,7 +80,7 @@ BOOST_AUTO_TEST_CASE(a_dropped_row_is_exactly_one_delete_with_its_dest_id) {
   BOOST_REQUIRE_EQUAL(ch.size(), 1u);
   BOOST_TEST((ch["b"].kind == change_kind::deleted));
   BOOST_TEST(ch["b"].dest_id == "id-b");
-  BOOST_TEST(ch["b"].row.empty());
+  BOOST_TEST(ch["b"].payload.empty());
   settle_all(settlement::delivered);
   BOOST_TEST(st.count().keys == 2u);
   BOOST_TEST(!key("b").has_value());
@@ -93,8 +92,8 @@ BOOST_AUTO_TEST_CASE(freed_slots_are_reused) {
   settle_all(settlement::delivered);
   auto slot_b = key("b")->slot;
   BOOST_TEST(key("a")->slot != slot_b);
-  plan(kv_rows({{"a", "1"}, {"c", "3"}}));
-  settle_all(settlement::forgotten);  // upsert mode: a delete is not sent, the key is dropped
+  plan(kv_rows({{"a", "1"}, {"c", "3"}}), 7, 1, {true, true});
+  settle_all(settlement::delivered);  // mirror mode: the record was removed, the key goes
   BOOST_TEST(!key("b").has_value());
   BOOST_TEST(free_slots() == 1u);
   plan(kv_rows({{"a", "1"}, {"c", "3"}, {"d", "4"}}));
@@ -129,13 +128,52 @@ BOOST_AUTO_TEST_CASE(a_new_fingerprint_changes_every_row) {
   BOOST_TEST(t.unchanged == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(skipped_changes_adopt_the_new_hash) {
+BOOST_AUTO_TEST_CASE(insert_mode_leaves_changed_rows_for_a_later_upsert) {
   plan(kv_rows(abc));
   settle_all(settlement::delivered);
-  plan(kv_rows({{"a", "1"}, {"b", "new"}, {"c", "3"}}));
-  settle_all(settlement::skipped);  // insert mode does not resend changes
-  BOOST_TEST(key("b")->dest_id == "id-b");
-  BOOST_TEST(plan(kv_rows({{"a", "1"}, {"b", "new"}, {"c", "3"}})).unchanged == 3u);
+  state::diff_options insert_mode{false, false};
+  auto t = plan(kv_rows({{"a", "1"}, {"b", "new"}, {"c", "3"}}), 7, 1, insert_mode);
+  BOOST_TEST(t.not_updated == 1u);  // the destination keeps its version of b
+  BOOST_TEST(t.changed == 0u);
+  BOOST_TEST(changes().empty());
+  // Switched to upsert: b is still different from what the destination holds, so it goes.
+  auto upsert = plan(kv_rows({{"a", "1"}, {"b", "new"}, {"c", "3"}}));
+  BOOST_TEST(upsert.changed == 1u);
+  BOOST_TEST(upsert.changed_samples == std::vector<std::string>({"b"}));
+}
+
+BOOST_AUTO_TEST_CASE(rows_left_behind_by_upsert_are_removed_by_mirror) {
+  plan(kv_rows(abc));
+  settle_all(settlement::delivered);
+  // Upsert mode: b leaves the model, its record stays at the destination (an orphan).
+  auto t = plan(kv_rows({{"a", "1"}, {"c", "3"}}));
+  BOOST_TEST(t.deleted == 1u);
+  settle_all(settlement::forgotten);
+  BOOST_TEST(key("b")->orphan);
+  BOOST_TEST(st.count().orphans == 1u);
+  // Later upsert runs do not plan it again...
+  auto again = plan(kv_rows({{"a", "1"}, {"c", "3"}}));
+  BOOST_TEST(again.deleted == 0u);
+  BOOST_TEST(again.stored_before == 2u);  // the guards' base: rows the model had
+  // ...but a mirror run removes it: the destination then equals the model.
+  auto mirror = plan(kv_rows({{"a", "1"}, {"c", "3"}}), 7, 1, {true, true});
+  BOOST_TEST(mirror.deleted == 1u);
+  BOOST_TEST(changes().at("b").dest_id == "id-b");
+  settle_all(settlement::delivered);
+  BOOST_TEST(!key("b").has_value());
+  BOOST_TEST(st.count().orphans == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_orphan_whose_row_returns_is_synced_again) {
+  plan(kv_rows(abc));
+  settle_all(settlement::delivered);
+  plan(kv_rows({{"a", "1"}, {"c", "3"}}));
+  settle_all(settlement::forgotten);
+  // b is back with the values the destination still holds: nothing to send.
+  auto t = plan(kv_rows(abc));
+  BOOST_TEST(t.unchanged == 3u);
+  BOOST_TEST(!key("b")->orphan);
+  BOOST_TEST(st.count().orphans == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_new_plan_replaces_the_pending_change_set) {
@@ -150,12 +188,11 @@ BOOST_AUTO_TEST_CASE(a_new_plan_replaces_the_pending_change_set) {
 BOOST_AUTO_TEST_CASE(syncs_in_one_environment_are_isolated) {
   plan(kv_rows(abc));
   settle_all(settlement::delivered);
-  sync_state other(env, "companies");
-  change_set_builder b(other, other.new_run_id(), 7, 1);
-  b.add(kv_rows(abc));
-  b.finish();
-  BOOST_TEST(b.tally().added == 3u);
-  BOOST_TEST(b.tally().stored_before == 0u);
+  sync_state other(sd, "companies");
+  auto t = plan_rows(other, {kv_rows(abc)}, 7, 1);
+  BOOST_TEST(t.added == 3u);
+  BOOST_TEST(t.stored_before == 0u);
+  BOOST_TEST(st.count().keys == 3u);
   BOOST_TEST(other.new_run_id() == 2u);  // its own run counter
 }
 
@@ -191,7 +228,7 @@ BOOST_AUTO_TEST_CASE(plan_records_round_trip_through_json) {
   p.run_id = 9;
   p.fingerprint = 0xffffffffffffffffULL;
   p.config_fingerprint = 5;
-  p.columns = {"email", "score"};
+  p.fields = {"email", "score"};
   p.counts = {{"added", 3}};
   env->write([&](transaction& txn) { st.store_plan(txn, p); });
   auto back = st.load_plan();
@@ -199,7 +236,7 @@ BOOST_AUTO_TEST_CASE(plan_records_round_trip_through_json) {
   BOOST_TEST(back.run_id == 9u);
   BOOST_TEST(back.fingerprint == 0xffffffffffffffffULL);
   BOOST_TEST(back.config_fingerprint == 5u);
-  BOOST_TEST(back.columns == p.columns);
+  BOOST_TEST(back.fields == p.fields);
   BOOST_TEST(back.counts == p.counts);
   env->write([&](transaction& txn) {
     st.set_committed_fingerprint(txn, 1234567);
@@ -210,14 +247,10 @@ BOOST_AUTO_TEST_CASE(plan_records_round_trip_through_json) {
 BOOST_AUTO_TEST_CASE(state_survives_reopening_the_environment) {
   temp_dir d;
   {
-    auto e = environment::open(d.path());
-    sync_state s(e, "persist");
-    change_set_builder b(s, s.new_run_id(), 7, 1);
-    b.add(kv_rows(abc));
-    b.finish();
+    sync_state s(*state_dir::open(d.path()), "persist");
+    plan_rows(s, {kv_rows(abc)}, 7, 1);
   }
-  auto e = environment::open(d.path());
-  sync_state s(e, "persist");
+  sync_state s(*state_dir::open(d.path()), "persist");
   BOOST_TEST(s.count().changes == 3u);
   BOOST_TEST(s.load_plan().run_id == 1u);
   BOOST_TEST(s.new_run_id() == 2u);

@@ -69,12 +69,56 @@ BOOST_AUTO_TEST_CASE(composite_duplicates_are_shown_with_bars) {
   packed_rows rows;
   rows.push_back(encode_row({txt("EU"), num(7), txt("x")}));
   rows.push_back(encode_row({txt("EU"), num(7), txt("y")}));
-  state::change_set_builder b(st, st.new_run_id(), 7, 2);
-  b.add(rows);
-  b.finish();
-  BOOST_TEST(b.tally().duplicate_samples == std::vector<std::string>({"EU|7"}));
-  BOOST_TEST(changes().count(std::string("EU\x1f"
-                                         "7")) == 1u);
+  auto t = plan(std::vector<packed_rows>{rows}, 7, 2);
+  BOOST_TEST(t.duplicate_samples == std::vector<std::string>({"EU|7"}));
+  BOOST_TEST(changes().count("EU|7") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(separators_inside_composite_parts_never_merge_two_keys) {
+  // ('x|y','z') and ('x','y|z') were one destination record when parts were joined with '|'.
+  packed_rows rows;
+  rows.push_back(encode_row({txt("x|y"), txt("z"), txt("first")}));
+  rows.push_back(encode_row({txt("x"), txt("y|z"), txt("second")}));
+  rows.push_back(encode_row({txt("a\\"), txt("b"), txt("third")}));
+  rows.push_back(encode_row({txt("a"), txt("\\b"), txt("fourth")}));
+  auto t = plan(std::vector<packed_rows>{rows}, 7, 2);
+  BOOST_TEST(t.duplicate_keys == 0u);
+  BOOST_TEST(t.added == 4u);
+  auto ch = changes();
+  BOOST_TEST(ch.count("x\\|y|z") == 1u);
+  BOOST_TEST(ch.count("x|y\\|z") == 1u);
+  BOOST_TEST(ch.count("a\\\\|b") == 1u);
+  BOOST_TEST(ch.count("a|\\\\b") == 1u);
+  // A mirror delete of one removes that one only.
+  settle_all(state::settlement::delivered);
+  packed_rows left;
+  left.push_back(encode_row({txt("x"), txt("y|z"), txt("second")}));
+  left.push_back(encode_row({txt("a\\"), txt("b"), txt("third")}));
+  left.push_back(encode_row({txt("a"), txt("\\b"), txt("fourth")}));
+  auto after = plan(std::vector<packed_rows>{left}, 7, 2, {true, true});
+  BOOST_TEST(after.deleted == 1u);
+  BOOST_TEST(after.deleted_samples == std::vector<std::string>({"x\\|y|z"}));
+}
+
+BOOST_AUTO_TEST_CASE(keys_longer_than_lmdb_allows_are_synced_whole) {
+  // LMDB keys hold 511 bytes: a longer key stalled every run with MDB_BAD_VALSIZE.
+  std::string long_a(600, 'a');
+  std::string long_b = long_a + "b";  // same first 600 bytes, one more
+  std::string huge(20000, 'z');
+  auto rows = kv_rows({{long_a, "1"}, {long_b, "2"}, {huge, "3"}});
+  auto t = plan(rows);
+  BOOST_TEST(t.added == 3u);
+  BOOST_TEST(t.duplicate_keys == 0u);
+  auto ch = changes();
+  BOOST_TEST(ch.count(long_a) == 1u);  // the whole key comes back, not its stored form
+  BOOST_TEST(ch.count(huge) == 1u);
+  settle_all(state::settlement::delivered);
+  BOOST_TEST(key(long_b)->dest_id == "id-" + long_b);
+  BOOST_TEST(plan(rows).unchanged == 3u);
+  auto gone = plan(kv_rows({{long_a, "1"}, {huge, "3"}}), 7, 1, {true, true});
+  BOOST_TEST(gone.deleted_samples == std::vector<std::string>({long_b}));
+  settle_all(state::settlement::rejected, "refused");
+  BOOST_TEST(st.list_rejects(10).at(0).key == long_b);
 }
 
 BOOST_AUTO_TEST_CASE(a_rejected_row_is_not_replanned_until_it_changes) {

@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(a_signed_webhook_batch_round_trips) {
   ctx.sync_name = "orders";
   ctx.run_id = 5;
   webhook_destination hook(ctx);
-  delivery_batch batch{"r5-b1", {"total"}, {}};
+  delivery_batch batch{"r5-b1", "s", {"total"}, {}};
   batch.records.push_back({"k1", delivery_op::upsert, {}, "", encode_row({num(10)})});
   batch.records.push_back({"k2", delivery_op::remove, {}, "", ""});
 
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(a_wrong_secret_is_refused_as_fatal) {
   destination_context ctx;
   ctx.options = {{"endpoint", server.base + "/hooks/backflow"}, {"secret", "not-the-secret"}};
   webhook_destination hook(ctx);
-  delivery_batch batch{"b1", {}, {{"k", delivery_op::upsert, {}, "", ""}}};
+  delivery_batch batch{"b1", "s", {}, {{"k", delivery_op::upsert, {}, "", ""}}};
   http_client client;
   auto r = call(client, hook.build_request(batch));
   BOOST_TEST(r.status == 401);

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "pipelines/core/row_key.hpp"
 #include "pipelines/diff/row_identity.hpp"
 #include "tests/unit/unit_rows.hpp"
 
@@ -39,14 +40,28 @@ BOOST_AUTO_TEST_CASE(numbers_are_written_in_decimal) {
   BOOST_TEST(key_of(encode_row({txt(" 42 ")})) == key_of(encode_row({num(42)})));
 }
 
-BOOST_AUTO_TEST_CASE(composite_keys_are_joined_with_unit_separator) {
+BOOST_AUTO_TEST_CASE(composite_keys_are_joined_with_bars) {
   auto row = encode_row({txt("EU"), num(7), txt("ignored")});
-  BOOST_TEST(key_of(row, 2) == std::string("EU\x1f"
-                                           "7"));
-  BOOST_TEST(key_of(row, 3) == std::string("EU\x1f"
-                                           "7\x1f"
-                                           "ignored"));
-  BOOST_TEST(key_of(encode_row({txt("A@B.com"), txt(" x ")}), 2) == std::string("a@b.com\x1fx"));
+  BOOST_TEST(key_of(row, 2) == "EU|7");
+  BOOST_TEST(key_of(row, 3) == "EU|7|ignored");
+  BOOST_TEST(key_of(encode_row({txt("A@B.com"), txt(" x ")}), 2) == "a@b.com|x");
+}
+
+BOOST_AUTO_TEST_CASE(separators_inside_parts_are_escaped) {
+  // Joined plainly, ('x|y','z') and ('x','y|z') were one key, and so one destination record.
+  BOOST_TEST(key_of(encode_row({txt("x|y"), txt("z")}), 2) == "x\\|y|z");
+  BOOST_TEST(key_of(encode_row({txt("x"), txt("y|z")}), 2) == "x|y\\|z");
+  BOOST_TEST(key_of(encode_row({txt("a\\"), txt("b")}), 2) == "a\\\\|b");
+  BOOST_TEST(key_of(encode_row({txt("a"), txt("\\b")}), 2) == "a|\\\\b");
+  // A key of one part is the value itself, separators and all.
+  BOOST_TEST(key_of(encode_row({txt("x|y\\z")})) == "x|y\\z");
+  BOOST_TEST(split_key("x\\|y|z", 2) == std::vector<std::string>({"x|y", "z"}));
+}
+
+BOOST_AUTO_TEST_CASE(float_key_parts_are_written_shortest) {
+  BOOST_TEST(key_of(encode_row({real(19.99)})) == "19.99");
+  BOOST_TEST(key_of(encode_row({real(0.1)})) == "0.1");
+  BOOST_TEST(key_of(encode_row({real(1e300)})) == "1e+300");
 }
 
 BOOST_AUTO_TEST_CASE(null_empty_or_blank_keys_have_no_key) {

@@ -11,9 +11,9 @@ BOOST_AUTO_TEST_SUITE(run_history)
 
 BOOST_AUTO_TEST_CASE(prune_keeps_the_newest_runs) {
   temp_dir d;
-  auto env = environment::open(d.path());
-  sync_state st(env, "contacts");
-  sync_state other(env, "deals");
+  auto sd = *state_dir::open(d.path());
+  sync_state st(sd, "contacts");
+  sync_state other(sd, "deals");
   for (uint64_t id = 1; id <= 300; ++id)  // past 255: ids must sort numerically, not by byte
     st.store_run(id, {{"run_id", id}});
   other.store_run(1, {{"run_id", 1}});
@@ -28,8 +28,8 @@ BOOST_AUTO_TEST_CASE(prune_keeps_the_newest_runs) {
 
 BOOST_AUTO_TEST_CASE(prune_below_the_limit_removes_nothing) {
   temp_dir d;
-  auto env = environment::open(d.path());
-  sync_state st(env, "contacts");
+  auto sd = *state_dir::open(d.path());
+  sync_state st(sd, "contacts");
   st.store_run(1, {{"run_id", 1}});
   BOOST_TEST(st.prune_runs(100) == 0u);
   BOOST_TEST(st.prune_runs(0) == 1u);

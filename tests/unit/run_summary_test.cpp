@@ -65,7 +65,8 @@ BOOST_AUTO_TEST_CASE(the_json_object_has_ids_status_counts_calls_and_duration) {
                                   {"rejected", 1},
                                   {"skipped", 2},
                                   {"failed", 0},
-                                  {"retried", 3}}));
+                                  {"retried", 3},
+                                  {"not_updated", 0}}));
   BOOST_TEST(j["rejected"] ==
              json::array({{{"key", "bad@x"},
                            {"reason", "VALIDATION_ERROR: Invalid email [INVALID_EMAIL]"}}}));

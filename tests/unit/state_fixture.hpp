@@ -9,7 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "pipelines/diff/row_identity.hpp"
+#include "pipelines/diff/row_planner.hpp"
 #include "state/change_set_builder.hpp"
 #include "state/sync_state.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -25,35 +25,74 @@ inline packed_rows kv_rows(const std::vector<std::pair<std::string, std::string>
   return out;
 }
 
+/// The planner the diff uses, for rows of `width` columns c0, c1, ... whose first `key_columns`
+/// are the key and whose other columns map to fields of the same names.
+inline row_planner planner_for(size_t width, size_t key_columns, uint64_t fingerprint) {
+  schema cols;
+  std::vector<mapping_rule> rules;
+  for (size_t i = 0; i < width; ++i) {
+    cols.push_back({"c" + std::to_string(i), column_kind::unknown});
+    if (i >= key_columns)
+      rules.push_back({"c" + std::to_string(i), "c" + std::to_string(i), field_type::keep, {}});
+  }
+  return row_planner(key_columns, *row_mapper::compile(rules, cols), fingerprint);
+}
+
+/// Plans `batches` (encoded rows) into `st` as one run, the way the diff actor does.
+inline state::diff_tally plan_rows(const state::sync_state& st,
+                                   const std::vector<packed_rows>& batches, uint64_t fingerprint,
+                                   size_t key_columns, state::diff_options options = {}) {
+  state::change_set_builder b(st, st.new_run_id(), fingerprint, options);
+  size_t width = 0;
+  for (const auto& rows : batches)
+    if (!rows.empty())
+      width = decode_row(rows[0]).size();
+  auto planner = planner_for(std::max(width, key_columns), key_columns, fingerprint);
+  for (const auto& rows : batches) {
+    planned_rows planned;
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (!planner.plan(rows[i], planned)) {
+        b.add(planned);
+        planned.clear();
+        b.null_key();
+      }
+    b.add(planned);
+  }
+  b.finish();
+  return b.tally();
+}
+
+/// The payload hash the diff gives the (key, value) row `value` under `fingerprint`.
+inline hash128 value_hash(const std::string& value, uint64_t fingerprint = 7) {
+  auto payload = encode_row({txt(value)});
+  payload_hasher hasher({"c1"}, fingerprint);
+  hash128 h;
+  hasher.hash(payload, h);
+  return h;
+}
+
 struct state_fixture {
   backflow::testing::temp_dir dir;
-  std::shared_ptr<state::environment> env = state::environment::open(dir.path() / "state");
-  state::sync_state st{env, "contacts"};
+  std::shared_ptr<state::state_dir> sd = *state::state_dir::open(dir.path() / "state");
+  std::shared_ptr<state::environment> env = sd->env();
+  state::sync_state st{sd, "contacts"};
 
   /// Plans `rows` as one run (one or more add() batches) and returns the tally.
   state::diff_tally plan(const std::vector<packed_rows>& batches, uint64_t fingerprint = 7,
-                         size_t key_columns = 1) {
-    state::change_set_builder b(st, st.new_run_id(), fingerprint, key_columns);
-    for (const auto& rows : batches)
-      b.add(rows);
-    b.finish();
-    return b.tally();
+                         size_t key_columns = 1, state::diff_options options = {}) {
+    return plan_rows(st, batches, fingerprint, key_columns, options);
   }
-  state::diff_tally plan(const packed_rows& rows, uint64_t fingerprint = 7) {
-    return plan(std::vector<packed_rows>{rows}, fingerprint);
+  state::diff_tally plan(const packed_rows& rows, uint64_t fingerprint = 7, size_t key_columns = 1,
+                         state::diff_options options = {}) {
+    return plan(std::vector<packed_rows>{rows}, fingerprint, key_columns, options);
   }
 
-  /// The pending change set: key → record.
+  /// The pending change set: canonical key → record.
   std::map<std::string, state::change_record> changes() const {
     std::map<std::string, state::change_record> out;
-    env->read([&](state::transaction& txn) {
-      txn.scan(st.changes, {}, [&](std::string_view k, std::string_view v) {
-        auto rec = state::decode_change_record(v);
-        BOOST_REQUIRE(rec);
-        out.emplace(std::string(k), *rec);
-        return true;
-      });
-    });
+    std::string after;
+    for (auto& pc : st.read_changes(after, 1'000'000, {}))
+      out.emplace(pc.key, pc.change);
     return out;
   }
 
@@ -84,17 +123,25 @@ struct state_fixture {
   std::optional<state::key_record> key(const std::string& k) const {
     std::optional<state::key_record> out;
     env->read([&](state::transaction& txn) {
-      if (auto v = txn.get(st.keys, k))
-        out = state::decode_key_record(*v);
+      auto sk = state::storage_key(k);
+      if (auto v = st.keys().get(txn, sk))
+        out = state::decode_key_record(*v, sk);
     });
     return out;
   }
 
-  size_t free_slots() const {
-    size_t n = 0;
-    env->read([&](state::transaction& txn) { n = txn.count(st.slots); });
-    return n;
+  /// The stored reject record of `key`, if any.
+  std::optional<state::reject_record> reject(const std::string& k) const {
+    std::optional<state::reject_record> out;
+    env->read([&](state::transaction& txn) {
+      auto sk = state::storage_key(k);
+      if (auto v = st.rejects().get(txn, sk))
+        out = state::decode_reject_record(*v, sk);
+    });
+    return out;
   }
+
+  size_t free_slots() const { return st.free_slots(); }
 };
 
 }  // namespace backflow::unit

@@ -57,12 +57,10 @@ delivery_batch orders(const std::string& batch_id = "r42-b1") {
   delivery_batch b;
   b.batch_id = batch_id;
   b.field_names = {"total", "paid", "note"};
-  b.records.push_back(record(std::string("A-1\x1f"
-                                         "EU"),
+  b.records.push_back(record("A-1|EU",
                              delivery_op::upsert,
                              encode_row({num(10), cell::of_bool(true), null()})));
-  b.records.push_back(record(std::string("B-2\x1f"
-                                         "US"),
+  b.records.push_back(record("B-2|US",
                              delivery_op::remove, {}, "ignored"));
   return b;
 }
