@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "connectors/sources/source_text.hpp"
+#include "pipelines/core/decimal.hpp"
 
 namespace backflow {
 namespace {
@@ -33,7 +34,7 @@ using conn_ptr = std::unique_ptr<PGconn, conn_closer>;
 using pg_result = std::unique_ptr<PGresult, result_clearer>;
 
 /// How a column's text values become cells, from the column's type OID (catalog/pg_type.dat).
-enum class pg_cell { boolean, integer, floating, numeric, timestamp, text };
+enum class pg_cell { boolean, integer, floating, numeric, timestamp, bytes, text };
 
 pg_cell cell_of(Oid type) {
   switch (type) {
@@ -49,11 +50,13 @@ pg_cell cell_of(Oid type) {
       return pg_cell::floating;
     case 1700:  // numeric
       return pg_cell::numeric;
+    case 17:  // bytea
+      return pg_cell::bytes;
     case 1082:  // date
     case 1114:  // timestamp
     case 1184:  // timestamptz
       return pg_cell::timestamp;
-    default:  // text, varchar, bpchar, name, uuid, json, jsonb, time, interval, bytea, ...
+    default:  // text, varchar, bpchar, name, uuid, json, jsonb, time, interval, ...
       return pg_cell::text;
   }
 }
@@ -65,10 +68,13 @@ column_kind kind_of(pg_cell cell) {
     case pg_cell::integer:
       return column_kind::integer;
     case pg_cell::floating:
-    case pg_cell::numeric:
       return column_kind::real;
+    case pg_cell::numeric:
+      return column_kind::decimal;
     case pg_cell::timestamp:
       return column_kind::timestamp;
+    case pg_cell::bytes:
+      return column_kind::bytes;
     case pg_cell::text:
       return column_kind::text;
   }
@@ -173,8 +179,8 @@ result<schema> read_schema(const PGresult* res, std::vector<pg_cell>* cells) {
   return cols;
 }
 
-/// Reads a float8 text ("NaN", "Infinity", "-Infinity" or a number).
-bool parse_double(std::string_view text, double& value) {
+/// Reads a float8 or numeric text's special values ("NaN", "Infinity", "-Infinity").
+bool parse_special(std::string_view text, double& value) {
   if (text == "NaN") {
     value = std::numeric_limits<double>::quiet_NaN();
     return true;
@@ -184,6 +190,13 @@ bool parse_double(std::string_view text, double& value) {
                            : std::numeric_limits<double>::infinity();
     return true;
   }
+  return false;
+}
+
+/// Reads a float8 text ("NaN", "Infinity", "-Infinity" or a number).
+bool parse_double(std::string_view text, double& value) {
+  if (parse_special(text, value))
+    return true;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   return ec == std::errc() && end == text.data() + text.size();
 }
@@ -282,16 +295,23 @@ class postgres_cursor final : public source_cursor {
           writer.text(text);
         return;
       }
-      case pg_cell::floating:
-      case pg_cell::numeric: {
-        // numeric NaN, infinities and values beyond a double stay exact as text.
+      case pg_cell::floating: {
         double v = 0;
-        if (parse_double(text, v) && (cell == pg_cell::floating || std::isfinite(v)))
+        if (parse_double(text, v))
           writer.real(v);
         else
           writer.text(text);
         return;
       }
+      case pg_cell::numeric:
+        write_numeric(writer, text);
+        return;
+      case pg_cell::bytes:
+        if (decode_bytea_hex(text, scratch_))
+          writer.bytes(scratch_);
+        else
+          writer.text(text);  // bytea_output is set to hex, so this is not expected
+        return;
       case pg_cell::timestamp:
         if (normalise_timestamp(text, scratch_))
           writer.timestamp(scratch_);
@@ -302,6 +322,26 @@ class postgres_cursor final : public source_cursor {
         writer.text(text);
         return;
     }
+  }
+
+  /// numeric is exact: integers that fit 64 bits as integers, the rest as decimal text (the
+  /// column's scale kept: 1.50 stays 1.50). 'NaN' and the infinities become reals, which the
+  /// plan's value checks stop before anything is sent.
+  void write_numeric(row_writer& writer, std::string_view text) {
+    double special = 0;
+    if (parse_special(text, special)) {
+      writer.real(special);
+      return;
+    }
+    auto decimal = normalize_decimal(text);
+    if (!decimal) {
+      writer.text(text);
+      return;
+    }
+    if (auto whole = decimal_to_int64(*decimal))
+      writer.integer(*whole);
+    else
+      writer.decimal(*decimal);
   }
 
   conn_ptr conn_;  // null once read to the end or failed
