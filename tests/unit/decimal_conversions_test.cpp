@@ -1,6 +1,7 @@
-// Conversions of exact decimals and bytes.
+// Conversions of exact decimals and bytes, and the mapping's `binary` policy.
 #include <boost/test/unit_test.hpp>
 
+#include "pipelines/mapping/row_mapper.hpp"
 #include "pipelines/mapping/transforms.hpp"
 #include "tests/unit/unit_rows.hpp"
 
@@ -101,6 +102,41 @@ BOOST_AUTO_TEST_CASE(boolean_and_datetime_of_decimals) {
                  "-9223372036854775808.5 is not a date-time", 0) == 0);
   BOOST_TEST(failure_of(field_type::datetime, cell::of_bytes("x")) ==
              "eA== is not an ISO-8601 date-time");
+}
+
+BOOST_AUTO_TEST_CASE(binary_values_go_as_base64_or_reject_their_record) {
+  const schema columns = {{"id", column_kind::integer}, {"photo", column_kind::bytes}};
+  const std::string blob("\x00\xff\x10\x80" "bin\nary", 11);
+  auto row = encode_row({num(1), cell::of_bytes(blob)});
+
+  mapping_rule keep{"photo", "photo", field_type::keep, {}};
+  auto as_is = row_mapper::compile({keep}, columns);
+  BOOST_REQUIRE(as_is.ok());
+  std::string out;
+  BOOST_REQUIRE(as_is->map(row, out).ok());
+  auto kept = decode_row(out);
+  BOOST_REQUIRE_EQUAL(kept.size(), 1u);
+  BOOST_TEST((kept[0].type == cell_type::bytes));  // payloads render it as base64
+  BOOST_TEST(kept[0].text == blob);
+
+  mapping_rule as_text{"photo", "photo", field_type::string, {}};
+  auto text = row_mapper::compile({as_text}, columns);
+  out.clear();
+  BOOST_REQUIRE(text->map(row, out).ok());
+  BOOST_TEST(decode_row(out)[0].text == "AP8QgGJpbgphcnk=");
+
+  mapping_rule refuse{"photo", "photo", field_type::string, {transform_kind::trim},
+                      binary_policy::reject};
+  auto rejecting = row_mapper::compile({refuse}, columns);
+  out = "untouched";
+  auto mapped = rejecting->map(row, out);
+  BOOST_REQUIRE(!mapped.ok());
+  BOOST_TEST(mapped.error().message ==
+             "column \"photo\": a binary value (11 bytes) and the sync says \"binary\": \"reject\"");
+  BOOST_TEST(out == "untouched");
+  // Nulls and other values of the column still map.
+  out.clear();
+  BOOST_TEST(rejecting->map(encode_row({num(2), null()}), out).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
