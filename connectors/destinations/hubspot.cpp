@@ -29,6 +29,12 @@ std::string path_for(delivery_op op) {
   return "batch/upsert";
 }
 
+/// A record's properties. HubSpot's API types every property value as a string: decimals go as
+/// their exact text (a JSON number could be read as a double), nulls as "" (which clears).
+nlohmann::json properties_of(const delivery_batch& batch, const outbound_record& r) {
+  return fields_to_json(batch.field_names, r.fields, "", number_style::exact_decimal_strings);
+}
+
 /// HubSpot's own words for a failed request: message plus error codes.
 std::string vendor_reason(const nlohmann::json& body, const http_response& r) {
   if (!body.is_object() || !body.contains("message"))
@@ -145,10 +151,10 @@ http_request hubspot_destination::build_request(const delivery_batch& batch) con
       case delivery_op::update:
         inputs.push_back({{"idProperty", id_property_},
                           {"id", id_value(r.key)},
-                          {"properties", fields_to_json(batch.field_names, r.fields, "")}});
+                          {"properties", properties_of(batch, r)}});
         break;
       case delivery_op::insert: {
-        auto props = fields_to_json(batch.field_names, r.fields, "");
+        auto props = properties_of(batch, r);
         props[id_property_] = id_value(r.key);
         inputs.push_back({{"properties", std::move(props)}, {"objectWriteTraceId", r.key}});
         break;
@@ -159,7 +165,7 @@ http_request hubspot_destination::build_request(const delivery_batch& batch) con
         break;
     }
   }
-  req.body = nlohmann::json{{"inputs", std::move(inputs)}}.dump();
+  req.body = dump_exact(nlohmann::json{{"inputs", std::move(inputs)}});
   return req;
 }
 

@@ -1,10 +1,9 @@
 // Meta Custom Audience identifiers (see meta_identifiers.hpp and api-contracts.md).
 #include "connectors/destinations/meta_identifiers.hpp"
 
-#include <cctype>
-
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/text.hpp"
+#include "pipelines/core/unicode_text.hpp"
 
 namespace backflow {
 namespace {
@@ -22,17 +21,10 @@ constexpr named_key keys[] = {
   {"DOBD", meta_key::dobd},       {"EXTERN_ID", meta_key::extern_id}, {"MADID", meta_key::madid},
 };
 
-bool is_ascii_punct_or_space(unsigned char c) {
-  return c < 0x80 && (std::ispunct(c) || std::isspace(c));
-}
-
-/// Lowercase, without ASCII punctuation and whitespace; UTF-8 letters stay as they are.
+/// Unicode lowercase (NFC, root locale) without punctuation or whitespace, Unicode's included:
+/// "O’Brien" (U+2019) and "O'Brien" are one name. Letters of every script, digits and marks stay.
 std::string letters_only(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s)
-    if (!is_ascii_punct_or_space(c))
-      out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : static_cast<char>(c));
-  return out;
+  return without_punctuation_or_space(unicode_lower(s));
 }
 
 std::string digits_only(std::string_view s) {
@@ -87,7 +79,7 @@ std::string normalize_meta_value(meta_key k, std::string_view raw) {
   auto text = trim_view(raw);
   switch (k) {
     case meta_key::email:
-      return ascii_lower(text);
+      return unicode_lower(text);
     case meta_key::phone: {
       auto digits = digits_only(text);
       auto first = digits.find_first_not_of('0');
@@ -99,15 +91,8 @@ std::string normalize_meta_value(meta_key k, std::string_view raw) {
     case meta_key::st:
     case meta_key::country:
       return letters_only(text);
-    case meta_key::fi: {
-      // The first character, which in UTF-8 may take up to four bytes.
-      auto letters = letters_only(text);
-      if (letters.empty())
-        return {};
-      auto lead = static_cast<unsigned char>(letters[0]);
-      size_t width = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-      return letters.substr(0, width);
-    }
+    case meta_key::fi:
+      return first_character(letters_only(text));
     case meta_key::zip: {
       auto compact = letters_only(text);  // also drops '-' and spaces
       bool us = compact.size() == 9 || compact.size() == 5;
@@ -129,7 +114,7 @@ std::string normalize_meta_value(meta_key k, std::string_view raw) {
     case meta_key::extern_id:
       return std::string(text);
     case meta_key::madid:
-      return ascii_lower(text);
+      return unicode_lower(text);
   }
   return std::string(text);
 }

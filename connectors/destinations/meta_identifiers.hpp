@@ -22,11 +22,14 @@ const std::vector<std::string>& meta_key_names();
 /// Whether Meta wants the key hashed (all but EXTERN_ID and MADID).
 bool meta_key_hashed(meta_key k);
 
-/// A value normalised by Meta's rules for the key (before hashing):
-/// EMAIL trim + lowercase; PHONE digits only, no leading zeros; FN/LN/CT lowercase without
-/// punctuation or spaces; FI the first letter; ST and COUNTRY lowercase letters; ZIP lowercase
-/// without spaces or dashes, US ZIP+4 cut to 5 digits; GEN m/f; DOBY 4 digits, DOBM/DOBD 2;
-/// EXTERN_ID trimmed; MADID lowercase.
+/// A value normalised by Meta's rules for the key (before hashing). "Lowercase" is Unicode's
+/// full lowercase in ICU's root locale, on text in NFC (so "ÉMILE" and "E\u0301MILE" both give
+/// "émile"); "punctuation" is Unicode's general category P plus ASCII symbols, and "spaces" every
+/// White_Space character (see unicode_text.hpp).
+/// EMAIL trim + lowercase; PHONE digits only, no leading zeros; FN/LN/CT/ST/COUNTRY lowercase
+/// without punctuation or spaces; FI the first character of the normalised FN; ZIP the same,
+/// US ZIP+4 cut to 5 digits; GEN m/f; DOBY 4 digits, DOBM/DOBD 2; EXTERN_ID trimmed; MADID
+/// lowercase.
 std::string normalize_meta_value(meta_key k, std::string_view raw);
 
 /// The value to send for one cell: "" when null or empty after normalising; a 64-hex value

@@ -1,6 +1,7 @@
 // Salesforce collections connector and its options (see salesforce.hpp, api-contracts.md).
 #include "connectors/destinations/salesforce.hpp"
 
+#include <cmath>
 #include <regex>
 
 #include "connectors/destinations/salesforce_bulk_job.hpp"
@@ -136,14 +137,14 @@ http_request salesforce_destination::build_request(const delivery_batch& batch) 
   }
   nlohmann::json records = nlohmann::json::array();
   for (const auto& r : batch.records) {
-    auto record = fields_to_json(batch.field_names, r.fields);
+    auto record = fields_to_json(batch.field_names, r.fields, nullptr, number_style::exact);
     record["attributes"] = {{"type", object_}};
     record[external_id_field_] = r.key;
     records.push_back(std::move(record));
   }
   req.method = "PATCH";
   req.url = api_base_ + "/composite/sobjects/" + object_ + "/" + external_id_field_;
-  req.body = nlohmann::json{{"allOrNone", false}, {"records", std::move(records)}}.dump();
+  req.body = dump_exact(nlohmann::json{{"allOrNone", false}, {"records", std::move(records)}});
   return req;
 }
 
@@ -257,8 +258,10 @@ std::string salesforce_csv_value(const cell& c) {
       // Bulk API ignores an empty value (the field keeps its value); Salesforce stores an empty
       // text as null anyway, so say null.
       return c.text.empty() ? "#N/A" : std::string(c.text);
-    default:
-      return cell_to_json(c).dump();
+    case cell_type::real:
+      return std::isfinite(c.real) ? cell_to_string(c) : "#N/A";
+    default:  // booleans, integers, exact decimals, bytes as base64
+      return cell_to_string(c);
   }
 }
 

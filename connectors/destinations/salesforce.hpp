@@ -56,7 +56,8 @@ class salesforce_destination final : public destination {
   double budget_;
 };
 
-/// A Salesforce record value as Bulk API CSV text ("#N/A" sets null).
+/// A Salesforce record value as Bulk API CSV text ("#N/A" sets null): numbers exact (decimals
+/// digit for digit, reals shortest), booleans true/false, bytes as base64.
 std::string salesforce_csv_value(const cell& c);
 
 }  // namespace backflow

@@ -54,17 +54,16 @@ http_request webhook_destination::build_request(const delivery_batch& batch) con
     nlohmann::json rec = {{"op", r.op == delivery_op::remove ? "delete" : "upsert"},
                           {"key", r.key}};
     if (r.op != delivery_op::remove)
-      rec["fields"] = fields_to_json(batch.field_names, r.fields);
+      rec["fields"] = fields_to_json(batch.field_names, r.fields, nullptr, number_style::exact);
     records.push_back(std::move(rec));
   }
   http_request req;
   req.method = "POST";
   req.url = endpoint_;
-  req.body = nlohmann::json{{"sync", sync_name_},
-                            {"run_id", std::to_string(run_id_)},
-                            {"batch_id", batch.batch_id},
-                            {"records", std::move(records)}}
-                 .dump();
+  req.body = dump_exact(nlohmann::json{{"sync", sync_name_},
+                                       {"run_id", std::to_string(run_id_)},
+                                       {"batch_id", batch.batch_id},
+                                       {"records", std::move(records)}});
   auto id = "msg_" + sha256_hex(sync_name_ + "/" + batch.batch_id).substr(0, 32);
   auto timestamp = std::to_string(std::time(nullptr));
   req.headers = {{"Content-Type", "application/json"},

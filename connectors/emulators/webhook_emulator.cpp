@@ -96,6 +96,12 @@ api_response webhook_emulator::handle(const httplib::Request& req, const limits&
     fail(out, 400, problem);
     return out;
   }
+  {
+    std::lock_guard lock(mutex_);
+    bodies_.push_back(req.body);
+    if (bodies_.size() > max_bodies)
+      bodies_.pop_front();
+  }
   deliver(req.get_header_value("webhook-id"), batch, current, out);
   return out;
 }
@@ -181,10 +187,16 @@ void webhook_emulator::reset() {
   duplicates_ = 0;
   batches_ = 0;
   rules_.clear();
+  bodies_.clear();
 }
 
 bool webhook_emulator::control(const std::string& name, const httplib::Request& req,
                                httplib::Response& res) {
+  if (name == "bodies") {
+    std::lock_guard lock(mutex_);
+    reply_json(res, 200, {{"bodies", nlohmann::json(bodies_)}});
+    return true;
+  }
   if (name != "rules")
     return false;
   std::lock_guard lock(mutex_);

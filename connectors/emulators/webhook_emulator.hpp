@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,9 +17,11 @@ namespace backflow::emulators {
 
 /// Receives `POST <any path>` batches
 /// `{"sync","run_id","batch_id","records":[{"op","key","fields"}]}` signed with webhook-id /
-/// webhook-timestamp / webhook-signature, and applies them by key. Extra control endpoint:
+/// webhook-timestamp / webhook-signature, and applies them by key. Extra control endpoints:
 /// GET|POST|DELETE /__emulator/rules, e.g.
-/// `{"reject_if":{"field":"email","contains":"invalid"}}` answers such batches with 422.
+/// `{"reject_if":{"field":"email","contains":"invalid"}}` answers such batches with 422;
+/// GET /__emulator/bodies: `{"bodies":[...]}`, the exact text of the last signed, well-formed
+/// batches received (numbers as sent, which parsed records cannot show).
 class webhook_emulator final : public emulator {
  public:
   /// The secret used when none is configured: "whsec_" + base64("emulator-secret").
@@ -64,6 +67,8 @@ class webhook_emulator final : public emulator {
   std::int64_t duplicates_ = 0;
   std::int64_t batches_ = 0;
   std::vector<reject_rule> rules_;
+  static constexpr std::size_t max_bodies = 200;
+  std::deque<std::string> bodies_;  ///< raw bodies of the last batches received
 };
 
 }  // namespace backflow::emulators

@@ -4,14 +4,12 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstring>
-#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "connectors/sources/postgres_values.hpp"
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
@@ -31,49 +29,6 @@ struct result_clearer {
 };
 using conn_ptr = std::unique_ptr<PGconn, conn_closer>;
 using pg_result = std::unique_ptr<PGresult, result_clearer>;
-
-/// How a column's text values become cells, from the column's type OID (catalog/pg_type.dat).
-enum class pg_cell { boolean, integer, floating, numeric, timestamp, text };
-
-pg_cell cell_of(Oid type) {
-  switch (type) {
-    case 16:  // bool
-      return pg_cell::boolean;
-    case 20:  // int8
-    case 21:  // int2
-    case 23:  // int4
-    case 26:  // oid
-      return pg_cell::integer;
-    case 700:  // float4
-    case 701:  // float8
-      return pg_cell::floating;
-    case 1700:  // numeric
-      return pg_cell::numeric;
-    case 1082:  // date
-    case 1114:  // timestamp
-    case 1184:  // timestamptz
-      return pg_cell::timestamp;
-    default:  // text, varchar, bpchar, name, uuid, json, jsonb, time, interval, bytea, ...
-      return pg_cell::text;
-  }
-}
-
-column_kind kind_of(pg_cell cell) {
-  switch (cell) {
-    case pg_cell::boolean:
-      return column_kind::boolean;
-    case pg_cell::integer:
-      return column_kind::integer;
-    case pg_cell::floating:
-    case pg_cell::numeric:
-      return column_kind::real;
-    case pg_cell::timestamp:
-      return column_kind::timestamp;
-    case pg_cell::text:
-      return column_kind::text;
-  }
-  return column_kind::unknown;
-}
 
 /// A server error as "message (at character N of the query); hint: ...".
 std::string server_error(const PGresult* res, PGconn* conn, size_t position_offset) {
@@ -163,29 +118,14 @@ result<schema> read_schema(const PGresult* res, std::vector<pg_cell>* cells) {
   if (count == 0)
     return failure{"source.query: returns no columns; a model is a SELECT"};
   for (int i = 0; i < count; ++i) {
-    pg_cell cell = cell_of(PQftype(res, i));
-    cols.push_back(column{PQfname(res, i), kind_of(cell)});
+    pg_cell cell = pg_cell_of(PQftype(res, i));
+    cols.push_back(column{PQfname(res, i), pg_column_kind(cell)});
     if (cells != nullptr)
       cells->push_back(cell);
   }
   if (auto unique = check_unique_columns(cols); !unique)
     return unique.error();
   return cols;
-}
-
-/// Reads a float8 text ("NaN", "Infinity", "-Infinity" or a number).
-bool parse_double(std::string_view text, double& value) {
-  if (text == "NaN") {
-    value = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  if (text == "Infinity" || text == "-Infinity") {
-    value = text[0] == '-' ? -std::numeric_limits<double>::infinity()
-                           : std::numeric_limits<double>::infinity();
-    return true;
-  }
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  return ec == std::errc() && end == text.data() + text.size();
 }
 
 /// Fetches the declared cursor in bounded batches; the last batch is kept between calls.
@@ -263,45 +203,9 @@ class postgres_cursor final : public source_cursor {
         continue;
       }
       std::string_view text(PQgetvalue(res, r, c), static_cast<size_t>(PQgetlength(res, r, c)));
-      write_cell(writer, cells_[static_cast<size_t>(c)], text);
+      write_pg_value(writer, cells_[static_cast<size_t>(c)], text, scratch_);
     }
     out.finish_row();
-  }
-
-  void write_cell(row_writer& writer, pg_cell cell, std::string_view text) {
-    switch (cell) {
-      case pg_cell::boolean:
-        writer.boolean(text == "t");
-        return;
-      case pg_cell::integer: {
-        int64_t v = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        if (ec == std::errc() && end == text.data() + text.size())
-          writer.integer(v);
-        else
-          writer.text(text);
-        return;
-      }
-      case pg_cell::floating:
-      case pg_cell::numeric: {
-        // numeric NaN, infinities and values beyond a double stay exact as text.
-        double v = 0;
-        if (parse_double(text, v) && (cell == pg_cell::floating || std::isfinite(v)))
-          writer.real(v);
-        else
-          writer.text(text);
-        return;
-      }
-      case pg_cell::timestamp:
-        if (normalise_timestamp(text, scratch_))
-          writer.timestamp(scratch_);
-        else
-          writer.text(text);  // 'infinity', BC dates
-        return;
-      case pg_cell::text:
-        writer.text(text);
-        return;
-    }
   }
 
   conn_ptr conn_;  // null once read to the end or failed
@@ -313,7 +217,7 @@ class postgres_cursor final : public source_cursor {
   bool server_exhausted_ = false;
   size_t fetch_size_ = 0;
   std::string fetch_sql_;
-  std::string scratch_;
+  std::string scratch_;  // reused for timestamps and bytea, so cells cost no allocation
   std::string error_;
 };
 

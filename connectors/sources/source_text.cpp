@@ -270,16 +270,28 @@ bool parse_boolean_text(std::string_view in, bool& value) {
   return false;
 }
 
-void append_hex_bytes(std::string& out, const unsigned char* data, size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  size_t at = out.size();
-  out.resize(at + 2 + 2 * size);
-  out[at++] = '\\';
-  out[at++] = 'x';
-  for (size_t i = 0; i < size; ++i) {
-    out[at++] = digits[data[i] >> 4];
-    out[at++] = digits[data[i] & 0x0f];
+bool decode_bytea_hex(std::string_view in, std::string& out) {
+  out.clear();
+  if (in.size() < 2 || in[0] != '\\' || in[1] != 'x' || in.size() % 2 != 0)
+    return false;
+  auto nibble = [](char c) {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  out.reserve((in.size() - 2) / 2);
+  for (size_t i = 2; i < in.size(); i += 2) {
+    int high = nibble(in[i]);
+    int low = nibble(in[i + 1]);
+    if (high < 0 || low < 0)
+      return false;
+    out.push_back(static_cast<char>(high << 4 | low));
   }
+  return true;
 }
 
 status check_unique_columns(const schema& cols) {

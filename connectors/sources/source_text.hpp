@@ -1,4 +1,4 @@
-// Text helpers shared by the warehouse sources: queries, timestamps, booleans, hex, redaction.
+// Text helpers shared by the warehouse sources: queries, timestamps, booleans, bytea, redaction.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +26,9 @@ bool unix_seconds_to_iso(int64_t seconds, std::string& out);
 /// Reads 'true'/'false'/'t'/'f'/'1'/'0' (any case) into `value`; false for anything else.
 bool parse_boolean_text(std::string_view in, bool& value);
 
-/// Appends bytes as PostgreSQL's bytea output does: "\x" then lowercase hex.
-void append_hex_bytes(std::string& out, const unsigned char* data, size_t size);
+/// Decodes PostgreSQL's bytea hex output ("\x" then two hex digits a byte) into `out`; false
+/// when `in` is not that form.
+bool decode_bytea_hex(std::string_view in, std::string& out);
 
 /// A failure naming the first column that the result returns more than once.
 status check_unique_columns(const schema& cols);

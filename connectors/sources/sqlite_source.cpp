@@ -42,6 +42,8 @@ column_kind kind_from_decltype(const char* declared) {
     return column_kind::real;
   if (has("CHAR") || has("TEXT") || has("CLOB"))
     return column_kind::text;
+  if (has("BLOB"))
+    return column_kind::bytes;
   return column_kind::unknown;
 }
 
@@ -222,10 +224,8 @@ class sqlite_cursor final : public source_cursor {
         return;
       }
       case SQLITE_BLOB: {
-        const auto* data = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, i));
-        scratch_.clear();
-        append_hex_bytes(scratch_, data, static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
-        writer.text(scratch_);
+        const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, i));
+        writer.bytes(std::string_view(data, static_cast<size_t>(sqlite3_column_bytes(stmt, i))));
         return;
       }
       default:
@@ -238,7 +238,7 @@ class sqlite_cursor final : public source_cursor {
   stmt_ptr stmt_;
   schema columns_;
   std::vector<column_kind> kinds_;
-  std::string scratch_;  // reused for timestamps and hex, so cells cost no allocation
+  std::string scratch_;  // reused for timestamps, so cells cost no allocation
   std::string error_;
 };
 

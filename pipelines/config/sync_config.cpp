@@ -266,6 +266,8 @@ uint64_t sync_config::config_fingerprint() const {
                           {"key", key_columns},
                           {"mapping", mapping_given ? mapping_json : nlohmann::json("default")},
                           {"destination", destination_type}};
+  if (binary == binary_policy::reject)  // only when set, so existing syncs keep their fingerprint
+    shape["binary"] = "reject";
   if (const auto* dt = find_destination_type(destination_type))
     for (const auto& o : dt->options)
       if (o.fingerprint && destination.contains(o.name))
@@ -322,7 +324,11 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   if (checked.contains("source"))
     parse_source(checked["source"], base_dir, cfg, errors);
   collect_secrets(checked, sync_options(), cfg.secrets);
+  cfg.binary = checked.value("binary", "base64") == "reject" ? binary_policy::reject
+                                                             : binary_policy::base64;
   parse_mapping(doc, cfg, errors);
+  for (auto& rule : cfg.mapping)
+    rule.binary = cfg.binary;
   parse_destination(doc, cfg, errors);
   cfg.when = parse_sync_schedule(checked.value("schedule", nlohmann::json()), errors);
 
@@ -387,7 +393,7 @@ std::vector<mapping_rule> effective_mapping(const sync_config& config, const sch
     bool is_key = std::find(config.key_columns.begin(), config.key_columns.end(), c.name) !=
                   config.key_columns.end();
     if (!is_key)
-      rules.push_back({c.name, c.name, field_type::keep, {}});
+      rules.push_back({c.name, c.name, field_type::keep, {}, config.binary});
   }
   return rules;
 }

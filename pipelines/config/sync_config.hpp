@@ -66,6 +66,8 @@ struct sync_config {
   sync_mode mode = sync_mode::upsert;
   /// Not part of the config fingerprint: it decides which records are planned, not their payload.
   retry_rejected_policy retry_rejected = retry_rejected_policy::changed;
+  /// `binary`: what a binary value (BLOB, bytea) becomes; copied into every mapping rule.
+  binary_policy binary = binary_policy::base64;
   bool mapping_given = false;  ///< false: every non-key column maps to a same-named field
   std::vector<mapping_rule> mapping;
   nlohmann::json mapping_json;  ///< as written, for the fingerprint

@@ -30,6 +30,9 @@ const std::vector<option_spec>& sync_options() {
            "when records the destination rejected are sent again: when their row changes, or "
            "every run").defaults_to("changed").one_of({"changed", "always"}),
     option("mapping", option_type::custom, "list of {from, to, type, transform}"),
+    option("binary", option_type::string,
+           "what a binary value (BLOB, bytea) becomes: standard base64 text, or a rejected "
+           "record naming the column").defaults_to("base64").one_of({"base64", "reject"}),
     option("guards", option_type::object, "abort before any write when the model looks wrong")
         .with({
           option("max_changed_ratio", option_type::number,

@@ -1,8 +1,11 @@
 // Canonical binary encoding of typed rows (see row_codec.hpp).
 #include "pipelines/core/row_codec.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
+
+#include "pipelines/core/crypto.hpp"
 
 namespace backflow {
 namespace {
@@ -84,6 +87,8 @@ void row_writer::write(const cell& c) {
       break;
     case cell_type::text:
     case cell_type::timestamp:
+    case cell_type::decimal:
+    case cell_type::bytes:
       tagged_text(c.type, c.text);
       break;
   }
@@ -113,7 +118,9 @@ bool row_reader::next(cell& out) {
       return true;
     }
     case cell_type::text:
-    case cell_type::timestamp: {
+    case cell_type::timestamp:
+    case cell_type::decimal:
+    case cell_type::bytes: {
       uint64_t len;
       if (!get_varint(data_, pos_, len) || data_.size() - pos_ < len)
         return false;
@@ -144,18 +151,24 @@ std::string cell_to_string(const cell& c) {
       return "true";
     case cell_type::integer:
       return std::to_string(c.integer);
-    case cell_type::real: {
-      if (std::isnan(c.real))
-        return "NaN";
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", c.real);
-      return buf;
-    }
+    case cell_type::real:
+      return shortest_real_text(c.real);
     case cell_type::text:
     case cell_type::timestamp:
+    case cell_type::decimal:
       return std::string(c.text);
+    case cell_type::bytes:
+      return base64_encode(c.text);
   }
   return {};
+}
+
+std::string shortest_real_text(double v) {
+  if (std::isnan(v))
+    return "NaN";
+  char buf[32];  // the longest shortest form, "-2.2250738585072014e-308", takes 24
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string();
 }
 
 }  // namespace backflow

@@ -17,9 +17,12 @@ enum class cell_type : uint8_t {
   real = 4,       ///< IEEE double, 8 bytes little endian
   text = 5,       ///< varint length + UTF-8 bytes
   timestamp = 6,  ///< varint length + ISO-8601 text
+  decimal = 7,    ///< varint length + canonical decimal text (see decimal.hpp): exact numbers
+  bytes = 8,      ///< varint length + raw bytes (BLOB, bytea)
 };
 
-/// A decoded view of one cell; `text` points into the encoded buffer.
+/// A decoded view of one cell; `text` points into the encoded buffer (for text, timestamp,
+/// decimal and bytes cells: their payload).
 struct cell {
   cell_type type = cell_type::null;
   int64_t integer = 0;
@@ -56,6 +59,9 @@ struct cell {
     c.text = v;
     return c;
   }
+  /// `v` must be canonical decimal text (normalize_decimal()); writers do not check it.
+  static cell of_decimal(std::string_view v) { return of_text(v, cell_type::decimal); }
+  static cell of_bytes(std::string_view v) { return of_text(v, cell_type::bytes); }
 };
 
 /// Appends cells of one row to a byte string in the canonical encoding.
@@ -69,6 +75,9 @@ class row_writer {
   void real(double v);
   void text(std::string_view v) { tagged_text(cell_type::text, v); }
   void timestamp(std::string_view v) { tagged_text(cell_type::timestamp, v); }
+  /// Canonical decimal text (normalize_decimal()); the caller guarantees the form.
+  void decimal(std::string_view v) { tagged_text(cell_type::decimal, v); }
+  void bytes(std::string_view v) { tagged_text(cell_type::bytes, v); }
   void write(const cell& c);
 
  private:
@@ -95,8 +104,14 @@ class row_reader {
 /// Decodes a whole row; cells view into `row`, which must outlive them.
 std::vector<cell> decode_row(std::string_view row);
 
-/// Renders a cell as display text (for keys, logs and samples).
+/// Renders a cell as text (for keys, `string` conversions, logs and samples): null as "null",
+/// booleans as true/false, integers in decimal, reals as the shortest text that reads back as
+/// the same double ("19.99", "1e-07"; NaN as "NaN", infinities as "inf"/"-inf"), decimals as
+/// their exact text, bytes as standard base64 (with padding), text and timestamps as they are.
 std::string cell_to_string(const cell& c);
+
+/// A double as the shortest text that reads back as the same value (std::to_chars).
+std::string shortest_real_text(double v);
 
 /// Many encoded rows (or other byte strings) in one buffer: cheap to build, move and send.
 struct packed_rows {

@@ -17,6 +17,10 @@ const char* to_string(column_kind k) {
       return "timestamp";
     case column_kind::unknown:
       return "unknown";
+    case column_kind::decimal:
+      return "decimal";
+    case column_kind::bytes:
+      return "bytes";
   }
   return "unknown";
 }

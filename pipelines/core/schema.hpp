@@ -8,7 +8,7 @@
 namespace backflow {
 
 /// What the warehouse says a column holds; cells may still be null.
-enum class column_kind { text, integer, real, boolean, timestamp, unknown };
+enum class column_kind { text, integer, real, boolean, timestamp, unknown, decimal, bytes };
 
 const char* to_string(column_kind k);
 

@@ -16,9 +16,13 @@ constexpr size_t shown_key_bytes = 80;
 std::string show_key_cell(const cell& c) {
   switch (c.type) {
     case cell_type::integer:
-      return std::to_string(c.integer);
     case cell_type::real:
-      return std::to_string(c.real);
+    case cell_type::decimal:
+      return cell_to_string(c).substr(0, shown_key_bytes);
+    case cell_type::bytes: {
+      auto base64 = cell_to_string(c);
+      return base64.size() > shown_key_bytes ? base64.substr(0, shown_key_bytes) + "..." : base64;
+    }
     case cell_type::text:
     case cell_type::timestamp: {
       std::string out;
@@ -42,7 +46,10 @@ uint8_t kind_of(cell_type t) {
   switch (t) {
     case cell_type::integer:
     case cell_type::real:
+    case cell_type::decimal:
       return kind_number;
+    case cell_type::bytes:
+      return kind_bytes;
     case cell_type::text:
       return kind_text;
     case cell_type::boolean_false:
@@ -61,7 +68,7 @@ std::string describe_kinds(uint8_t kinds) {
   std::string out;
   for (auto [bit, name] : {std::pair{kind_number, "number"}, std::pair{kind_text, "text"},
                            std::pair{kind_boolean, "boolean"},
-                           std::pair{kind_timestamp, "timestamp"}})
+                           std::pair{kind_timestamp, "timestamp"}, std::pair{kind_bytes, "bytes"}})
     if (kinds & bit)
       out += (out.empty() ? "" : " or ") + std::string(name);
   return out.empty() ? "null" : out;
@@ -118,11 +125,11 @@ void value_inspector::inspect(std::string_view row) {
     if (c.type == cell_type::real && !std::isfinite(c.real)) {
       report(row, i, std::isnan(c.real) ? "NaN is not a number a destination accepts"
                                         : "an infinite number is not a value a destination accepts");
-    } else if (c.is_text_like()) {
+    } else if (c.is_text_like() || c.type == cell_type::decimal || c.type == cell_type::bytes) {
       if (c.text.size() > max_value_bytes_)
         report(row, i, std::to_string(c.text.size()) + " bytes exceed guards.max_value_bytes (" +
                            std::to_string(max_value_bytes_) + ")");
-      else if (!valid_utf8(c.text))
+      else if (c.is_text_like() && !valid_utf8(c.text))
         report(row, i, "the text is not valid UTF-8");
     }
   }

@@ -8,12 +8,14 @@
 
 namespace backflow {
 
-/// The kinds of value a column held (a bit set), to catch a column that changed type.
+/// The kinds of value a column held (a bit set), to catch a column that changed type. The bits
+/// are stored with each model profile: never renumber them.
 enum value_kind : uint8_t {
-  kind_number = 1,
+  kind_number = 1,  ///< integer, real and decimal cells alike: a numeric column may hold all three
   kind_text = 2,
   kind_boolean = 4,
   kind_timestamp = 8,
+  kind_bytes = 16,
 };
 
 /// "number", "text", "number or text", ...
@@ -29,8 +31,9 @@ struct value_findings {
   std::vector<uint8_t> kinds;        ///< per column: the kinds of non-null value seen
 };
 
-/// Checks encoded rows whose first `key_columns` cells are the key: invalid UTF-8, text longer
-/// than `max_value_bytes`, NaN or infinite numbers. Every such value is counted; a few are kept.
+/// Checks encoded rows whose first `key_columns` cells are the key: invalid UTF-8, text, decimals
+/// or bytes longer than `max_value_bytes`, NaN or infinite numbers (a PostgreSQL numeric 'NaN'
+/// arrives as a real NaN). Every such value is counted; a few are kept.
 class value_inspector {
  public:
   value_inspector(std::vector<std::string> columns, size_t key_columns, size_t max_value_bytes);

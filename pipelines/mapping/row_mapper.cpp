@@ -16,7 +16,7 @@ result<row_mapper> row_mapper::compile(const std::vector<mapping_rule>& rules,
       return failure{"mapping[" + std::to_string(i) + "].from: column \"" + r.from +
                      "\" is not returned by the query (columns: " + names + ")"};
     }
-    m.rules_.push_back({*idx, r.from, r.type, r.transforms});
+    m.rules_.push_back({*idx, r.from, r.type, r.transforms, r.binary});
     m.names_.push_back(r.to);
   }
   return m;
@@ -34,6 +34,10 @@ status row_mapper::map(std::string_view row, std::string& out) {
     if (r.column >= cells_.size())
       return failure{"row has no value for column \"" + r.column_name + "\""};
     cell value = cells_[r.column];
+    if (value.type == cell_type::bytes && r.binary == binary_policy::reject)
+      return failure{"column \"" + r.column_name + "\": a binary value (" +
+                     std::to_string(value.text.size()) +
+                     " bytes) and the sync says \"binary\": \"reject\""};
     // Alternate scratch buffers: each step may read the previous step's text.
     bool use_a = true;
     for (auto t : r.transforms) {

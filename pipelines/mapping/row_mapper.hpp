@@ -12,12 +12,19 @@
 
 namespace backflow {
 
+/// What the mapping does with a binary value (BLOB, bytea): the sync's `binary` option.
+enum class binary_policy {
+  base64,  ///< send it as standard base64 text
+  reject,  ///< reject the record, naming the column
+};
+
 /// One `mapping` entry of a sync file.
 struct mapping_rule {
   std::string from;  ///< model column
   std::string to;    ///< destination field
   field_type type = field_type::keep;
   std::vector<transform_kind> transforms;  ///< applied in order, before the type conversion
+  binary_policy binary = binary_policy::base64;  ///< checked before the transforms
 };
 
 /// Maps encoded rows of one schema to encoded field values, in field_names() order.
@@ -40,6 +47,7 @@ class row_mapper {
     std::string column_name;
     field_type type = field_type::keep;
     std::vector<transform_kind> transforms;
+    binary_policy binary = binary_policy::base64;
   };
   std::vector<compiled_rule> rules_;
   std::vector<std::string> names_;

@@ -67,11 +67,14 @@ BOOST_AUTO_TEST_CASE(boolean_texts) {
     BOOST_TEST(!parse_boolean_text(other, v));
 }
 
-BOOST_AUTO_TEST_CASE(blobs_as_bytea_hex) {
-  std::string out = "prefix:";
-  const unsigned char bytes[] = {0x00, 0xff, 0x10, 0xab};
-  append_hex_bytes(out, bytes, sizeof bytes);
-  BOOST_TEST(out == "prefix:\\x00ff10ab");
+BOOST_AUTO_TEST_CASE(bytea_hex_output_decodes_to_bytes) {
+  std::string out = "stale";
+  BOOST_TEST(decode_bytea_hex("\\x00ff10AB", out));
+  BOOST_TEST(out == std::string("\x00\xff\x10\xab", 4));
+  BOOST_TEST(decode_bytea_hex("\\x", out));
+  BOOST_TEST(out.empty());
+  for (const char* bad : {"", "00ff", "\\x0", "\\x0g", "\\000"})
+    BOOST_TEST(!decode_bytea_hex(bad, out), bad);
 }
 
 BOOST_AUTO_TEST_CASE(trailing_semicolons_are_stripped) {

@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(reader_tracks_positions_and_end) {
 BOOST_AUTO_TEST_CASE(malformed_rows_are_rejected) {
   cell c;
   // Unknown tag.
-  const std::string unknown_bytes = bytes({7});  // readers only view their bytes
+  const std::string unknown_bytes = bytes({9});  // readers only view their bytes
   row_reader unknown{unknown_bytes};
   BOOST_TEST(!unknown.next(c));
   // Integer and real with fewer than 8 payload bytes.
@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(cell_to_string_renders_display_text) {
   BOOST_TEST(cell_to_string(cell::of_bool(false)) == "false");
   BOOST_TEST(cell_to_string(num(-17)) == "-17");
   BOOST_TEST(cell_to_string(real(2.5)) == "2.5");
-  BOOST_TEST(cell_to_string(real(0.1)) == "0.10000000000000001");
+  BOOST_TEST(cell_to_string(real(0.1)) == "0.1");  // shortest round trip, not %.17g
   BOOST_TEST(cell_to_string(real(std::nan(""))) == "NaN");
   BOOST_TEST(cell_to_string(txt("a b")) == "a b");
 }

@@ -171,6 +171,27 @@ BOOST_AUTO_TEST_CASE(without_a_mapping_every_non_key_column_maps_by_name) {
   BOOST_TEST(effective_mapping(*hub.config, cols).size() == 3u);  // the configured rules
 }
 
+BOOST_AUTO_TEST_CASE(the_binary_policy_reaches_every_mapping_rule) {
+  auto doc = json::parse(webhook_sync_text, nullptr, true, true);
+  schema cols = {{"id", column_kind::integer}, {"photo", column_kind::bytes}};
+  auto defaults = parse_sync_config(doc.dump(), "/srv", test_env());
+  BOOST_REQUIRE(defaults.config);
+  BOOST_TEST((defaults.config->binary == binary_policy::base64));
+  BOOST_TEST((effective_mapping(*defaults.config, cols)[0].binary == binary_policy::base64));
+  doc["binary"] = "reject";
+  auto rejecting = parse_sync_config(doc.dump(), "/srv", test_env());
+  BOOST_REQUIRE(rejecting.config);
+  BOOST_TEST((effective_mapping(*rejecting.config, cols)[0].binary == binary_policy::reject));
+  doc["mapping"] = json::array({json{{"from", "photo"}, {"to", "picture"}}});
+  auto mapped = parse_sync_config(doc.dump(), "/srv", test_env());
+  BOOST_REQUIRE(mapped.config);
+  BOOST_TEST((effective_mapping(*mapped.config, cols)[0].binary == binary_policy::reject));
+  doc["binary"] = "hex";
+  auto bad = parse_sync_config(doc.dump(), "/srv", test_env());
+  BOOST_TEST(!bad.config);
+  BOOST_TEST(has_prefix(bad.errors.items(), "binary: "), joined(bad.errors.items()));
+}
+
 BOOST_AUTO_TEST_CASE(model_columns_are_checked_against_key_and_mapping) {
   auto r = parse_sync_config(hubspot_sync_text, "/srv", test_env());
   BOOST_REQUIRE(r.config);
@@ -225,7 +246,9 @@ BOOST_AUTO_TEST_CASE(fingerprint_follows_what_shapes_the_payload) {
   BOOST_TEST(fp({{"destination", {{"object", "companies"}, {"id_property", "domain"}}}}) !=
              fp({{"destination", {{"id_property", "domain"}}}}));
   BOOST_TEST(fp({{"source", {{"key", "id"}}}}) != base);
+  BOOST_TEST(fp({{"binary", "reject"}}) != base);
   // What does not:
+  BOOST_TEST(fp({{"binary", "base64"}}) == base);  // the default: existing syncs keep theirs
   BOOST_TEST(fp({{"destination", {{"token", "another-token"}}}}) == base);
   BOOST_TEST(fp({{"destination", {{"endpoint", "http://127.0.0.1:8080"}}}}) == base);
   BOOST_TEST(fp({{"destination", {{"batch_size", 10}, {"rate_limit", {{"per_10s", 190}}}}}}) ==

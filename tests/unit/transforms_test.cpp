@@ -48,6 +48,30 @@ BOOST_AUTO_TEST_CASE(case_and_whitespace) {
   BOOST_TEST(apply(transform_kind::digits, txt("no digits")) == "");
 }
 
+// Expected text written by hand from Unicode's case tables (root locale: no Turkish rules).
+BOOST_AUTO_TEST_CASE(case_mapping_is_unicode_and_nfc) {
+  auto lower = [](std::string_view s) { return apply(transform_kind::lowercase, txt(s)); };
+  auto upper = [](std::string_view s) { return apply(transform_kind::uppercase, txt(s)); };
+  BOOST_TEST(lower("ÉMILE MÜLLER") == "émile müller");
+  BOOST_TEST(lower("E\u0301MILE") == "émile");  // decomposed É: composed, then lowercased
+  BOOST_TEST(lower("STRAẞE") == "straße");      // U+1E9E capital sharp s
+  BOOST_TEST(lower("ΑΘΗΝΑ") == "αθηνα");
+  BOOST_TEST(lower("МОСКВА") == "москва");
+  BOOST_TEST(lower("ISTANBUL İZMİR") == "istanbul i\u0307zmi\u0307r");  // root: İ is i + dot
+  BOOST_TEST(lower("東京 ソウル") == "東京 ソウル");  // no case: unchanged
+  BOOST_TEST(upper("straße") == "STRASSE");
+  BOOST_TEST(upper("émile") == "ÉMILE");
+  BOOST_TEST(upper("αθηνα") == "ΑΘΗΝΑ");
+  // Not UTF-8: only ASCII letters change, the other bytes stay.
+  BOOST_TEST(lower("AB\xff\xc3") == "ab\xff\xc3");
+  BOOST_TEST(apply(transform_kind::normalize_email, txt("  ÉMILE.MÜLLER@Exemple.FR ")) ==
+             "émile.müller@exemple.fr");
+  // printf '%s' 'émile.müller@exemple.fr' | sha256sum
+  const std::string emile = "90b36d423cbd7c7860109f6104346288c64d5f64c6dcd3d2377238d722a33a48";
+  BOOST_TEST(apply(transform_kind::hash_email, txt("ÉMILE.MÜLLER@EXEMPLE.FR")) == emile);
+  BOOST_TEST(apply(transform_kind::hash_email, txt("E\u0301mile.Mu\u0308ller@exemple.fr")) == emile);
+}
+
 BOOST_AUTO_TEST_CASE(sha256_matches_independent_vectors) {
   BOOST_TEST(apply(transform_kind::sha256, txt("alice@example.com")) == alice_sha256);
   BOOST_TEST(apply(transform_kind::sha256, txt("")) == empty_sha256);

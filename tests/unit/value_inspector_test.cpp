@@ -64,6 +64,26 @@ BOOST_AUTO_TEST_CASE(each_bad_value_is_named_by_key_and_column) {
   BOOST_TEST(f.samples[4] == "row email=\"bad\\xff@x.com\", column bio: the text is not valid UTF-8");
 }
 
+// A PostgreSQL numeric column gives integers, decimals and (for 'NaN') reals: one kind, number.
+BOOST_AUTO_TEST_CASE(integers_reals_and_decimals_are_one_kind_bytes_another) {
+  auto v = contacts(40);
+  v.inspect(row("a@x.com", cell::of_bytes(std::string("\x00\xff", 2)), cell::of_integer(7)));
+  v.inspect(row("b@x.com", cell::of_bytes(""), cell::of_decimal("12345678901234567.89")));
+  v.inspect(row("c@x.com", cell::null_cell(), cell::of_real(0.5)));
+  BOOST_TEST(v.findings().bad_values == 0u);
+  BOOST_TEST(v.findings().kinds == std::vector<uint8_t>({kind_text, kind_bytes, kind_number}));
+  BOOST_TEST(describe_kinds(kind_text | kind_bytes) == "text or bytes");
+  // Bytes and decimals count against max_value_bytes too; keys that are numbers show exactly.
+  auto small = value_inspector({"id", "photo", "amount"}, 1, 4);
+  small.inspect(unit::encode_row({cell::of_decimal("-12345678901234567890.5"),
+                                  cell::of_bytes("12345"), cell::of_decimal("12.5")}));
+  BOOST_REQUIRE_EQUAL(small.findings().samples.size(), 2u);
+  BOOST_TEST(small.findings().samples[0] ==
+             "row id=-12345678901234567890.5, column id: 23 bytes exceed guards.max_value_bytes (4)");
+  BOOST_TEST(small.findings().samples[1] ==
+             "row id=-12345678901234567890.5, column photo: 5 bytes exceed guards.max_value_bytes (4)");
+}
+
 BOOST_AUTO_TEST_CASE(only_the_first_samples_are_kept_but_all_are_counted) {
   auto v = contacts();
   for (int i = 0; i < 25; ++i)
