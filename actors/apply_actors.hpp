@@ -56,6 +56,8 @@ struct deliver_settings {
   retry_policy retry;
   /// Longer waits asked for by the destination stop the run (the account stays paused).
   std::chrono::milliseconds max_pause{300'000};
+  /// The longest pause a destination's answer may impose; longer asks are cut to it.
+  std::chrono::milliseconds max_wait{std::chrono::hours(1)};
   /// The change set may hold creates sent before a crash: look each insert batch up first.
   bool verify_inserts = false;
   caf::actor coordinator;  ///< receives the apply_report

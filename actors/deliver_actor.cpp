@@ -2,6 +2,7 @@
 // Connectors only build requests and read answers; every policy decision lives here.
 #include "actors/deliver_state.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "pipelines/core/clock.hpp"
@@ -133,6 +134,7 @@ void retry_later(self_ptr self, work_item item, const std::string& reason,
                  std::chrono::milliseconds server_wait, bool pause_account) {
   auto& st = self->state;
   auto n = item.batch.records.size();
+  server_wait = std::min(server_wait, st.s.max_wait);  // a bogus Retry-After pauses no longer
   if (server_wait > st.s.max_pause) {
     // A long pause (daily limit spent, hourly budget exhausted): stop now instead of holding
     // the run, remember the pause across restarts, and leave the records for a later run.
@@ -284,7 +286,7 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
     }
     if (signal.pause)
       self->send(st.s.rate_limiter, pause_atom_v, st.s.account,
-                 static_cast<int64_t>(signal.pause->count()));
+                 static_cast<int64_t>(std::min(*signal.pause, st.s.max_wait).count()));
     // The limits first: usage is read against them (a first answer may teach both).
     if (signal.advertised)
       self->send(st.s.rate_limiter, advertise_atom_v, st.s.account, *signal.advertised,

@@ -71,6 +71,7 @@ destination_type hubspot_destination::type() {
   t.summary = "HubSpot CRM contacts or companies, by batch upsert on a unique property";
   t.modes = {sync_mode::upsert, sync_mode::update, sync_mode::insert, sync_mode::mirror};
   t.credential_names_account = true;  // every portal shares api.hubapi.com
+  t.max_wait = std::chrono::hours(24);  // the daily limit resets at the account's midnight
   t.options = {
     option("endpoint", option_type::url, "API base URL (point it at a local emulator to test)")
         .defaults_to("https://api.hubapi.com"),

@@ -58,6 +58,7 @@ destination_type meta_audience_destination::type() {
   t.name = "meta_audience";
   t.summary = "Meta Custom Audiences: members added and removed, identifiers normalised and hashed";
   t.modes = {sync_mode::audience};
+  t.max_wait = std::chrono::hours(6);  // ad-account throttling regains access within hours
   t.options = {
     option("endpoint", option_type::url, "Graph API base URL").defaults_to("https://graph.facebook.com"),
     option("api_version", option_type::string, "Graph API version")

@@ -1,6 +1,7 @@
 // The destination catalogue: one entry per connector, listed explicitly in registry.cpp.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,9 @@ struct destination_type {
   /// Elsewhere the endpoint or an option says where they land and a new credential is a
   /// rotation.
   bool credential_names_account = false;
+  /// The longest pause its answers may impose on an account (a Retry-After of a year is a bug
+  /// on their side, not a reason to stop syncing for a year); `delivery.max_wait` overrides it.
+  std::chrono::milliseconds max_wait{std::chrono::hours(1)};
   std::function<std::unique_ptr<destination>(const destination_context&)> make;
   /// Checks that need more than the option table (e.g. a key column count); may be empty.
   std::function<void(const destination_context&, const std::string& path, config_errors&)> check;

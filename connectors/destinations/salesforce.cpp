@@ -60,6 +60,7 @@ destination_type salesforce_destination::type() {
   t.name = "salesforce";
   t.summary = "Salesforce sObjects: collections upsert by external id, Bulk API 2.0 for large sets";
   t.modes = {sync_mode::upsert, sync_mode::mirror};
+  t.max_wait = std::chrono::hours(24);  // the daily API limit is a rolling 24 hours
   t.options = {
     option("instance_url", option_type::url, "your org's URL, e.g. https://acme.my.salesforce.com")
         .mandatory(),

@@ -354,6 +354,8 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
     cfg.delivery.retry.max = std::chrono::milliseconds(ms);
   if (parse_duration(delivery.value("max_pause", nlohmann::json("5m")), ms))
     cfg.delivery.max_pause = std::chrono::milliseconds(ms);
+  if (delivery.contains("max_wait") && parse_duration(delivery["max_wait"], ms))
+    cfg.delivery.max_wait = std::chrono::milliseconds(ms);
   cfg.schedule = checked.value("schedule", nlohmann::json());
   parse_freshness(checked, cfg);
   parse_notify(checked, cfg, errors);

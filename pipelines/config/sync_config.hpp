@@ -34,6 +34,8 @@ struct delivery_config {
   /// The longest wait a destination may ask for (429, usage headers) before the run stops and
   /// leaves the rest, with the account paused, to a later run.
   std::chrono::milliseconds max_pause{300'000};
+  /// The longest a destination may pause the account for; unset: the destination's default.
+  std::optional<std::chrono::milliseconds> max_wait;
 };
 
 /// `freshness`: a query whose newest value must be younger than `max_age`, else the run is skipped.

@@ -65,6 +65,11 @@ const std::vector<option_spec>& sync_options() {
           option("max_pause", option_type::duration,
                  "longest wait a destination may ask for before the run stops (paused)")
               .defaults_to("5m").between(0, 86400),
+          option("max_wait", option_type::duration,
+                 "longest a destination may pause the account for (Retry-After, usage headers, "
+                 "throttling codes); longer asks are cut to this (default: the destination's, "
+                 "e.g. 24h for HubSpot, 1h for a webhook)")
+              .between(1, 30 * 86400),
         }),
     option("freshness", option_type::object,
            "skip the run (status stale) when the model's newest data is older than max_age")

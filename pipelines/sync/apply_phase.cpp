@@ -109,6 +109,7 @@ apply_report run_pass(caf::actor_system& sys, const sync_config& cfg,
   ds.concurrency = cfg.delivery.concurrency;
   ds.retry = cfg.delivery.retry;
   ds.max_pause = cfg.delivery.max_pause;
+  ds.max_wait = cfg.delivery.max_wait.value_or(find_destination_type(cfg.destination_type)->max_wait);
   ds.verify_inserts = ctx.after_crash && cfg.mode == sync_mode::insert;
   ds.coordinator = self;
   ds.progress = progress;

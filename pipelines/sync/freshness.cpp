@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <ctime>
 
 #include "pipelines/config/sync_config.hpp"
@@ -130,6 +131,16 @@ std::optional<sys_clock::time_point> parse_freshness_cell(const cell& value) {
       return from_unix_seconds(static_cast<double>(value.integer));
     case cell_type::real:
       return from_unix_seconds(value.real);
+    case cell_type::decimal: {
+      // PostgreSQL 14+ gives extract(epoch ...) as numeric: exact seconds, read as a double
+      // (a timestamp needs no more than millisecond precision).
+      auto text = std::string(value.text);
+      char* end = nullptr;
+      double seconds = std::strtod(text.c_str(), &end);
+      if (end != text.c_str() + text.size())
+        return std::nullopt;
+      return from_unix_seconds(seconds);
+    }
     case cell_type::text:
     case cell_type::timestamp:
       return parse_freshness_text(value.text);

@@ -112,7 +112,11 @@ std::vector<std::string> model_problems(const guards_config& guards, const state
       const auto* was = previous->find(columns[i]);
       if (was == nullptr || was->kinds == 0 || values.kinds[i] == 0)
         continue;
-      if (auto fresh = static_cast<uint8_t>(values.kinds[i] & ~was->kinds); fresh != 0)
+      auto fresh = static_cast<uint8_t>(values.kinds[i] & ~was->kinds);
+      // Binary values were read as text before Backflow 0.2: the same column, not a new type.
+      if ((was->kinds & kind_text) != 0)
+        fresh = static_cast<uint8_t>(fresh & ~kind_bytes);
+      if (fresh != 0)
         problems.push_back("column \"" + columns[i] + "\" changed type: it held " +
                            describe_kinds(was->kinds) + " in run " +
                            std::to_string(previous->run_id) + ", now also " +

@@ -20,6 +20,22 @@ namespace backflow {
 namespace {
 
 constexpr size_t rejected_samples = 10;
+/// The longest text a plan sample shows of one value (the whole value goes when run).
+constexpr size_t sample_value_bytes = 80;
+
+/// `fields` with long text values cut (at a character boundary) and their length said.
+nlohmann::json capped(nlohmann::json fields) {
+  for (auto& [name, value] : fields.items()) {
+    if (!value.is_string() || value.get_ref<const std::string&>().size() <= sample_value_bytes)
+      continue;
+    const auto& text = value.get_ref<const std::string&>();
+    size_t cut = sample_value_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 sequence
+    value = text.substr(0, cut) + "… (" + std::to_string(text.size()) + " bytes)";
+  }
+  return fields;
+}
 
 void copy_tally(const state::diff_tally& t, run_counts& c) {
   c.extracted = t.extracted;
@@ -70,7 +86,7 @@ std::vector<planned_change> describe_samples(const sync_config& cfg, const state
           p.fields = {{"mapping_error", change->payload}};
         } else {
           p.op = to_string(*route.send);
-          p.fields = fields_to_json(shape.fields, change->payload);
+          p.fields = capped(fields_to_json(shape.fields, change->payload));
         }
         out.push_back(std::move(p));
       }

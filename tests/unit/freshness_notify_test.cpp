@@ -106,6 +106,9 @@ BOOST_AUTO_TEST_CASE(timestamps_in_the_usual_shapes_are_read) {
   BOOST_TEST(!parse_freshness_text(""));
   BOOST_TEST(unix_of(parse_freshness_cell(cell::of_integer(t))) == t);
   BOOST_TEST(unix_of(parse_freshness_cell(cell::of_real(1767225600.9))) == t);
+  // PostgreSQL 14+ returns extract(epoch ...) as numeric: an exact decimal cell.
+  BOOST_TEST(unix_of(parse_freshness_cell(cell::of_decimal("1767225600.123456"))) == t);
+  BOOST_TEST(!parse_freshness_cell(cell::of_decimal("not-a-number")).has_value());
   BOOST_TEST(!parse_freshness_cell(cell::of_bool(true)));
 }
 
