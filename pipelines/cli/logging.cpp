@@ -58,6 +58,24 @@ nlohmann::ordered_json typed_value(const std::string& text) {
   return text;
 }
 
+/// Where the quoted value starting at `from` ends: the first '"' followed by the end of the
+/// text or by " key=" (the text's end when there is none).
+size_t closing_quote(const std::string& text, size_t from) {
+  for (size_t q = text.find('"', from); q != std::string::npos; q = text.find('"', q + 1)) {
+    if (q + 1 == text.size())
+      return q;
+    if (text[q + 1] != ' ')
+      continue;
+    size_t k = q + 2;
+    while (k < text.size() && key_char(text[k]))
+      ++k;
+    if (k > q + 2 && k < text.size() && text[k] == '=' &&
+        std::isalpha(static_cast<unsigned char>(text[q + 2])) != 0)
+      return q;
+  }
+  return text.size();
+}
+
 /// Adds the `key=value` and `key="quoted value"` pairs of `text` to `out`.
 void add_pairs(const std::string& text, nlohmann::ordered_json& out) {
   size_t i = 0;
@@ -80,13 +98,16 @@ void add_pairs(const std::string& text, nlohmann::ordered_json& out) {
     std::string value;
     bool quoted = pos < text.size() && text[pos] == '"';
     if (quoted) {
+      // The closing quote is the one that ends the text or comes before the next " key=":
+      // values quote vendor answers verbatim, JSON quotes and all.
       ++pos;
-      while (pos < text.size() && text[pos] != '"') {
-        if (text[pos] == '\\' && pos + 1 < text.size())
+      auto end = closing_quote(text, pos);
+      while (pos < end) {
+        if (text[pos] == '\\' && pos + 1 < end && (text[pos + 1] == '"' || text[pos + 1] == '\\'))
           ++pos;
         value += text[pos++];
       }
-      ++pos;  // the closing quote
+      pos = end + 1;
     } else {
       while (pos < text.size() && text[pos] != ' ')
         value += text[pos++];

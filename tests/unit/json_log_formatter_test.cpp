@@ -61,6 +61,19 @@ BOOST_AUTO_TEST_CASE(values_keep_their_type_and_quotes_are_removed) {
   BOOST_TEST(j["schedule"] == "every 5m");
 }
 
+BOOST_AUTO_TEST_CASE(quoted_values_keep_the_quotes_inside_them) {
+  // Vendor answers are quoted verbatim: their JSON quotes used to cut the field short
+  // ("reason":"HTTP 429: {").
+  auto j = parsed(format_line(R"(Retrying: batch=b1 reason="HTTP 429: {"status":"error","errorType":"RATE_LIMIT"}" in_ms=250)"));
+  BOOST_TEST(j["reason"] == R"(HTTP 429: {"status":"error","errorType":"RATE_LIMIT"})");
+  BOOST_TEST(j["in_ms"] == 250);
+  BOOST_TEST(j["batch"] == "b1");
+  auto last = parsed(format_line(R"(Stopping delivery: reason="said "no" twice")"));
+  BOOST_TEST(last["reason"] == R"(said "no" twice)");
+  auto escaped = parsed(format_line(R"(X: reason="a "b" c" n=1)"));
+  BOOST_TEST(escaped["reason"] == R"(a "b" c)");
+}
+
 BOOST_AUTO_TEST_CASE(a_message_without_pairs_has_only_the_fixed_fields) {
   auto j = parsed(format_line("Listening on 127.0.0.1:8484 (a = b, 2+2=4, =x)"));
   BOOST_TEST(j.size() == 4u);
