@@ -55,6 +55,7 @@ profile webhook() {
   p.api_path = "/hooks/";
   p.composite_keys = true;
   p.long_keys = true;
+  p.implicit_mapping = true;
   p.expected = expected_webhook;
   p.held = held_webhook;
   p.sent = sent_webhook;
@@ -127,6 +128,13 @@ std::vector<mapping_entry> profile::mapping(const mapping_choice& choice) const 
   if (choice.float_as_text)
     m.push_back({"score", field("score_text", "Score_Text__c"), "string"});
   return m;
+}
+
+void profile::apply_mapping(const mapping_choice& choice, sync_setup& setup) const {
+  setup.implicit_mapping = false;
+  setup.mapping = mapping(choice);
+  if (choice.implicit && implicit_mapping)
+    setup.use_implicit_mapping();
 }
 
 std::vector<std::string> profile::emulator_args() const {

@@ -93,7 +93,8 @@ class random_run {
     setup.select_order = all_columns();
     std::shuffle(setup.select_order.begin(), setup.select_order.end(), rng_);
     choice_.float_as_text = features_.float_as_text;
-    setup.mapping = destination_.mapping(choice_);
+    choice_.implicit = destination_.implicit_mapping && chance(rng_, 0.35);
+    destination_.apply_mapping(choice_, setup);
     context_ = {destination_.api_path, between(rng_, 2, 3), 1000};
     setup.delivery = {{"concurrency", between(rng_, 1, 4)},
                       {"max_attempts", context_.max_attempts},
@@ -101,7 +102,8 @@ class random_run {
                       {"retry_initial", "10ms"},
                       {"retry_max", "50ms"}};
     session_.step("initial model: " + std::to_string(rows) + " rows, mode " + setup.mode +
-                  ", delivery " + setup.delivery.dump());
+                  (setup.implicit_mapping ? ", no mapping in the sync file" : "") + ", delivery " +
+                  setup.delivery.dump());
     settle(session_.run(), fault_kind::none, "");
     pending_update_ = spec_.mode == "update";
   }
@@ -158,18 +160,21 @@ class random_run {
   }
 
   std::string change_mapping() {
-    const int which = between(rng_, 0, destination_.audience ? 1 : 2);
+    const int which = between(rng_, 0, destination_.audience ? 1 : 3);
     if (which == 0)
       choice_.optional_field = !choice_.optional_field;
     else if (which == 1)
       choice_.second_field = !choice_.second_field;
-    else
+    else if (which == 2)
       choice_.renamed = !choice_.renamed;
-    session_.setup().mapping = destination_.mapping(choice_);
+    else
+      choice_.implicit = destination_.implicit_mapping && !choice_.implicit;
+    destination_.apply_mapping(choice_, session_.setup());
     std::string fields;
     for (const auto& m : session_.setup().mapping)
       fields += (fields.empty() ? "" : " ") + m.from + "→" + m.to;
-    return "mapping change: " + fields;
+    return std::string("mapping change") +
+           (session_.setup().implicit_mapping ? " (none in the sync file)" : "") + ": " + fields;
   }
 
   /// Judges a run: compare after a success, count an expected stop, report anything else.

@@ -109,7 +109,8 @@ void session::check_bodies() {
   for (auto i = log.size() - static_cast<std::size_t>(fresh); i < log.size(); ++i)
     for (const auto& sent : destination_.sent(log[i])) {
       const auto* m = setup_.target(sent.field);
-      if (m == nullptr || m->type != "number")
+      const bool numeric_column = m != nullptr && (m->from == "score" || m->from == "big");
+      if (m == nullptr || (m->type != "number" && !(m->type.empty() && numeric_column)))
         continue;
       const auto& v = sent.value;
       if (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()))

@@ -1,6 +1,8 @@
 // The oracle's sync files (see sync_setup.hpp).
 #include "tests/oracle/sync_setup.hpp"
 
+#include <algorithm>
+
 namespace backflow::oracle {
 
 nlohmann::json sync_setup::sync_file(const std::string& warehouse_path) const {
@@ -17,18 +19,29 @@ nlohmann::json sync_setup::sync_file(const std::string& warehouse_path) const {
       entry["type"] = m.type;
     map.push_back(entry);
   }
-  return {{"name", "oracle"},
-          {"source",
-           {{"type", "sqlite"},
-            {"path", warehouse_path},
-            {"query", "SELECT " + select + " FROM people"},
-            {"key", keys.size() == 1 ? keys[0] : keys}}},
-          {"destination", destination},
-          {"mode", mode},
-          {"mapping", map},
-          // Models change by a large share between runs on purpose: no ratio guard.
-          {"guards", {{"min_rows", 1}}},
-          {"delivery", delivery}};
+  nlohmann::json sync = {{"name", "oracle"},
+                         {"source",
+                          {{"type", "sqlite"},
+                           {"path", warehouse_path},
+                           {"query", "SELECT " + select + " FROM people"},
+                           {"key", keys.size() == 1 ? keys[0] : keys}}},
+                         {"destination", destination},
+                         {"mode", mode},
+                         {"mapping", map},
+                         // Models change by a large share between runs on purpose: no ratio guard.
+                         {"guards", {{"min_rows", 1}}},
+                         {"delivery", delivery}};
+  if (implicit_mapping)
+    sync.erase("mapping");
+  return sync;
+}
+
+void sync_setup::use_implicit_mapping() {
+  implicit_mapping = true;
+  mapping.clear();
+  for (const auto& column : select_order)
+    if (std::find(key_columns.begin(), key_columns.end(), column) == key_columns.end())
+      mapping.push_back({column, column, ""});
 }
 
 const mapping_entry* sync_setup::target(const std::string& to) const {

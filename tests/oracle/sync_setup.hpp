@@ -21,11 +21,17 @@ struct sync_setup {
   std::vector<std::string> key_columns;
   std::vector<std::string> select_order;  ///< every model column, in SELECT order
   std::vector<mapping_entry> mapping;
+  /// The sync file has no mapping: every non-key column goes, same name, no type (README);
+  /// `mapping` then lists those columns for the expectations.
+  bool implicit_mapping = false;
   nlohmann::json destination = nlohmann::json::object();
   nlohmann::json delivery = nlohmann::json::object();
 
   /// The sync file reading `people` from the SQLite file at `warehouse_path`.
   [[nodiscard]] nlohmann::json sync_file(const std::string& warehouse_path) const;
+
+  /// Drops the mapping from the sync file; `mapping` becomes every non-key column of the SELECT.
+  void use_implicit_mapping();
 
   /// The mapping entry writing destination field `to`, or nullptr.
   [[nodiscard]] const mapping_entry* target(const std::string& to) const;
