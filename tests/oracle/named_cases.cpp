@@ -1,6 +1,6 @@
 // The oracle's named cases: each defect of issue 10 the oracle can express, replayed as a short
 // deterministic script (fixed seeds) through the same session, expectations and comparison as
-// the random sequences. Run one with `oracle --run_test=<name>`.
+// the random sequences. Run one with `build/tests/oracle/oracle --run_test=named/<name>`.
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
 
