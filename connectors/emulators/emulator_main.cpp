@@ -41,6 +41,7 @@ constexpr const char* usage = R"(usage: backflow-emulator hubspot|salesforce|met
   --max-batch N      webhook: records per request (default 0 = unlimited)
   --threads N        server threads; each keep-alive connection holds one (default 64)
   --verbose          log every request to stderr
+  --log-bodies       keep request bodies in /__emulator/requests (tests reading exact values)
 Prints "listening on http://127.0.0.1:PORT" once ready. Control API under /__emulator/.
 )";
 
@@ -102,8 +103,8 @@ result<cli> parse_cli(int argc, char** argv) {
     }
     if (name == "--help" || name == "-h")
       return failure{""};
-    if (name == "--verbose") {
-      out.server.verbose = true;
+    if (name == "--verbose" || name == "--log-bodies") {
+      (name == "--verbose" ? out.server.verbose : out.server.log_bodies) = true;
       continue;
     }
     if (auto it = only.find(name); it != only.end() && it->second.count(out.kind) == 0) {

@@ -159,7 +159,8 @@ void emulator_server::handle_api(const httplib::Request& req, httplib::Response&
   if (options_.verbose)
     logger_->info("Request method={} path={} status={} inputs={} ms={:.2f}{}", req.method, req.path,
                   logged_status, reply.inputs, ms, due ? " fault=" + std::to_string(due->id) : "");
-  log_.record(reply.endpoint, {req.method, req.path, logged_status, reply.inputs, ms});
+  log_.record(reply.endpoint, {req.method, req.path, logged_status, reply.inputs, ms,
+                               options_.log_bodies ? req.body : std::string()});
 }
 
 void emulator_server::handle_control(const httplib::Request& req, httplib::Response& res) {

@@ -22,6 +22,7 @@ struct server_options {
   int port = 0;              ///< 0 picks an ephemeral port
   std::size_t threads = 64;  ///< worker threads; each keep-alive connection holds one
   bool verbose = false;      ///< log every request to stderr
+  bool log_bodies = false;   ///< keep request bodies in the request log (exact values for tests)
   limits initial;            ///< limits at start and after /__emulator/reset
 };
 

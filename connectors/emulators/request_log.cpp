@@ -29,12 +29,15 @@ nlohmann::json request_log::to_json() const {
         {"requests", stats.requests}, {"inputs", stats.inputs}, {"status", statuses}};
   }
   nlohmann::json log = nlohmann::json::array();
-  for (const auto& e : recent_)
+  for (const auto& e : recent_) {
     log.push_back({{"method", e.method},
                    {"path", e.path},
                    {"status", e.status},
                    {"inputs", e.inputs},
                    {"ms", std::round(e.ms * 1000.0) / 1000.0}});
+    if (!e.body.empty())
+      log.back()["body"] = e.body;
+  }
   nlohmann::json out = nlohmann::json::object();
   out["count"] = count_;
   out["inputs"] = inputs_;

@@ -18,6 +18,7 @@ struct logged_request {
   int status = 0;  ///< 0 when the connection was dropped
   std::size_t inputs = 0;
   double ms = 0;
+  std::string body;  ///< the request body, kept only when the server logs bodies (--log-bodies)
 };
 
 /// A thread-safe request log; keeps full counts and the last `capacity` entries.

@@ -1,0 +1,103 @@
+// What a destination must hold, derived from the vendor's contract and the README (never from the
+// connector), and what its emulator holds, in one shape the comparison reads. Each destination
+// provides three functions in its own file (expected_<destination>.cpp): expected, held, sent.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/oracle/sync_setup.hpp"
+#include "tests/oracle/warehouse.hpp"
+#include "tests/support/emulator_process.hpp"
+
+namespace backflow::oracle {
+
+/// The value one destination field must show.
+struct want {
+  enum class is {
+    null,   ///< absent or null
+    empty,  ///< absent, null or "" (the vendor does not tell them apart)
+    text,   ///< exactly this string
+    number  ///< this decimal, as a JSON number or a string (exactness: see sent_value)
+  };
+  is what = is::null;
+  std::string text;
+
+  static want null() { return {is::null, {}}; }
+  static want empty() { return {is::empty, {}}; }
+  static want exact_text(std::string t) { return {is::text, std::move(t)}; }
+  static want number(std::string t) { return {is::number, std::move(t)}; }
+  [[nodiscard]] std::string show() const;
+};
+
+/// The record one model row must produce.
+struct expected_record {
+  std::map<std::string, want> fields;  ///< the fields checked
+  bool closed = false;  ///< true: the record holds no other field (a webhook replaces them all)
+  std::string origin;   ///< the model row it comes from, for reports
+};
+
+/// Destination key → the record that must be there.
+using expected_state = std::map<std::string, expected_record>;
+
+/// One record as the emulator shows it.
+struct held_record {
+  nlohmann::json fields = nlohmann::json::object();
+  bool live = true;  ///< false: archived, deleted, no longer a member
+};
+
+/// Everything the emulator holds, by destination key (several records when a key was created
+/// more than once).
+struct held_state {
+  std::map<std::string, std::vector<held_record>> by_key;
+  std::string note;  ///< destination context for reports (e.g. the webhook's duplicate batches)
+
+  [[nodiscard]] int live_count(const std::string& key) const;
+  [[nodiscard]] std::set<std::string> live_keys() const;
+};
+
+/// A value found in a request body: the record's key, the field, and the value as parse_exact
+/// read it (numbers keep their literal).
+struct sent_value {
+  std::string key;
+  std::string field;
+  nlohmann::json value;
+};
+
+/// The model as an expectation function reads it.
+struct model_view {
+  const std::vector<row>& rows;
+  const sync_setup& setup;
+};
+
+/// A cell's text as a key part: trimmed, lowercased (ASCII) when it contains '@' (README: keys).
+std::string key_part(const cell& value);
+
+/// A row's destination key: its one key column's part, or the parts with `\` written `\\` and
+/// `|` written `\|`, joined with `|`.
+std::string destination_key(const row& r, const std::vector<std::string>& key_columns);
+
+// HubSpot CRM contacts: properties are strings, "" clears one; archive is soft.
+expected_state expected_hubspot(const model_view& model);
+held_state held_hubspot(testing::emulator_process& emulator);
+std::vector<sent_value> sent_hubspot(const nlohmann::json& request);
+
+// Salesforce sObjects (collections and Bulk 2.0): "" and null are both null; delete is soft.
+expected_state expected_salesforce(const model_view& model);
+held_state held_salesforce(testing::emulator_process& emulator);
+std::vector<sent_value> sent_salesforce(const nlohmann::json& request);
+
+// Meta custom audiences: members are identities of normalised, hashed identifiers.
+expected_state expected_meta(const model_view& model);
+held_state held_meta(testing::emulator_process& emulator);
+std::vector<sent_value> sent_meta(const nlohmann::json& request);
+
+// Generic webhook: a record per key, fields replaced as sent; delete marks it deleted.
+expected_state expected_webhook(const model_view& model);
+held_state held_webhook(testing::emulator_process& emulator);
+std::vector<sent_value> sent_webhook(const nlohmann::json& request);
+
+}  // namespace backflow::oracle
