@@ -180,6 +180,8 @@ void settle_outcomes(self_ptr self, work_item item, const std::vector<record_out
     switch (o.what) {
       case record_outcome::kind::delivered:
         settled.push_back(settled_from(records[i], state::settlement::delivered, o.dest_id, {}));
+        if (o.preexisting)
+          settled.back().hash = hash128{};  // it holds another version than this payload
         break;
       case record_outcome::kind::rejected:
         settled.push_back(settled_from(records[i], state::settlement::rejected, {}, o.reason));
@@ -319,6 +321,15 @@ void on_response(self_ptr self, uint64_t ticket, http_response& response) {
 
 void pump(self_ptr self) {
   auto& st = self->state;
+  if (!st.report.fatal.empty()) {
+    // Stopping: work that came back since (a job's next step, a split, a retry that was due)
+    // is left for the next run, like the work stop() found queued.
+    for (auto& item : st.ready) {
+      st.report.failed += item.batch.records.size();
+      part_done(self, item.origin);
+    }
+    st.ready.clear();
+  }
   // A request counts against the concurrency until its outcome is committed, so a crash re-sends
   // at most `concurrency` batches.
   while (st.report.fatal.empty() && !st.ready.empty() &&

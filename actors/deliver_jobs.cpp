@@ -105,6 +105,10 @@ void on_job_response(self_ptr self, work_item item, http_response& response) {
       reason = verdict.reason;
       wait = verdict.retry_after;
     }
+    bool may_have_landed = response.transport_failed() ? response.request_sent
+                                                       : response.status != 429;
+    if (may_have_landed)
+      item.job->resending();
     ++item.attempt;
     retry_later(self, std::move(item), reason, wait, response.status == 429);
     return;

@@ -105,7 +105,7 @@ void change_set_builder::classify(transaction& txn, const std::string& key, cons
     ++tally_.unchanged;
     return;
   }
-  if (synced && !options_.plan_changes && stored_hash != hash128{}) {
+  if (synced && !options_.plan_changes) {
     ++tally_.not_updated;  // insert mode: the destination keeps its version
     return;
   }

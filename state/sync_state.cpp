@@ -10,6 +10,7 @@ constexpr std::string_view plan_key = "plan";
 constexpr std::string_view next_slot_key = "next_slot";
 constexpr std::string_view run_counter_key = "run_counter";
 constexpr std::string_view fingerprint_key = "fingerprint";
+constexpr std::string_view applied_config_key = "applied_config";
 
 constexpr std::string_view counter_key(counter c) {
   switch (c) {
@@ -123,6 +124,16 @@ uint64_t sync_state::committed_fingerprint(transaction& txn) const {
 
 void sync_state::set_committed_fingerprint(transaction& txn, uint64_t fp) const {
   meta_.put(txn, fingerprint_key, u64_key(fp));
+}
+
+uint64_t sync_state::applied_config() const {
+  uint64_t config = 0;
+  env().read([&](transaction& txn) { config = read_u64(txn, meta_, applied_config_key); });
+  return config;
+}
+
+void sync_state::set_applied_config(transaction& txn, uint64_t config) const {
+  meta_.put(txn, applied_config_key, u64_key(config));
 }
 
 uint64_t sync_state::new_run_id() const {

@@ -94,6 +94,10 @@ class sync_state {
   size_t free_slots() const;
   uint64_t committed_fingerprint(transaction& txn) const;
   void set_committed_fingerprint(transaction& txn, uint64_t fp) const;
+  /// The config fingerprint (sync_config::config_fingerprint) of the last plan that was applied:
+  /// records rejected under another mode or mapping are worth sending again.
+  uint64_t applied_config() const;
+  void set_applied_config(transaction& txn, uint64_t config) const;
 
   /// Allocates the next run id.
   uint64_t new_run_id() const;

@@ -204,7 +204,7 @@ batch_verdict hubspot_destination::read_results(const delivery_batch& batch,
             existing = ex->front().get<std::string>();
           else if (auto pos = message.rfind("Existing ID: "); pos != std::string::npos)
             existing = message.substr(pos + 13);
-          v.outcomes[it->second] = record_outcome::delivered(existing);
+          v.outcomes[it->second] = record_outcome::found_existing(existing);
         } else if (category == "OBJECT_NOT_FOUND") {
           v.outcomes[it->second] =
               record_outcome::rejected("OBJECT_NOT_FOUND: no " + object_ + " record with " +

@@ -2,6 +2,7 @@
 #include "connectors/destinations/meta_audience.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "pipelines/config/option_spec.hpp"
@@ -116,33 +117,67 @@ std::vector<std::string> meta_audience_destination::identifier_row(
   return row;
 }
 
-std::optional<std::string> meta_audience_destination::identity(
-    const std::vector<std::string>& field_names, std::string_view fields) const {
-  return nlohmann::json(identifier_row(schema_of(field_names), fields)).dump();
+std::string meta_audience_destination::identity_of(const std::vector<meta_key>& schema,
+                                                   const std::vector<std::string>& row) {
+  nlohmann::json identity = nlohmann::json::object();  // keys sorted: one text per member
+  for (size_t i = 0; i < schema.size() && i < row.size(); ++i)
+    if (!row[i].empty())
+      identity[meta_key_name(schema[i])] = row[i];
+  return identity.dump();
 }
 
-std::vector<std::string> meta_audience_destination::identifiers(const delivery_batch& batch,
-                                                                const outbound_record& record) const {
-  auto schema = schema_of(batch.field_names);
-  std::vector<std::string> row;
-  if (record.op == delivery_op::remove) {
-    // A member that left the model is removed with the identifiers it was added with.
-    auto stored = nlohmann::json::parse(record.dest_id, nullptr, false);
-    if (stored.is_array() && stored.size() == schema.size())
-      for (const auto& v : stored)
-        row.push_back(v.is_string() ? v.get<std::string>() : std::string());
-    else
-      row.assign(schema.size(), std::string());
-    return row;
+std::optional<std::string> meta_audience_destination::identity(
+    const std::vector<std::string>& field_names, std::string_view fields) const {
+  auto schema = schema_of(field_names);
+  return identity_of(schema, identifier_row(schema, fields));
+}
+
+meta_audience_destination::identifier_table meta_audience_destination::identifiers(
+    const delivery_batch& batch) const {
+  identifier_table out;
+  out.schema = schema_of(batch.field_names);
+  if (batch.records.empty() || batch.records.front().op != delivery_op::remove) {
+    for (const auto& r : batch.records)
+      out.rows.push_back(identifier_row(out.schema, r.fields));
+    return out;
   }
-  return identifier_row(schema, record.fields);
+  // Removes: each member's identity as stored when it was added, by key.
+  const auto mapped = out.schema;  // the mapping's keys; the schema grows below
+  std::vector<std::map<meta_key, std::string>> identities;
+  for (const auto& r : batch.records) {
+    std::map<meta_key, std::string> values;
+    auto stored = nlohmann::json::parse(r.dest_id, nullptr, false);
+    if (stored.is_object()) {
+      for (const auto& [name, value] : stored.items())
+        if (auto key = parse_meta_key(name); key && value.is_string())
+          values[*key] = value.get<std::string>();
+    } else if (stored.is_array() && stored.size() == mapped.size()) {
+      // Kept by Backflow 0.1: a row in the order of the mapping of the time (assumed current).
+      for (size_t i = 0; i < stored.size(); ++i)
+        if (stored[i].is_string() && !stored[i].get<std::string>().empty())
+          values[mapped[i]] = stored[i].get<std::string>();
+    }
+    for (const auto& [key, value] : values)
+      if (std::find(out.schema.begin(), out.schema.end(), key) == out.schema.end())
+        out.schema.push_back(key);
+    identities.push_back(std::move(values));
+  }
+  for (const auto& values : identities) {
+    std::vector<std::string> row;
+    for (auto key : out.schema) {
+      auto it = values.find(key);
+      row.push_back(it == values.end() ? std::string() : it->second);
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
 }
 
 http_request meta_audience_destination::build_request(const delivery_batch& batch) const {
-  auto schema = schema_of(batch.field_names);
+  auto table = identifiers(batch);
+  const auto& schema = table.schema;
   nlohmann::json data = nlohmann::json::array();
-  for (const auto& r : batch.records) {
-    auto row = identifiers(batch, r);
+  for (auto& row : table.rows) {
     if (all_empty(row))
       continue;  // nothing to match on: rejected in interpret()
     if (schema.size() == 1)
@@ -186,8 +221,9 @@ batch_verdict meta_audience_destination::interpret(const delivery_batch& batch,
     // Bad rows do not fail the request; Meta names a few of them by value.
     auto samples = body.value("invalid_entry_samples", nlohmann::json::object());
     batch_verdict v = batch_verdict::all(n, record_outcome::delivered());
+    auto table = identifiers(batch);
     for (size_t i = 0; i < n; ++i) {
-      auto row = identifiers(batch, batch.records[i]);
+      const auto& row = table.rows[i];
       if (all_empty(row)) {
         v.outcomes[i] = record_outcome::rejected(
             batch.records[i].op == delivery_op::remove
@@ -197,7 +233,7 @@ batch_verdict meta_audience_destination::interpret(const delivery_batch& batch,
       }
       // The member's identity is its destination id: what removes it once it leaves the model.
       if (batch.records[i].op != delivery_op::remove)
-        v.outcomes[i].dest_id = nlohmann::json(row).dump();
+        v.outcomes[i].dest_id = identity_of(table.schema, row);
       if (!samples.is_object())
         continue;
       for (const auto& value : row)

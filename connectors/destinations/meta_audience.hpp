@@ -28,10 +28,15 @@ class meta_audience_destination final : public destination {
   [[nodiscard]] std::string account() const override;
   [[nodiscard]] rate_limit_spec rate_limits() const override;
 
-  /// The hashed identifier row of one record ("" per unknown value). Members being removed are
-  /// identified by the row they were added with, kept as their destination id.
-  [[nodiscard]] std::vector<std::string> identifiers(const delivery_batch& batch,
-                                                     const outbound_record& record) const;
+  /// A request's schema, and each record's hashed identifiers under it ("" per unknown value).
+  struct identifier_table {
+    std::vector<meta_key> schema;
+    std::vector<std::vector<std::string>> rows;
+  };
+  /// Members being added are identified by their mapped fields; members being removed by the
+  /// identity they were added with (their destination id), whatever the mapping was then: the
+  /// schema of a remove request is the current one plus any key those identities hold.
+  [[nodiscard]] identifier_table identifiers(const delivery_batch& batch) const;
 
  private:
   /// Schema keys in field order (the mapping's `to` names are Meta keys).
@@ -39,6 +44,9 @@ class meta_audience_destination final : public destination {
   /// The hashed identifier row of mapped `fields`.
   [[nodiscard]] static std::vector<std::string> identifier_row(const std::vector<meta_key>& schema,
                                                                std::string_view fields);
+  /// A member's identity: {"EMAIL": "<hash>", ...} for its non-empty identifiers, as JSON text.
+  [[nodiscard]] static std::string identity_of(const std::vector<meta_key>& schema,
+                                               const std::vector<std::string>& row);
 
   std::string endpoint_;
   std::string api_version_;

@@ -122,13 +122,22 @@ job_step salesforce_bulk_job::fetch(phase p) {
 }
 
 job_step salesforce_bulk_job::remember(job_step step) {
-  if (step.what == job_step::kind::send)
+  if (step.what == job_step::kind::send) {
     last_ = step.request;
+    repeated_ = false;
+  }
   return step;
 }
 
 job_step salesforce_bulk_job::next(const http_response& response) {
   if (classify_status(response.status) != status_class::delivered) {
+    // A job takes one upload and is closed once: when a repeat of either is refused (400), the
+    // copy whose answer was lost did land. Go on as if that answer had arrived.
+    if (repeated_ && response.status == 400 && (phase_ == phase::upload || phase_ == phase::close)) {
+      http_response landed;
+      landed.status = 200;  // the upload and close answers carry nothing the job reads
+      return next(landed);
+    }
     auto verdict = dest_.classify_error(response, batch_.records.size());
     if (verdict.what == batch_verdict::kind::retry && verdict.retry_after.count() > 0)
       return job_step::send(last_, verdict.retry_after);  // the org's limit: wait, then go on

@@ -23,6 +23,7 @@ class salesforce_bulk_job final : public delivery_job {
 
   job_step start() override;
   job_step next(const http_response& response) override;
+  void resending() override { repeated_ = true; }
   [[nodiscard]] std::string checkpoint() const override;
 
  private:
@@ -42,6 +43,9 @@ class salesforce_bulk_job final : public delivery_job {
 
   salesforce_destination dest_;  ///< a copy: a job may outlive the run's connector object
   http_request last_;  ///< the request in progress, repeated when Salesforce says to wait
+  /// The request in progress was sent again after an answer was lost: an earlier copy may have
+  /// been applied (an upload Salesforce already holds, a job already closed).
+  bool repeated_ = false;
   delivery_batch batch_;  ///< a copy: the job outlives moves of the work item that holds it
   bool remove_;
   std::string job_id_;

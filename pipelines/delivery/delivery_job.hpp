@@ -57,6 +57,11 @@ class delivery_job {
   /// The step after `response` answered the previous request.
   virtual job_step next(const http_response& response) = 0;
 
+  /// The delivery layer sends the last request again because its answer was lost or transient
+  /// (a timeout after it left, a reset, a 5xx): that request may have been applied already, and
+  /// an answer to the repeat that says so is not a failure.
+  virtual void resending() {}
+
   /// What must survive a crash so the job is resumed instead of submitted again (e.g. the job id
   /// once its upload is complete); empty while starting over is harmless.
   [[nodiscard]] virtual std::string checkpoint() const = 0;

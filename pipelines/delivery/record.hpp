@@ -60,9 +60,17 @@ struct record_outcome {
   std::string dest_id;  ///< delivered: the destination's record id, if it gave one
   std::string reason;   ///< retryable or rejected: the vendor's words
   std::chrono::milliseconds retry_after{0};
+  /// delivered: a create found the record already there (a CONFLICT). It counts as delivered,
+  /// but what it holds is not what was sent: a later upsert sends the row's values.
+  bool preexisting = false;
 
   static record_outcome delivered(std::string id = {}) {
     return {kind::delivered, std::move(id), {}, {}};
+  }
+  static record_outcome found_existing(std::string id) {
+    record_outcome o{kind::delivered, std::move(id), {}, {}};
+    o.preexisting = true;
+    return o;
   }
   static record_outcome rejected(std::string why) {
     return {kind::rejected, {}, std::move(why), {}};

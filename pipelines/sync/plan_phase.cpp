@@ -52,8 +52,10 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
     return out;
   }
 
-  // retry_rejected "always" (or `backflow retry`): the diff re-plans unchanged rejected records.
-  st->retry_all_rejects = cfg.retry_rejected == retry_rejected_policy::always;
+  // retry_rejected "always" (or `backflow retry`): the diff re-plans unchanged rejected records;
+  // so does a new mode or mapping (a record update mode refused is welcome in upsert mode).
+  st->retry_all_rejects = cfg.retry_rejected == retry_rejected_policy::always ||
+                          st->applied_config() != cfg.config_fingerprint();
   caf::scoped_actor self{sys};
   diff_settings settings;
   settings.state = st;

@@ -325,6 +325,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
                               planned.shape.column_names());
     st->env().write([&](state::transaction& txn) {
       st->store_plan(txn, record);
+      st->set_applied_config(txn, record.config_fingerprint);
       state::store_model_profile(txn, *st, profile);  // what the next run's guards compare with
     });
 

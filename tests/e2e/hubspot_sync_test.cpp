@@ -284,8 +284,9 @@ BOOST_FIXTURE_TEST_CASE(insert_mode_creates_once_and_never_updates, hubspot_fixt
   auto again = backflow.run_sync(sync);
   require_exit(again, 0);
   // The change is counted but not planned: the destination keeps its version (and a later
-  // upsert run still sees that it differs).
-  BOOST_TEST(again.summary["counts"]["not_updated"] == 1);
+  // upsert run still sees that it differs). So is the seeded contact, whose record the create
+  // found already there: it holds another version than the model's.
+  BOOST_TEST(again.summary["counts"]["not_updated"] == 2);
   BOOST_TEST(again.summary["counts"]["changed"] == 0);
   BOOST_TEST(requests() == calls);
 }

@@ -62,8 +62,8 @@ BOOST_AUTO_TEST_CASE(removes_use_delete_and_one_key_uses_the_sha256_schema) {
   b.records.push_back(record("alice@example.com", delivery_op::upsert,
                              encode_row({txt("alice@example.com")})));
   auto added = meta().interpret(b, response(200, {{"num_received", 1}}));
-  // An added member's identity is kept as its destination id...
-  BOOST_TEST(added.outcomes[0].dest_id == json::array({alice_hash}).dump());
+  // An added member's identity is kept as its destination id, by key...
+  BOOST_TEST(added.outcomes[0].dest_id == json({{"EMAIL", alice_hash}}).dump());
   // ...and removes it once its row has left the model (no fields then).
   delivery_batch removal;
   removal.field_names = {"EMAIL"};
@@ -77,6 +77,25 @@ BOOST_AUTO_TEST_CASE(removes_use_delete_and_one_key_uses_the_sha256_schema) {
   removal.records[0].dest_id.clear();  // synced without an identity: cannot be removed
   auto v = meta().interpret(removal, response(200, {{"num_received", 0}}));
   BOOST_TEST((v.outcomes[0].what == record_outcome::kind::rejected));
+}
+
+BOOST_AUTO_TEST_CASE(a_member_is_removed_with_the_keys_it_was_added_with_whatever_the_mapping_now) {
+  // Added under EMAIL + FN; the mapping now has EMAIL only (or LN too): the remove request's
+  // schema covers the keys the stored identity holds, so the member it removes is the same.
+  json identity = {{"EMAIL", alice_hash}, {"FN", std::string(64, 'f')}};
+  delivery_batch removal;
+  removal.field_names = {"EMAIL", "LN"};
+  removal.records.push_back(record("alice@example.com", delivery_op::remove, {}, identity.dump()));
+  removal.records.push_back(record("bob", delivery_op::remove, {},
+                                   json::array({std::string(64, 'b'), ""}).dump()));  // 0.1 form
+  auto body = json::parse(meta().build_request(removal).body);
+  BOOST_TEST(body["payload"]["schema"] == json::array({"EMAIL", "LN", "FN"}));
+  BOOST_TEST(body["payload"]["data"][0] == json::array({alice_hash, "", std::string(64, 'f')}));
+  BOOST_TEST(body["payload"]["data"][1] == json::array({std::string(64, 'b'), "", ""}));
+  // The identity of a member is the same text whatever the order of the mapping.
+  auto a = meta().identity({"EMAIL", "FN"}, encode_row({txt("alice@example.com"), txt("Al")}));
+  auto b = meta().identity({"FN", "EMAIL"}, encode_row({txt("Al"), txt("alice@example.com")}));
+  BOOST_TEST(*a == *b);
 }
 
 BOOST_AUTO_TEST_CASE(rows_without_any_identifier_are_rejected_and_not_sent) {

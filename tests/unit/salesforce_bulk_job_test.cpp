@@ -134,4 +134,42 @@ BOOST_AUTO_TEST_CASE(delete_jobs_upload_ids) {
   BOOST_TEST(upload.request.body == "Id\nhs-A-1\nhs-A-2\n");
 }
 
+BOOST_AUTO_TEST_CASE(a_refused_repeat_of_a_landed_upload_or_close_goes_on) {
+  // The upload was applied but its answer was a 502: the delivery layer sends it again, and
+  // Salesforce refuses a second upload to the job. That refusal means the first one landed.
+  auto sf = salesforce();
+  auto b = batch_of(delivery_op::upsert, {"A-1", "A-2"});
+  b.as_job = true;
+  auto job = sf.make_job(b);
+  job->start();
+  auto step = job->next(response(200, {{"id", "7502"}, {"state", "Open"}}));
+  BOOST_REQUIRE(step.request.method == "PUT");
+  json already = json::array({{{"errorCode", "INVALIDJOB"},
+                               {"message", "Found multiple contents for job: 7502, please 'Close' / "
+                                           "'Abort' / 'Delete' the current Job then create a new "
+                                           "Job and make sure you only do 'PUT' once on a given Job."}}});
+  job->resending();
+  step = job->next(response(400, already));
+  BOOST_TEST((step.what == job_step::kind::send));
+  BOOST_TEST(step.request.method == "PATCH");  // on to closing the job
+  // The close landed too, and its repeat is refused as a state transition that is not allowed.
+  job->resending();
+  step = job->next(response(400, json::array({{{"errorCode", "INVALIDJOB"},
+                                               {"message", "UploadComplete to UploadComplete"}}})));
+  BOOST_TEST(step.request.method == "GET");  // polling
+  BOOST_TEST(!job->checkpoint().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_first_upload_fails_the_job) {
+  auto sf = salesforce();
+  auto b = batch_of(delivery_op::upsert, {"A-1"});
+  b.as_job = true;
+  auto job = sf.make_job(b);
+  job->start();
+  job->next(response(200, {{"id", "7503"}, {"state", "Open"}}));
+  auto step = job->next(response(400, json::array({{{"errorCode", "INVALIDJOB"},
+                                                    {"message", "InvalidJob : bad CSV"}}})));
+  BOOST_TEST((step.what == job_step::kind::failed));  // no earlier copy: a real refusal
+}
+
 BOOST_AUTO_TEST_SUITE_END()
