@@ -35,6 +35,8 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
             cs.st->remove_job(txn, batch.finished_job);
         });
       } catch (const std::exception& e) {
+        if (dynamic_cast<const state::state_damaged*>(&e) != nullptr)
+          cs.progress->state_damaged = true;
         spdlog::error("Commit failed: sync={} run={} error=\"{}\"", cs.st->name(), cs.run_id, e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }

@@ -72,6 +72,7 @@ struct diff_state {
   caf::actor coordinator;
   std::shared_ptr<run_progress> progress;
   bool finished = false;
+  bool damaged = false;  ///< the state could not be opened for the plan
 };
 
 void finish(diff_actor::stateful_pointer<diff_state> self, plan_result result) {
@@ -97,6 +98,7 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
     st.builder = std::make_unique<state::change_set_builder>(
         *settings.state, settings.run_id, settings.fingerprint, settings.options);
   } catch (const std::exception& e) {
+    st.damaged = dynamic_cast<const state::state_damaged*>(&e) != nullptr;
     self->send(self, fail_atom_v, std::string(e.what()));
   }
   st.settings = std::move(settings);
@@ -148,6 +150,7 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       auto& st = self->state;
       plan_result failed;
       failed.error = why;
+      failed.damaged = st.damaged;
       if (st.builder)
         failed.tally.extracted = st.builder->tally().extracted;  // rows read before it failed
       finish(self, std::move(failed));

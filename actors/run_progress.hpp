@@ -15,6 +15,8 @@ struct run_progress {
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> skipped{0};   ///< settled without a request (mode does not send it)
   std::atomic<uint64_t> api_calls{0};
+  /// The commit actor met a damaged state: the run ends as such, whatever delivery says.
+  std::atomic<bool> state_damaged{false};
 };
 
 }  // namespace backflow

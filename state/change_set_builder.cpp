@@ -78,7 +78,7 @@ void change_set_builder::classify(transaction& txn, const std::string& key, cons
   uint64_t slot = 0;
   bool orphan = false;
   auto stored = st_.keys().get(txn, storage_key_);
-  if (stored && (!peek_key_record(*stored, storage_key_, stored_hash, slot, orphan) ||
+  if (stored && (!peek_key_record(*stored, stored_hash, slot, orphan) ||
                  slot >= slot_limit_))
     st_.damaged("keys", storage_key_);
   bool synced = stored.has_value();
@@ -91,7 +91,7 @@ void change_set_builder::classify(transaction& txn, const std::string& key, cons
   std::optional<reject_record> rejected;
   if (has_rejects_)
     if (auto bytes = st_.rejects().get(txn, storage_key_)) {
-      rejected = decode_reject_record(*bytes, storage_key_);
+      rejected = decode_reject_record(*bytes);
       if (!rejected)
         st_.damaged("rejects", storage_key_);
     }
@@ -130,7 +130,7 @@ void change_set_builder::classify(transaction& txn, const std::string& key, cons
   change.kind = synced ? change_kind::changed : change_kind::added;
   change.hash = hash;
   if (synced) {
-    auto kr = decode_key_record(*stored, storage_key_);
+    auto kr = decode_key_record(*stored);
     if (!kr)
       st_.damaged("keys", storage_key_);
     change.dest_id = kr->dest_id;
@@ -141,7 +141,7 @@ void change_set_builder::classify(transaction& txn, const std::string& key, cons
     change.long_key = key;
   if (has_rejects_)
     pending_keys_.insert(key);
-  pending_.push_back({key, storage_key_, encode(change, storage_key_), synced, false, unchanged_reject});
+  pending_.push_back({key, storage_key_, encode(change), synced, false, unchanged_reject});
   pending_bytes_ += storage_key_.size() + pending_.back().value.size();
 }
 
@@ -161,11 +161,11 @@ void change_set_builder::flush() {
         st_.add_count(txn, counter::rejects, -1);
     for (const auto& key : revived_) {
       auto bytes = st_.keys().get(txn, key);
-      auto kr = bytes ? decode_key_record(*bytes, key) : std::nullopt;
+      auto kr = bytes ? decode_key_record(*bytes) : std::nullopt;
       if (!kr || !kr->orphan)
         continue;
       kr->orphan = false;
-      st_.keys().put(txn, key, encode(*kr, key));
+      st_.keys().put(txn, key, encode(*kr));
       st_.add_count(txn, counter::orphans, -1);
     }
     int64_t inserted = 0;
@@ -200,7 +200,7 @@ void change_set_builder::plan_delete(transaction& txn, std::string_view storage_
   change.kind = change_kind::deleted;
   change.dest_id = stored.dest_id;
   change.long_key = stored.long_key;
-  if (st_.changes().insert(txn, storage_key, encode(change, storage_key)))
+  if (st_.changes().insert(txn, storage_key, encode(change)))
     st_.add_count(txn, counter::changes, 1);
   if (tally_.deleted_samples.size() < options_.samples_per_kind)
     tally_.deleted_samples.push_back(sync_state::canonical(storage_key, stored.long_key));
@@ -220,7 +220,7 @@ void change_set_builder::finish() {
       hash128 h;
       uint64_t slot = 0;
       bool orphan = false;
-      if (!peek_key_record(value, key_view, h, slot, orphan) || slot >= slot_limit_)
+      if (!peek_key_record(value, h, slot, orphan) || slot >= slot_limit_)
         st_.damaged("keys", key_view);
       ++keys;
       orphans += orphan ? 1 : 0;
@@ -231,7 +231,7 @@ void change_set_builder::finish() {
         return true;  // left the model earlier; this mode leaves its record alone
       bool refused_delete = false;
       if (auto rejected = st_.rejects().get(txn, key_view)) {
-        auto r = decode_reject_record(*rejected, key_view);
+        auto r = decode_reject_record(*rejected);
         if (!r)
           st_.damaged("rejects", key_view);
         refused_delete = r->deletion;
@@ -240,15 +240,20 @@ void change_set_builder::finish() {
           return true;
         }
       }
-      auto stored = decode_key_record(value, key_view);
+      auto stored = decode_key_record(value);
       if (!stored)
         st_.damaged("keys", key_view);
       plan_delete(txn, key_view, *stored, refused_delete);
       return true;
     });
-    // The counters were kept with every write; the scan makes them exact again anyway.
-    st_.set_count(txn, counter::keys, keys);
-    st_.set_count(txn, counter::orphans, orphans);
+    // The counters are kept with every write: a scan that finds another number of keys walked
+    // a damaged tree (a branch page pointing the wrong way hides whole leaves from lookups).
+    auto counted = st_.count(txn);
+    if (counted.keys != keys || counted.orphans != orphans)
+      throw state_damaged("sync \"" + st_.name() + "\": its keys table holds " +
+                          std::to_string(keys) + " entries (" + std::to_string(orphans) +
+                          " orphans) where its counters say " + std::to_string(counted.keys) +
+                          " (" + std::to_string(counted.orphans) + ")");
     if (has_rejects_)
       drop_stale_rejects(txn);
   });
@@ -259,7 +264,7 @@ void change_set_builder::drop_stale_rejects(transaction& txn) {
   // left to retry: forget it, or `rejects` would grow without end.
   std::vector<std::string> stale;
   st_.rejects().scan(txn, {}, [&](std::string_view key, std::string_view value) {
-    auto r = decode_reject_record(value, key);
+    auto r = decode_reject_record(value);
     if (!r)
       st_.damaged("rejects", key);
     auto canonical = sync_state::canonical(key, r->long_key);

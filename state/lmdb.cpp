@@ -1,10 +1,7 @@
 // Thin RAII wrappers over LMDB (see lmdb.hpp).
 #include "state/lmdb.hpp"
 
-#include <array>
-#include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -14,6 +11,11 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "state/fault_guard.hpp"
 
 namespace backflow::state {
 namespace {
@@ -36,69 +38,36 @@ std::string_view view(const MDB_val& v) {
 void check(int rc, const std::string& what) {
   if (rc == MDB_SUCCESS)
     return;
+  // MDB_BAD_TXN: an operation of the transaction failed inside LMDB on pages it could not use.
   if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
-      rc == MDB_VERSION_MISMATCH)
+      rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN || rc == MDB_CURSOR_FULL ||
+      rc == MDB_PAGE_FULL)
     throw state_damaged("state (LMDB) " + what + ": " + mdb_strerror(rc));
   throw lmdb_error(what, rc);
 }
 
-// -- the SIGBUS guard -----------------------------------------------------------------------
-// A data.mdb damaged behind our back (truncated after it was opened, a page pointing past the
-// end) makes a read of the map fault. Such a fault inside a map is reported as a damaged state
-// and ends the process with its exit code, instead of a crash; nothing is sent after it.
+constexpr uint32_t seal_seed = 0x42464c57;  // "BFLW"
 
-constexpr size_t max_guarded_maps = 16;
-std::array<std::atomic<uintptr_t>, max_guarded_maps> guarded_begin{};
-std::array<std::atomic<uintptr_t>, max_guarded_maps> guarded_end{};
-
-extern "C" void on_map_fault(int sig, siginfo_t* info, void*) {
-  auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-  for (size_t i = 0; i < max_guarded_maps; ++i) {
-    auto begin = guarded_begin[i].load();
-    if (begin != 0 && addr >= begin && addr < guarded_end[i].load()) {
-      static const char message[] =
-          "backflow: the state directory is damaged (data.mdb could not be read: it was "
-          "truncated or overwritten); nothing more was sent. Restore it from a backup, or "
-          "`backflow reset` the sync to resend everything.\n";
-      (void)!::write(STDERR_FILENO, message, sizeof message - 1);
-      ::_exit(exit_state_damaged);
-    }
-  }
-  ::signal(sig, SIG_DFL);  // not ours: crash as usual
-  ::raise(sig);
+uint32_t seal_of(std::string_view key, std::string_view value) {
+  XXH32_state_t state;
+  XXH32_reset(&state, seal_seed);
+  auto key_size = static_cast<uint32_t>(key.size());
+  XXH32_update(&state, &key_size, sizeof key_size);
+  XXH32_update(&state, key.data(), key.size());
+  XXH32_update(&state, value.data(), value.size());
+  return XXH32_digest(&state);
 }
 
-void install_fault_guard() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction sa {};
-    sa.sa_sigaction = on_map_fault;
-    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, nullptr);
-    sigaction(SIGSEGV, &sa, nullptr);
-  });
-}
-
-/// Publishes (or with `add` false, withdraws) the map of the environment `owner` for the guard.
-void guard_range(const void* owner, uintptr_t begin, size_t size, bool add) {
-  static std::mutex m;
-  static std::array<const void*, max_guarded_maps> owners{};
-  std::lock_guard<std::mutex> lock(m);
-  for (size_t i = 0; i < max_guarded_maps; ++i)
-    if (owners[i] == owner) {
-      guarded_begin[i] = 0;
-      owners[i] = nullptr;
-    }
-  if (!add)
-    return;
-  for (size_t i = 0; i < max_guarded_maps; ++i)
-    if (owners[i] == nullptr) {
-      owners[i] = owner;
-      guarded_end[i] = begin + size;
-      guarded_begin[i] = begin;
-      return;
-    }
+/// LMDB's own consistency checks failed on what it read: a damaged file, not a bug to crash on.
+extern "C" void on_lmdb_assert(MDB_env*, const char* msg) {
+  static const char prefix[] = "backflow: the state directory is damaged (LMDB found its file "
+                               "inconsistent: ";
+  static const char suffix[] = "); nothing more was sent. Restore it from a backup, or "
+                               "`backflow reset` the sync to resend everything.\n";
+  (void)!::write(STDERR_FILENO, prefix, sizeof prefix - 1);
+  (void)!::write(STDERR_FILENO, msg, std::strlen(msg));
+  (void)!::write(STDERR_FILENO, suffix, sizeof suffix - 1);
+  ::_exit(exit_state_damaged);
 }
 
 /// Thrown inside write() to restart the transaction after growing the map.
@@ -108,6 +77,31 @@ struct map_full {};
 
 lmdb_error::lmdb_error(const std::string& what, int code)
     : std::runtime_error("state (LMDB) " + what + ": " + mdb_strerror(code)), code_(code) {}
+
+std::string sealed(std::string_view key, std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 4);
+  out.append(value);
+  auto seal = seal_of(key, value);
+  out.append(reinterpret_cast<const char*>(&seal), 4);  // little endian where we build
+  return out;
+}
+
+std::string_view unsealed(std::string_view key, std::string_view stored, const std::string& where) {
+  if (stored.size() < 4)
+    throw state_damaged("an entry of " + where + " is too short to be one the state wrote");
+  auto value = stored.substr(0, stored.size() - 4);
+  uint32_t seal;
+  std::memcpy(&seal, stored.data() + value.size(), 4);
+  if (seal != seal_of(key, value)) {
+    std::string shown;
+    for (char c : key.substr(0, 60))
+      shown.push_back(static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e ? '?' : c);
+    throw state_damaged("the entry of " + where + " under key \"" + shown +
+                        "\" fails its checksum");
+  }
+  return value;
+}
 
 state_damaged::state_damaged(const std::string& what)
     : std::runtime_error("the state directory is damaged: " + what +
@@ -126,6 +120,7 @@ std::shared_ptr<environment> environment::open(const std::filesystem::path& dir)
   std::shared_ptr<environment> env(new environment(dir));
   check(mdb_env_create(&env->env_), "create environment");
   check(mdb_env_set_maxdbs(env->env_, max_named_dbs), "set max dbs");
+  mdb_env_set_assert(env->env_, on_lmdb_assert);
   check(mdb_env_set_maxreaders(env->env_, 256), "set max readers");
   // Keep the map at least twice the data already stored, so a large state opens roomy.
   size_t map = initial_map_size;
@@ -153,7 +148,7 @@ std::shared_ptr<environment> environment::open(const std::filesystem::path& dir)
 }
 
 environment::~environment() {
-  guard_range(this, 0, 0, false);
+  unguard_map(this);
   if (resident_guard_.joinable()) {
     {
       std::lock_guard<std::mutex> lock(guard_mutex_);
@@ -184,12 +179,39 @@ void environment::check_whole_file() const {
 }
 
 void environment::register_mapping() const {
-  MDB_envinfo info;
-  if (mdb_env_info(env_, &info) == MDB_SUCCESS && info.me_mapaddr != nullptr)
-    guard_range(this, reinterpret_cast<uintptr_t>(info.me_mapaddr), info.me_mapsize, true);
+  // LMDB reports the map's address only when it is fixed (MDB_FIXEDMAP): find it in the
+  // process's mappings instead.
+  auto [begin, size] = find_mapping();
+  if (size == 0)
+    return;
+  guard_map(this, begin, size);
+  auto* self = const_cast<environment*>(this);
+  self->map_begin_ = begin;
+  self->map_end_ = begin + size;
+}
+
+std::string_view environment::checked(const MDB_val& v, bool read_only) const {
+  /// No value we write comes near this; a larger one is a size read from garbage.
+  constexpr size_t max_value = size_t{1} << 30;
+  auto data = reinterpret_cast<uintptr_t>(v.mv_data);
+  auto begin = map_begin_.load();
+  auto end = map_end_.load();
+  bool in_map = begin != 0 && data >= begin && data < end;
+  bool plausible = v.mv_size <= max_value && (data != 0 || v.mv_size == 0) &&
+                   (in_map ? v.mv_size <= end - data
+                           : !read_only || begin == 0);  // write: may be a page being changed
+  if (!plausible)
+    throw state_damaged("LMDB returned a value of " + std::to_string(v.mv_size) +
+                        " bytes outside its file");
+  return view(v);
 }
 
 void environment::rethrow_write_failure(const lmdb_error& e) const {
+  // A page number read from garbage points past any sane file size (EFBIG) or before its start
+  // (EINVAL); a size read from garbage asks LMDB for more memory than there is (ENOMEM). The
+  // state never asks LMDB for any of these on a sound file.
+  if (e.code() == EFBIG || e.code() == ENOMEM || e.code() == EINVAL)
+    throw state_damaged(std::string("writing ") + dir_.string() + "/data.mdb failed: " + e.what());
   struct statvfs fs {};
   if ((e.code() == EIO || e.code() == ENOSPC || e.code() == EDQUOT) &&
       ::statvfs(dir_.c_str(), &fs) == 0 &&
@@ -207,12 +229,20 @@ std::vector<std::string> environment::database_names() {
   read([&](transaction& txn) {
     MDB_dbi main = 0;
     check(mdb_dbi_open(txn.raw(), nullptr, 0, &main), "open the main database");
-    txn.scan(main, {}, [&](std::string_view k, std::string_view) {
+    txn.scan_unsealed(main, {}, [&](std::string_view k, std::string_view) {  // LMDB's own
       names.emplace_back(k);
       return true;
     });
   });
   return names;
+}
+
+std::string environment::name_of(MDB_dbi dbi) {
+  std::lock_guard<std::mutex> guard(dbi_mutex_);
+  for (const auto& [name, handle] : dbis_)
+    if (handle == dbi)
+      return name;
+  return "?";
 }
 
 size_t environment::map_size() const {
@@ -306,7 +336,7 @@ void environment::write(const std::function<void(transaction&)>& fn) {
         rc = mdb_txn_begin(env_, nullptr, 0, &raw);
       }
       check(rc, "begin write transaction");
-      transaction txn(raw, *this);
+      transaction txn(raw, *this, false);
       try {
         fn(txn);
       } catch (const lmdb_error& e) {
@@ -318,7 +348,10 @@ void environment::write(const std::function<void(transaction&)>& fn) {
         mdb_txn_abort(raw);
         throw;
       }
-      rc = mdb_txn_commit(raw);
+      {
+        lmdb_call inside;  // writes the pages it copied: their sizes come from the file
+        rc = mdb_txn_commit(raw);
+      }
       if (rc == MDB_MAP_FULL)
         throw map_full{};
       check(rc, "commit");
@@ -342,7 +375,7 @@ void environment::read(const std::function<void(transaction&)>& fn) {
     rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
   }
   check(rc, "begin read transaction");
-  transaction txn(raw, *this);
+  transaction txn(raw, *this, true);
   try {
     fn(txn);
   } catch (...) {
@@ -364,23 +397,38 @@ void environment::drop(const std::string& name, bool remove) {
 std::optional<std::string_view> transaction::get(MDB_dbi db, std::string_view key) const {
   MDB_val k = val(key);
   MDB_val v;
-  int rc = mdb_get(txn_, db, &k, &v);
+  int rc;
+  {
+    lmdb_call inside;
+    rc = mdb_get(txn_, db, &k, &v);
+  }
   if (rc == MDB_NOTFOUND)
     return std::nullopt;
   check(rc, "get");
-  return view(v);
+  return unsealed(key, env_.checked(v, read_only_), "database " + env_.name_of(db));
 }
 
 void transaction::put(MDB_dbi db, std::string_view key, std::string_view value, unsigned flags) {
+  auto stored = sealed(key, value);
   MDB_val k = val(key);
-  MDB_val v = val(value);
-  check(mdb_put(txn_, db, &k, &v, flags), "put");
+  MDB_val v = val(stored);
+  int rc;
+  {
+    lmdb_call inside;
+    rc = mdb_put(txn_, db, &k, &v, flags);
+  }
+  check(rc, "put");
 }
 
 bool transaction::insert(MDB_dbi db, std::string_view key, std::string_view value) {
+  auto stored = sealed(key, value);
   MDB_val k = val(key);
-  MDB_val v = val(value);
-  int rc = mdb_put(txn_, db, &k, &v, MDB_NOOVERWRITE);
+  MDB_val v = val(stored);
+  int rc;
+  {
+    lmdb_call inside;
+    rc = mdb_put(txn_, db, &k, &v, MDB_NOOVERWRITE);
+  }
   if (rc == MDB_KEYEXIST)
     return false;
   check(rc, "insert");
@@ -389,7 +437,11 @@ bool transaction::insert(MDB_dbi db, std::string_view key, std::string_view valu
 
 bool transaction::del(MDB_dbi db, std::string_view key) {
   MDB_val k = val(key);
-  int rc = mdb_del(txn_, db, &k, nullptr);
+  int rc;
+  {
+    lmdb_call inside;
+    rc = mdb_del(txn_, db, &k, nullptr);
+  }
   if (rc == MDB_NOTFOUND)
     return false;
   check(rc, "delete");
@@ -398,15 +450,26 @@ bool transaction::del(MDB_dbi db, std::string_view key) {
 
 size_t transaction::count(MDB_dbi db) const {
   MDB_stat st;
-  check(mdb_stat(txn_, db, &st), "stat");
+  int rc;
+  {
+    lmdb_call inside;
+    rc = mdb_stat(txn_, db, &st);
+  }
+  check(rc, "stat");
   return st.ms_entries;
 }
 
 void transaction::clear(MDB_dbi db) {
-  check(mdb_drop(txn_, db, 0), "clear");
+  int rc;
+  {
+    lmdb_call inside;
+    rc = mdb_drop(txn_, db, 0);
+  }
+  check(rc, "clear");
 }
 
 size_t transaction::erase_prefix(MDB_dbi db, std::string_view prefix) {
+  lmdb_call inside;
   MDB_cursor* cur = nullptr;
   check(mdb_cursor_open(txn_, db, &cur), "open cursor");
   MDB_val k = val(prefix);
@@ -430,17 +493,34 @@ size_t transaction::erase_prefix(MDB_dbi db, std::string_view prefix) {
 
 void transaction::scan(MDB_dbi db, std::string_view from,
                        const std::function<bool(std::string_view, std::string_view)>& fn) const {
+  scan_unsealed(db, from, [&](std::string_view k, std::string_view v) {
+    std::string_view value;
+    try {
+      value = unsealed(k, v);
+    } catch (const state_damaged&) {
+      value = unsealed(k, v, "database " + env_.name_of(db));  // the same, saying where
+    }
+    return fn(k, value);
+  });
+}
+
+void transaction::scan_unsealed(
+    MDB_dbi db, std::string_view from,
+    const std::function<bool(std::string_view, std::string_view)>& fn) const {
   MDB_cursor* cur = nullptr;
   check(mdb_cursor_open(txn_, db, &cur), "open cursor");
   MDB_val k = val(from);
   MDB_val v;
-  int rc = from.empty() ? mdb_cursor_get(cur, &k, &v, MDB_FIRST)
-                        : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+  auto step = [&](MDB_cursor_op op) {
+    lmdb_call inside;
+    return mdb_cursor_get(cur, &k, &v, op);
+  };
+  int rc = step(from.empty() ? MDB_FIRST : MDB_SET_RANGE);
   try {
     while (rc == MDB_SUCCESS) {
-      if (!fn(view(k), view(v)))
+      if (!fn(env_.checked(k, read_only_), env_.checked(v, read_only_)))
         break;
-      rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+      rc = step(MDB_NEXT);
     }
   } catch (...) {
     mdb_cursor_close(cur);

@@ -2,6 +2,7 @@
 // and a map that grows instead of failing with MDB_MAP_FULL.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -67,6 +68,8 @@ class environment {
 
   /// Names of the named databases that exist in the file (to recognise older layouts).
   std::vector<std::string> database_names();
+  /// The name `dbi` was opened under ("?" when unknown), for messages.
+  std::string name_of(MDB_dbi dbi);
 
   /// Runs `fn` in a write transaction and commits it. If the map is full, the transaction is
   /// aborted, the map doubled, and `fn` run again: `fn` must only touch the transaction.
@@ -91,6 +94,10 @@ class environment {
 
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
   [[nodiscard]] MDB_env* raw() const { return env_; }
+
+  /// `v` as LMDB returned it, once it is plausible: a damaged file can make LMDB hand out a
+  /// size or an address far outside its pages. Throws state_damaged otherwise.
+  [[nodiscard]] std::string_view checked(const MDB_val& v, bool read_only) const;
   [[nodiscard]] size_t map_size() const;
 
  private:
@@ -111,6 +118,8 @@ class environment {
   std::shared_mutex resize_mutex_;  ///< shared by transactions, exclusive while growing
   mutable std::mutex mapping_mutex_;
   mutable std::pair<uintptr_t, size_t> mapping_{0, 0};  ///< where data.mdb is mapped (cached)
+  std::atomic<uintptr_t> map_begin_{0};  ///< where data.mdb is mapped, for checked()
+  std::atomic<uintptr_t> map_end_{0};
   int statm_fd_ = -1;  ///< /proc/self/statm, kept open: the guard reads it every interval
   std::mutex guard_mutex_;
   std::condition_variable guard_wakeup_;
@@ -121,7 +130,8 @@ class environment {
 /// A transaction in progress; only valid inside environment::read/write callbacks.
 class transaction {
  public:
-  transaction(MDB_txn* txn, environment& env) : txn_(txn), env_(env) {}
+  transaction(MDB_txn* txn, environment& env, bool read_only)
+      : txn_(txn), env_(env), read_only_(read_only) {}
 
   [[nodiscard]] std::optional<std::string_view> get(MDB_dbi db, std::string_view key) const;
   void put(MDB_dbi db, std::string_view key, std::string_view value, unsigned flags = 0);
@@ -137,6 +147,9 @@ class transaction {
   /// Calls `fn(key, value)` for entries with key >= `from` in order, until it returns false.
   void scan(MDB_dbi db, std::string_view from,
             const std::function<bool(std::string_view, std::string_view)>& fn) const;
+  /// scan() of values the state did not write (LMDB's own, an older layout's): unchecked.
+  void scan_unsealed(MDB_dbi db, std::string_view from,
+                     const std::function<bool(std::string_view, std::string_view)>& fn) const;
 
   [[nodiscard]] MDB_txn* raw() const { return txn_; }
   environment& env() { return env_; }
@@ -144,7 +157,17 @@ class transaction {
  private:
   MDB_txn* txn_;
   environment& env_;
+  bool read_only_;
 };
+
+/// Every value the state stores is sealed: followed by a 32-bit checksum (XXH32) of its key and
+/// bytes, which get() and scan() verify, so damage on disk (a value or its key overwritten) is
+/// a state_damaged error, never data read wrong.
+std::string sealed(std::string_view key, std::string_view value);
+/// The value of a sealed entry; throws state_damaged (naming database `where`) when its checksum
+/// does not match.
+std::string_view unsealed(std::string_view key, std::string_view stored,
+                          const std::string& where = "the state");
 
 /// Big-endian u64: sorts numerically as an LMDB key.
 std::string u64_key(uint64_t v);

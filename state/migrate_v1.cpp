@@ -51,7 +51,7 @@ void migrate_sync(transaction& txn, const shared_databases& dbs, const std::stri
   uint64_t n_keys = 0;
   uint64_t n_rejects = 0;
   if (has("keys"))
-    txn.scan(old("keys"), {}, [&](std::string_view k, std::string_view v) {
+    txn.scan_unsealed(old("keys"), {}, [&](std::string_view k, std::string_view v) {
       auto r = decode_v1_key_record(v);
       if (!r)
         throw state_damaged("sync \"" + name + "\": a version-1 key record cannot be read");
@@ -59,12 +59,12 @@ void migrate_sync(transaction& txn, const shared_databases& dbs, const std::stri
       if (is_long_key(key))
         r->long_key = key;
       auto sk = storage_key(key);
-      keys.put(txn, sk, encode(*r, sk));
+      keys.put(txn, sk, encode(*r));
       ++n_keys;
       return true;
     });
   if (has("rejects"))
-    txn.scan(old("rejects"), {}, [&](std::string_view k, std::string_view v) {
+    txn.scan_unsealed(old("rejects"), {}, [&](std::string_view k, std::string_view v) {
       auto r = decode_v1_reject_record(v);
       if (!r)
         throw state_damaged("sync \"" + name + "\": a version-1 reject record cannot be read");
@@ -72,19 +72,19 @@ void migrate_sync(transaction& txn, const shared_databases& dbs, const std::stri
       if (is_long_key(key))
         r->long_key = key;
       auto sk = storage_key(key);
-      rejects.put(txn, sk, encode(*r, sk));
+      rejects.put(txn, sk, encode(*r));
       ++n_rejects;
       return true;
     });
   for (const auto& [part, target] : {std::pair<const char*, const table*>{"runs", &runs},
                                      std::pair<const char*, const table*>{"slots", &slots}})
     if (has(part))
-      txn.scan(old(part), {}, [&, target = target](std::string_view k, std::string_view v) {
+      txn.scan_unsealed(old(part), {}, [&, target = target](std::string_view k, std::string_view v) {
         target->put(txn, k, v);
         return true;
       });
   if (has("meta"))
-    txn.scan(old("meta"), {}, [&](std::string_view k, std::string_view v) {
+    txn.scan_unsealed(old("meta"), {}, [&](std::string_view k, std::string_view v) {
       // The plan and the payload fingerprint describe a change set that is not carried over.
       if (k == "run_counter" || k == "next_slot" || k == "model_profile")
         meta.put(txn, k, v);
@@ -103,8 +103,20 @@ void migrate_sync(transaction& txn, const shared_databases& dbs, const std::stri
 
 }  // namespace
 
-void migrate_v1(environment& env, const shared_databases& dbs,
+void migrate_v1(environment& env, const shared_databases& dbs, const std::vector<MDB_dbi>& reseal,
                 const std::function<std::string(transaction&, const std::string&)>& prefix_of) {
+  // Values of version 1 carry no seal: read them as they are and write them sealed.
+  env.write([&](transaction& txn) {
+    for (auto dbi : reseal) {
+      std::vector<std::pair<std::string, std::string>> entries;
+      txn.scan_unsealed(dbi, {}, [&](std::string_view k, std::string_view v) {
+        entries.emplace_back(k, v);
+        return true;
+      });
+      for (const auto& [k, v] : entries)
+        txn.put(dbi, k, v);
+    }
+  });
   // "sync/<name>/<part>" → parts of each sync.
   std::map<std::string, std::vector<std::string>> syncs;
   for (const auto& db : env.database_names()) {

@@ -1,5 +1,5 @@
-// Encodings of the per-key LMDB values (see records.hpp). Layouts are versioned by a leading byte
-// and end with an XXH32 checksum of the bytes before it.
+// Encodings of the per-key LMDB values (see records.hpp). Layouts are versioned by a leading byte;
+// the transaction layer seals every stored value with a checksum (see lmdb.hpp).
 #include "state/records.hpp"
 
 #include <cstring>
@@ -12,7 +12,6 @@ namespace {
 
 constexpr char record_v1 = 1;
 constexpr char record_v2 = 2;
-constexpr uint32_t checksum_seed = 0x42464c57;  // "BFLW"
 
 constexpr uint8_t key_orphan = 1;
 constexpr uint8_t has_long_key = 2;
@@ -38,33 +37,6 @@ void put_string(std::string& out, std::string_view s) {
 void put_hash(std::string& out, const hash128& h) {
   put_u64(out, h.low);
   put_u64(out, h.high);
-}
-
-uint32_t checksum(std::string_view key, std::string_view bytes) {
-  XXH32_state_t state;
-  XXH32_reset(&state, checksum_seed);
-  uint32_t key_size = static_cast<uint32_t>(key.size());
-  XXH32_update(&state, &key_size, sizeof key_size);
-  XXH32_update(&state, key.data(), key.size());
-  XXH32_update(&state, bytes.data(), bytes.size());
-  return XXH32_digest(&state);
-}
-
-/// Appends the checksum of the key and of everything written so far.
-void seal(std::string& out, std::string_view key) {
-  put_u32(out, checksum(key, out));
-}
-
-/// The record without its checksum, when the checksum matches.
-std::optional<std::string_view> unsealed(std::string_view bytes, std::string_view key) {
-  if (bytes.size() < 5)
-    return std::nullopt;
-  auto body = bytes.substr(0, bytes.size() - 4);
-  uint32_t stored;
-  std::memcpy(&stored, bytes.data() + body.size(), 4);
-  if (stored != checksum(key, body))
-    return std::nullopt;
-  return body;
 }
 
 /// Sequential reader that fails softly on truncated input.
@@ -116,10 +88,6 @@ uint8_t long_key_flag(const std::string& long_key) {
 
 }  // namespace
 
-uint32_t record_checksum(std::string_view key, std::string_view body) {
-  return checksum(key, body);
-}
-
 const char* to_string(change_kind k) {
   switch (k) {
     case change_kind::added:
@@ -132,7 +100,7 @@ const char* to_string(change_kind k) {
   return "?";
 }
 
-std::string encode(const key_record& r, std::string_view key) {
+std::string encode(const key_record& r) {
   std::string out;
   out.reserve(1 + 1 + 16 + 8 + 4 + r.dest_id.size() + 4 + r.long_key.size() + 4);
   out.push_back(record_v2);
@@ -142,27 +110,22 @@ std::string encode(const key_record& r, std::string_view key) {
   put_string(out, r.dest_id);
   if (!r.long_key.empty())
     put_string(out, r.long_key);
-  seal(out, key);
   return out;
 }
 
-bool peek_key_record(std::string_view bytes, std::string_view key, hash128& hash, uint64_t& slot,
+bool peek_key_record(std::string_view bytes, hash128& hash, uint64_t& slot,
                      bool& orphan) {
-  auto body = unsealed(bytes, key);
-  if (!body || body->size() < 26 || (*body)[0] != record_v2)
+  if (bytes.size() < 30 || bytes[0] != record_v2)
     return false;
-  orphan = (static_cast<uint8_t>((*body)[1]) & key_orphan) != 0;
-  std::memcpy(&hash.low, body->data() + 2, 8);
-  std::memcpy(&hash.high, body->data() + 10, 8);
-  std::memcpy(&slot, body->data() + 18, 8);
+  orphan = (static_cast<uint8_t>(bytes[1]) & key_orphan) != 0;
+  std::memcpy(&hash.low, bytes.data() + 2, 8);
+  std::memcpy(&hash.high, bytes.data() + 10, 8);
+  std::memcpy(&slot, bytes.data() + 18, 8);
   return true;
 }
 
-std::optional<key_record> decode_key_record(std::string_view bytes, std::string_view key) {
-  auto body = unsealed(bytes, key);
-  if (!body)
-    return std::nullopt;
-  reader in(*body);
+std::optional<key_record> decode_key_record(std::string_view bytes) {
+  reader in(bytes);
   uint8_t version;
   uint8_t flags;
   key_record r;
@@ -173,7 +136,7 @@ std::optional<key_record> decode_key_record(std::string_view bytes, std::string_
   return r;
 }
 
-std::string encode(const change_record& r, std::string_view key) {
+std::string encode(const change_record& r) {
   std::string out;
   out.reserve(3 + 16 + 4 + r.dest_id.size() + 4 + r.long_key.size() + r.payload.size() + 4);
   out.push_back(record_v2);
@@ -185,15 +148,11 @@ std::string encode(const change_record& r, std::string_view key) {
   if (!r.long_key.empty())
     put_string(out, r.long_key);
   out.append(r.payload);
-  seal(out, key);
   return out;
 }
 
-std::optional<change_record> decode_change_record(std::string_view bytes, std::string_view key) {
-  auto body = unsealed(bytes, key);
-  if (!body)
-    return std::nullopt;
-  reader in(*body);
+std::optional<change_record> decode_change_record(std::string_view bytes) {
+  reader in(bytes);
   uint8_t version;
   uint8_t kind;
   uint8_t flags;
@@ -207,7 +166,7 @@ std::optional<change_record> decode_change_record(std::string_view bytes, std::s
   return r;
 }
 
-std::string encode(const reject_record& r, std::string_view key) {
+std::string encode(const reject_record& r) {
   std::string out;
   out.push_back(record_v2);
   out.push_back(static_cast<char>((r.deletion ? 1 : 0) | long_key_flag(r.long_key)));
@@ -217,15 +176,11 @@ std::string encode(const reject_record& r, std::string_view key) {
   put_string(out, r.reason);
   if (!r.long_key.empty())
     put_string(out, r.long_key);
-  seal(out, key);
   return out;
 }
 
-std::optional<reject_record> decode_reject_record(std::string_view bytes, std::string_view key) {
-  auto body = unsealed(bytes, key);
-  if (!body)
-    return std::nullopt;
-  reader in(*body);
+std::optional<reject_record> decode_reject_record(std::string_view bytes) {
+  reader in(bytes);
   uint8_t version;
   uint8_t flags;
   reject_record r;

@@ -48,25 +48,21 @@ struct reject_record {
   std::string long_key;  ///< as in key_record
 };
 
-// Encodings: a version byte, the fields, and a 32-bit checksum of the entry's key and
-// everything before it, so a record (or its key) damaged on disk is recognised instead of being
-// read as something else. `key` is the entry's storage key (see table.hpp).
+// Encodings: a version byte, then the fields. Damage on disk is caught one layer down: every
+// value the state stores is sealed with a checksum of its key and bytes (see lmdb.hpp).
 
-std::string encode(const key_record& r, std::string_view key);
-std::optional<key_record> decode_key_record(std::string_view bytes, std::string_view key);
+std::string encode(const key_record& r);
+std::optional<key_record> decode_key_record(std::string_view bytes);
 
-std::string encode(const change_record& r, std::string_view key);
-std::optional<change_record> decode_change_record(std::string_view bytes, std::string_view key);
+std::string encode(const change_record& r);
+std::optional<change_record> decode_change_record(std::string_view bytes);
 
-std::string encode(const reject_record& r, std::string_view key);
-std::optional<reject_record> decode_reject_record(std::string_view bytes, std::string_view key);
-
-/// The checksum a record's bytes end with (little endian), for tests that build records by hand.
-uint32_t record_checksum(std::string_view key, std::string_view body);
+std::string encode(const reject_record& r);
+std::optional<reject_record> decode_reject_record(std::string_view bytes);
 
 /// Reads only the hash, slot and orphan flag of a key record (the diff's hot path); false when
 /// the record is damaged.
-bool peek_key_record(std::string_view bytes, std::string_view key, hash128& hash, uint64_t& slot,
+bool peek_key_record(std::string_view bytes, hash128& hash, uint64_t& slot,
                      bool& orphan);
 
 // -- the layout of version 1 (before key prefixes), read only to migrate --------------------

@@ -1,6 +1,8 @@
 // A state directory: environment, sync registry, quotas and run locks (see state_dir.hpp).
 #include "state/state_dir.hpp"
 
+#include "pipelines/core/crypto.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -58,7 +60,7 @@ state_dir::state_dir(std::shared_ptr<environment> env) : env_(std::move(env)) {
   if (format == state_format)
     return;
   if (!fresh)
-    migrate_v1(*env_, dbs_, [&](transaction& txn, const std::string& name) {
+    migrate_v1(*env_, dbs_, {syncs_db_, quota_db}, [&](transaction& txn, const std::string& name) {
       return allocate_prefix(txn, sync_ids_db_, catalog_db_, name);
     });
   env_->write([&](transaction& txn) { txn.put(catalog_db_, format_key, u64_key(state_format)); });
@@ -75,8 +77,18 @@ result<std::shared_ptr<state_dir>> state_dir::open(const std::filesystem::path& 
 }
 
 std::string state_dir::sync_prefix(const std::string& name) const {
-  if (auto existing = existing_prefix(name))
+  auto registered = sync_info(name);
+  auto recorded = registered.is_object() ? registered.value("prefix", std::string()) : std::string();
+  if (auto existing = existing_prefix(name)) {
+    if (!recorded.empty() && recorded != hex_encode(*existing))
+      throw state_damaged("sync \"" + name + "\" is registered with key prefix " + recorded +
+                          " but its id says " + hex_encode(*existing));
     return *existing;
+  }
+  // A sync that was registered with a prefix has lost it: its state would silently start over.
+  if (!recorded.empty())
+    throw state_damaged("sync \"" + name + "\" is registered (key prefix " + recorded +
+                        ") but its id is missing");
   std::string prefix;
   env_->write([&](transaction& txn) {
     prefix = allocate_prefix(txn, sync_ids_db_, catalog_db_, name);
@@ -94,7 +106,10 @@ std::optional<std::string> state_dir::existing_prefix(const std::string& name) c
 }
 
 void state_dir::register_sync(const std::string& name, const nlohmann::json& info) const {
-  env_->write([&](transaction& txn) { txn.put(syncs_db_, name, info.dump()); });
+  auto entry = info;
+  if (auto prefix = existing_prefix(name))
+    entry["prefix"] = hex_encode(*prefix);  // cross-checked whenever the sync is opened
+  env_->write([&](transaction& txn) { txn.put(syncs_db_, name, entry.dump()); });
 }
 
 nlohmann::json state_dir::sync_info(const std::string& name) const {

@@ -93,7 +93,7 @@ class state_dir {
 /// Rewrites a version-1 layout (named databases per sync) into shared databases, in one write
 /// transaction; a no-op for a current one. Keeps synced keys with their destination ids, rejects,
 /// run history and counters; an interrupted change set is dropped (the next run plans anew).
-void migrate_v1(environment& env, const shared_databases& dbs,
+void migrate_v1(environment& env, const shared_databases& dbs, const std::vector<MDB_dbi>& reseal,
                 const std::function<std::string(transaction&, const std::string&)>& prefix_of);
 
 /// An exclusive, process-wide lock on one sync, so two runs of it never overlap.

@@ -175,7 +175,7 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
     std::string long_key = is_long_key(r.key) ? r.key : std::string();
     std::optional<key_record> existing;
     if (auto bytes = keys_.get(txn, sk)) {
-      existing = decode_key_record(*bytes, sk);
+      existing = decode_key_record(*bytes);
       if (!existing)
         damaged("keys", sk);
     }
@@ -201,7 +201,7 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
           kr.slot = existing ? existing->slot : allocate_slot(txn);
           kr.dest_id = !r.dest_id.empty() ? r.dest_id : existing ? existing->dest_id : std::string();
           kr.long_key = long_key;
-          keys_.put(txn, sk, encode(kr, sk));
+          keys_.put(txn, sk, encode(kr));
           if (!existing)
             add_count(txn, counter::keys, 1);
           else if (existing->orphan)
@@ -215,7 +215,7 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
       case settlement::forgotten:
         if (existing && !existing->orphan) {
           existing->orphan = true;
-          keys_.put(txn, sk, encode(*existing, sk));
+          keys_.put(txn, sk, encode(*existing));
           add_count(txn, counter::orphans, 1);
         }
         clear_reject();
@@ -225,18 +225,18 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
         if (existing) {
           existing->hash = hash128{};
           existing->dest_id.clear();
-          keys_.put(txn, sk, encode(*existing, sk));
+          keys_.put(txn, sk, encode(*existing));
         }
         if (auto change = load_change(txn, r.key)) {
           change->dest_id.clear();
-          changes_.put(txn, sk, encode(*change, sk));
+          changes_.put(txn, sk, encode(*change));
         }
         continue;
       }
       case settlement::rejected: {
         reject_record rr;
         if (auto prior = rejects_.get(txn, sk)) {
-          auto decoded = decode_reject_record(*prior, sk);
+          auto decoded = decode_reject_record(*prior);
           if (!decoded)
             damaged("rejects", sk);
           rr.attempts = decoded->attempts;
@@ -249,7 +249,7 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
         rr.run_id = run_id;
         rr.attempts += 1;
         rr.long_key = long_key;
-        rejects_.put(txn, sk, encode(rr, sk));
+        rejects_.put(txn, sk, encode(rr));
         break;
       }
     }
@@ -270,7 +270,7 @@ std::vector<pending_change> sync_state::read_changes(
       }
       first = false;
       after.assign(k.data(), k.size());  // also past keys left out below
-      auto rec = decode_change_record(v, k);
+      auto rec = decode_change_record(v);
       if (!rec)
         damaged("changes", k);
       auto key = canonical(k, rec->long_key);
@@ -289,7 +289,7 @@ std::optional<change_record> sync_state::load_change(transaction& txn,
   auto bytes = changes_.get(txn, sk);
   if (!bytes)
     return std::nullopt;
-  auto rec = decode_change_record(*bytes, sk);
+  auto rec = decode_change_record(*bytes);
   if (!rec)
     damaged("changes", sk);
   return rec;
@@ -374,7 +374,7 @@ std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit,
     return out;
   env().read([&](transaction& txn) {
     rejects_.scan(txn, {}, [&](std::string_view k, std::string_view v) {
-      auto r = decode_reject_record(v, k);
+      auto r = decode_reject_record(v);
       if (!r)
         damaged("rejects", k);
       if (run_id == 0 || r->run_id == run_id)

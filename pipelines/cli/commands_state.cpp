@@ -44,6 +44,8 @@ std::optional<std::pair<sync_config, std::shared_ptr<state::state_dir>>> sync_an
 
 /// The destination account a registered sync writes to ("" when its state predates identities).
 std::string account_of(const nlohmann::json& info) {
+  if (info.contains("account") && info["account"].is_string())
+    return info["account"].get<std::string>();
   auto identity = info.value("identity", nlohmann::json::object());
   auto destination = identity.is_object() ? identity.value("destination", nlohmann::json::object())
                                           : nlohmann::json::object();

@@ -7,6 +7,7 @@
 
 #include "connectors/destinations/registry.hpp"
 #include "pipelines/core/file_bytes.hpp"
+#include "pipelines/config/duplicate_keys.hpp"
 #include "pipelines/config/sync_options.hpp"
 #include "pipelines/diff/row_identity.hpp"
 
@@ -310,6 +311,8 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
     errors.add("", "a sync file is a JSON object with name, source, destination and mapping");
     return out;
   }
+  for (const auto& path : duplicate_key_paths(text))
+    errors.add(path, "is given more than once; only one value may be meant (the last would win)");
   sync_config cfg;
   auto doc = interpolate_env(raw, env, errors, cfg.secrets);
   auto checked = validate_options(doc, sync_options(), "", errors);

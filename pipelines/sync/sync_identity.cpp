@@ -6,6 +6,11 @@
 
 namespace backflow {
 
+std::string destination_account(const sync_config& cfg) {
+  const auto* type = find_destination_type(cfg.destination_type);
+  return type == nullptr ? std::string() : type->make(cfg.connector_context(0))->account();
+}
+
 nlohmann::json sync_identity(const sync_config& cfg) {
   nlohmann::json destination = {{"type", cfg.destination_type}};
   if (const auto* type = find_destination_type(cfg.destination_type)) {

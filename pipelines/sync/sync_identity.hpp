@@ -15,6 +15,10 @@ namespace backflow {
 /// where records land (object, audience, id property), and where the model is read from.
 nlohmann::json sync_identity(const sync_config& cfg);
 
+/// The account the sync's destination shares rate limits, quotas and pauses with ("" when the
+/// destination type is unknown).
+std::string destination_account(const sync_config& cfg);
+
 /// Why a sync file no longer matches the identity its state was built for ("" when it does):
 /// names each part that differs and what to do.
 std::string identity_mismatch(const nlohmann::json& recorded, const nlohmann::json& current,

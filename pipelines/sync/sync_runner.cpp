@@ -145,6 +145,8 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
     summary.rate_limit_wait_ms += report.rate_limit_wait_ms;
     summary.destination.merge(report.notes);
     summary.error = report.fatal;
+    if (progress->state_damaged)
+      throw state::state_damaged("a record could not be committed (" + report.fatal + ")");
   }
   summary.counts.delivered = progress->delivered;
   summary.counts.rejected = progress->rejected;
@@ -191,6 +193,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
     nlohmann::json entry = {{"file", cfg.file.string()},
                             {"destination", cfg.destination_type},
                             {"mode", to_string(cfg.mode)},
+                            {"account", destination_account(cfg)},
                             {"identity", identity}};
     if (!last_run.is_null())
       entry["last_run"] = std::move(last_run);

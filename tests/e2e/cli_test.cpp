@@ -100,6 +100,23 @@ BOOST_AUTO_TEST_CASE(status_runs_and_reset) {
     BOOST_TEST(r["creations"] == 1);  // upserts: a full resync creates nothing twice
 }
 
+BOOST_AUTO_TEST_CASE(plan_samples_cut_long_values) {
+  // A sample of 5 rows once printed every value whole, whatever its size.
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  model->insert(0, 3);
+  std::string long_name(5000, 'x');
+  model->exec("UPDATE " + model->table() + " SET first_name = '" + long_name + "'");
+  auto file = write_sync(dir, hubspot_sync(*model, "http://127.0.0.1:9"));
+  cli backflow{dir.file("state"), {}};
+  auto text = backflow.run({"plan", file, "--state", backflow.state_dir});
+  BOOST_TEST(text.exit_code == 0, text.err);
+  BOOST_TEST(text.out.find(long_name) == std::string::npos);
+  BOOST_TEST(text.out.find("… (5000 bytes)") != std::string::npos, text.out.substr(0, 600));
+  auto json_out = backflow.run({"plan", file, "--state", backflow.state_dir, "--json"});
+  BOOST_TEST(json_out.out.find(long_name) == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_command_and_missing_arguments_exit_2) {
   cli backflow{"/nonexistent", {}};
   BOOST_TEST(backflow.run({"frobnicate"}).exit_code == 2);

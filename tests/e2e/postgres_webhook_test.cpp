@@ -73,6 +73,20 @@ BOOST_FIXTURE_TEST_CASE(a_wrong_signing_secret_stops_the_run_without_blaming_rec
   BOOST_TEST(received().size() == 100u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_query_failing_mid_stream_says_how_far_it_read, webhook_fixture) {
+  // It used to report "0 rows read" whatever had been read before the error.
+  model->insert(1, 5001);
+  auto sync = webhook_sync(*model, webhook.url("/hooks/backflow"), secret, "upsert");
+  // Rows stream in table order; the one of user 3001 divides by zero.
+  sync["source"]["query"] = "SELECT email, first_name, score / (CASE WHEN substr(first_name, 6)::int "
+                            "> 3000 THEN 0 ELSE 1 END) AS score, tier FROM " + model->table();
+  auto run = backflow.run_sync(write_sync(dir, sync));
+  BOOST_TEST(run.process.exit_code == 4, run.process.out << run.process.err);
+  BOOST_TEST(run.summary["error"].get<std::string>().find("division by zero") != std::string::npos);
+  BOOST_TEST(run.summary["counts"]["extracted"].get<int>() >= 1000, run.summary.dump());
+  BOOST_TEST(received().empty());  // nothing planned, nothing sent
+}
+
 BOOST_FIXTURE_TEST_CASE(a_record_the_receiver_refuses_is_isolated_by_splitting, webhook_fixture) {
   model->insert(1, 201);
   model->exec("UPDATE " + model->table() + " SET tier = 'invalid-tier' WHERE email = '" +

@@ -1,6 +1,8 @@
 // The LMDB wrappers: transactions, scans, named databases, and map growth after MDB_MAP_FULL.
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+
 #include "state/lmdb.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -125,6 +127,47 @@ BOOST_AUTO_TEST_CASE(lmdb_errors_name_the_operation) {
   lmdb_error e("put", MDB_MAP_FULL);
   BOOST_TEST(e.code() == MDB_MAP_FULL);
   BOOST_TEST(std::string(e.what()).rfind("state (LMDB) put: MDB_MAP_FULL", 0) == 0, e.what());
+}
+
+BOOST_AUTO_TEST_CASE(stored_values_are_sealed_and_any_damage_is_caught) {
+  // A value (or its key) damaged on disk must never be read as another valid value.
+  const std::string key = "\0\0\0\0\0\0\0\1user@example.com";
+  const std::string value = std::string("\2\0hash-and-slot", 15) + "hs-901";
+  auto stored = sealed(key, value);
+  BOOST_TEST(stored.size() == value.size() + 4);
+  BOOST_TEST(unsealed(key, stored) == value);
+  for (size_t i = 0; i < stored.size(); ++i)
+    for (int bit = 0; bit < 8; ++bit) {
+      auto damaged = stored;
+      damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+      BOOST_CHECK_THROW(unsealed(key, damaged), state_damaged);
+    }
+  for (size_t i = 0; i < key.size(); ++i) {
+    auto other_key = key;
+    other_key[i] = static_cast<char>(other_key[i] ^ 0x20);
+    BOOST_CHECK_THROW(unsealed(other_key, stored), state_damaged);
+  }
+  BOOST_CHECK_THROW(unsealed(key, "abc"), state_damaged);
+}
+
+BOOST_AUTO_TEST_CASE(a_value_overwritten_in_the_file_is_damage_when_read) {
+  temp_dir d;
+  {
+    auto env = environment::open(d.path());
+    auto db = env->db("t");
+    env->write([&](transaction& txn) { txn.put(db, "k", "the-original-value"); });
+  }
+  {
+    std::fstream f(d.path() / "data.mdb", std::ios::in | std::ios::out | std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto at = all.find("the-original-value");
+    BOOST_REQUIRE(at != std::string::npos);
+    f.seekp(static_cast<std::streamoff>(at + 4));
+    f.write("X", 1);
+  }
+  auto env = environment::open(d.path());
+  auto db = env->db("t");
+  env->read([&](transaction& txn) { BOOST_CHECK_THROW((void)txn.get(db, "k"), state_damaged); });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

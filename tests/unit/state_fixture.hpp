@@ -125,7 +125,7 @@ struct state_fixture {
     env->read([&](state::transaction& txn) {
       auto sk = state::storage_key(k);
       if (auto v = st.keys().get(txn, sk))
-        out = state::decode_key_record(*v, sk);
+        out = state::decode_key_record(*v);
     });
     return out;
   }
@@ -136,7 +136,7 @@ struct state_fixture {
     env->read([&](state::transaction& txn) {
       auto sk = state::storage_key(k);
       if (auto v = st.rejects().get(txn, sk))
-        out = state::decode_reject_record(*v, sk);
+        out = state::decode_reject_record(*v);
     });
     return out;
   }

@@ -33,6 +33,26 @@ json hubspot_with(const json& patch) {
 
 BOOST_AUTO_TEST_SUITE(sync_file_errors)
 
+BOOST_AUTO_TEST_CASE(a_key_given_twice_is_an_error_with_its_path) {
+  // JSON parsers keep the last value silently: which one did the author mean?
+  auto errors = errors_of(R"({
+    "name": "a", "name": "b",
+    "source": { "type": "sqlite", "path": "w.db", "query": "SELECT email, s FROM t",
+                "key": "email" },
+    "destination": { "type": "hubspot", "token": "t1", "endpoint": "http://127.0.0.1:1",
+                     "token": "t2" },
+    "mapping": [ { "from": "email", "to": "email" },
+                 { "from": "s", "to": "score", "to": "points", "type": "number" } ],
+    "delivery": { "concurrency": 2, "retry": {}, "concurrency": 4 }
+  })");
+  for (const char* expected : {"name: is given more than once", "destination.token: is given more than once",
+                               "mapping[1].to: is given more than once",
+                               "delivery.concurrency: is given more than once"})
+    BOOST_TEST(has_prefix(errors, expected), expected << joined(errors));
+  BOOST_TEST(!has_text(errors, "t1"));  // a repeated secret is not quoted
+  BOOST_TEST(!has_text(errors, "t2"));
+}
+
 BOOST_AUTO_TEST_CASE(all_errors_are_reported_at_once_with_key_paths) {
   auto errors = errors_of(R"({
     "name": "bad name!",
