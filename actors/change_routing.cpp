@@ -2,19 +2,6 @@
 #include "actors/change_routing.hpp"
 
 namespace backflow {
-namespace {
-
-/// Whether the destination identifies the changed record differently now than when it was
-/// sent: its old identity must be removed before the new one is added.
-bool identity_moved(const route_context& ctx, const state::change_record& change) {
-  if (ctx.pass == apply_pass::all || ctx.dest == nullptr || change.mapping_failed ||
-      change.kind != state::change_kind::changed || change.dest_id.empty())
-    return false;
-  auto now = ctx.dest->identity(ctx.fields, change.payload);
-  return now && *now != change.dest_id;
-}
-
-}  // namespace
 
 change_route route_change(sync_mode mode, state::change_kind kind) {
   using state::change_kind;
@@ -60,11 +47,18 @@ void map_change(const route_context& ctx, state::pending_change pc,
                 std::vector<outbound_record>& out, std::vector<state::settled_record>& settled) {
   auto& change = pc.change;
   bool removal = change.kind == state::change_kind::deleted;
-  bool moved = identity_moved(ctx, change);
+  bool moved = ctx.pass != apply_pass::all && change.identity_moved && !change.mapping_failed;
   if (ctx.pass == apply_pass::removals && !removal && !moved)
     return;  // an addition: the next pass sends it
   if (ctx.pass == apply_pass::additions && (removal || moved))
     return;  // its removal did not go through in this run: left for the next one
+  if (change.keep_identity && (removal || moved)) {
+    // Other rows hold the identity after this run: the member stays; only the key lets go.
+    settled.push_back({std::move(pc.key), change.kind, change.hash,
+                       removal ? state::settlement::delivered : state::settlement::retired, {},
+                       {}});
+    return;
+  }
   auto route = route_change(ctx.mode, change.kind);
   if (!route.send) {
     settled.push_back({std::move(pc.key), change.kind, change.hash, route.settle, {}, {}});

@@ -43,8 +43,7 @@ const char* to_string(apply_pass pass);
 struct route_context {
   sync_mode mode = sync_mode::upsert;
   apply_pass pass = apply_pass::all;
-  const destination* dest = nullptr;  ///< asked for records' identities (audiences)
-  std::vector<std::string> fields;    ///< the payloads' field names
+  std::vector<std::string> fields;  ///< the payloads' field names
 };
 
 /// Turns one change into a record to send (appended to `out`), a settlement that needs no

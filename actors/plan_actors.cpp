@@ -91,7 +91,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
   st.coordinator = std::move(coordinator);
   st.progress = std::move(progress);
   st.projection = row_projection(settings.projection, settings.model_width);
-  st.planner = row_planner(settings.key_columns, std::move(settings.mapper), settings.fingerprint);
+  st.planner = row_planner(settings.key_columns, std::move(settings.mapper), settings.fingerprint,
+                           settings.identity);
   st.values = std::make_unique<value_inspector>(settings.column_names, settings.key_columns,
                                                 settings.max_value_bytes);
   try {

@@ -8,6 +8,7 @@
 #include "actors/run_progress.hpp"
 #include "connectors/sources/source.hpp"
 #include "pipelines/diff/row_identity.hpp"
+#include "pipelines/diff/row_planner.hpp"
 #include "pipelines/mapping/row_mapper.hpp"
 #include "state/change_set_builder.hpp"
 
@@ -30,6 +31,7 @@ struct diff_settings {
   std::vector<std::string> column_names;  ///< of the projected rows, for value errors
   size_t max_value_bytes = 65536;
   row_mapper mapper;  ///< compiled against the projected columns: the payload of each row
+  identity_function identity;  ///< audiences: the identity each payload will have
   state::diff_options options;
 };
 

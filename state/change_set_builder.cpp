@@ -30,6 +30,8 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
     auto sizes = st_.count(txn);
     tally_.stored_before = sizes.keys - std::min(sizes.keys, sizes.orphans);
     has_rejects_ = sizes.rejects > 0;
+    if (options_.track_identities && sizes.keys > 0 && !st_.has_identity_counts(txn))
+      st_.rebuild_identity_counts(txn);  // a state from before identities were counted
   });
   retry_rejects_ = st_.retry_all_rejects;
 }
@@ -63,7 +65,8 @@ void change_set_builder::add(const planned_rows& rows) {
     std::string key;
     for (size_t i = 0; i < rows.size(); ++i) {
       key.assign(rows.keys[i]);
-      classify(txn, key, rows.hashes[i], rows.payloads[i], rows.mapping_failed[i] != 0);
+      auto identity = i < rows.identities.size() ? rows.identities[i] : std::string_view();
+      classify(txn, key, rows.hashes[i], rows.payloads[i], rows.mapping_failed[i] != 0, identity);
     }
   });
   if (pending_.size() >= flush_rows || pending_bytes_ >= flush_bytes)
@@ -71,7 +74,8 @@ void change_set_builder::add(const planned_rows& rows) {
 }
 
 void change_set_builder::classify(transaction& txn, const std::string& key, const hash128& hash,
-                                  std::string_view payload, bool mapping_failed) {
+                                  std::string_view payload, bool mapping_failed,
+                                  std::string_view identity) {
   ++tally_.extracted;
   storage_key_ = storage_key(key);
   hash128 stored_hash;
@@ -137,6 +141,14 @@ void change_set_builder::classify(transaction& txn, const std::string& key, cons
   }
   change.payload.assign(payload.data(), payload.size());
   change.mapping_failed = mapping_failed;
+  if (options_.track_identities && !mapping_failed && !identity.empty() &&
+      identity != change.dest_id) {
+    ++arriving_[identity_digest(identity)];
+    if (!change.dest_id.empty()) {
+      change.identity_moved = true;
+      ++leaving_[identity_digest(change.dest_id)];
+    }
+  }
   if (is_long_key(key))
     change.long_key = key;
   if (has_rejects_)
@@ -202,6 +214,8 @@ void change_set_builder::plan_delete(transaction& txn, std::string_view storage_
   change.long_key = stored.long_key;
   if (st_.changes().insert(txn, storage_key, encode(change)))
     st_.add_count(txn, counter::changes, 1);
+  if (options_.track_identities && !change.dest_id.empty())
+    ++leaving_[identity_digest(change.dest_id)];
   if (tally_.deleted_samples.size() < options_.samples_per_kind)
     tally_.deleted_samples.push_back(sync_state::canonical(storage_key, stored.long_key));
   ++tally_.deleted;
@@ -256,7 +270,36 @@ void change_set_builder::finish() {
                           " (" + std::to_string(counted.orphans) + ")");
     if (has_rejects_)
       drop_stale_rejects(txn);
+    if (!leaving_.empty())
+      keep_held_identities(txn);
   });
+}
+
+void change_set_builder::keep_held_identities(transaction& txn) {
+  // After this run an identity is held by the keys holding it now, less those that leave it,
+  // plus those that take it: removing it while any remain would take their member out too.
+  auto held_after = [&](const std::string& identity) {
+    auto digest = identity_digest(identity);
+    auto leaving = leaving_.find(digest);
+    auto arriving = arriving_.find(digest);
+    return static_cast<int64_t>(st_.identity_holders(txn, identity)) -
+           (leaving == leaving_.end() ? 0 : leaving->second) +
+           (arriving == arriving_.end() ? 0 : arriving->second);
+  };
+  std::vector<std::pair<std::string, change_record>> kept;
+  st_.changes().scan(txn, {}, [&](std::string_view key, std::string_view value) {
+    auto change = decode_change_record(value);
+    if (!change)
+      st_.damaged("changes", key);
+    bool leaves = change->kind == change_kind::deleted || change->identity_moved;
+    if (leaves && !change->dest_id.empty() && held_after(change->dest_id) > 0) {
+      change->keep_identity = true;
+      kept.emplace_back(std::string(key), std::move(*change));
+    }
+    return true;
+  });
+  for (const auto& [key, change] : kept)
+    st_.changes().put(txn, key, encode(change));
 }
 
 void change_set_builder::drop_stale_rejects(transaction& txn) {

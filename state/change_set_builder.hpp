@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -50,6 +51,9 @@ struct diff_options {
   /// Records of rows that left the model are removed (mirror, audience): also those an earlier
   /// mode left behind (orphans).
   bool removes_orphans = false;
+  /// Destination ids are identities rows may share (audiences): a member is removed only when
+  /// no row of the model holds its identity after this run.
+  bool track_identities = false;
   size_t samples_per_kind = 5;
 };
 
@@ -76,7 +80,9 @@ class change_set_builder {
 
  private:
   void classify(transaction& txn, const std::string& key, const hash128& hash,
-                std::string_view payload, bool mapping_failed);
+                std::string_view payload, bool mapping_failed, std::string_view identity);
+  /// Marks the removals of identities the model still holds after this run (keep_identity).
+  void keep_held_identities(transaction& txn);
   void flush();
   void note_duplicate(const std::string& key);
   bool mark_seen(uint64_t slot);
@@ -110,6 +116,10 @@ class change_set_builder {
   std::vector<std::string> stale_rejects_;
   /// Orphans whose row is back in the model (storage keys): no longer orphans.
   std::vector<std::string> revived_;
+  /// Audiences: per identity digest, the holders this run takes away (deleted rows, identities
+  /// that moved) and brings (added rows, moved identities' new values).
+  std::unordered_map<std::string, int64_t> leaving_;
+  std::unordered_map<std::string, int64_t> arriving_;
   std::string storage_key_;
 };
 

@@ -16,6 +16,8 @@ constexpr char record_v2 = 2;
 constexpr uint8_t key_orphan = 1;
 constexpr uint8_t has_long_key = 2;
 constexpr uint8_t change_mapping_failed = 4;
+constexpr uint8_t change_identity_moved = 8;
+constexpr uint8_t change_keep_identity = 16;
 
 void put_u64(std::string& out, uint64_t v) {
   char buf[8];
@@ -142,6 +144,8 @@ std::string encode(const change_record& r) {
   out.push_back(record_v2);
   out.push_back(static_cast<char>(r.kind));
   out.push_back(static_cast<char>((r.mapping_failed ? change_mapping_failed : 0) |
+                                  (r.identity_moved ? change_identity_moved : 0) |
+                                  (r.keep_identity ? change_keep_identity : 0) |
                                   long_key_flag(r.long_key)));
   put_hash(out, r.hash);
   put_string(out, r.dest_id);
@@ -162,6 +166,8 @@ std::optional<change_record> decode_change_record(std::string_view bytes) {
     return std::nullopt;
   r.kind = static_cast<change_kind>(kind);
   r.mapping_failed = (flags & change_mapping_failed) != 0;
+  r.identity_moved = (flags & change_identity_moved) != 0;
+  r.keep_identity = (flags & change_keep_identity) != 0;
   r.payload = std::string(in.rest());
   return r;
 }

@@ -36,6 +36,12 @@ struct change_record {
   std::string payload;
   bool mapping_failed = false;
   std::string long_key;  ///< as in key_record
+  /// Audiences: a changed member whose identity (its destination id) is not the one its new
+  /// payload has: the old one is removed before the new one is added...
+  bool identity_moved = false;
+  /// ...unless other rows of the model still hold it after this run (also for a deleted
+  /// member): then the record goes without a request for its old identity.
+  bool keep_identity = false;
 };
 
 /// A record the destination refused (`rejects` database). Retried when its row hash changes.

@@ -51,6 +51,7 @@ state_dir::state_dir(std::shared_ptr<environment> env) : env_(std::move(env)) {
   dbs_.rejects = env_->db("rejects");
   dbs_.slots = env_->db("slots");
   dbs_.jobs = env_->db("jobs");
+  dbs_.identities = env_->db("identities");
   uint64_t format = 0;
   env_->read([&](transaction& txn) { format = read_u64(txn, catalog_db_, format_key); });
   if (format > state_format)

@@ -38,6 +38,7 @@ struct shared_databases {
   MDB_dbi rejects = 0;  ///< canonical key → reject_record
   MDB_dbi slots = 0;    ///< free slot numbers (big-endian) → ""
   MDB_dbi jobs = 0;     ///< checkpoint → pending job JSON
+  MDB_dbi identities = 0;  ///< audiences: identity digest → synced keys holding it
 };
 
 /// The layout version this build writes. 1: a set of named databases per sync (at most 584

@@ -1,6 +1,12 @@
 // One sync's state in the shared LMDB environment (see sync_state.hpp).
 #include "state/sync_state.hpp"
 
+#include <cstring>
+#include <map>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "state/model_profile.hpp"
 
 namespace backflow::state {
@@ -87,6 +93,7 @@ sync_state::sync_state(std::shared_ptr<state_dir> dir, std::string sync_name)
   rejects_ = table(dbs.rejects, prefix);
   slots_ = table(dbs.slots, prefix);
   jobs_ = table(dbs.jobs, prefix);
+  identities_ = table(dbs.identities, prefix);
 }
 
 void sync_state::damaged(const char* what, std::string_view storage_key) const {
@@ -185,6 +192,7 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
       add_count(txn, counter::keys, -1);
       if (existing->orphan)
         add_count(txn, counter::orphans, -1);
+      count_identity(txn, existing->dest_id, -1);
     };
     auto clear_reject = [&] {
       if (rejects_.del(txn, sk))
@@ -202,6 +210,11 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
           kr.dest_id = !r.dest_id.empty() ? r.dest_id : existing ? existing->dest_id : std::string();
           kr.long_key = long_key;
           keys_.put(txn, sk, encode(kr));
+          auto before = existing ? existing->dest_id : std::string();
+          if (before != kr.dest_id) {
+            count_identity(txn, before, -1);
+            count_identity(txn, kr.dest_id, 1);
+          }
           if (!existing)
             add_count(txn, counter::keys, 1);
           else if (existing->orphan)
@@ -223,12 +236,15 @@ void sync_state::settle(transaction& txn, const std::vector<settled_record>& rec
       case settlement::retired: {
         // The old identity is gone from the destination; the change stays to add the new one.
         if (existing) {
+          count_identity(txn, existing->dest_id, -1);
           existing->hash = hash128{};
           existing->dest_id.clear();
           keys_.put(txn, sk, encode(*existing));
         }
         if (auto change = load_change(txn, r.key)) {
           change->dest_id.clear();
+          change->identity_moved = false;  // only its new identity is left to add
+          change->keep_identity = false;
           changes_.put(txn, sk, encode(*change));
         }
         continue;
@@ -397,10 +413,59 @@ nlohmann::json sync_state::load_run(uint64_t run_id) const {
   return out;
 }
 
+std::string identity_digest(std::string_view identity) {
+  auto h = XXH3_128bits(identity.data(), identity.size());
+  std::string out(16, '\0');
+  std::memcpy(out.data(), &h.low64, 8);
+  std::memcpy(out.data() + 8, &h.high64, 8);
+  return out;
+}
+
+bool sync_state::has_identity_counts(transaction& txn) const {
+  bool any = false;
+  identities_.scan(txn, {}, [&](std::string_view, std::string_view) {
+    any = true;
+    return false;
+  });
+  return any;
+}
+
+uint64_t sync_state::identity_holders(transaction& txn, std::string_view identity) const {
+  auto v = identities_.get(txn, identity_digest(identity));
+  return v ? u64_from_key(*v) : 0;
+}
+
+void sync_state::count_identity(transaction& txn, std::string_view identity, int64_t delta) const {
+  if (!tracks_identities || identity.empty())
+    return;
+  auto key = identity_digest(identity);
+  auto v = identities_.get(txn, key);
+  auto now = static_cast<int64_t>(v ? u64_from_key(*v) : 0) + delta;
+  if (now <= 0)
+    identities_.del(txn, key);
+  else
+    identities_.put(txn, key, u64_key(static_cast<uint64_t>(now)));
+}
+
+void sync_state::rebuild_identity_counts(transaction& txn) const {
+  identities_.clear(txn);
+  std::map<std::string, uint64_t> counts;
+  keys_.scan(txn, {}, [&](std::string_view k, std::string_view v) {
+    auto kr = decode_key_record(v);
+    if (!kr)
+      damaged("keys", k);
+    if (!kr->dest_id.empty())
+      ++counts[identity_digest(kr->dest_id)];
+    return true;
+  });
+  for (const auto& [digest, n] : counts)
+    identities_.put(txn, digest, u64_key(n));
+}
+
 void sync_state::reset() const {
   // Run history and the run counter survive a reset, so run ids never repeat.
   env().write([&](transaction& txn) {
-    for (const auto* t : {&keys_, &changes_, &rejects_, &slots_, &jobs_})
+    for (const auto* t : {&keys_, &changes_, &rejects_, &slots_, &jobs_, &identities_})
       t->clear(txn);
     for (auto key : {plan_key, next_slot_key, fingerprint_key, std::string_view(model_profile_key)})
       meta_.del(txn, key);

@@ -63,6 +63,9 @@ struct pending_change {
 /// A sync's counters, kept with every write so that `status` never scans.
 enum class counter : uint8_t { keys, changes, rejects, orphans };
 
+/// The key an identity is counted under: XXH3-128 of its text (16 bytes).
+std::string identity_digest(std::string_view identity);
+
 /// One sync's tables and the operations on them.
 class sync_state {
  public:
@@ -156,6 +159,19 @@ class sync_state {
   /// `backflow retry`). A property of this run, set before its plan; never stored.
   bool retry_all_rejects = false;
 
+  // -- identities (audiences) ------------------------------------------------------------------
+
+  /// Whether destination ids are identities several keys may share (audience members): then
+  /// settle() counts the synced keys holding each one.
+  bool tracks_identities = false;
+  /// How many synced keys hold `identity` (a destination id).
+  uint64_t identity_holders(transaction& txn, std::string_view identity) const;
+  /// Counts the holders of every identity again from the synced keys, when the counts are
+  /// missing (a state from before they were kept).
+  void rebuild_identity_counts(transaction& txn) const;
+  /// Whether any identity is counted.
+  bool has_identity_counts(transaction& txn) const;
+
   /// Forgets the synced keys, change set and rejects: the next run is a full resync.
   void reset() const;
 
@@ -192,6 +208,9 @@ class sync_state {
   table rejects_;
   table slots_;
   table jobs_;
+  table identities_;
+
+  void count_identity(transaction& txn, std::string_view identity, int64_t delta) const;
 };
 
 }  // namespace backflow::state

@@ -11,9 +11,11 @@ constexpr uint64_t refused_row_salt = 0x6d61707065640000ull;
 
 }  // namespace
 
-row_planner::row_planner(size_t key_columns, row_mapper mapper, uint64_t seed)
+row_planner::row_planner(size_t key_columns, row_mapper mapper, uint64_t seed,
+                         identity_function identity)
     : key_columns_(key_columns),
       mapper_(std::move(mapper)),
+      identity_(std::move(identity)),
       hasher_(mapper_.field_names(), seed),
       seed_(seed) {}
 
@@ -34,6 +36,10 @@ bool row_planner::plan(std::string_view row, planned_rows& out) {
   out.payloads.push_back(payload_);
   out.hashes.push_back(hash);
   out.mapping_failed.push_back(failed ? 1 : 0);
+  std::optional<std::string> identity;
+  if (identity_ && !failed)
+    identity = identity_(payload_);
+  out.identities.push_back(identity ? *identity : std::string());
   return true;
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +22,9 @@ struct planned_rows {
   packed_rows payloads;  ///< mapped fields (row_codec), or the mapping's reason
   std::vector<hash128> hashes;
   std::vector<uint8_t> mapping_failed;
+  /// The destination id each payload will have, for destinations whose records are identified
+  /// by their values (audience members); empty otherwise.
+  packed_rows identities;
 
   [[nodiscard]] size_t size() const { return hashes.size(); }
   void clear() {
@@ -27,8 +32,12 @@ struct planned_rows {
     payloads.clear();
     hashes.clear();
     mapping_failed.clear();
+    identities.clear();
   }
 };
+
+/// What a destination identifies a payload by (destination::identity), when it does.
+using identity_function = std::function<std::optional<std::string>(std::string_view payload)>;
 
 /// Keys, maps and hashes projected model rows (key columns first). A row the mapping refuses
 /// is kept with the reason and a hash of its source values, so its reject is retried when the
@@ -37,7 +46,8 @@ class row_planner {
  public:
   row_planner() = default;
   /// `seed`: the payload fingerprint (sync_config::payload_fingerprint).
-  row_planner(size_t key_columns, row_mapper mapper, uint64_t seed);
+  row_planner(size_t key_columns, row_mapper mapper, uint64_t seed,
+              identity_function identity = {});
 
   /// Appends `row`'s plan to `out`; false (nothing appended) when it has no usable key.
   bool plan(std::string_view row, planned_rows& out);
@@ -47,6 +57,7 @@ class row_planner {
  private:
   size_t key_columns_ = 0;
   row_mapper mapper_;
+  identity_function identity_;
   payload_hasher hasher_;
   uint64_t seed_ = 0;
   std::string key_;

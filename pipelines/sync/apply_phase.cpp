@@ -188,7 +188,7 @@ apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
   std::shared_ptr<const destination> dest = type->make(cfg.connector_context(run_id));
   apply_report report;
   for (auto pass : apply_passes(cfg.mode)) {
-    route_context routing{cfg.mode, pass, dest.get(), shape.fields};
+    route_context routing{cfg.mode, pass, shape.fields};
     add_pass(report, run_pass(sys, cfg, ctx, routing, dest, run_id, counts, progress, line));
     if (!report.fatal.empty() || (ctx.interrupted != nullptr && ctx.interrupted->load()))
       break;  // the next run resumes the change set from the first pass

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "actors/plan_actors.hpp"
+#include "connectors/destinations/registry.hpp"
 #include "pipelines/sync/guards.hpp"
 
 namespace backflow {
@@ -69,6 +70,16 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   settings.mapper = std::move(*mapper);
   settings.options.plan_changes = cfg.mode != sync_mode::insert;
   settings.options.removes_orphans = cfg.mode == sync_mode::mirror || cfg.mode == sync_mode::audience;
+  if (cfg.mode == sync_mode::audience) {
+    // Members are their identifiers: the diff learns each row's identity, to remove one only
+    // when no row holds it any more.
+    settings.options.track_identities = true;
+    std::shared_ptr<const destination> dest =
+        find_destination_type(cfg.destination_type)->make(cfg.connector_context(run_id));
+    settings.identity = [dest, fields = out.shape.fields](std::string_view payload) {
+      return dest->identity(fields, payload);
+    };
+  }
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
   auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
   self->monitor(diff);

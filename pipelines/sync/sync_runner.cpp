@@ -224,6 +224,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
   try {
     st = std::make_shared<state::sync_state>(dir_, cfg.name);
     st->set_redactor(redact);
+    st->tracks_identities = cfg.mode == sync_mode::audience;  // members share identifiers
     // A state built for another destination or source is not reused unawares.
     identity = sync_identity(cfg);
     auto known = dir_->sync_info(cfg.name);

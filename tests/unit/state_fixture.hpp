@@ -27,7 +27,8 @@ inline packed_rows kv_rows(const std::vector<std::pair<std::string, std::string>
 
 /// The planner the diff uses, for rows of `width` columns c0, c1, ... whose first `key_columns`
 /// are the key and whose other columns map to fields of the same names.
-inline row_planner planner_for(size_t width, size_t key_columns, uint64_t fingerprint) {
+inline row_planner planner_for(size_t width, size_t key_columns, uint64_t fingerprint,
+                               identity_function identity = {}) {
   schema cols;
   std::vector<mapping_rule> rules;
   for (size_t i = 0; i < width; ++i) {
@@ -35,19 +36,22 @@ inline row_planner planner_for(size_t width, size_t key_columns, uint64_t finger
     if (i >= key_columns)
       rules.push_back({"c" + std::to_string(i), "c" + std::to_string(i), field_type::keep, {}});
   }
-  return row_planner(key_columns, *row_mapper::compile(rules, cols), fingerprint);
+  return row_planner(key_columns, *row_mapper::compile(rules, cols), fingerprint,
+                     std::move(identity));
 }
 
 /// Plans `batches` (encoded rows) into `st` as one run, the way the diff actor does.
 inline state::diff_tally plan_rows(const state::sync_state& st,
                                    const std::vector<packed_rows>& batches, uint64_t fingerprint,
-                                   size_t key_columns, state::diff_options options = {}) {
+                                   size_t key_columns, state::diff_options options = {},
+                                   identity_function identity = {}) {
   state::change_set_builder b(st, st.new_run_id(), fingerprint, options);
   size_t width = 0;
   for (const auto& rows : batches)
     if (!rows.empty())
       width = decode_row(rows[0]).size();
-  auto planner = planner_for(std::max(width, key_columns), key_columns, fingerprint);
+  auto planner = planner_for(std::max(width, key_columns), key_columns, fingerprint,
+                             std::move(identity));
   for (const auto& rows : batches) {
     planned_rows planned;
     for (size_t i = 0; i < rows.size(); ++i)
