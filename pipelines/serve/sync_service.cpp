@@ -116,6 +116,7 @@ schedule_status sync_service::status() const {
 void sync_service::schedule_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
+    rescan_ = false;
     auto now = clock::now();
     if (reload_requested_ || now - last_poll_ >= opts_.poll_interval)
       apply_reload();
@@ -124,8 +125,9 @@ void sync_service::schedule_loop() {
     lock.unlock();
     join_finished_workers();
     lock.lock();
-    if (!stopping_ && !reload_requested_)
-      wake_.wait_until(lock, until);
+    // What ends the wait is state set under the lock, so a run that finished (or a trigger that
+    // came) while this thread was busy above is seen here rather than lost with its notification.
+    wake_.wait_until(lock, until, [&] { return stopping_ || reload_requested_ || rescan_; });
   }
 }
 
@@ -270,6 +272,7 @@ void sync_service::finish_run(uint64_t worker, const std::string& name,
                    ms_between(*slot.next_due, now));
     }
   }
+  rescan_ = true;  // a run slot is free
   wake_.notify_all();
 }
 
@@ -359,6 +362,7 @@ std::string sync_service::trigger(const std::string& name) {
   if (!slot->triggered_at)
     slot->triggered_at = clock::now();
   spdlog::info("Run triggered: sync={}{}", name, slot->running ? " (runs again after the current run)" : "");
+  rescan_ = true;
   wake_.notify_all();
   return "";
 }
@@ -384,6 +388,7 @@ std::string sync_service::resume(const std::string& name) {
     slot->next_due = first_due(slot->config->when, clock::now());
     spdlog::info("Resumed: sync={}", name);
   }
+  rescan_ = true;
   wake_.notify_all();
   return "";
 }

@@ -127,6 +127,7 @@ class sync_service : public service_control {
   queue_delay_log delay_log_;
   size_t running_ = 0;
   bool reload_requested_ = false;
+  bool rescan_ = false;  ///< a run finished, or a sync was triggered or resumed: look again
   clock::time_point last_poll_{};
   std::atomic<bool> stopping_{false};  ///< run_options::interrupted of every run
   std::map<uint64_t, std::thread> workers_;
