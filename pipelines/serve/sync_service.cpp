@@ -27,7 +27,8 @@ sync_service::sync_service(service_options opts, caf::actor_system& sys,
       sys_(sys),
       dir_(std::move(dir)),
       limiter_(std::move(limiter)),
-      catalog_(opts_.syncs_dir) {
+      catalog_(opts_.syncs_dir),
+      pool_(opts_.max_concurrent_runs) {
   if (!opts_.run)
     opts_.run = [this](const sync_config& cfg, const std::atomic<bool>& interrupted) {
       return run_with_runner(cfg, interrupted);
@@ -73,13 +74,8 @@ void sync_service::begin_stop() {
 bool sync_service::wait_stopped(clock::time_point deadline) {
   if (scheduler_.joinable())
     scheduler_.join();
-  bool all_done;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    all_done = wake_.wait_until(lock, deadline, [&] { return running_ == 0; });
-  }
-  join_finished_workers();
-  return all_done;
+  std::unique_lock<std::mutex> lock(mutex_);
+  return wake_.wait_until(lock, deadline, [&] { return running_ == 0; });
 }
 
 size_t sync_service::running_count() const {
@@ -122,9 +118,6 @@ void sync_service::schedule_loop() {
       apply_reload();
     start_due_runs(now);
     auto until = next_wake(now);
-    lock.unlock();
-    join_finished_workers();
-    lock.lock();
     // What ends the wait is state set under the lock, so a run that finished (or a trigger that
     // came) while this thread was busy above is seen here rather than lost with its notification.
     wake_.wait_until(lock, until, [&] { return stopping_ || reload_requested_ || rescan_; });
@@ -194,15 +187,11 @@ void sync_service::start_due_runs(clock::time_point now) {
     slot.triggered_at.reset();
     slot.running = true;
     ++running_;
-    uint64_t worker = next_worker_id_++;
-    workers_.emplace(worker, std::thread([this, worker, name = name, cfg = slot.config] {
-                       run_one(worker, name, cfg);
-                     }));
+    pool_.submit([this, name = name, cfg = slot.config] { run_one(name, cfg); });
   }
 }
 
-void sync_service::run_one(uint64_t worker, const std::string& name,
-                           std::shared_ptr<const sync_config> cfg) {
+void sync_service::run_one(const std::string& name, std::shared_ptr<const sync_config> cfg) {
   nlohmann::json summary;
   try {
     summary = opts_.run(*cfg, stopping_);
@@ -219,7 +208,7 @@ void sync_service::run_one(uint64_t worker, const std::string& name,
     summary = {{"sync", name}, {"status", "incomplete"}, {"error", e.what()}};
   }
   metrics_.record_run(name, summary);
-  finish_run(worker, name, summary);
+  finish_run(name, summary);
 }
 
 nlohmann::json sync_service::run_with_runner(const sync_config& cfg,
@@ -251,12 +240,10 @@ void sync_service::record_quota(const sync_config& cfg) {
   }
 }
 
-void sync_service::finish_run(uint64_t worker, const std::string& name,
-                              const nlohmann::json& summary) {
+void sync_service::finish_run(const std::string& name, const nlohmann::json& summary) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = clock::now();
   --running_;
-  finished_workers_.push_back(worker);
   auto it = slots_.find(name);
   if (it != slots_.end()) {
     auto& slot = it->second;
@@ -274,23 +261,6 @@ void sync_service::finish_run(uint64_t worker, const std::string& name,
   }
   rescan_ = true;  // a run slot is free
   wake_.notify_all();
-}
-
-void sync_service::join_finished_workers() {
-  std::vector<std::thread> done;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto id : finished_workers_) {
-      auto it = workers_.find(id);
-      if (it != workers_.end()) {
-        done.push_back(std::move(it->second));
-        workers_.erase(it);
-      }
-    }
-    finished_workers_.clear();
-  }
-  for (auto& t : done)
-    t.join();
 }
 
 sync_service::clock::time_point sync_service::next_wake(clock::time_point now) const {

@@ -13,13 +13,13 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
 #include "pipelines/serve/metrics.hpp"
 #include "pipelines/serve/queue_delay_log.hpp"
+#include "pipelines/serve/run_pool.hpp"
 #include "pipelines/serve/service_control.hpp"
 #include "pipelines/serve/sync_catalog.hpp"
 #include "state/state_dir.hpp"
@@ -41,10 +41,10 @@ struct service_options {
   run_function run;
 };
 
-
 /// Schedules and runs syncs (see service_control for the thread-safe interface). One scheduler
-/// thread decides what runs; each run gets a worker thread. A sync never runs twice at once;
-/// when more syncs are due than free slots, the one waiting longest starts first.
+/// thread decides what runs; runs go on a pool of `max_concurrent_runs` threads, reused from run
+/// to run (see run_pool). A sync never runs twice at once; when more syncs are due than free
+/// slots, the one waiting longest starts first.
 class sync_service : public service_control {
  public:
   using clock = std::chrono::system_clock;
@@ -63,8 +63,8 @@ class sync_service : public service_control {
   void request_reload();
   /// Stops scheduling and asks running runs to stop after their in-flight batches.
   void begin_stop();
-  /// Waits until no run is left or `deadline` passes; true when all runs finished. Joins the
-  /// threads that finished.
+  /// Waits until no run is left or `deadline` passes; true when all runs finished. The run
+  /// threads end with the service.
   bool wait_stopped(clock::time_point deadline);
   [[nodiscard]] size_t running_count() const;
   /// Runs going and syncs waiting to start, now.
@@ -101,13 +101,12 @@ class sync_service : public service_control {
   void apply_reload();
   /// Starts due syncs, longest waiting first, while slots are free (needs mutex_).
   void start_due_runs(clock::time_point now);
-  void run_one(uint64_t worker, const std::string& name, std::shared_ptr<const sync_config> cfg);
+  void run_one(const std::string& name, std::shared_ptr<const sync_config> cfg);
   /// The default run function: sync_runner, history pruning, quota figures.
   nlohmann::json run_with_runner(const sync_config& cfg, const std::atomic<bool>& interrupted);
   /// Shows the sync's destination account's daily quota (used, allowance) in the metrics.
   void record_quota(const sync_config& cfg);
-  void finish_run(uint64_t worker, const std::string& name, const nlohmann::json& summary);
-  void join_finished_workers();
+  void finish_run(const std::string& name, const nlohmann::json& summary);
   /// When the scheduler must look again: the earliest due time, or the next poll.
   clock::time_point next_wake(clock::time_point now) const;
   /// Since when `slot` waits to start (due or triggered); nullopt when it does not wait.
@@ -130,10 +129,8 @@ class sync_service : public service_control {
   bool rescan_ = false;  ///< a run finished, or a sync was triggered or resumed: look again
   clock::time_point last_poll_{};
   std::atomic<bool> stopping_{false};  ///< run_options::interrupted of every run
-  std::map<uint64_t, std::thread> workers_;
-  std::vector<uint64_t> finished_workers_;
-  uint64_t next_worker_id_ = 1;
   std::thread scheduler_;
+  run_pool pool_;  ///< last: destroyed (its threads joined) before what the runs use
 };
 
 }  // namespace backflow
