@@ -181,8 +181,8 @@ void sync_service::start_due_runs(clock::time_point now) {
     }
     auto lag = std::chrono::milliseconds(ms_between(since, now));
     metrics_.record_schedule_lag(lag);
-    if (slot.waited_for_slot)
-      delay_log_.delayed(name, iso8601_ms(since), lag, opts_.max_concurrent_runs);
+    if (slot.waited_for_slot && lag >= std::chrono::seconds(1))
+      log_queue_delay(name, since, lag);
     slot.waited_for_slot = false;
     slot.triggered_at.reset();
     slot.running = true;
@@ -253,14 +253,32 @@ void sync_service::finish_run(const std::string& name, const nlohmann::json& sum
       slots_.erase(it);
     } else if (slot.next_due && *slot.next_due < now && !stopping_) {
       // The run overlapped its next slot: that slot runs now, late, instead of in parallel.
-      spdlog::warn("Schedule slot delayed: sync={} run={} slot={} delay_ms={} "
-                   "reason=\"the previous run was still running\"",
-                   name, summary.value("run_id", 0), iso8601_ms(*slot.next_due),
-                   ms_between(*slot.next_due, now));
+      log_overlap_delay(name, summary, *slot.next_due,
+                        std::chrono::milliseconds(ms_between(*slot.next_due, now)));
     }
   }
   rescan_ = true;  // a run slot is free
   wake_.notify_all();
+}
+
+void sync_service::log_queue_delay(const std::string& name, clock::time_point slot,
+                                   std::chrono::milliseconds lag) {
+  log_throttle::held_back held;
+  if (queue_delay_log_.admit(lag, held))
+    spdlog::warn("Schedule slot delayed: sync={} slot={} delay_ms={} reason=\"waiting for a free run "
+                 "slot\" run_slots={} others_delayed={} others_max_delay_ms={}",
+                 name, iso8601_ms(slot), lag.count(), opts_.max_concurrent_runs, held.count,
+                 held.max_delay_ms);
+}
+
+void sync_service::log_overlap_delay(const std::string& name, const nlohmann::json& summary,
+                                     clock::time_point slot, std::chrono::milliseconds delay) {
+  log_throttle::held_back held;
+  if (overlap_delay_log_.admit(delay, held))
+    spdlog::warn("Schedule slot delayed: sync={} run={} slot={} delay_ms={} reason=\"the previous "
+                 "run was still running\" others_delayed={} others_max_delay_ms={}",
+                 name, summary.value("run_id", 0), iso8601_ms(slot), delay.count(), held.count,
+                 held.max_delay_ms);
 }
 
 sync_service::clock::time_point sync_service::next_wake(clock::time_point now) const {

@@ -18,7 +18,7 @@
 
 #include "actors/messages.hpp"
 #include "pipelines/serve/metrics.hpp"
-#include "pipelines/serve/queue_delay_log.hpp"
+#include "pipelines/serve/log_throttle.hpp"
 #include "pipelines/serve/run_pool.hpp"
 #include "pipelines/serve/service_control.hpp"
 #include "pipelines/serve/sync_catalog.hpp"
@@ -107,6 +107,10 @@ class sync_service : public service_control {
   /// Shows the sync's destination account's daily quota (used, allowance) in the metrics.
   void record_quota(const sync_config& cfg);
   void finish_run(const std::string& name, const nlohmann::json& summary);
+  /// "Schedule slot delayed" lines, at most one per 10 s of each kind (needs mutex_).
+  void log_queue_delay(const std::string& name, clock::time_point slot, std::chrono::milliseconds lag);
+  void log_overlap_delay(const std::string& name, const nlohmann::json& summary,
+                         clock::time_point slot, std::chrono::milliseconds delay);
   /// When the scheduler must look again: the earliest due time, or the next poll.
   clock::time_point next_wake(clock::time_point now) const;
   /// Since when `slot` waits to start (due or triggered); nullopt when it does not wait.
@@ -123,7 +127,8 @@ class sync_service : public service_control {
   std::condition_variable wake_;
   sync_catalog catalog_;
   std::map<std::string, sync_slot> slots_;
-  queue_delay_log delay_log_;
+  log_throttle queue_delay_log_{std::chrono::seconds(10)};    ///< slots that waited for a run slot
+  log_throttle overlap_delay_log_{std::chrono::seconds(10)};  ///< slots the sync's own run overran
   size_t running_ = 0;
   bool reload_requested_ = false;
   bool rescan_ = false;  ///< a run finished, or a sync was triggered or resumed: look again

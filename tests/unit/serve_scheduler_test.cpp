@@ -4,15 +4,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <sstream>
 #include <string>
 #include <thread>
 
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/runtime.hpp"
-#include "pipelines/serve/queue_delay_log.hpp"
+#include "pipelines/serve/log_throttle.hpp"
 #include "pipelines/serve/schedule.hpp"
 #include "pipelines/serve/sync_service.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -152,32 +150,23 @@ BOOST_FIXTURE_TEST_CASE(syncs_show_next_run_at_in_milliseconds_and_metrics_count
 }
 
 // Issue 10, defect 15: 2,000 syncs due at one minute must not write 2,000 lines.
-BOOST_AUTO_TEST_CASE(slots_delayed_by_the_queue_make_one_line_per_interval_counting_the_others) {
-  std::ostringstream out;
-  auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
-  logger->set_pattern("%v");
-  auto before = spdlog::default_logger();
-  spdlog::set_default_logger(logger);
-
-  queue_delay_log log(10s, 1s);
-  auto t0 = queue_delay_log::clock::now();
-  BOOST_TEST(!log.delayed("quick", "2026-11-24T17:00:00.000Z", 999ms, 4, t0));  // under 1 s
-  BOOST_TEST(log.delayed("s1", "2026-11-24T17:00:00.250Z", 2500ms, 4, t0));
-  size_t lines_meanwhile = 0;
+BOOST_AUTO_TEST_CASE(a_throttled_log_lets_one_line_per_interval_and_counts_the_rest) {
+  log_throttle throttle(10s);
+  log_throttle::held_back held;
+  auto t0 = log_throttle::clock::now();
+  BOOST_TEST(throttle.admit(2500ms, held, t0));  // the first line always goes out
+  BOOST_TEST(held.count == 0u);
+  size_t admitted = 0;
   for (int i = 0; i < 2000; ++i)
-    lines_meanwhile += log.delayed("s" + std::to_string(i + 2), "2026-11-24T17:00:00.250Z",
-                                   std::chrono::milliseconds(1000 + i), 4, t0 + 9999ms);
-  BOOST_TEST(lines_meanwhile == 0u);
-  BOOST_TEST(log.delayed("s9", "2026-11-24T17:01:00.250Z", 1200ms, 4, t0 + 10s));
-  spdlog::set_default_logger(before);
-
-  BOOST_TEST(out.str() ==
-             "Schedule slot delayed: sync=s1 slot=2026-11-24T17:00:00.250Z delay_ms=2500 "
-             "reason=\"waiting for a free run slot\" run_slots=4 others_delayed=0 "
-             "others_max_delay_ms=0\n"
-             "Schedule slot delayed: sync=s9 slot=2026-11-24T17:01:00.250Z delay_ms=1200 "
-             "reason=\"waiting for a free run slot\" run_slots=4 others_delayed=2000 "
-             "others_max_delay_ms=2999\n");
+    admitted += throttle.admit(std::chrono::milliseconds(1000 + i), held, t0 + 9999ms);
+  BOOST_TEST(admitted == 0u);
+  BOOST_TEST(throttle.admit(1200ms, held, t0 + 10s));
+  BOOST_TEST(held.count == 2000u);
+  BOOST_TEST(held.max_delay_ms == 2999);
+  BOOST_TEST(!throttle.admit(5ms, held, t0 + 15s));
+  BOOST_TEST(throttle.admit(7ms, held, t0 + 21s));  // a quiet 10 s: the next line goes at once
+  BOOST_TEST(held.count == 1u);
+  BOOST_TEST(held.max_delay_ms == 5);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
