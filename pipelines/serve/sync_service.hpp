@@ -17,8 +17,8 @@
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
-#include "pipelines/serve/metrics.hpp"
 #include "pipelines/serve/log_throttle.hpp"
+#include "pipelines/serve/metrics.hpp"
 #include "pipelines/serve/run_pool.hpp"
 #include "pipelines/serve/service_control.hpp"
 #include "pipelines/serve/sync_catalog.hpp"
