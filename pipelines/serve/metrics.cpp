@@ -63,7 +63,26 @@ void family(std::ostream& out, const char* name, const char* type, const char* h
 }
 
 void sample(std::ostream& out, const std::string& name, const std::string& labels, double value) {
-  out << name << '{' << labels << "} " << format_sample_value(value) << '\n';
+  if (labels.empty())
+    out << name << ' ' << format_sample_value(value) << '\n';
+  else
+    out << name << '{' << labels << "} " << format_sample_value(value) << '\n';
+}
+
+/// The _bucket (cumulative), _sum and _count series of one histogram; `labels` may be empty.
+template <size_t N>
+void histogram(std::ostream& out, const std::string& name, const std::string& labels,
+               const std::array<double, N>& bounds, const ms_histogram<N>& h) {
+  const std::string prefix = labels.empty() ? std::string() : labels + ',';
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < N; ++i) {
+    cumulative += h.counts[i];
+    sample(out, name + "_bucket", prefix + "le=\"" + format_sample_value(bounds[i]) + '"',
+           static_cast<double>(cumulative));
+  }
+  sample(out, name + "_bucket", prefix + "le=\"+Inf\"", static_cast<double>(h.count));
+  sample(out, name + "_sum", labels, static_cast<double>(h.sum_ms) / 1000.0);
+  sample(out, name + "_count", labels, static_cast<double>(h.count));
 }
 
 std::string label(const char* key, const std::string& value) {
@@ -127,7 +146,6 @@ void metrics_registry::record_run(const std::string& sync, const nlohmann::json&
   const nlohmann::json counts = summary.is_object() ? summary.value("counts", nlohmann::json::object())
                                                     : nlohmann::json::object();
   const uint64_t duration_ms = count_field(summary, "duration_ms");
-  const double duration = static_cast<double>(duration_ms) / 1000.0;
 
   std::lock_guard lock(mutex_);
   auto& figures = figures_of(sync);
@@ -140,14 +158,17 @@ void metrics_registry::record_run(const std::string& sync, const nlohmann::json&
   // success, and one permanently invalid record must not make a sync look stale forever.
   if (status == "success" || status == "partial")
     figures.last_success_seconds = std::max(figures.last_success_seconds, finished_seconds(summary));
-  for (size_t i = 0; i < run_duration_buckets.size(); ++i) {
-    if (duration <= run_duration_buckets[i]) {
-      ++figures.duration_counts[i];
-      break;
-    }
-  }
-  ++figures.duration_count;
-  figures.duration_sum_ms += duration_ms;
+  figures.duration.observe(duration_ms, run_duration_buckets);
+}
+
+void metrics_registry::record_schedule_lag(std::chrono::milliseconds lag) {
+  std::lock_guard lock(mutex_);
+  schedule_lag_.observe(static_cast<uint64_t>(std::max<int64_t>(0, lag.count())), schedule_lag_buckets);
+}
+
+void metrics_registry::set_schedule(const schedule_status& now) {
+  std::lock_guard lock(mutex_);
+  schedule_ = now;
 }
 
 void metrics_registry::set_quota(const std::string& account, int64_t used, int64_t limit) {
@@ -187,22 +208,8 @@ std::string metrics_registry::render() const {
              f.last_success_seconds);
 
   family(out, "backflow_run_duration_seconds", "histogram", "Wall-clock duration of runs.");
-  for (const auto& [sync, f] : syncs_) {
-    const std::string sync_label = label("sync", sync);
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < run_duration_buckets.size(); ++i) {
-      cumulative += f.duration_counts[i];
-      sample(out, "backflow_run_duration_seconds_bucket",
-             sync_label + ',' + label("le", format_sample_value(run_duration_buckets[i])),
-             static_cast<double>(cumulative));
-    }
-    sample(out, "backflow_run_duration_seconds_bucket", sync_label + ",le=\"+Inf\"",
-           static_cast<double>(f.duration_count));
-    sample(out, "backflow_run_duration_seconds_sum", sync_label,
-           static_cast<double>(f.duration_sum_ms) / 1000.0);
-    sample(out, "backflow_run_duration_seconds_count", sync_label,
-           static_cast<double>(f.duration_count));
-  }
+  for (const auto& [sync, f] : syncs_)
+    histogram(out, "backflow_run_duration_seconds", label("sync", sync), run_duration_buckets, f.duration);
 
   family(out, "backflow_rate_limit_wait_seconds_total", "counter",
          "Time requests waited for their account's shared rate limiter, summed over requests.");
@@ -221,6 +228,25 @@ std::string metrics_registry::render() const {
     if (a.has_quota)
       sample(out, "backflow_quota_remaining", label("account", account),
              static_cast<double>(std::max<int64_t>(0, a.quota_limit - a.quota_used)));
+
+  family(out, "backflow_schedule_lag_seconds", "histogram",
+         "Time from a run's scheduled slot, or its trigger, to its start.");
+  histogram(out, "backflow_schedule_lag_seconds", "", schedule_lag_buckets, schedule_lag_);
+
+  family(out, "backflow_syncs_due_waiting", "gauge",
+         "Syncs due or triggered that have not started: waiting for a free run slot.");
+  sample(out, "backflow_syncs_due_waiting", "", static_cast<double>(schedule_.due_waiting));
+
+  family(out, "backflow_schedule_oldest_wait_seconds", "gauge",
+         "How long the longest waiting of the syncs due has waited to start.");
+  sample(out, "backflow_schedule_oldest_wait_seconds", "",
+         static_cast<double>(schedule_.oldest_wait.count()) / 1000.0);
+
+  family(out, "backflow_runs_in_progress", "gauge", "Runs going now.");
+  sample(out, "backflow_runs_in_progress", "", static_cast<double>(schedule_.running));
+
+  family(out, "backflow_run_slots", "gauge", "Runs that may go at once (--max-concurrent-runs).");
+  sample(out, "backflow_run_slots", "", static_cast<double>(schedule_.run_slots));
   return out.str();
 }
 

@@ -1,6 +1,9 @@
 // Sync schedules (see schedule.hpp).
 #include "pipelines/serve/schedule.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 namespace backflow {
 
 std::optional<std::chrono::system_clock::time_point> sync_schedule::next_after(
@@ -28,6 +31,18 @@ std::string sync_schedule::describe() const {
       break;
   }
   return "manual";
+}
+
+std::string iso8601_ms(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::floor<std::chrono::milliseconds>(t).time_since_epoch().count();
+  auto secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms - static_cast<int64_t>(secs) * 1000));
+  return buf;
 }
 
 sync_schedule parse_sync_schedule(const nlohmann::json& value, config_errors& errors) {

@@ -31,6 +31,9 @@ struct sync_schedule {
   [[nodiscard]] std::string describe() const;
 };
 
+/// "2026-11-24T17:00:00.250Z": a slot time as GET /syncs and the service's log show it.
+std::string iso8601_ms(std::chrono::system_clock::time_point t);
+
 /// Parses a `schedule` object that passed the option table; reports problems under "schedule".
 sync_schedule parse_sync_schedule(const nlohmann::json& value, config_errors& errors);
 

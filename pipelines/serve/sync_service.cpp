@@ -8,6 +8,7 @@
 #include "connectors/destinations/registry.hpp"
 #include "pipelines/core/clock.hpp"
 #include "pipelines/core/redaction.hpp"
+#include "pipelines/serve/schedule.hpp"
 #include "pipelines/sync/sync_runner.hpp"
 #include "state/sync_state.hpp"
 
@@ -26,7 +27,13 @@ sync_service::sync_service(service_options opts, caf::actor_system& sys,
       sys_(sys),
       dir_(std::move(dir)),
       limiter_(std::move(limiter)),
-      catalog_(opts_.syncs_dir) {}
+      catalog_(opts_.syncs_dir),
+      pool_(opts_.max_concurrent_runs) {
+  if (!opts_.run)
+    opts_.run = [this](const sync_config& cfg, const std::atomic<bool>& interrupted) {
+      return run_with_runner(cfg, interrupted);
+    };
+}
 
 sync_service::~sync_service() {
   begin_stop();
@@ -67,13 +74,8 @@ void sync_service::begin_stop() {
 bool sync_service::wait_stopped(clock::time_point deadline) {
   if (scheduler_.joinable())
     scheduler_.join();
-  bool all_done;
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    all_done = wake_.wait_until(lock, deadline, [&] { return running_ == 0; });
-  }
-  join_finished_workers();
-  return all_done;
+  std::unique_lock<std::mutex> lock(mutex_);
+  return wake_.wait_until(lock, deadline, [&] { return running_ == 0; });
 }
 
 size_t sync_service::running_count() const {
@@ -81,19 +83,44 @@ size_t sync_service::running_count() const {
   return running_;
 }
 
+std::optional<sync_service::clock::time_point> sync_service::waiting_since(const sync_slot& slot,
+                                                                           clock::time_point now) {
+  if (slot.running || slot.removed || slot.paused)
+    return std::nullopt;
+  // The trigger or the due slot, whichever came first.
+  std::optional<clock::time_point> since = slot.triggered_at;
+  if (slot.next_due && *slot.next_due <= now && (!since || *slot.next_due < *since))
+    since = slot.next_due;
+  return since;
+}
+
+schedule_status sync_service::status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto now = clock::now();
+  schedule_status out;
+  out.running = running_;
+  out.run_slots = opts_.max_concurrent_runs;
+  for (const auto& [name, slot] : slots_) {
+    if (auto since = waiting_since(slot, now)) {
+      ++out.due_waiting;
+      out.oldest_wait = std::max(out.oldest_wait, std::chrono::milliseconds(ms_between(*since, now)));
+    }
+  }
+  return out;
+}
+
 void sync_service::schedule_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
+    rescan_ = false;
     auto now = clock::now();
     if (reload_requested_ || now - last_poll_ >= opts_.poll_interval)
       apply_reload();
     start_due_runs(now);
     auto until = next_wake(now);
-    lock.unlock();
-    join_finished_workers();
-    lock.lock();
-    if (!stopping_ && !reload_requested_)
-      wake_.wait_until(lock, until);
+    // What ends the wait is state set under the lock, so a run that finished (or a trigger that
+    // came) while this thread was busy above is seen here rather than lost with its notification.
+    wake_.wait_until(lock, until, [&] { return stopping_ || reload_requested_ || rescan_; });
   }
 }
 
@@ -133,24 +160,17 @@ void sync_service::apply_reload() {
 }
 
 void sync_service::start_due_runs(clock::time_point now) {
-  // Waiting since: the trigger or the due slot, whichever came first.
   std::vector<std::pair<clock::time_point, std::string>> due;
-  for (const auto& [name, slot] : slots_) {
-    if (slot.running || slot.removed || slot.paused)
-      continue;
-    std::optional<clock::time_point> since = slot.triggered_at;
-    if (slot.next_due && *slot.next_due <= now && (!since || *slot.next_due < *since))
-      since = slot.next_due;
-    if (since)
+  for (const auto& [name, slot] : slots_)
+    if (auto since = waiting_since(slot, now))
       due.emplace_back(*since, name);
-  }
   std::sort(due.begin(), due.end());
   for (const auto& [since, name] : due) {
+    auto& slot = slots_[name];
     if (running_ >= opts_.max_concurrent_runs) {
-      spdlog::debug("Waiting for a free run slot: sync={} waiting_ms={}", name, ms_between(since, now));
+      slot.waited_for_slot = true;
       continue;
     }
-    auto& slot = slots_[name];
     bool scheduled = slot.next_due && *slot.next_due <= now;
     if (scheduled) {
       // The next slot follows this one; one missed while waiting is not run twice.
@@ -159,41 +179,48 @@ void sync_service::start_due_runs(clock::time_point now) {
         next = slot.config->when.next_after(now);
       slot.next_due = next;
     }
+    auto lag = std::chrono::milliseconds(ms_between(since, now));
+    metrics_.record_schedule_lag(lag);
+    if (slot.waited_for_slot && lag >= std::chrono::seconds(1))
+      log_queue_delay(name, since, lag);
+    slot.waited_for_slot = false;
     slot.triggered_at.reset();
     slot.running = true;
     ++running_;
-    uint64_t worker = next_worker_id_++;
-    workers_.emplace(worker, std::thread([this, worker, name = name, cfg = slot.config] {
-                       run_one(worker, name, cfg);
-                     }));
+    pool_.submit([this, name = name, cfg = slot.config] { run_one(name, cfg); });
   }
 }
 
-void sync_service::run_one(uint64_t worker, const std::string& name,
-                           std::shared_ptr<const sync_config> cfg) {
+void sync_service::run_one(const std::string& name, std::shared_ptr<const sync_config> cfg) {
   nlohmann::json summary;
   try {
-    sync_runner runner(sys_, dir_, limiter_);
-    run_options opts;
-    opts.interrupted = &stopping_;
-    summary = runner.run(*cfg, opts).to_json();
-    state::sync_state st(dir_, name);
-    st.prune_runs(opts_.keep_runs);
+    summary = opts_.run(*cfg, stopping_);
+    const auto counts = summary.value("counts", nlohmann::json::object());
+    const auto error = summary.value("error", std::string());
     spdlog::info("Run finished: sync={} run={} status={} duration_ms={} delivered={} rejected={} "
                  "api_calls={}{}",
                  name, summary.value("run_id", 0), summary.value("status", std::string()),
-                 summary.value("duration_ms", 0), summary["counts"].value("delivered", 0),
-                 summary["counts"].value("rejected", 0), summary.value("api_calls", 0),
-                 summary.value("error", std::string()).empty()
-                     ? std::string()
-                     : " error=\"" + redact_secrets(summary.value("error", std::string())) + "\"");
+                 summary.value("duration_ms", 0), counts.value("delivered", 0),
+                 counts.value("rejected", 0), summary.value("api_calls", 0),
+                 error.empty() ? std::string() : " error=\"" + redact_secrets(error) + "\"");
   } catch (const std::exception& e) {
     spdlog::error("Run failed: sync={} error=\"{}\"", name, redact_secrets(e.what()));
     summary = {{"sync", name}, {"status", "incomplete"}, {"error", e.what()}};
   }
   metrics_.record_run(name, summary);
-  record_quota(*cfg);
-  finish_run(worker, name, summary);
+  finish_run(name, summary);
+}
+
+nlohmann::json sync_service::run_with_runner(const sync_config& cfg,
+                                             const std::atomic<bool>& interrupted) {
+  sync_runner runner(sys_, dir_, limiter_);
+  run_options opts;
+  opts.interrupted = &interrupted;
+  auto summary = runner.run(cfg, opts).to_json();
+  state::sync_state st(dir_, cfg.name);
+  st.prune_runs(opts_.keep_runs);
+  record_quota(cfg);
+  return summary;
 }
 
 void sync_service::record_quota(const sync_config& cfg) {
@@ -213,12 +240,10 @@ void sync_service::record_quota(const sync_config& cfg) {
   }
 }
 
-void sync_service::finish_run(uint64_t worker, const std::string& name,
-                              const nlohmann::json& summary) {
+void sync_service::finish_run(const std::string& name, const nlohmann::json& summary) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = clock::now();
   --running_;
-  finished_workers_.push_back(worker);
   auto it = slots_.find(name);
   if (it != slots_.end()) {
     auto& slot = it->second;
@@ -228,30 +253,32 @@ void sync_service::finish_run(uint64_t worker, const std::string& name,
       slots_.erase(it);
     } else if (slot.next_due && *slot.next_due < now && !stopping_) {
       // The run overlapped its next slot: that slot runs now, late, instead of in parallel.
-      spdlog::warn("Schedule slot delayed: sync={} run={} slot={} delay_ms={} "
-                   "reason=\"the previous run was still running\"",
-                   name, summary.value("run_id", 0), iso8601(*slot.next_due),
-                   ms_between(*slot.next_due, now));
+      log_overlap_delay(name, summary, *slot.next_due,
+                        std::chrono::milliseconds(ms_between(*slot.next_due, now)));
     }
   }
+  rescan_ = true;  // a run slot is free
   wake_.notify_all();
 }
 
-void sync_service::join_finished_workers() {
-  std::vector<std::thread> done;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (auto id : finished_workers_) {
-      auto it = workers_.find(id);
-      if (it != workers_.end()) {
-        done.push_back(std::move(it->second));
-        workers_.erase(it);
-      }
-    }
-    finished_workers_.clear();
-  }
-  for (auto& t : done)
-    t.join();
+void sync_service::log_queue_delay(const std::string& name, clock::time_point slot,
+                                   std::chrono::milliseconds lag) {
+  log_throttle::held_back held;
+  if (queue_delay_log_.admit(lag, held))
+    spdlog::warn("Schedule slot delayed: sync={} slot={} delay_ms={} reason=\"waiting for a free run "
+                 "slot\" run_slots={} others_delayed={} others_max_delay_ms={}",
+                 name, iso8601_ms(slot), lag.count(), opts_.max_concurrent_runs, held.count,
+                 held.max_delay_ms);
+}
+
+void sync_service::log_overlap_delay(const std::string& name, const nlohmann::json& summary,
+                                     clock::time_point slot, std::chrono::milliseconds delay) {
+  log_throttle::held_back held;
+  if (overlap_delay_log_.admit(delay, held))
+    spdlog::warn("Schedule slot delayed: sync={} run={} slot={} delay_ms={} reason=\"the previous "
+                 "run was still running\" others_delayed={} others_max_delay_ms={}",
+                 name, summary.value("run_id", 0), iso8601_ms(slot), delay.count(), held.count,
+                 held.max_delay_ms);
 }
 
 sync_service::clock::time_point sync_service::next_wake(clock::time_point now) const {
@@ -280,7 +307,7 @@ nlohmann::json sync_service::syncs() const {
                     {"schedule", cfg.when.describe()},
                     {"paused", slot.paused},
                     {"running", slot.running},
-                    {"next_run_at", slot.next_due && !slot.paused ? nlohmann::json(iso8601(*slot.next_due))
+                    {"next_run_at", slot.next_due && !slot.paused ? nlohmann::json(iso8601_ms(*slot.next_due))
                                                                   : nlohmann::json()},
                     {"last_run", slot.last_run}});
   }
@@ -323,6 +350,7 @@ std::string sync_service::trigger(const std::string& name) {
   if (!slot->triggered_at)
     slot->triggered_at = clock::now();
   spdlog::info("Run triggered: sync={}{}", name, slot->running ? " (runs again after the current run)" : "");
+  rescan_ = true;
   wake_.notify_all();
   return "";
 }
@@ -348,11 +376,13 @@ std::string sync_service::resume(const std::string& name) {
     slot->next_due = first_due(slot->config->when, clock::now());
     spdlog::info("Resumed: sync={}", name);
   }
+  rescan_ = true;
   wake_.notify_all();
   return "";
 }
 
 std::string sync_service::metrics() const {
+  metrics_.set_schedule(status());
   return metrics_.render();
 }
 

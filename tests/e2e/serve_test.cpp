@@ -213,6 +213,8 @@ BOOST_FIXTURE_TEST_CASE(a_run_longer_than_its_interval_delays_its_next_slot_and_
   start({"--max-concurrent-runs", "1"});
   BOOST_TEST(eventually([&] { return runs(slow_file).size() >= 3 && runs(quick_file).size() >= 2; },
                         25s));
+  auto metrics = http_get(api + "/metrics").body;
+  auto listed = http_get(api + "/syncs").json();
   auto done = stop();
 
   auto slow_runs = runs(slow_file);
@@ -227,6 +229,24 @@ BOOST_FIXTURE_TEST_CASE(a_run_longer_than_its_interval_delays_its_next_slot_and_
   BOOST_TEST(quick_runs[0]["started_at"].get<std::string>() <= slow_runs[1]["started_at"].get<std::string>());
   BOOST_TEST(done.err.find("Schedule slot delayed: sync=contacts_to_hubspot") != std::string::npos,
              done.err);
+  // Both were due at start; the slow one (first by name) took the slot for over 3 s, so the quick
+  // one's first slot waited for it: the queue shows in the log and in the lag histogram.
+  BOOST_TEST(done.err.find("Schedule slot delayed: sync=contacts_to_webhook") != std::string::npos,
+             done.err);
+  BOOST_TEST(done.err.find("reason=\\\"waiting for a free run slot\\\"") != std::string::npos, done.err);
+  BOOST_TEST(metrics.find("backflow_run_slots 1\n") != std::string::npos, metrics);
+  auto sample = [&](const std::string& series) {
+    auto at = metrics.find(series + " ");
+    BOOST_REQUIRE_MESSAGE(at != std::string::npos, series << " not in\n" << metrics);
+    return std::stoi(metrics.substr(at + series.size() + 1));
+  };
+  auto starts = sample("backflow_schedule_lag_seconds_count");
+  BOOST_TEST(starts >= 5);  // every start so far
+  BOOST_TEST(sample("backflow_schedule_lag_seconds_bucket{le=\"1\"}") < starts);  // some over 1 s late
+  for (const auto& sync : listed["syncs"]) {  // "2026-11-24T17:00:01.250Z"
+    auto next = sync["next_run_at"].is_string() ? sync["next_run_at"].get<std::string>() : "";
+    BOOST_TEST((next.size() == 24u && next[19] == '.' && next.back() == 'Z'), sync.dump());
+  }
   auto records = hubspot.records();
   BOOST_TEST(records.size() == 800u);
   for (const auto& r : records)

@@ -1,8 +1,10 @@
 // Prometheus text of `backflow serve`: exact output, cumulative histogram buckets, escaping.
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "pipelines/serve/metrics.hpp"
@@ -37,6 +39,8 @@ BOOST_AUTO_TEST_CASE(one_run_renders_exactly) {
   metrics_registry m;
   m.record_run("pql", summary("success", 1200, 3, 1, 2, "2026-11-24T17:00:00.500Z", 250));
   m.set_quota("hubspot:123", 40, 100);
+  m.record_schedule_lag(std::chrono::milliseconds(7250));
+  m.set_schedule({4, 4, 37, std::chrono::milliseconds(12345)});
   const std::string expected =
       "# HELP backflow_runs_total Finished runs by status.\n"
       "# TYPE backflow_runs_total counter\n"
@@ -81,7 +85,37 @@ BOOST_AUTO_TEST_CASE(one_run_renders_exactly) {
       "backflow_quota_used{account=\"hubspot:123\"} 40\n"
       "# HELP backflow_quota_remaining Destination API calls left in the current quota day.\n"
       "# TYPE backflow_quota_remaining gauge\n"
-      "backflow_quota_remaining{account=\"hubspot:123\"} 60\n";
+      "backflow_quota_remaining{account=\"hubspot:123\"} 60\n"
+      "# HELP backflow_schedule_lag_seconds Time from a run's scheduled slot, or its trigger, to its "
+      "start.\n"
+      "# TYPE backflow_schedule_lag_seconds histogram\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"0.01\"} 0\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"0.05\"} 0\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"0.1\"} 0\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"0.5\"} 0\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"1\"} 0\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"5\"} 0\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"15\"} 1\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"60\"} 1\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"300\"} 1\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"900\"} 1\n"
+      "backflow_schedule_lag_seconds_bucket{le=\"+Inf\"} 1\n"
+      "backflow_schedule_lag_seconds_sum 7.25\n"
+      "backflow_schedule_lag_seconds_count 1\n"
+      "# HELP backflow_syncs_due_waiting Syncs due or triggered that have not started: waiting for a "
+      "free run slot.\n"
+      "# TYPE backflow_syncs_due_waiting gauge\n"
+      "backflow_syncs_due_waiting 37\n"
+      "# HELP backflow_schedule_oldest_wait_seconds How long the longest waiting of the syncs due "
+      "has waited to start.\n"
+      "# TYPE backflow_schedule_oldest_wait_seconds gauge\n"
+      "backflow_schedule_oldest_wait_seconds 12.345\n"
+      "# HELP backflow_runs_in_progress Runs going now.\n"
+      "# TYPE backflow_runs_in_progress gauge\n"
+      "backflow_runs_in_progress 4\n"
+      "# HELP backflow_run_slots Runs that may go at once (--max-concurrent-runs).\n"
+      "# TYPE backflow_run_slots gauge\n"
+      "backflow_run_slots 4\n";
   BOOST_TEST(m.render() == expected);
 }
 
@@ -91,9 +125,46 @@ BOOST_AUTO_TEST_CASE(empty_registry_still_declares_every_family) {
   for (const char* name :
        {"backflow_runs_total", "backflow_records_total", "backflow_api_calls_total",
         "backflow_last_success_timestamp_seconds", "backflow_run_duration_seconds",
-        "backflow_rate_limit_wait_seconds_total", "backflow_quota_used", "backflow_quota_remaining"})
+        "backflow_rate_limit_wait_seconds_total", "backflow_quota_used", "backflow_quota_remaining",
+        "backflow_schedule_lag_seconds", "backflow_syncs_due_waiting",
+        "backflow_schedule_oldest_wait_seconds", "backflow_runs_in_progress", "backflow_run_slots"})
     BOOST_TEST(text.find(std::string("# TYPE ") + name + " ") != std::string::npos, name);
-  BOOST_TEST(text.find("{") == std::string::npos);  // no samples
+  // No per-sync or per-account series; the scheduler's own series start at zero.
+  BOOST_TEST(text.find("sync=") == std::string::npos);
+  BOOST_TEST(text.find("account=") == std::string::npos);
+  BOOST_TEST(contains(text, "backflow_schedule_lag_seconds_bucket{le=\"+Inf\"} 0"));
+  BOOST_TEST(contains(text, "backflow_schedule_lag_seconds_count 0"));
+  BOOST_TEST(contains(text, "backflow_syncs_due_waiting 0"));
+  BOOST_TEST(contains(text, "backflow_runs_in_progress 0"));
+}
+
+BOOST_AUTO_TEST_CASE(schedule_lag_buckets_are_cumulative_and_inclusive) {
+  metrics_registry m;
+  // Bounds 0.01 0.05 0.1 0.5 1 5 15 60 300 900 s; a negative lag (clock step) counts as 0.
+  for (int64_t ms : {-5, 0, 10, 11, 50, 999, 1000, 23'000, 23'000, 3'600'000})
+    m.record_schedule_lag(std::chrono::milliseconds(ms));
+  const auto text = m.render();
+  const std::pair<const char*, int> expected[] = {{"0.01", 3}, {"0.05", 5}, {"0.1", 5}, {"0.5", 5},
+                                                  {"1", 7},    {"5", 7},    {"15", 7},  {"60", 9},
+                                                  {"300", 9},  {"900", 9},  {"+Inf", 10}};
+  for (const auto& [le, n] : expected)
+    BOOST_TEST(contains(text, "backflow_schedule_lag_seconds_bucket{le=\"" + std::string(le) + "\"} " +
+                                  std::to_string(n)),
+               le);
+  BOOST_TEST(contains(text, "backflow_schedule_lag_seconds_count 10"));
+  // 0 + 0 + 10 + 11 + 50 + 999 + 1000 + 23000 + 23000 + 3600000 ms
+  BOOST_TEST(contains(text, "backflow_schedule_lag_seconds_sum 3648.07"));
+}
+
+BOOST_AUTO_TEST_CASE(scheduler_gauges_show_the_last_status_set) {
+  metrics_registry m;
+  m.set_schedule({2, 8, 500, std::chrono::milliseconds(23'456)});
+  m.set_schedule({3, 8, 459, std::chrono::milliseconds(1'500)});
+  const auto text = m.render();
+  BOOST_TEST(contains(text, "backflow_syncs_due_waiting 459"));
+  BOOST_TEST(contains(text, "backflow_schedule_oldest_wait_seconds 1.5"));
+  BOOST_TEST(contains(text, "backflow_runs_in_progress 3"));
+  BOOST_TEST(contains(text, "backflow_run_slots 8"));
 }
 
 BOOST_AUTO_TEST_CASE(added_sync_shows_zero_series_before_its_first_run) {
