@@ -239,6 +239,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(backflow, caf::first_custom_type_id)
   CAF_ADD_ATOM(backflow, backflow::atoms, stop_atom, "stop")
   CAF_ADD_ATOM(backflow, backflow::atoms, advertise_atom, "advertise")
   CAF_ADD_ATOM(backflow, backflow::atoms, resume_atom, "resume")
+  CAF_ADD_ATOM(backflow, backflow::atoms, unpause_atom, "unpause")
 CAF_END_TYPE_ID_BLOCK(backflow)
 
 namespace backflow {
@@ -284,6 +285,7 @@ using rate_limiter_actor = caf::typed_actor<
     caf::reacts_to<limits_atom, std::string, rate_limit_spec, int64_t>,
     caf::reacts_to<advertise_atom, std::string, rate_limit_spec, std::string>,
     caf::reacts_to<pause_atom, std::string, int64_t>,
+    caf::reacts_to<unpause_atom, std::string>,
     caf::reacts_to<daily_atom, std::string, int64_t>,
     caf::reacts_to<pump_atom, std::string>>;
 

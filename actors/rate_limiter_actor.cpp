@@ -167,6 +167,12 @@ rate_limiter_actor::behavior_type limiter_impl(self_ptr self) {
       a.gate.pause_until(until);
       a.paused_until = std::max(a.paused_until, until);
     },
+    [=](unpause_atom, const std::string& name) {
+      auto& a = self->state.accounts[name];
+      a.paused_until = {};
+      a.gate.resume();
+      serve(self, name, a);
+    },
     [=](daily_atom, const std::string& name, int64_t remaining) {
       auto& a = self->state.accounts[name];
       roll_day(a);

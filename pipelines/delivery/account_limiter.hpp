@@ -35,6 +35,8 @@ class account_limiter {
 
   /// Sends nothing until `until` (a 429 or a usage header said so).
   void pause_until(clock::time_point until);
+  /// Lifts a pause.
+  void resume() { bucket_.resume(); }
 
   [[nodiscard]] const rate_limit_spec& spec() const { return spec_; }
 

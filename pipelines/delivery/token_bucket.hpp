@@ -21,6 +21,8 @@ class token_bucket {
 
   /// Sends nothing until `until` (a 429 or a vendor header said so); the bucket restarts empty.
   void pause_until(clock::time_point until);
+  /// Lifts a pause (someone says the destination asked wrongly).
+  void resume() { paused_until_ = {}; }
 
   [[nodiscard]] bool unlimited() const { return rate_ <= 0; }
   [[nodiscard]] double rate() const { return rate_; }

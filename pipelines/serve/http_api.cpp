@@ -202,6 +202,7 @@ void http_api::install_routes() {
   s.Post(R"(/syncs/([^/]+)/run)", action("triggered", 202, &service_control::trigger));
   s.Post(R"(/syncs/([^/]+)/pause)", action("paused", 200, &service_control::pause));
   s.Post(R"(/syncs/([^/]+)/resume)", action("resumed", 200, &service_control::resume));
+  s.Post(R"(/syncs/([^/]+)/unpause)", action("unpaused", 200, &service_control::unpause));
 }
 
 std::string http_api::start() {

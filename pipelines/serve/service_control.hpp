@@ -36,6 +36,10 @@ class service_control {
   virtual std::string pause(const std::string& name) = 0;
   virtual std::string resume(const std::string& name) = 0;
 
+  /// Lifts a pause the destination of `name` asked its account for (a Retry-After, a usage
+  /// header), for every sync of that account. "" or why not.
+  virtual std::string unpause(const std::string& name) = 0;
+
   /// The service's metrics in the Prometheus text exposition format (version 0.0.4).
   [[nodiscard]] virtual std::string metrics() const = 0;
 };

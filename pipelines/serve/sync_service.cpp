@@ -9,6 +9,7 @@
 #include "pipelines/core/clock.hpp"
 #include "pipelines/core/redaction.hpp"
 #include "pipelines/serve/schedule.hpp"
+#include "pipelines/sync/sync_identity.hpp"
 #include "pipelines/sync/sync_runner.hpp"
 #include "state/sync_state.hpp"
 
@@ -133,6 +134,7 @@ void sync_service::apply_reload() {
     auto& slot = slots_[name];
     slot.removed = false;
     slot.config = catalog_.syncs().at(name);
+    slot.account = destination_account(*slot.config);
     slot.next_due = first_due(slot.config->when, now);
     metrics_.add_sync(name);
     spdlog::info("Loaded sync: sync={} file={} schedule=\"{}\"", name, slot.config->file.string(),
@@ -144,6 +146,7 @@ void sync_service::apply_reload() {
     if (fresh->when.describe() != slot.config->when.describe())
       slot.next_due = first_due(fresh->when, now);
     slot.config = fresh;
+    slot.account = destination_account(*fresh);
     spdlog::info("Reloaded sync: sync={} file={} schedule=\"{}\"{}", name, fresh->file.string(),
                  fresh->when.describe(), slot.running ? " (takes effect from the next run)" : "");
   }
@@ -294,6 +297,10 @@ bool sync_service::healthy() const {
 }
 
 nlohmann::json sync_service::syncs() const {
+  // Pauses a destination asked its account for (persisted when longer than a run waits).
+  std::map<std::string, int64_t> paused_accounts;
+  for (const auto& p : dir_->pauses(wall_now_ms()))
+    paused_accounts[p.account] = p.until_ms;
   std::lock_guard<std::mutex> lock(mutex_);
   auto list = nlohmann::json::array();
   for (const auto& [name, slot] : slots_) {
@@ -309,7 +316,11 @@ nlohmann::json sync_service::syncs() const {
                     {"running", slot.running},
                     {"next_run_at", slot.next_due && !slot.paused ? nlohmann::json(iso8601_ms(*slot.next_due))
                                                                   : nlohmann::json()},
+                    {"account", slot.account},
+                    {"account_paused_until", nlohmann::json()},
                     {"last_run", slot.last_run}});
+    if (auto p = paused_accounts.find(slot.account); p != paused_accounts.end())
+      list.back()["account_paused_until"] = iso8601_ms(clock::time_point(std::chrono::milliseconds(p->second)));
   }
   auto invalid = nlohmann::json::array();
   for (const auto& bad : catalog_.invalid())
@@ -376,6 +387,25 @@ std::string sync_service::resume(const std::string& name) {
     slot->next_due = first_due(slot->config->when, clock::now());
     spdlog::info("Resumed: sync={}", name);
   }
+  rescan_ = true;
+  wake_.notify_all();
+  return "";
+}
+
+std::string sync_service::unpause(const std::string& name) {
+  std::string account;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto* slot = live_slot(name);
+    if (!slot)
+      return no_sync_named(name);
+    account = slot->account;
+  }
+  auto was = dir_->unpause(account);  // for later runs, and for other processes
+  caf::anon_send(limiter_, unpause_atom_v, account);  // for the runs of this one
+  spdlog::info("Unpaused: sync={} account={} was_paused_until={}", name, account,
+               was > 0 ? iso8601_ms(clock::time_point(std::chrono::milliseconds(was))) : std::string("-"));
+  std::lock_guard<std::mutex> lock(mutex_);
   rescan_ = true;
   wake_.notify_all();
   return "";

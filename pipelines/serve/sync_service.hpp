@@ -77,6 +77,7 @@ class sync_service : public service_control {
   std::string trigger(const std::string& name) override;
   std::string pause(const std::string& name) override;
   std::string resume(const std::string& name) override;
+  std::string unpause(const std::string& name) override;
   [[nodiscard]] std::string metrics() const override;
 
  private:
@@ -89,6 +90,7 @@ class sync_service : public service_control {
     bool running = false;
     bool removed = false;  ///< its file went away while it ran: dropped when the run ends
     bool waited_for_slot = false;  ///< was due while every run slot was busy
+    std::string account;  ///< its destination account (pauses are per account)
     nlohmann::json last_run;
   };
 

@@ -418,6 +418,35 @@ BOOST_FIXTURE_TEST_CASE(a_paused_sync_does_not_run_until_resumed_and_metrics_mat
   BOOST_TEST(webhook.records().size() == 10u);
 }
 
+BOOST_FIXTURE_TEST_CASE(a_pause_the_destination_asked_for_shows_in_syncs_and_unpause_lifts_it,
+                        serve_fixture) {
+  // A bogus Retry-After of a year: capped (an hour for a webhook), shown, and lifted on demand.
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  model->insert(0, 10);
+  auto sync = webhook_sync(*model, webhook.url("/hooks/backflow"), secret);
+  sync["schedule"] = json{{"manual", true}};
+  auto file = add_sync(sync, "webhook.json");
+  webhook.fault({{"match", {{"method", "POST"}}}, {"status", 429},
+                 {"headers", {{"Retry-After", "31536000"}}}});
+  start();
+  BOOST_TEST(http_call("POST", api + "/syncs/contacts_to_webhook/run").status == 202);
+  BOOST_REQUIRE(eventually([&] { return runs(file).size() >= 1; }, 10s));
+  auto listed = json::parse(http_get(api + "/syncs").body)["syncs"][0];
+  BOOST_REQUIRE_MESSAGE(listed["account_paused_until"].is_string(), listed.dump());
+  auto until = listed["account_paused_until"].get<std::string>();
+  std::tm tm{};
+  strptime(until.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  auto now = std::time(nullptr);
+  BOOST_TEST(timegm(&tm) <= now + 3700, until);
+  BOOST_TEST(http_call("POST", api + "/syncs/contacts_to_webhook/unpause").status == 200);
+  BOOST_TEST(json::parse(http_get(api + "/syncs").body)["syncs"][0]["account_paused_until"].is_null());
+  BOOST_TEST(http_call("POST", api + "/syncs/contacts_to_webhook/run").status == 202);
+  BOOST_REQUIRE(eventually([&] { return runs(file).size() >= 2; }, 10s));
+  BOOST_TEST(runs(file).back()["status"] == "success", runs(file).back().dump());
+  stop();
+  BOOST_TEST(webhook.records().size() == 10u);
+}
+
 BOOST_FIXTURE_TEST_CASE(run_history_is_bounded_by_keep_runs, serve_fixture) {
   emulator_process webhook{"webhook", {"--secret", secret}};
   model->insert(0, 3);

@@ -50,6 +50,7 @@ class fake_service : public service_control {
   std::string trigger(const std::string& name) override { return act("trigger", name); }
   std::string pause(const std::string& name) override { return act("pause", name); }
   std::string resume(const std::string& name) override { return act("resume", name); }
+  std::string unpause(const std::string& name) override { return act("unpause", name); }
 
   std::string metrics() const override { return "backflow_up 1\n"; }
 
@@ -171,8 +172,11 @@ BOOST_AUTO_TEST_CASE(pause_and_resume_reach_the_service) {
   BOOST_TEST(post(s.base + "/syncs/alpha/resume").status == 200);
   BOOST_TEST(post(s.base + "/syncs/nope/pause").status == 404);
   BOOST_TEST(post(s.base + "/syncs/with%20space/resume").status == 200);  // names are URL-decoded
-  BOOST_TEST(s.service.calls() ==
-             (std::vector<std::string>{"pause alpha", "resume alpha", "resume with space"}));
+  auto u = post(s.base + "/syncs/alpha/unpause");  // a pause the destination asked for
+  BOOST_TEST(u.status == 200);
+  BOOST_TEST(u.json()["ok"] == true);
+  BOOST_TEST(s.service.calls() == (std::vector<std::string>{"pause alpha", "resume alpha",
+                                                             "resume with space", "unpause alpha"}));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_routes_and_wrong_methods_get_json_404s) {
