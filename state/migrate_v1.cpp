@@ -45,37 +45,31 @@ void migrate_sync(transaction& txn, const shared_databases& dbs, const std::stri
   auto has = [&](const char* part) {
     return std::find(parts.begin(), parts.end(), part) != parts.end();
   };
-  auto old = [&](const char* part) { return open_existing(txn, std::string(v1_prefix) + name + "/" + part); };
+  auto old = [&](const char* part) {
+    return open_existing(txn, std::string(v1_prefix) + name + "/" + part);
+  };
   table keys(dbs.keys, prefix), meta(dbs.meta, prefix), runs(dbs.runs, prefix),
       rejects(dbs.rejects, prefix), slots(dbs.slots, prefix);
-  uint64_t n_keys = 0;
-  uint64_t n_rejects = 0;
-  if (has("keys"))
-    txn.scan_unsealed(old("keys"), {}, [&](std::string_view k, std::string_view v) {
-      auto r = decode_v1_key_record(v);
+  // Keys and rejects: each record decoded as version 1, its key in today's form, re-encoded.
+  auto copy_records = [&](const char* part, const table& into, auto decode) {
+    uint64_t copied = 0;
+    if (!has(part))
+      return copied;
+    txn.scan_unsealed(old(part), {}, [&](std::string_view k, std::string_view v) {
+      auto r = decode(v);
       if (!r)
-        throw state_damaged("sync \"" + name + "\": a version-1 key record cannot be read");
+        throw state_damaged("sync \"" + name + "\": a version-1 " + part + " record cannot be read");
       auto key = convert_key(k);
       if (is_long_key(key))
         r->long_key = key;
-      auto sk = storage_key(key);
-      keys.put(txn, sk, encode(*r));
-      ++n_keys;
+      into.put(txn, storage_key(key), encode(*r));
+      ++copied;
       return true;
     });
-  if (has("rejects"))
-    txn.scan_unsealed(old("rejects"), {}, [&](std::string_view k, std::string_view v) {
-      auto r = decode_v1_reject_record(v);
-      if (!r)
-        throw state_damaged("sync \"" + name + "\": a version-1 reject record cannot be read");
-      auto key = convert_key(k);
-      if (is_long_key(key))
-        r->long_key = key;
-      auto sk = storage_key(key);
-      rejects.put(txn, sk, encode(*r));
-      ++n_rejects;
-      return true;
-    });
+    return copied;
+  };
+  uint64_t n_keys = copy_records("keys", keys, decode_v1_key_record);
+  uint64_t n_rejects = copy_records("rejects", rejects, decode_v1_reject_record);
   for (const auto& [part, target] : {std::pair<const char*, const table*>{"runs", &runs},
                                      std::pair<const char*, const table*>{"slots", &slots}})
     if (has(part))

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <random>
 
+#include "pipelines/core/crypto.hpp"
+
 namespace backflow::emulators {
 namespace {
 
@@ -51,24 +53,14 @@ int key_index(std::string name) {
   return -1;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /// Appends the 32 bytes of a 64-digit hex value; false when it is not one.
 bool append_digest(std::string& out, const std::string& hex) {
   if (hex.size() != 64)
     return false;
   char digest[32];
   for (std::size_t i = 0; i < 64; i += 2) {
-    const int high = hex_value(hex[i]);
-    const int low = hex_value(hex[i + 1]);
+    const int high = hex_digit_value(hex[i]);
+    const int low = hex_digit_value(hex[i + 1]);
     if (high < 0 || low < 0)
       return false;
     digest[i / 2] = static_cast<char>(high * 16 + low);
@@ -83,9 +75,9 @@ std::string form_decode(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out.push_back(' ');
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_digit_value(text[i + 1]) >= 0 &&
+               hex_digit_value(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit_value(text[i + 1]) * 16 + hex_digit_value(text[i + 2])));
       i += 2;
     } else {
       out.push_back(text[i]);

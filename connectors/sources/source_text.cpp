@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "pipelines/core/crypto.hpp"
+
 namespace backflow {
 namespace {
 
@@ -101,18 +103,11 @@ std::vector<std::pair<size_t, size_t>> uri_passwords(std::string_view s) {
   return ranges;
 }
 
-int hex_value(char c) {
-  if (is_digit(c))
-    return c - '0';
-  c = lower(c);
-  return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 std::string percent_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+    if (s[i] == '%' && i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 && hex_digit_value(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2])));
       i += 2;
     } else {
       out.push_back(s[i]);
@@ -274,19 +269,10 @@ bool decode_bytea_hex(std::string_view in, std::string& out) {
   out.clear();
   if (in.size() < 2 || in[0] != '\\' || in[1] != 'x' || in.size() % 2 != 0)
     return false;
-  auto nibble = [](char c) {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   out.reserve((in.size() - 2) / 2);
   for (size_t i = 2; i < in.size(); i += 2) {
-    int high = nibble(in[i]);
-    int low = nibble(in[i + 1]);
+    int high = hex_digit_value(in[i]);
+    int low = hex_digit_value(in[i + 1]);
     if (high < 0 || low < 0)
       return false;
     out.push_back(static_cast<char>(high << 4 | low));

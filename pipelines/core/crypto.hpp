@@ -19,6 +19,17 @@ std::optional<std::string> base64_decode(std::string_view text);
 
 std::string hex_encode(std::string_view bytes);
 
+/// The value of one hex digit (either case), or -1.
+constexpr int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 /// `bytes` random bytes from OpenSSL's CSPRNG, as lowercase hex (2 × `bytes` characters).
 std::string random_hex(size_t bytes);
 

@@ -3,34 +3,14 @@
 
 #include <cstdio>
 
+#include "pipelines/core/civil_date.hpp"
+
 namespace backflow {
 namespace {
 
 constexpr const char* month_names[] = {"January", "February", "March",     "April",
                                        "May",     "June",     "July",      "August",
                                        "September", "October", "November", "December"};
-
-bool leap_year(int64_t year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-int days_in_month(int64_t year, int month) {
-  constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && leap_year(year) ? 29 : days[month - 1];
-}
-
-/// Year, month and day of a count of days since 1970-01-01 (Howard Hinnant's civil_from_days).
-void civil_from_days(int64_t days, int64_t& year, int& month, int& day) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-}
 
 /// Reads `count` digits at text[pos] as a number; false when they are not all digits.
 bool number_at(std::string_view text, size_t pos, size_t count, int& value) {

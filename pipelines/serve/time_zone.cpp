@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/file_bytes.hpp"
 
 namespace backflow {
@@ -17,29 +18,14 @@ constexpr int64_t day_seconds = 86400;
 /// system_clock::time_point counting nanoseconds; transitions out there are folded or dropped.
 constexpr int64_t representable = 9'000'000'000;
 
-/// Days from 1970-01-01 to the given civil date (proleptic Gregorian; H. Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 /// The civil year of a day count from 1970-01-01.
 int year_of_days(int64_t days) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const int64_t doe = days - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  return static_cast<int>(yoe + era * 400 + (month <= 2));
+  int64_t year = 0;
+  int month = 0;
+  int day = 0;
+  civil_from_days(days, year, month, day);
+  return static_cast<int>(year);
 }
-
-bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -158,7 +144,7 @@ int64_t local_midnight(int year, const zone_rule::date& d) {
   switch (d.what) {
     case kind::julian_no_leap: {
       int64_t day = d.day - 1;  // 0-based, 29 February never counted
-      if (is_leap(year) && d.day >= 60)
+      if (is_leap_year(year) && d.day >= 60)
         ++day;
       return (jan1 + day) * day_seconds;
     }
@@ -170,8 +156,7 @@ int64_t local_midnight(int year, const zone_rule::date& d) {
   const int64_t first = days_from_civil(year, d.month, 1);
   const int first_weekday = static_cast<int>(((first % 7) + 11) % 7);  // 1970-01-01 was a Thursday
   int64_t day = first + (d.weekday - first_weekday + 7) % 7 + 7 * (d.week - 1);
-  static constexpr int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int length = month_days[d.month - 1] + (d.month == 2 && is_leap(year));
+  const int length = days_in_month(year, d.month);
   while (day >= first + length)  // week 5 means the last such weekday
     day -= 7;
   return day * day_seconds;
