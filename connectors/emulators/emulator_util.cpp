@@ -1,6 +1,7 @@
 // Small helpers shared by the emulators (see emulator_util.hpp).
 #include "connectors/emulators/emulator_util.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -64,6 +65,17 @@ bool has_bearer_token(const httplib::Request& req, std::string_view token) {
   if (value.size() <= prefix.size() || to_lower(value.substr(0, prefix.size())) != "bearer ")
     return false;
   return constant_time_equal(std::string_view(value).substr(prefix.size()), token);
+}
+
+bool is_api_version(std::string_view text) {
+  auto dot = text.find('.');
+  auto digits = [&](std::size_t from, std::size_t to) {
+    return to > from && std::all_of(text.begin() + static_cast<long>(from),
+                                    text.begin() + static_cast<long>(to),
+                                    [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return text.size() >= 4 && text.size() <= 8 && text[0] == 'v' && dot != std::string_view::npos &&
+         digits(1, dot) && digits(dot + 1, text.size());
 }
 
 std::string to_lower(std::string_view text) {

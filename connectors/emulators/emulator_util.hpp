@@ -35,6 +35,9 @@ bool has_bearer_token(const httplib::Request& req, std::string_view token);
 /// ASCII lowercase copy.
 std::string to_lower(std::string_view text);
 
+/// An API version in a path: "v59.0", "v19.0" (a 'v', digits, a dot, digits).
+bool is_api_version(std::string_view text);
+
 /// The text form of a JSON scalar: strings as is, numbers and booleans as printed, null as "".
 std::string scalar_text(const nlohmann::json& value);
 

@@ -22,14 +22,6 @@ bool is_id(const std::string& text) {
   });
 }
 
-/// "v19.0" and the like.
-bool is_version(const std::string& text) {
-  return text.size() >= 4 && text.size() <= 8 && text[0] == 'v' &&
-         text.find('.') != std::string::npos &&
-         std::all_of(text.begin() + 1, text.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
-}
-
 bool token_matches(const httplib::Request& req, const meta_envelope& envelope,
                    const std::string& token) {
   if (!envelope.access_token.empty())
@@ -61,7 +53,7 @@ meta_emulator::route meta_emulator::parse_route(const httplib::Request& req) con
     start = end + 1;
   }
   std::string version = "/vXX.X";
-  if (!parts.empty() && is_version(parts[0])) {
+  if (!parts.empty() && is_api_version(parts[0])) {
     parts.erase(parts.begin());
   } else {
     version.clear();

@@ -5,24 +5,13 @@
 #include <cctype>
 #include <map>
 
+#include "connectors/emulators/emulator_util.hpp"
 #include "connectors/emulators/salesforce_validation.hpp"
 
 namespace backflow::emulators {
 namespace {
 
 constexpr const char* api_prefix = "/services/data/vXX.X/";
-
-/// "v59.0" and the like.
-bool is_version(const std::string& text) {
-  auto dot = text.find('.');
-  auto digits = [&](std::size_t from, std::size_t to) {
-    return to > from &&
-           std::all_of(text.begin() + static_cast<long>(from), text.begin() + static_cast<long>(to),
-                       [](char c) { return c >= '0' && c <= '9'; });
-  };
-  return text.size() >= 4 && text.size() <= 8 && text[0] == 'v' && dot != std::string::npos &&
-         digits(1, dot) && digits(dot + 1, text.size());
-}
 
 /// The decoded segments of the request target's path, so that an external id value may hold
 /// an encoded '/' ("A%2F1").
@@ -66,7 +55,7 @@ sf_route parse_sf_route(const httplib::Request& req) {
   sf_route r;
   r.endpoint = req.method + " " + (is_valid_utf8(req.path) ? req.path : "(invalid path)");
   auto parts = split_path(req);
-  if (parts.size() < 4 || parts[0] != "services" || parts[1] != "data" || !is_version(parts[2]))
+  if (parts.size() < 4 || parts[0] != "services" || parts[1] != "data" || !is_api_version(parts[2]))
     return r;
   r.version = parts[2];
   parts.erase(parts.begin(), parts.begin() + 3);
