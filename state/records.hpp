@@ -18,7 +18,7 @@ struct key_record {
   /// The row left the model, but the sync's mode did not remove its record (upsert, insert):
   /// the destination still holds it, so a later mirror run can.
   bool orphan = false;
-  std::string long_key;  ///< the whole canonical key when it is too long to be the LMDB key
+  std::string long_key{};  ///< the whole canonical key when it is too long to be the LMDB key
 };
 
 /// How a row differs from the synced state (`changes` database).
@@ -35,7 +35,7 @@ struct change_record {
   /// mapping refused, the reason (and `mapping_failed`); empty for deletes.
   std::string payload;
   bool mapping_failed = false;
-  std::string long_key;  ///< as in key_record
+  std::string long_key{};  ///< as in key_record
   /// Audiences: a changed member whose identity (its destination id) is not the one its new
   /// payload has: the old one is removed before the new one is added...
   bool identity_moved = false;
@@ -51,7 +51,7 @@ struct reject_record {
   uint64_t run_id = 0;
   uint32_t attempts = 0;
   bool deletion = false;
-  std::string long_key;  ///< as in key_record
+  std::string long_key{};  ///< as in key_record
 };
 
 // Encodings: a version byte, then the fields. Damage on disk is caught one layer down: every

@@ -71,7 +71,8 @@ std::vector<std::string> duplicate_key_paths(const std::string& text) {
     return true;
   };
   try {
-    (void)nlohmann::json::parse(text, callback, true, /*ignore_comments=*/true);
+    [[maybe_unused]] auto parsed =
+        nlohmann::json::parse(text, callback, true, /*ignore_comments=*/true);
   } catch (const nlohmann::json::exception&) {
     return {};  // not JSON: the sync file parser says where
   }

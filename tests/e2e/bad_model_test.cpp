@@ -1,12 +1,13 @@
 // End to end: a model that goes bad after a good run is stopped before the first request
 // (exit 3), with errors naming rows and columns, and the state is left as it was.
-#define BOOST_TEST_MODULE e2e_bad_model
 #include <boost/test/unit_test.hpp>
 
 #include <functional>
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_bad_model)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -163,3 +164,5 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
   expect_refused(m, {"null or empty key", "column first_name: the text is not valid UTF-8",
                      "column score: an infinite number"});
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_bad_model

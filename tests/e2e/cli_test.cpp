@@ -1,5 +1,4 @@
 // End to end: the CLI's contract — exit codes, config errors with key paths, status and reset.
-#define BOOST_TEST_MODULE e2e_cli
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
@@ -7,6 +6,8 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_cli)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -186,3 +187,5 @@ BOOST_FIXTURE_TEST_CASE(status_lists_a_sync_whose_first_run_was_killed, slow_run
   auto text = backflow.run({"status", "--state", backflow.state_dir}).out;
   BOOST_TEST(text.find("run 1 interrupted with") != std::string::npos, text);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_cli

@@ -13,7 +13,6 @@
 // A kill counts only when it hit a run that was still going; its phase is read from the state
 // afterwards (`backflow status --json`): an interrupted change set means it was cut during apply
 // (first apply or a resumed one), none means during plan (start-up, extract, diff).
-#define BOOST_TEST_MODULE e2e_crash_recovery
 #include <boost/test/data/monomorphic.hpp>
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
@@ -30,6 +29,8 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+namespace crash_recovery {
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -97,7 +98,7 @@ struct seed_banner {
     auto seed = test_seed();
     std::cout << "crash test: seed " << seed << " (replay: BACKFLOW_TEST_SEED=" << seed
               << " ctest -R e2e_crash_recovery; one mode: BACKFLOW_TEST_SEED=" << seed
-              << " e2e_crash_recovery --run_test=kill_nine_in_every_mode/_1 for mirror)"
+              << " e2e --run_test=e2e_crash_recovery/kill_nine_in_every_mode/_1 for mirror)"
               << std::endl;
   }
   ~seed_banner() {
@@ -109,7 +110,6 @@ struct seed_banner {
               << "records lost " << t.lost << ", duplicates " << t.duplicates << std::endl;
   }
 };
-BOOST_TEST_GLOBAL_FIXTURE(seed_banner);
 
 std::vector<int> pick(const std::set<int>& from, size_t n, std::mt19937& rng) {
   std::vector<int> all(from.begin(), from.end());
@@ -430,6 +430,12 @@ void run_mode(const mode_spec& spec, size_t mode_index) {
 
 }  // namespace
 
+}  // namespace crash_recovery
+
+// The seed is printed once before the suite and the totals after it.
+BOOST_AUTO_TEST_SUITE(e2e_crash_recovery, *boost::unit_test::fixture<crash_recovery::seed_banner>())
+using namespace crash_recovery;
+
 BOOST_DATA_TEST_CASE(kill_nine_in_every_mode,
                      boost::unit_test::data::xrange(mode_specs().size()), mode_index) {
   const auto& spec = mode_specs()[mode_index];
@@ -437,3 +443,5 @@ BOOST_DATA_TEST_CASE(kill_nine_in_every_mode,
     run_mode(spec, mode_index);
   }
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_crash_recovery

@@ -1,11 +1,12 @@
 // End to end: values reach the webhook exactly as the warehouse holds them (decimals, big integers,
 // floats, bytes, timestamps), NaN stops the run, and BLOBs go as base64 or reject by config.
-#define BOOST_TEST_MODULE e2e_exact_values
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_exact_values)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -166,3 +167,5 @@ BOOST_AUTO_TEST_CASE(sqlite_blobs_go_as_base64_or_are_rejected) {
              run.summary["rejected"].dump());
   BOOST_TEST(webhook.records().size() == 2u);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_exact_values

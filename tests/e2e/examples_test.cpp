@@ -1,5 +1,4 @@
 // End to end: every sync file in examples/ runs against its emulator on the example warehouse.
-#define BOOST_TEST_MODULE e2e_examples
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -9,6 +8,8 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_examples)
 
 using namespace backflow::testing;
 namespace data = boost::unit_test::data;
@@ -82,3 +83,5 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   auto again = backflow.run_sync(dir.file(file));
   BOOST_TEST(again.summary["api_calls"] == 0);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_examples

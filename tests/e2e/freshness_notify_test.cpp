@@ -1,10 +1,11 @@
 // End to end: the freshness guard skips stale models; `notify` posts signed alerts after runs.
-#define BOOST_TEST_MODULE e2e_freshness_notify
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_freshness_notify)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -143,3 +144,5 @@ BOOST_FIXTURE_TEST_CASE(more_rejections_than_rejected_over_notify, fixture) {
   BOOST_TEST(second.summary["counts"]["rejected"] == 3, second.process.out);
   BOOST_TEST(alert_count() == 1u);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_freshness_notify

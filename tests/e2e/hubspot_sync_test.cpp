@@ -1,11 +1,12 @@
 // End to end: the real backflow binary syncs a SQLite model into the HubSpot emulator.
-#define BOOST_TEST_MODULE e2e_hubspot
 #include <boost/test/unit_test.hpp>
 
 #include <set>
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_hubspot_sync)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -347,3 +348,5 @@ BOOST_FIXTURE_TEST_CASE(insert_a_create_cut_before_it_landed_is_created_after_th
   BOOST_TEST(hubspot.requests()["by_endpoint"]["POST /crm/v3/objects/contacts/batch/create"]["inputs"] ==
              400);  // the cut request was counted on arrival, then sent again after the lookup
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_hubspot_sync

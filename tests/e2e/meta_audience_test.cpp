@@ -1,11 +1,12 @@
 // End to end: a Meta Custom Audience maintained from a model: hashed members, sessions,
 // Meta's invalid-entry report, and throttling that pauses the account.
-#define BOOST_TEST_MODULE e2e_meta_audience
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_meta_audience)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -95,3 +96,5 @@ BOOST_AUTO_TEST_CASE(throttling_pauses_the_account_until_meta_allows_calls_again
   BOOST_TEST(again.process.exit_code == 4);
   BOOST_TEST(f.meta.requests()["count"].get<int>() == calls);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_meta_audience

@@ -1,10 +1,11 @@
 // End to end: a PostgreSQL model synced to the webhook emulator (signed batches, mirror deletes).
-#define BOOST_TEST_MODULE e2e_postgres_webhook
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_postgres_webhook)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -128,3 +129,5 @@ BOOST_FIXTURE_TEST_CASE(nan_and_infinity_stop_the_run_naming_their_rows, webhook
   BOOST_TEST(fixed.process.exit_code == 0, fixed.process.out << fixed.process.err);
   BOOST_TEST(fixed.summary["counts"]["changed"] == 2);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_postgres_webhook

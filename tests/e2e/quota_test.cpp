@@ -7,7 +7,6 @@
 // The engine's clock is moved with BACKFLOW_FAKE_NOW (unix seconds). The emulator's daily
 // counter counts since it started, so a new vendor day is emulated by raising its daily limit
 // by one day's worth (POST /__emulator/limits).
-#define BOOST_TEST_MODULE e2e_quota
 #include <boost/test/unit_test.hpp>
 
 #include <map>
@@ -15,6 +14,8 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_quota)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -229,3 +230,5 @@ BOOST_AUTO_TEST_CASE(a_run_at_full_speed_within_known_window_limits_gets_no_429)
     emails.insert(r["properties"]["email"].get<std::string>());
   BOOST_TEST(emails.size() == static_cast<size_t>(rows));
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_quota

@@ -1,10 +1,11 @@
 // End to end: records the HubSpot emulator rejects are listed (`backflow rejects`), re-sent when
 // their row changes, every run with retry_rejected "always", and once on `backflow retry`.
-#define BOOST_TEST_MODULE e2e_rejects
 #include <boost/test/unit_test.hpp>
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_rejects)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -269,3 +270,5 @@ BOOST_FIXTURE_TEST_CASE(a_bad_retry_rejected_value_is_a_config_error, rejects_fi
   require_exit(backflow.run({"retry", sync, "--state", backflow.state_dir}), 2);
   BOOST_TEST(requests() == 0);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_rejects

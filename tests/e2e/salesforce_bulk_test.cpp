@@ -1,6 +1,5 @@
 // End to end: Salesforce Bulk API 2.0 jobs for large change sets, resumed by polling after a
 // crash, and the org's daily limit pausing the account instead of burning retries.
-#define BOOST_TEST_MODULE e2e_salesforce_bulk
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
@@ -8,6 +7,8 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_salesforce_bulk)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -135,3 +136,5 @@ BOOST_AUTO_TEST_CASE(the_daily_limit_pauses_the_account_instead_of_retrying) {
   BOOST_TEST(again.summary["error"].get<std::string>().find("pause") != std::string::npos);
   BOOST_TEST(f.salesforce.requests()["count"].get<int>() == calls);
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_salesforce_bulk

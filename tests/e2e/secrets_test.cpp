@@ -2,7 +2,6 @@
 // destination's error bodies echo the token (as some do), and the token holds characters JSON
 // escapes (`"` and `\`): its raw, JSON-escaped, percent-encoded and base64 forms must appear in
 // no state file, no `--json` output and no log line.
-#define BOOST_TEST_MODULE e2e_secrets
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>
@@ -10,6 +9,8 @@
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_secrets)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -117,3 +118,5 @@ BOOST_FIXTURE_TEST_CASE(an_echoed_token_is_stored_and_printed_nowhere, fixture) 
     if (entry.is_regular_file())
       expect_no_token(entry.path().string(), file_text(entry.path()));
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_secrets

@@ -1,7 +1,6 @@
 // End to end: `backflow serve` runs a directory of syncs on second-scale schedules against the
 // emulators, SQLite files and PostgreSQL: schedules fire, bad files are skipped, runs never
 // overlap, syncs of one account share its rate limit and daily quota, SIGTERM loses nothing.
-#define BOOST_TEST_MODULE e2e_serve
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -15,6 +14,8 @@
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/test_http.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_serve)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -472,3 +473,5 @@ BOOST_FIXTURE_TEST_CASE(run_history_is_bounded_by_keep_runs, serve_fixture) {
   BOOST_TEST(over_http.dump().size() > 2u);
   BOOST_TEST(over_http["runs"].size() <= 3u, over_http.dump());  // 2 kept (+1 finishing meanwhile)
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_serve

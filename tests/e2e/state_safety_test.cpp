@@ -1,7 +1,6 @@
 // End to end: a sync's state is never reused, trusted or kept paused wrongly (issue 10):
 // another sync file under the same name (defect 6), a damaged state directory (defect 9), a
 // bogus Retry-After (defect 10), a full disk (defect 12).
-#define BOOST_TEST_MODULE e2e_state_safety
 #include <boost/test/unit_test.hpp>
 
 #include <sys/mount.h>
@@ -12,6 +11,8 @@
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_state_safety)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -204,3 +205,5 @@ BOOST_FIXTURE_TEST_CASE(a_full_disk_is_reported_as_no_space_left, fixture) {
   BOOST_TEST(text_of(r).find("no space left") != std::string::npos, text_of(r));
   BOOST_TEST(text_of(r).find("Input/output error") == std::string::npos, text_of(r));
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_state_safety

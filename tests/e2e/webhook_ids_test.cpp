@@ -3,7 +3,6 @@
 // them, and Backflow used to commit them as delivered (issue 10, defect 1). Each case is one of
 // the reproductions: after a 503 burst, after kill -9, after a 401 then a fixed secret, and
 // after the state directory was deleted.
-#define BOOST_TEST_MODULE e2e_webhook_ids
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
@@ -13,6 +12,8 @@
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/support/emulator_process.hpp"
+
+BOOST_AUTO_TEST_SUITE(e2e_webhook_ids)
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -135,3 +136,5 @@ BOOST_FIXTURE_TEST_CASE(after_the_state_directory_is_deleted_no_batch_id_repeats
   auto ids = batch_ids();
   BOOST_TEST(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
 }
+
+BOOST_AUTO_TEST_SUITE_END()  // e2e_webhook_ids

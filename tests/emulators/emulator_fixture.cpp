@@ -102,6 +102,13 @@ nlohmann::json salesforce::wait_job(const std::string& id) {
   throw std::runtime_error("job " + id + " did not finish");
 }
 
+nlohmann::json salesforce::stored(const std::string& key) {
+  for (const auto& r : records())
+    if (r["fields"].value("Ext_Id__c", "") == key && !r["deleted"].get<bool>())
+      return r;
+  return nullptr;
+}
+
 test_response meta::users(const std::string& method, const nlohmann::json& payload,
                           const nlohmann::json& session, const std::string& audience_id) {
   nlohmann::json body = {{"payload", payload}};

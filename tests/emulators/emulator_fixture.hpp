@@ -64,6 +64,8 @@ class salesforce : public emulator_process {
   /// Polls job `id` until it is JobComplete, Failed or Aborted; the JobInfo, with every state
   /// seen on the way in "seen".
   nlohmann::json wait_job(const std::string& id);
+  /// The live stored record whose Ext_Id__c is `key` (null json when absent or deleted).
+  nlohmann::json stored(const std::string& key);
 };
 
 /// A Meta Custom Audiences emulator with helpers for the users edge.

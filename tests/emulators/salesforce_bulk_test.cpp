@@ -24,13 +24,6 @@ std::vector<backflow::csv_row> results(salesforce& sf, const std::string& id,
   return *rows;
 }
 
-json stored(salesforce& sf, const std::string& key) {
-  for (const auto& r : sf.records())
-    if (r["fields"].value("Ext_Id__c", "") == key && !r["deleted"].get<bool>())
-      return r;
-  return nullptr;
-}
-
 using row = backflow::csv_row;
 
 }  // namespace
@@ -72,7 +65,7 @@ BOOST_AUTO_TEST_CASE(an_upsert_job_goes_through_its_states_and_reports_results) 
   auto closed = sf.call("PATCH", "jobs/ingest/" + id, R"({"state":"UploadComplete"})");
   BOOST_REQUIRE_EQUAL(closed.status, 200);
   BOOST_TEST(closed.json()["state"] == "UploadComplete");
-  BOOST_TEST(stored(sf, "B-1").is_null());  // nothing applied before the job completes
+  BOOST_TEST(sf.stored("B-1").is_null());  // nothing applied before the job completes
 
   auto done = sf.wait_job(id);
   BOOST_TEST(done["seen"] == json({"UploadComplete", "InProgress", "JobComplete"}));
@@ -90,7 +83,7 @@ BOOST_AUTO_TEST_CASE(an_upsert_job_goes_through_its_states_and_reports_results) 
   BOOST_TEST(ok[1][1] == "true");
   BOOST_TEST(ok[1][3] == "Smith, Jr.");
   BOOST_TEST(ok[1][5] == "He said \"hi\"\nand left");
-  BOOST_TEST(ok[2][0] == stored(sf, "B-2")["id"].get<std::string>());
+  BOOST_TEST(ok[2][0] == sf.stored("B-2")["id"].get<std::string>());
   BOOST_TEST(ok[2][1] == "false");
   BOOST_TEST(ok[3][2] == "B-4");
   auto failed = results(sf, id, "failedResults");
@@ -102,14 +95,14 @@ BOOST_AUTO_TEST_CASE(an_upsert_job_goes_through_its_states_and_reports_results) 
   BOOST_TEST(failed[1][2] == "B-3");
   BOOST_TEST(results(sf, id, "unprocessedrecords").size() == 1u);  // the header only
 
-  auto b1 = stored(sf, "B-1");
+  auto b1 = sf.stored("B-1");
   BOOST_TEST(b1["fields"]["Description"] == "He said \"hi\"\nand left");
-  auto b2 = stored(sf, "B-2")["fields"];
+  auto b2 = sf.stored("B-2")["fields"];
   BOOST_TEST(b2["LastName"] == "New");
   BOOST_TEST(b2["Email"] == "keep@x.com");  // an empty value leaves the field alone
   BOOST_TEST(b2["Description"].is_null());  // #N/A sets null
-  BOOST_TEST(stored(sf, "B-4")["fields"]["LastName"].is_null());
-  BOOST_TEST(stored(sf, "B-3").is_null());
+  BOOST_TEST(sf.stored("B-4")["fields"]["LastName"].is_null());
+  BOOST_TEST(sf.stored("B-3").is_null());
 
   auto jobs = sf.control_get("jobs")["jobs"];
   BOOST_REQUIRE_EQUAL(jobs.size(), 1u);
@@ -232,7 +225,7 @@ BOOST_AUTO_TEST_CASE(insert_update_and_delete_jobs) {
   auto update = sf.create_job({{"operation", "update"}});
   sf.upload_and_close(update, "Id,LastName\n" + a1 + ",Updated\n003000000000077AAA,Nobody\n");
   BOOST_TEST(sf.wait_job(update)["numberRecordsFailed"] == 1);
-  BOOST_TEST(stored(sf, "A-1")["fields"]["LastName"] == "Updated");
+  BOOST_TEST(sf.stored("A-1")["fields"]["LastName"] == "Updated");
   BOOST_TEST(results(sf, update, "failedResults")[1][1].rfind("INVALID_CROSS_REFERENCE_KEY", 0) ==
              0);
 
@@ -247,7 +240,7 @@ BOOST_AUTO_TEST_CASE(insert_update_and_delete_jobs) {
   auto done = sf.wait_job(remove);
   BOOST_TEST(done["numberRecordsProcessed"] == 2);
   BOOST_TEST(done["numberRecordsFailed"] == 1);  // a malformed id
-  BOOST_TEST(stored(sf, "A-2").is_null());
+  BOOST_TEST(sf.stored("A-2").is_null());
   auto no_id = sf.create_job({{"operation", "delete"}});
   sf.upload_and_close(no_id, "Ext_Id__c\nA-1\n");
   BOOST_TEST(sf.wait_job(no_id)["state"] == "Failed");

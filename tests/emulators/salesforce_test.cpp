@@ -12,14 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-/// The stored record of `object` whose Ext_Id__c is `key` (null json when absent).
-json stored(salesforce& sf, const std::string& key) {
-  for (const auto& r : sf.records())
-    if (r["fields"].value("Ext_Id__c", "") == key && !r["deleted"].get<bool>())
-      return r;
-  return nullptr;
-}
-
 std::string code_of(const json& result) {
   return result["errors"].empty() ? "" : result["errors"][0]["statusCode"].get<std::string>();
 }
@@ -78,7 +70,7 @@ BOOST_AUTO_TEST_CASE(upsert_creates_then_updates_in_request_order) {
   BOOST_TEST(updated[2]["id"] == ids[0]);
   BOOST_TEST(updated[2]["created"] == false);
 
-  auto a1 = stored(sf, "A-1");
+  auto a1 = sf.stored("A-1");
   BOOST_TEST(a1["fields"] == json({{"Ext_Id__c", "A-1"}, {"Email", nullptr}, {"Score__c", 7}}));
   BOOST_TEST(a1["writes"] == 2);
   BOOST_TEST(a1["object"] == "Contact");
@@ -108,7 +100,7 @@ BOOST_AUTO_TEST_CASE(an_invalid_email_fails_only_its_record) {
         "message":"Email: invalid email address: not-an-email","fields":["Email"]}]})"));
   BOOST_TEST(results[2]["success"] == true);
   BOOST_TEST(sf.records().size() == 2u);
-  BOOST_TEST(stored(sf, "A-2").is_null());
+  BOOST_TEST(sf.stored("A-2").is_null());
 }
 
 BOOST_AUTO_TEST_CASE(a_repeated_external_id_fails_every_copy) {
@@ -143,11 +135,11 @@ BOOST_AUTO_TEST_CASE(all_or_none_rolls_back_every_record) {
   BOOST_TEST(code_of(results[1]) == "INVALID_EMAIL_ADDRESS");
   BOOST_TEST(code_of(results[2]) == "ALL_OR_NONE_OPERATION_ROLLED_BACK");
   BOOST_TEST(sf.records().size() == 1u);
-  BOOST_TEST(stored(sf, "A-1")["fields"]["LastName"] == "before");
+  BOOST_TEST(sf.stored("A-1")["fields"]["LastName"] == "before");
   auto fine = sf.upsert(
       {salesforce::record("A-1", {{"LastName", "after"}}), salesforce::record("A-3")}, true);
   BOOST_TEST(fine.json()[1]["created"] == true);
-  BOOST_TEST(stored(sf, "A-1")["fields"]["LastName"] == "after");
+  BOOST_TEST(sf.stored("A-1")["fields"]["LastName"] == "after");
 }
 
 BOOST_AUTO_TEST_CASE(more_than_200_records_fail_the_request) {
@@ -184,7 +176,7 @@ BOOST_AUTO_TEST_CASE(restricted_fields_and_bad_values_fail_the_whole_request) {
   BOOST_TEST(sf.records().empty());
   auto case_insensitive = sf.upsert({salesforce::record("A-1", {{"lastname", "Lower"}})});
   BOOST_TEST(case_insensitive.status == 200);
-  BOOST_TEST(stored(sf, "A-1")["fields"]["LastName"] == "Lower");  // the declared spelling
+  BOOST_TEST(sf.stored("A-1")["fields"]["LastName"] == "Lower");  // the declared spelling
   auto other_key = sf.upsert({salesforce::record("A-1")}, false, "Contact", "Other__c");
   BOOST_TEST(other_key.status == 404);
   BOOST_TEST(other_key.json()[0]["errorCode"] == "NOT_FOUND");

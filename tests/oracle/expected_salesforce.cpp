@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* external_id = "Backflow_Key__c";
 
-want field(const cell& value, const std::string& type) {
+want salesforce_field(const cell& value, const std::string& type) {
   if (value.type == cell::kind::null || (value.type == cell::kind::text && value.text.empty()))
     return want::empty();
   if (type == "string")
@@ -88,7 +88,7 @@ expected_state expected_salesforce(const model_view& model) {
     auto& record = out[key];
     record.origin = key;
     for (const auto& m : model.setup.mapping)
-      record.fields[m.to] = field(r.at(m.from), m.type);
+      record.fields[m.to] = salesforce_field(r.at(m.from), m.type);
   }
   return out;
 }

@@ -8,7 +8,7 @@
 namespace backflow::oracle {
 namespace {
 
-want field(const cell& value, const std::string& type) {
+want webhook_field(const cell& value, const std::string& type) {
   if (value.type == cell::kind::null)
     return want::null();
   if (type == "string")
@@ -28,7 +28,7 @@ expected_state expected_webhook(const model_view& model) {
     record.origin = key;
     record.closed = true;
     for (const auto& m : model.setup.mapping)
-      record.fields[m.to] = field(r.at(m.from), m.type);
+      record.fields[m.to] = webhook_field(r.at(m.from), m.type);
   }
   return out;
 }

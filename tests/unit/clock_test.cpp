@@ -2,13 +2,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/clock.hpp"
+#include "tests/unit/unit_time.hpp"
 
 using namespace backflow;
+using backflow::unit::at;
 using namespace std::chrono;
-
-namespace {
-system_clock::time_point at(std::time_t unix_seconds) { return system_clock::from_time_t(unix_seconds); }
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(a_utc_day_runs_from_midnight_to_midnight) {
   auto t = at(1795539600);  // 2026-11-24T17:00:00Z

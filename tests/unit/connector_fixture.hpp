@@ -9,9 +9,18 @@
 
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/webhook.hpp"
+#include "pipelines/delivery/http.hpp"
 #include "tests/unit/unit_rows.hpp"
 
 namespace backflow::unit {
+
+/// The value of `name` in the request's headers, "<absent>" when it has none.
+inline std::string header_of(const http_request& r, const std::string& name) {
+  for (const auto& h : r.headers)
+    if (iequals(h.name, name))
+      return h.value;
+  return "<absent>";
+}
 
 inline const std::string hub_token = "pat-na1-11111111-2222-3333-4444-555555555555";
 

@@ -2,15 +2,16 @@
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/clock.hpp"
+#include "tests/unit/unit_time.hpp"
 #include "pipelines/serve/cron.hpp"
 #include "pipelines/serve/schedule.hpp"
 
 using namespace backflow;
+using backflow::unit::at;
 using namespace std::chrono;
 
 namespace {
 
-system_clock::time_point at(std::time_t unix_seconds) { return system_clock::from_time_t(unix_seconds); }
 constexpr std::time_t tuesday_17h = 1795539600;  // 2026-11-24T17:00:00Z, a Tuesday
 
 std::string next(const std::string& expr, std::time_t from, minutes offset = minutes(0)) {

@@ -5,6 +5,7 @@
 #include "pipelines/sync/freshness.hpp"
 #include "pipelines/sync/run_notifier.hpp"
 #include "tests/unit/sync_config_fixture.hpp"
+#include "tests/unit/unit_time.hpp"
 
 using namespace backflow;
 using namespace backflow::unit;
@@ -32,9 +33,6 @@ int64_t unix_of(const std::optional<system_clock::time_point>& t) {
   return t ? std::chrono::duration_cast<seconds>(t->time_since_epoch()).count() : -1;
 }
 
-system_clock::time_point at(int64_t unix_seconds) {
-  return system_clock::time_point(seconds(unix_seconds));
-}
 
 }  // namespace
 

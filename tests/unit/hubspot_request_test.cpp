@@ -7,17 +7,6 @@ using namespace backflow;
 using namespace backflow::unit;
 using nlohmann::json;
 
-namespace {
-
-std::string header(const http_request& r, const std::string& name) {
-  for (const auto& h : r.headers)
-    if (iequals(h.name, name))
-      return h.value;
-  return "<absent>";
-}
-
-}  // namespace
-
 BOOST_AUTO_TEST_SUITE(hubspot_requests)
 
 BOOST_AUTO_TEST_CASE(upsert_sends_inputs_by_id_property) {
@@ -28,8 +17,8 @@ BOOST_AUTO_TEST_CASE(upsert_sends_inputs_by_id_property) {
   auto req = hub.build_request(batch);
   BOOST_TEST(req.method == "POST");
   BOOST_TEST(req.url == "http://127.0.0.1:8090/crm/v3/objects/contacts/batch/upsert");
-  BOOST_TEST(header(req, "Authorization") == "Bearer " + hub_token);
-  BOOST_TEST(header(req, "Content-Type") == "application/json");
+  BOOST_TEST(header_of(req, "Authorization") == "Bearer " + hub_token);
+  BOOST_TEST(header_of(req, "Content-Type") == "application/json");
   BOOST_TEST(
       json::parse(req.body) == json({{"inputs",
                                       {{{"idProperty", "email"},

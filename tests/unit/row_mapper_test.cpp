@@ -14,7 +14,6 @@ const schema model = {{"email", column_kind::text},
                       {"tier", column_kind::text},
                       {"signup", column_kind::integer}};
 
-const std::string alice_sha256 = "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976";
 
 std::vector<mapping_rule> rules() {
   using tk = transform_kind;

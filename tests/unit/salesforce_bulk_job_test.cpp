@@ -11,7 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-salesforce_destination salesforce() {
+salesforce_destination bulk_salesforce() {
   json options = {{"instance_url", "http://127.0.0.1:8092"}, {"token", "tok"},
                   {"object", "Contact"}, {"external_id_field", "Ext_Id__c"},
                   {"bulk_poll_initial", "100ms"}, {"bulk_poll_max", "1s"}};
@@ -32,7 +32,7 @@ const std::string base = "http://127.0.0.1:8092/services/data/v59.0";
 BOOST_AUTO_TEST_SUITE(salesforce_bulk_job)
 
 BOOST_AUTO_TEST_CASE(create_upload_close_poll_and_read_results) {
-  auto sf = salesforce();
+  auto sf = bulk_salesforce();
   auto b = batch_of(delivery_op::upsert, {"A-1", "A-2", "A-3", "A,4"});
   b.records[1].fields = encode_row({txt("Say \"hi\""), null()});
   b.as_job = true;
@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(create_upload_close_poll_and_read_results) {
 
 BOOST_AUTO_TEST_CASE(a_resumed_job_polls_and_never_uploads) {
   auto b = batch_of(delivery_op::upsert, {"A-1"});
-  auto job = salesforce().resume_job(b, "7509");
+  auto job = bulk_salesforce().resume_job(b, "7509");
   BOOST_TEST(job->checkpoint() == "7509");
   auto step = job->start();
   BOOST_TEST(step.request.method == "GET");
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_job_polls_and_never_uploads) {
 }
 
 BOOST_AUTO_TEST_CASE(limits_wait_and_failures_reject_with_the_job_error) {
-  auto sf = salesforce();
+  auto sf = bulk_salesforce();
   auto b = batch_of(delivery_op::upsert, {"A-1", "A-2"});
   auto job = sf.resume_job(b, "7510");
   auto poll = job->start();
@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(limits_wait_and_failures_reject_with_the_job_error) {
 
 BOOST_AUTO_TEST_CASE(delete_jobs_upload_ids) {
   auto b = batch_of(delivery_op::remove, {"A-1", "A-2"});
-  auto job = salesforce().make_job(b);
+  auto job = bulk_salesforce().make_job(b);
   auto spec = json::parse(job->start().request.body);
   BOOST_TEST(spec["operation"] == "delete");
   BOOST_TEST(spec.contains("externalIdFieldName") == false);
@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(delete_jobs_upload_ids) {
 BOOST_AUTO_TEST_CASE(a_refused_repeat_of_a_landed_upload_or_close_goes_on) {
   // The upload was applied but its answer was a 502: the delivery layer sends it again, and
   // Salesforce refuses a second upload to the job. That refusal means the first one landed.
-  auto sf = salesforce();
+  auto sf = bulk_salesforce();
   auto b = batch_of(delivery_op::upsert, {"A-1", "A-2"});
   b.as_job = true;
   auto job = sf.make_job(b);
@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(a_refused_repeat_of_a_landed_upload_or_close_goes_on) {
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_first_upload_fails_the_job) {
-  auto sf = salesforce();
+  auto sf = bulk_salesforce();
   auto b = batch_of(delivery_op::upsert, {"A-1"});
   b.as_job = true;
   auto job = sf.make_job(b);

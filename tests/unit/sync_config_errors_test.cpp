@@ -11,7 +11,7 @@ using nlohmann::json;
 namespace {
 
 /// The errors of parsing `text`; a test failure if it parses or throws.
-std::vector<std::string> errors_of(const std::string& text) {
+std::vector<std::string> errors_in_file(const std::string& text) {
   config_result r;
   BOOST_CHECK_NO_THROW(r = parse_sync_config(text, "/srv", test_env()));
   BOOST_TEST(!r.config);
@@ -19,7 +19,7 @@ std::vector<std::string> errors_of(const std::string& text) {
 }
 
 std::vector<std::string> errors_of_doc(const json& doc) {
-  return errors_of(doc.dump());
+  return errors_in_file(doc.dump());
 }
 
 /// The HubSpot fixture with `patch` merged in.
@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_SUITE(sync_file_errors)
 
 BOOST_AUTO_TEST_CASE(a_key_given_twice_is_an_error_with_its_path) {
   // JSON parsers keep the last value silently: which one did the author mean?
-  auto errors = errors_of(R"({
+  auto errors = errors_in_file(R"({
     "name": "a", "name": "b",
     "source": { "type": "sqlite", "path": "w.db", "query": "SELECT email, s FROM t",
                 "key": "email" },
@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(a_key_given_twice_is_an_error_with_its_path) {
 }
 
 BOOST_AUTO_TEST_CASE(all_errors_are_reported_at_once_with_key_paths) {
-  auto errors = errors_of(R"({
+  auto errors = errors_in_file(R"({
     "name": "bad name!",
     "colour": "blue",
     "source": { "type": "sqlite", "query": "SELECT a, b FROM t", "key": "a" },
@@ -170,11 +170,11 @@ BOOST_AUTO_TEST_CASE(unset_variables_and_bad_delivery_options_are_reported_toget
 }
 
 BOOST_AUTO_TEST_CASE(broken_json_reports_line_and_column) {
-  auto errors = errors_of(std::string("{\n  \"name\": \"x\",\n  \"source\": {\n    oops\n}\n"));
+  auto errors = errors_in_file(std::string("{\n  \"name\": \"x\",\n  \"source\": {\n    oops\n}\n"));
   BOOST_REQUIRE_EQUAL(errors.size(), 1u);
   BOOST_TEST(errors[0].rfind("not valid JSON at line 4, column ", 0) == 0, errors[0]);
   BOOST_TEST(errors[0].find(": syntax error") != std::string::npos, errors[0]);
-  auto trailing = errors_of(std::string("{\"name\": \"x\",}"));
+  auto trailing = errors_in_file(std::string("{\"name\": \"x\",}"));
   BOOST_REQUIRE_EQUAL(trailing.size(), 1u);
   BOOST_TEST(trailing[0].rfind("not valid JSON at line 1, column ", 0) == 0, trailing[0]);
 }
@@ -183,16 +183,16 @@ BOOST_AUTO_TEST_CASE(broken_json_reports_line_and_column) {
 // the stray '}' of {"name": "x",} is column 14. nlohmann's parse_error::byte is 1-based, so
 // counting `i < byte` lands one column to the right.
 BOOST_AUTO_TEST_CASE(json_error_column_points_at_the_offending_character) {
-  auto errors = errors_of(std::string("{\n  \"name\": \"x\",\n  \"source\": {\n    oops\n}\n"));
+  auto errors = errors_in_file(std::string("{\n  \"name\": \"x\",\n  \"source\": {\n    oops\n}\n"));
   BOOST_REQUIRE_EQUAL(errors.size(), 1u);
   BOOST_TEST(errors[0].rfind("not valid JSON at line 4, column 5:", 0) == 0, errors[0]);
-  auto trailing = errors_of(std::string("{\"name\": \"x\",}"));
+  auto trailing = errors_in_file(std::string("{\"name\": \"x\",}"));
   BOOST_REQUIRE_EQUAL(trailing.size(), 1u);
   BOOST_TEST(trailing[0].rfind("not valid JSON at line 1, column 14:", 0) == 0, trailing[0]);
 }
 
 BOOST_AUTO_TEST_CASE(a_file_must_be_an_object) {
-  BOOST_TEST(errors_of(std::string("[1, 2]")) ==
+  BOOST_TEST(errors_in_file(std::string("[1, 2]")) ==
              std::vector<std::string>(
                  {"a sync file is a JSON object with name, source, destination and mapping"}));
 }

@@ -3,16 +3,16 @@
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/core/clock.hpp"
+#include "tests/unit/unit_time.hpp"
 #include "pipelines/core/file_bytes.hpp"
 #include "pipelines/serve/cron.hpp"
 #include "pipelines/serve/time_zone.hpp"
 
 using namespace backflow;
+using backflow::unit::at;
 using namespace std::chrono;
 
 namespace {
-
-system_clock::time_point at(int64_t unix_seconds) { return system_clock::time_point(seconds(unix_seconds)); }
 
 /// Unix seconds of a UTC date and time.
 int64_t utc(int y, int mo, int d, int h = 0, int mi = 0) {

@@ -65,7 +65,7 @@ struct tls_server {
   }
 };
 
-http_response get(const std::string& url, http_client_options options = {}) {
+http_response get_over_tls(const std::string& url, http_client_options options = {}) {
   options.request_timeout = std::chrono::seconds(5);
   http_client client(options);
   std::promise<http_response> answer;
@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_SUITE(tls_verification)
 
 BOOST_AUTO_TEST_CASE(a_loopback_emulator_with_a_self_signed_certificate_is_reachable) {
   tls_server tls;
-  auto r = get("https://127.0.0.1:" + std::to_string(tls.port) + "/");
+  auto r = get_over_tls("https://127.0.0.1:" + std::to_string(tls.port) + "/");
   BOOST_TEST(r.status == 200, r.transport_error);
   BOOST_TEST(r.body == "ok");
 }
@@ -92,7 +92,7 @@ BOOST_AUTO_TEST_CASE(the_same_server_under_a_host_name_is_refused) {
   // Same address, but the URL names a host: the certificate must be verified, and it fails.
   http_client_options pinned;
   pinned.resolve = {"backflow.test:" + std::to_string(tls.port) + ":127.0.0.1"};
-  auto r = get("https://backflow.test:" + std::to_string(tls.port) + "/", pinned);
+  auto r = get_over_tls("https://backflow.test:" + std::to_string(tls.port) + "/", pinned);
   BOOST_TEST(r.status == 0);
   BOOST_TEST(r.transport_error.find("certificate") != std::string::npos, r.transport_error);
 }

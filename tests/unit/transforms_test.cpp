@@ -11,8 +11,6 @@ using namespace backflow::unit;
 
 namespace {
 
-// printf '%s' 'alice@example.com' | sha256sum
-const std::string alice_sha256 = "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976";
 // printf '%s' '' | sha256sum
 const std::string empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 

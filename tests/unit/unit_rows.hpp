@@ -10,6 +10,10 @@
 
 namespace backflow::unit {
 
+/// printf '%s' 'alice@example.com' | sha256sum
+inline const std::string alice_sha256 =
+    "ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976";
+
 inline cell txt(std::string_view s) {
   return cell::of_text(s);
 }

@@ -37,12 +37,6 @@ std::string openssl_base64_decode(const std::string& text) {
   return out;
 }
 
-std::string header(const http_request& r, const std::string& name) {
-  for (const auto& h : r.headers)
-    if (iequals(h.name, name))
-      return h.value;
-  return "<absent>";
-}
 
 webhook_destination hook(const json& extra = json::object()) {
   json options = {{"endpoint", "http://127.0.0.1:9000/hooks/backflow"}};
@@ -89,39 +83,39 @@ BOOST_AUTO_TEST_CASE(the_body_lists_records_with_op_key_and_fields) {
 BOOST_AUTO_TEST_CASE(headers_identify_and_date_the_batch) {
   auto before = std::time(nullptr);
   auto req = hook().build_request(orders());
-  BOOST_TEST(header(req, "Content-Type") == "application/json");
-  auto id = header(req, "webhook-id");
+  BOOST_TEST(header_of(req, "Content-Type") == "application/json");
+  auto id = header_of(req, "webhook-id");
   BOOST_TEST(id.size() == 4u + 32u, id);
   BOOST_TEST(id.rfind("msg_", 0) == 0, id);
-  auto ts = std::stoll(header(req, "webhook-timestamp"));
+  auto ts = std::stoll(header_of(req, "webhook-timestamp"));
   BOOST_TEST(ts >= before);
   BOOST_TEST(ts <= std::time(nullptr));
 }
 
 BOOST_AUTO_TEST_CASE(webhook_id_is_stable_per_batch_and_unique_across_batches) {
-  auto id = header(hook().build_request(orders("r42-b1")), "webhook-id");
+  auto id = header_of(hook().build_request(orders("r42-b1")), "webhook-id");
   // Derived from the batch, not random or time-based: a retry (even by a new instance) keeps it.
   auto retry_hook = hook();
-  BOOST_TEST(header(retry_hook.build_request(orders("r42-b1")), "webhook-id") == id);
-  BOOST_TEST(header(hook().build_request(orders("r42-b2")), "webhook-id") != id);
-  BOOST_TEST(header(hook().build_request(orders("r42-b1.0")), "webhook-id") != id);
+  BOOST_TEST(header_of(retry_hook.build_request(orders("r42-b1")), "webhook-id") == id);
+  BOOST_TEST(header_of(hook().build_request(orders("r42-b2")), "webhook-id") != id);
+  BOOST_TEST(header_of(hook().build_request(orders("r42-b1.0")), "webhook-id") != id);
 }
 
 BOOST_AUTO_TEST_CASE(signatures_verify_with_the_decoded_whsec_key) {
   const std::string secret = "whsec_ZW11bGF0b3Itc2VjcmV0";  // base64("emulator-secret")
   auto req = hook({{"secret", secret}}).build_request(orders());
-  auto id = header(req, "webhook-id");
-  auto ts = header(req, "webhook-timestamp");
+  auto id = header_of(req, "webhook-id");
+  auto ts = header_of(req, "webhook-timestamp");
   BOOST_TEST(openssl_base64_decode("ZW11bGF0b3Itc2VjcmV0") == "emulator-secret");
-  BOOST_TEST(header(req, "webhook-signature") ==
+  BOOST_TEST(header_of(req, "webhook-signature") ==
              openssl_signature("emulator-secret", id + "." + ts + "." + req.body));
 }
 
 BOOST_AUTO_TEST_CASE(a_raw_secret_signs_with_its_own_bytes) {
   auto req = hook({{"secret", "plain-secret"}}).build_request(orders());
-  BOOST_TEST(header(req, "webhook-signature") ==
-             openssl_signature("plain-secret", header(req, "webhook-id") + "." +
-                                                   header(req, "webhook-timestamp") + "." +
+  BOOST_TEST(header_of(req, "webhook-signature") ==
+             openssl_signature("plain-secret", header_of(req, "webhook-id") + "." +
+                                                   header_of(req, "webhook-timestamp") + "." +
                                                    req.body));
 }
 
@@ -135,8 +129,8 @@ BOOST_AUTO_TEST_CASE(the_standard_webhooks_test_vector) {
 
 BOOST_AUTO_TEST_CASE(without_a_secret_nothing_is_signed) {
   auto req = hook().build_request(orders());
-  BOOST_TEST(header(req, "webhook-signature") == "<absent>");
-  BOOST_TEST(header(req, "webhook-id") != "<absent>");
+  BOOST_TEST(header_of(req, "webhook-signature") == "<absent>");
+  BOOST_TEST(header_of(req, "webhook-id") != "<absent>");
 }
 
 BOOST_AUTO_TEST_CASE(responses_use_the_shared_classifier) {
