@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Configures and builds Backflow in Release mode into ./build (binaries: build/pipelines/backflow,
-# build/connectors/emulators/backflow-emulator).
+# build/connectors/emulators/backflow-emulator): every target, or only the targets named
+# (scripts/build.sh backflow backflow-emulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j "$(nproc)"
+if [[ $# -gt 0 ]]; then
+  cmake --build build -j "$(nproc)" --target "$@"
+else
+  cmake --build build -j "$(nproc)"
+fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-./scripts/build.sh
+./scripts/build.sh backflow backflow-emulator  # the tests are not needed here
 
 backflow=build/pipelines/backflow
 emulator=build/connectors/emulators/backflow-emulator

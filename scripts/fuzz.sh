@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [TARGET...]      all targets by default
 #   FUZZ_SECONDS=60                  wall-clock budget for all targets together
 #   FUZZ_JOBS=$(nproc)               targets fuzzed at once, in rounds that share FUZZ_SECONDS
-#   BUILD_DIR=build-hardened         the clang build (shared with scripts/sanitize-tests.sh)
+#   BUILD_DIR=build-hardened         the clang build (scripts/build-hardened.sh)
 #
 # Inputs found while fuzzing stay in $BUILD_DIR/fuzz/corpus, crashes in $BUILD_DIR/fuzz/crashes;
 # nothing is written into tests/fuzz/corpus. To replay a crash: $BUILD_DIR/tests/fuzz/TARGET FILE.
@@ -19,10 +19,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-$(nproc)}
 work=$build/fuzz
 
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DBACKFLOW_FUZZ=ON >/dev/null
-start=$SECONDS
-cmake --build "$build" -j "$(nproc)" --target fuzz_targets
-echo "fuzz: built the fuzz targets in $((SECONDS - start)) s"
+BUILD_DIR=$build ./scripts/build-hardened.sh fuzz_targets
 
 if [[ $# -gt 0 ]]; then
   targets=("$@")

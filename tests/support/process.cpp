@@ -174,6 +174,10 @@ process_result background_process::wait(std::chrono::seconds timeout) {
 }
 
 std::string binary_path(const std::string& name) {
+  // scripts/sanitize-tests.sh points the Release build's tests at the sanitized backflow; ctest
+  // itself sets BACKFLOW_BIN_DIR, so the override has its own name.
+  if (const char* dir = std::getenv("BACKFLOW_BIN_DIR_OVERRIDE"); dir && name != "backflow-emulator")
+    return std::string(dir) + "/" + name;
   const char* var = name == "backflow-emulator" ? "BACKFLOW_EMULATOR_BIN" : "BACKFLOW_BIN_DIR";
   const char* value = std::getenv(var);
   if (value == nullptr)
