@@ -12,8 +12,10 @@ build=${BUILD_DIR:-build-hardened}
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(backflow fuzz_targets)
 
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DBACKFLOW_FUZZ=ON \
-    -DBACKFLOW_TESTS=OFF >/dev/null
+build_dir=$build
+source scripts/generator.sh
+CC=clang CXX=clang++ cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug \
+    -DBACKFLOW_FUZZ=ON -DBACKFLOW_TESTS=OFF >/dev/null
 start=$SECONDS
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
 echo "build-hardened: built ${targets[*]} in $((SECONDS - start)) s"

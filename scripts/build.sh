@@ -4,7 +4,8 @@
 # (scripts/build.sh backflow backflow-emulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+source scripts/generator.sh
+cmake -S . -B build "${generator[@]}" -DCMAKE_BUILD_TYPE=Release
 if [[ $# -gt 0 ]]; then
   cmake --build build -j "$(nproc)" --target "$@"
 else

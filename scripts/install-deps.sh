@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ninja-build
   libcaf-dev libcurl4-openssl-dev nlohmann-json3-dev liblmdb-dev libspdlog-dev
   libboost-test-dev libxxhash-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libssl-dev
   libicu-dev  # Unicode normalisation and case mapping (transforms, Meta identifiers)
