@@ -1,4 +1,4 @@
-// HubSpot CRM v3 batch connector (see hubspot.hpp and ../shared/api-contracts.md).
+// HubSpot CRM v3 batch connector (see hubspot.hpp and docs/connectors/hubspot.md).
 #include "connectors/destinations/hubspot.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Meta Custom Audiences connector (see meta_audience.hpp and api-contracts.md).
+// Meta Custom Audiences connector (see meta_audience.hpp and docs/connectors/meta_audience.md).
 #include "connectors/destinations/meta_audience.hpp"
 
 #include <algorithm>

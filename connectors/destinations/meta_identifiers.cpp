@@ -1,4 +1,4 @@
-// Meta Custom Audience identifiers (see meta_identifiers.hpp and api-contracts.md).
+// Meta Custom Audience identifiers (see meta_identifiers.hpp and docs/connectors/meta_audience.md).
 #include "connectors/destinations/meta_identifiers.hpp"
 
 #include "pipelines/core/crypto.hpp"

@@ -1,4 +1,4 @@
-// Salesforce collections connector and its options (see salesforce.hpp, api-contracts.md).
+// Salesforce collections connector and its options (see salesforce.hpp, docs/connectors/salesforce.md).
 #include "connectors/destinations/salesforce.hpp"
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// A Salesforce Bulk API 2.0 ingest job (see salesforce_bulk_job.hpp, api-contracts.md).
+// A Salesforce Bulk API 2.0 ingest job (see salesforce_bulk_job.hpp, docs/connectors/salesforce.md).
 #include "connectors/destinations/salesforce_bulk_job.hpp"
 
 #include <algorithm>

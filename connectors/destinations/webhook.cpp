@@ -1,4 +1,4 @@
-// Generic signed webhook connector (see webhook.hpp and ../shared/api-contracts.md).
+// Generic signed webhook connector (see webhook.hpp and docs/connectors/webhook.md).
 #include "connectors/destinations/webhook.hpp"
 
 #include <ctime>

@@ -1,6 +1,7 @@
-// What HubSpot must hold, from api-contracts.md (CRM v3 batch upsert/update/create/archive) and
-// the README: one live contact per key (the email, trimmed and lowercased), each mapped property
-// as HubSpot stores it: a string. Sending "" clears a property, so NULL and "" both show empty.
+// What HubSpot must hold, from docs/connectors/hubspot.md (CRM v3 batch
+// upsert/update/create/archive) and the README: one live contact per key (the email, trimmed and
+// lowercased), each mapped property as HubSpot stores it: a string. Sending "" clears a property,
+// so NULL and "" both show empty.
 #include "tests/oracle/exact_json.hpp"
 #include "tests/oracle/expected.hpp"
 

@@ -1,9 +1,9 @@
-// What a Meta custom audience must hold, from api-contracts.md (Custom Audiences) and the
-// README: exactly one member per distinct identity of the model's rows, an identity being each
-// mapped Meta key's value normalised by Meta's rules and SHA-256 hashed to lowercase hex, empty
-// values left out; a row without any value is no member. The normaliser below knows only the
-// values the oracle generates (values.hpp's hand-written tables and ASCII patterns), and the
-// hash comes straight from OpenSSL.
+// What a Meta custom audience must hold, from docs/connectors/meta_audience.md (Custom Audiences)
+// and the README: exactly one member per distinct identity of the model's rows, an identity being
+// each mapped Meta key's value normalised by Meta's rules and SHA-256 hashed to lowercase hex,
+// empty values left out; a row without any value is no member. The normaliser below knows only the
+// values the oracle generates (values.hpp's hand-written tables and ASCII patterns), and the hash
+// comes straight from OpenSSL.
 #include <openssl/evp.h>
 
 #include <stdexcept>

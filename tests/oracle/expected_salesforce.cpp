@@ -1,8 +1,8 @@
-// What Salesforce must hold, from api-contracts.md (sObject Collections upsert by external id,
-// Bulk API 2.0 CSV jobs, collections delete) and the README: one live record per key in the
-// external id field Backflow_Key__c, each mapped field with the row's value. Salesforce keeps no
-// empty strings (Bulk 2.0 sets null with #N/A), so NULL and "" both show empty; numbers may come
-// back as JSON numbers (collections) or text (Bulk CSV).
+// What Salesforce must hold, from docs/connectors/salesforce.md (sObject Collections upsert by
+// external id, Bulk API 2.0 CSV jobs, collections delete) and the README: one live record per key
+// in the external id field Backflow_Key__c, each mapped field with the row's value. Salesforce
+// keeps no empty strings (Bulk 2.0 sets null with #N/A), so NULL and "" both show empty; numbers
+// may come back as JSON numbers (collections) or text (Bulk CSV).
 #include "tests/oracle/exact_json.hpp"
 #include "tests/oracle/expected.hpp"
 

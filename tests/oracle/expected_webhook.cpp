@@ -1,7 +1,7 @@
-// What a webhook receiver must hold, from api-contracts.md (generic webhook) and the README: one
-// record per key (trimmed, lowercased when it looks like an email; composite keys as their parts
-// with `\` → `\\` and `|` → `\|`, joined with `|`), its `fields` exactly the mapped values as JSON
-// (an upsert replaces them all): NULL is null, "" is "", numbers are numbers.
+// What a webhook receiver must hold, from docs/connectors/webhook.md (generic webhook) and the
+// README: one record per key (trimmed, lowercased when it looks like an email; composite keys as
+// their parts with `\` → `\\` and `|` → `\|`, joined with `|`), its `fields` exactly the mapped
+// values as JSON (an upsert replaces them all): NULL is null, "" is "", numbers are numbers.
 #include "tests/oracle/exact_json.hpp"
 #include "tests/oracle/expected.hpp"
 
