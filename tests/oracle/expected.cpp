@@ -48,6 +48,29 @@ std::string key_part(const cell& value) {
   return text;
 }
 
+expected_state records_by_key(const model_view& model, field_rule rule, bool closed) {
+  expected_state out;
+  for (const auto& r : model.rows) {
+    const auto key = destination_key(r, model.setup.key_columns);
+    auto& record = out[key];
+    record.origin = key;
+    record.closed = closed;
+    for (const auto& m : model.setup.mapping)
+      record.fields[m.to] = rule(r.at(m.from), m.type);
+  }
+  return out;
+}
+
+want blank_is_empty(const cell& value, const std::string& type) {
+  if (value.type == cell::kind::null || (value.type == cell::kind::text && value.text.empty()))
+    return want::empty();
+  if (type == "string")
+    return want::exact_text(value.text);
+  if (type == "number" || value.type != cell::kind::text)
+    return want::number(value.text);
+  return want::exact_text(value.text);
+}
+
 std::string destination_key(const row& r, const std::vector<std::string>& key_columns) {
   if (key_columns.size() == 1)
     return key_part(r.at(key_columns[0]));

@@ -80,6 +80,17 @@ std::string key_part(const cell& value);
 /// `|` written `\|`, joined with `|`.
 std::string destination_key(const row& r, const std::vector<std::string>& key_columns);
 
+/// What a mapped cell must arrive as, by one destination's rule for the mapping's type.
+using field_rule = want (*)(const cell& value, const std::string& type);
+
+/// One record per destination key of the model's rows, each mapped field by `rule`; `closed`:
+/// the record holds exactly the mapped fields (an upsert replaces them all).
+expected_state records_by_key(const model_view& model, field_rule rule, bool closed = false);
+
+/// Strings as text, numbers (and non-text cells) as numbers; NULL and "" both mean "no value"
+/// (HubSpot clears a property with "", Salesforce reads "" as null).
+want blank_is_empty(const cell& value, const std::string& type);
+
 // HubSpot CRM contacts: properties are strings, "" clears one; archive is soft.
 expected_state expected_hubspot(const model_view& model);
 held_state held_hubspot(testing::emulator_process& emulator);

@@ -6,30 +6,9 @@
 #include "tests/oracle/expected.hpp"
 
 namespace backflow::oracle {
-namespace {
-
-want property(const cell& value, const std::string& type) {
-  if (value.type == cell::kind::null || (value.type == cell::kind::text && value.text.empty()))
-    return want::empty();
-  if (type == "string")
-    return want::exact_text(value.text);
-  if (type == "number" || value.type != cell::kind::text)
-    return want::number(value.text);
-  return want::exact_text(value.text);
-}
-
-}  // namespace
 
 expected_state expected_hubspot(const model_view& model) {
-  expected_state out;
-  for (const auto& r : model.rows) {
-    const auto key = destination_key(r, model.setup.key_columns);
-    auto& record = out[key];
-    record.origin = key;
-    for (const auto& m : model.setup.mapping)
-      record.fields[m.to] = property(r.at(m.from), m.type);
-  }
-  return out;
+  return records_by_key(model, blank_is_empty);
 }
 
 held_state held_hubspot(testing::emulator_process& emulator) {

@@ -11,16 +11,6 @@ namespace {
 
 constexpr const char* external_id = "Backflow_Key__c";
 
-want salesforce_field(const cell& value, const std::string& type) {
-  if (value.type == cell::kind::null || (value.type == cell::kind::text && value.text.empty()))
-    return want::empty();
-  if (type == "string")
-    return want::exact_text(value.text);
-  if (type == "number" || value.type != cell::kind::text)
-    return want::number(value.text);
-  return want::exact_text(value.text);
-}
-
 /// RFC 4180: rows of fields, quoted fields may hold commas, quotes ("") and line breaks.
 std::vector<std::vector<std::string>> read_csv(const std::string& text) {
   std::vector<std::vector<std::string>> rows(1);
@@ -82,15 +72,7 @@ std::vector<sent_value> sent_csv(const std::string& body) {
 }  // namespace
 
 expected_state expected_salesforce(const model_view& model) {
-  expected_state out;
-  for (const auto& r : model.rows) {
-    const auto key = destination_key(r, model.setup.key_columns);
-    auto& record = out[key];
-    record.origin = key;
-    for (const auto& m : model.setup.mapping)
-      record.fields[m.to] = salesforce_field(r.at(m.from), m.type);
-  }
-  return out;
+  return records_by_key(model, blank_is_empty);
 }
 
 held_state held_salesforce(testing::emulator_process& emulator) {

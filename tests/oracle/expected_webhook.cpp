@@ -21,16 +21,7 @@ want webhook_field(const cell& value, const std::string& type) {
 }  // namespace
 
 expected_state expected_webhook(const model_view& model) {
-  expected_state out;
-  for (const auto& r : model.rows) {
-    const auto key = destination_key(r, model.setup.key_columns);
-    auto& record = out[key];
-    record.origin = key;
-    record.closed = true;
-    for (const auto& m : model.setup.mapping)
-      record.fields[m.to] = webhook_field(r.at(m.from), m.type);
-  }
-  return out;
+  return records_by_key(model, webhook_field, /*closed=*/true);
 }
 
 held_state held_webhook(testing::emulator_process& emulator) {
