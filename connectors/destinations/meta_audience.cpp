@@ -5,7 +5,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"

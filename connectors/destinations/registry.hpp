@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "pipelines/delivery/destination.hpp"
 
 namespace backflow {

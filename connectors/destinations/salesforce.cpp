@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "connectors/destinations/salesforce_bulk_job.hpp"
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 

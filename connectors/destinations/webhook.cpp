@@ -39,15 +39,6 @@ webhook_destination::webhook_destination(const destination_context& ctx)
       batch_size_(ctx.options.value("batch_size", size_t{100})),
       per_second_(ctx.options.value("rate_limit", nlohmann::json::object()).value("per_second", 0.0)) {}
 
-std::string standard_webhook_signature(const std::string& secret, const std::string& id,
-                                       const std::string& timestamp, const std::string& body) {
-  std::string key = secret;
-  if (secret.rfind("whsec_", 0) == 0)
-    if (auto decoded = base64_decode(secret.substr(6)))
-      key = *decoded;
-  return "v1," + base64_encode(hmac_sha256(key, id + "." + timestamp + "." + body));
-}
-
 http_request webhook_destination::build_request(const delivery_batch& batch) const {
   nlohmann::json records = nlohmann::json::array();
   for (const auto& r : batch.records) {

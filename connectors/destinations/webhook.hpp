@@ -32,9 +32,4 @@ class webhook_destination final : public destination {
   double per_second_;
 };
 
-/// The Standard Webhooks signature header value: "v1,<base64 HMAC-SHA256>". A secret starting
-/// with "whsec_" is base64 after the prefix; any other secret is used as raw bytes.
-std::string standard_webhook_signature(const std::string& secret, const std::string& id,
-                                       const std::string& timestamp, const std::string& body);
-
 }  // namespace backflow

@@ -15,7 +15,7 @@
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/logging.hpp"
 #include "pipelines/cli/sync_file.hpp"
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "pipelines/serve/http_api.hpp"
 #include "pipelines/serve/sync_service.hpp"
 

@@ -7,7 +7,7 @@
 
 #include "connectors/destinations/registry.hpp"
 #include "pipelines/core/file_bytes.hpp"
-#include "pipelines/config/duplicate_keys.hpp"
+#include "pipelines/core/duplicate_keys.hpp"
 #include "pipelines/config/sync_options.hpp"
 #include "pipelines/diff/row_identity.hpp"
 

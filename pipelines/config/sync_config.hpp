@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/sources/source.hpp"
-#include "pipelines/config/env_interpolation.hpp"
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/env_interpolation.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "pipelines/delivery/destination.hpp"
-#include "pipelines/serve/schedule.hpp"
+#include "pipelines/schedule/schedule.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
 #include "pipelines/mapping/row_mapper.hpp"
 

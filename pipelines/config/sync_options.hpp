@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 
 namespace backflow {
 

@@ -84,4 +84,13 @@ bool is_sha256_hex(std::string_view s) {
   return true;
 }
 
+std::string standard_webhook_signature(const std::string& secret, const std::string& id,
+                                       const std::string& timestamp, const std::string& body) {
+  std::string key = secret;
+  if (secret.rfind("whsec_", 0) == 0)
+    if (auto decoded = base64_decode(secret.substr(6)))
+      key = *decoded;
+  return "v1," + base64_encode(hmac_sha256(key, id + "." + timestamp + "." + body));
+}
+
 }  // namespace backflow

@@ -36,4 +36,10 @@ std::string random_hex(size_t bytes);
 /// True when `s` is exactly 64 hex digits (an already-hashed SHA-256 value).
 bool is_sha256_hex(std::string_view s);
 
+/// The Standard Webhooks signature header value: "v1,<base64 HMAC-SHA256>" of
+/// "id.timestamp.body" (the webhook destination and run notifications sign with it). A secret
+/// starting with "whsec_" is base64 after the prefix; any other secret is used as raw bytes.
+std::string standard_webhook_signature(const std::string& secret, const std::string& id,
+                                       const std::string& timestamp, const std::string& body);
+
 }  // namespace backflow

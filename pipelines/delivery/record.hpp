@@ -7,22 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "pipelines/core/hash128.hpp"
+
 namespace backflow {
 
 /// What a destination is asked to do with a record.
 enum class delivery_op : uint8_t { upsert = 0, update = 1, insert = 2, remove = 3 };
 
 const char* to_string(delivery_op op);
-
-/// XXH3-128 of a row's canonical encoding, seeded with the mapping fingerprint.
-struct hash128 {
-  uint64_t low = 0;
-  uint64_t high = 0;
-  friend bool operator==(const hash128& a, const hash128& b) {
-    return a.low == b.low && a.high == b.high;
-  }
-  friend bool operator!=(const hash128& a, const hash128& b) { return !(a == b); }
-};
 
 /// One record on its way to a destination.
 struct outbound_record {

@@ -8,7 +8,7 @@
 #include "connectors/destinations/registry.hpp"
 #include "pipelines/core/clock.hpp"
 #include "pipelines/core/redaction.hpp"
-#include "pipelines/serve/schedule.hpp"
+#include "pipelines/schedule/schedule.hpp"
 #include "pipelines/sync/sync_identity.hpp"
 #include "pipelines/sync/sync_runner.hpp"
 #include "state/sync_state.hpp"

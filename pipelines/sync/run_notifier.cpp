@@ -8,7 +8,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "connectors/destinations/webhook.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/redaction.hpp"
 #include "pipelines/delivery/http_client.hpp"

@@ -2,8 +2,8 @@
 #include <chrono>
 #include <string>
 
-#include "pipelines/serve/cron.hpp"
-#include "pipelines/serve/time_zone.hpp"
+#include "pipelines/schedule/cron.hpp"
+#include "pipelines/schedule/time_zone.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 using namespace backflow;

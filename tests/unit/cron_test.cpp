@@ -3,8 +3,8 @@
 
 #include "pipelines/core/clock.hpp"
 #include "tests/unit/unit_time.hpp"
-#include "pipelines/serve/cron.hpp"
-#include "pipelines/serve/schedule.hpp"
+#include "pipelines/schedule/cron.hpp"
+#include "pipelines/schedule/schedule.hpp"
 
 using namespace backflow;
 using backflow::unit::at;

@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "pipelines/config/env_interpolation.hpp"
+#include "pipelines/core/env_interpolation.hpp"
 #include "tests/unit/unit_rows.hpp"
 
 using namespace backflow;

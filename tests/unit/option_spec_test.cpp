@@ -1,7 +1,7 @@
 // Declarative option tables: types, required keys, defaults, unknown keys, nested paths, durations.
 #include <boost/test/unit_test.hpp>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "tests/unit/unit_rows.hpp"
 
 using namespace backflow;

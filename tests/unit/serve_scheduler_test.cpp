@@ -11,7 +11,7 @@
 
 #include "actors/runtime.hpp"
 #include "pipelines/serve/log_throttle.hpp"
-#include "pipelines/serve/schedule.hpp"
+#include "pipelines/schedule/schedule.hpp"
 #include "pipelines/serve/sync_service.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pipelines/config/env_interpolation.hpp"
+#include "pipelines/core/env_interpolation.hpp"
 #include "tests/unit/unit_rows.hpp"
 
 namespace backflow::unit {

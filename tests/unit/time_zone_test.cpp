@@ -5,8 +5,8 @@
 #include "pipelines/core/clock.hpp"
 #include "tests/unit/unit_time.hpp"
 #include "pipelines/core/file_bytes.hpp"
-#include "pipelines/serve/cron.hpp"
-#include "pipelines/serve/time_zone.hpp"
+#include "pipelines/schedule/cron.hpp"
+#include "pipelines/schedule/time_zone.hpp"
 
 using namespace backflow;
 using backflow::unit::at;

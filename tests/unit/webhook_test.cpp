@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "pipelines/core/crypto.hpp"
 #include "tests/unit/connector_fixture.hpp"
 
 using namespace backflow;

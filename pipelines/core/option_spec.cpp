@@ -1,5 +1,5 @@
 // Declarative option tables and their validator (see option_spec.hpp).
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 
 #include <cctype>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "pipelines/core/result.hpp"
-#include "pipelines/serve/time_zone.hpp"
+#include "pipelines/schedule/time_zone.hpp"
 
 namespace backflow {
 

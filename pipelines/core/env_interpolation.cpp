@@ -1,5 +1,5 @@
 // `${VAR}` interpolation of environment variables in sync files (see env_interpolation.hpp).
-#include "pipelines/config/env_interpolation.hpp"
+#include "pipelines/core/env_interpolation.hpp"
 
 #include <cctype>
 #include <cstdlib>

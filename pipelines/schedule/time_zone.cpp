@@ -1,12 +1,12 @@
 // Time zones for cron schedules (see time_zone.hpp).
-#include "pipelines/serve/time_zone.hpp"
+#include "pipelines/schedule/time_zone.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 #include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/file_bytes.hpp"
 

@@ -1,5 +1,5 @@
 // Cron expressions (see cron.hpp).
-#include "pipelines/serve/cron.hpp"
+#include "pipelines/schedule/cron.hpp"
 
 #include <array>
 #include <cctype>

@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pipelines/config/option_spec.hpp"
-#include "pipelines/serve/cron.hpp"
-#include "pipelines/serve/time_zone.hpp"
+#include "pipelines/core/option_spec.hpp"
+#include "pipelines/schedule/cron.hpp"
+#include "pipelines/schedule/time_zone.hpp"
 
 namespace backflow {
 

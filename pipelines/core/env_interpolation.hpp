@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 
 namespace backflow {
 

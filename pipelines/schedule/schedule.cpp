@@ -1,5 +1,5 @@
 // Sync schedules (see schedule.hpp).
-#include "pipelines/serve/schedule.hpp"
+#include "pipelines/schedule/schedule.hpp"
 
 #include <cstdio>
 #include <ctime>

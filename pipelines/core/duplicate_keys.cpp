@@ -1,11 +1,11 @@
 // Finds keys a JSON document gives twice in one object (see duplicate_keys.hpp).
-#include "pipelines/config/duplicate_keys.hpp"
+#include "pipelines/core/duplicate_keys.hpp"
 
 #include <set>
 
 #include <nlohmann/json.hpp>
 
-#include "pipelines/config/option_spec.hpp"
+#include "pipelines/core/option_spec.hpp"
 
 namespace backflow {
 namespace {
