@@ -6,12 +6,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "actors/change_routing.hpp"
 #include "pipelines/core/clock.hpp"
-#include "pipelines/delivery/payload.hpp"
+#include "pipelines/core/redaction.hpp"
 #include "pipelines/sync/freshness.hpp"
 #include "pipelines/sync/guards.hpp"
 #include "pipelines/sync/phases.hpp"
+#include "pipelines/sync/plan_samples.hpp"
 #include "pipelines/sync/progress_line.hpp"
 #include "pipelines/sync/run_notifier.hpp"
 #include "pipelines/sync/sync_identity.hpp"
@@ -20,23 +20,6 @@ namespace backflow {
 namespace {
 
 constexpr size_t rejected_samples = 10;
-/// The longest text a plan sample shows of one value (the whole value goes when run).
-constexpr size_t sample_value_bytes = 80;
-
-/// `fields` with long text values cut (at a character boundary) and their length said.
-nlohmann::json capped(nlohmann::json fields) {
-  for (auto& [name, value] : fields.items()) {
-    if (!value.is_string() || value.get_ref<const std::string&>().size() <= sample_value_bytes)
-      continue;
-    const auto& text = value.get_ref<const std::string&>();
-    size_t cut = sample_value_bytes;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-      --cut;  // not inside a UTF-8 sequence
-    value = text.substr(0, cut) + "… (" + std::to_string(text.size()) + " bytes)";
-  }
-  return fields;
-}
-
 void copy_tally(const state::diff_tally& t, run_counts& c) {
   c.extracted = t.extracted;
   c.added = t.added;
@@ -57,44 +40,6 @@ std::vector<rejected_sample> rejects_of_run(const state::sync_state& st, uint64_
   std::vector<rejected_sample> out;
   for (auto& r : st.list_rejects(rejected_samples, run_id))
     out.push_back({std::move(r.key), std::move(r.record.reason)});
-  return out;
-}
-
-/// The sampled changes of a plan as apply would send them, for display.
-std::vector<planned_change> describe_samples(const sync_config& cfg, const state::sync_state& st,
-                                             const model_shape& shape,
-                                             const state::diff_tally& tally) {
-  std::vector<planned_change> out;
-  auto add = [&](const std::vector<std::string>& keys) {
-    st.env().read([&](state::transaction& txn) {
-      for (const auto& key : keys) {
-        auto change = st.load_change(txn, key);
-        if (!change)
-          continue;
-        planned_change p;
-        p.kind = state::to_string(change->kind);
-        p.key = key;
-        auto route = route_change(cfg.mode, change->kind);
-        if (!route.send) {
-          p.op = route.settle == state::settlement::skipped ? "skip (mode does not send changes)"
-                                                            : "forget (mode does not send deletes)";
-        } else if (*route.send == delivery_op::remove) {
-          p.op = "remove";
-          p.fields = {{"destination_id", change->dest_id}};
-        } else if (change->mapping_failed) {
-          p.op = "reject";
-          p.fields = {{"mapping_error", change->payload}};
-        } else {
-          p.op = to_string(*route.send);
-          p.fields = capped(fields_to_json(shape.fields, change->payload));
-        }
-        out.push_back(std::move(p));
-      }
-    });
-  };
-  add(tally.added_samples);
-  add(tally.changed_samples);
-  add(tally.deleted_samples);
   return out;
 }
 
@@ -178,178 +123,237 @@ run_summary sync_runner::plan(const sync_config& cfg, const run_options& opts,
   return execute(cfg, opts, true, &samples);
 }
 
-run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts, bool plan_only,
-                                 std::vector<planned_change>* samples) {
-  auto started = std::chrono::steady_clock::now();
-  run_summary summary;
-  summary.sync = cfg.name;
-  summary.started_at = iso_now();
-  std::shared_ptr<state::sync_state> st;
-  bool recorded = false;
-  redactor redact(cfg.secrets);
-  nlohmann::json identity;
-  // The sync's entry in the state directory's registry (what `status` lists).
-  auto registry_entry = [&](nlohmann::json last_run) {
-    nlohmann::json entry = {{"file", cfg.file.string()},
-                            {"destination", cfg.destination_type},
-                            {"mode", to_string(cfg.mode)},
-                            {"account", destination_account(cfg)},
-                            {"identity", identity}};
-    if (!last_run.is_null())
-      entry["last_run"] = std::move(last_run);
-    return redact.json(entry);
-  };
-  // Every run that got an id is recorded in the sync's history, whatever its status.
-  auto finish = [&](run_status status) {
-    summary.status = status;
-    summary.finished_at = iso_now();
-    summary.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - started)
-                              .count();
-    summary.peak_rss_mb = peak_rss_mb();
-    summary.error = redact.text(summary.error);
-    if (st && summary.run_id > 0 && !plan_only && !recorded) {
-      recorded = true;
-      st->store_run(summary.run_id, summary.to_json());
-      dir_->register_sync(cfg.name, registry_entry(summary.to_json()));
-    }
-    return summary;
-  };
-
-  auto lock = state::sync_lock::acquire(dir_->path(), cfg.name);
-  if (!lock) {
-    summary.error = lock.error().message;
-    return finish(run_status::incomplete);
+/// What one execution of a sync carries from step to step.
+struct sync_runner::attempt {
+  attempt(const sync_config& c, const run_options& o, bool plan, std::vector<planned_change>* out)
+      : cfg(c), opts(o), plan_only(plan), samples(out), redact(c.secrets), line(o.show_progress) {
+    summary.sync = cfg.name;
+    summary.started_at = iso_now();
   }
-  try {
-    st = std::make_shared<state::sync_state>(dir_, cfg.name);
-    st->set_redactor(redact);
-    st->tracks_identities = cfg.mode == sync_mode::audience;  // members share identifiers
-    // A state built for another destination or source is not reused unawares.
-    identity = sync_identity(cfg);
-    auto known = dir_->sync_info(cfg.name);
-    auto recorded_identity = known.is_object() ? known.value("identity", nlohmann::json()) : nlohmann::json();
-    auto mismatch = identity_mismatch(recorded_identity, identity, cfg.name);
-    // A state that never delivered anything is bound to no destination yet.
-    auto sizes = st->count();
-    if (sizes.keys == 0 && sizes.changes == 0)
-      mismatch.clear();
-    if (!mismatch.empty() && !opts.adopt) {
-      summary.error = mismatch;
-      return finish(run_status::config_error);
-    }
-    if (!mismatch.empty())
-      spdlog::warn("Adopted: sync={} reason=\"--adopt: the state now belongs to the sync file's "
-                   "destination and source\"", cfg.name);
-    // Listed by `status` from its first run on, even when that run never finishes (a crash).
-    if (!plan_only && (known.is_null() || recorded_identity != identity))
-      dir_->register_sync(cfg.name, registry_entry(known.is_object() ? known.value("last_run", nlohmann::json())
-                                                                     : nlohmann::json()));
-    auto progress = std::make_shared<run_progress>();
-    progress_line line(opts.show_progress);
-    auto pending = st->load_plan();
-    bool interrupted_run = pending.state == state::plan_record::status::applying;
-    auto resumable = resumable_shape(cfg, pending);
-    if (plan_only && interrupted_run) {
-      summary.run_id = pending.run_id;
-      summary.error = "run " + std::to_string(pending.run_id) + " was interrupted with " +
-                      std::to_string(st->count().changes) + " changes left; the next `run` " +
-                      (resumable ? "finishes them, then plans anew"
-                                 : "re-plans, because the sync file changed since");
-      return finish(run_status::planned);
-    }
-    if (!plan_only) {
-      summary.run_id = st->new_run_id();
-      spdlog::info("Run started: sync={} run={}", cfg.name, summary.run_id);
-    }
 
-    // Stale warehouse data is not worth sending: skip before touching the change set.
-    if (!plan_only && cfg.freshness) {
-      auto verdict = check_freshness(cfg.source, *cfg.freshness, wall_now());
-      if (!verdict.fresh) {
-        summary.error = verdict.query_failed
-                            ? verdict.message
-                            : "stale: " + verdict.message + "; the run was skipped, nothing sent";
-        return finish(verdict.query_failed ? run_status::incomplete : run_status::stale);
-      }
-      spdlog::info("Fresh: sync={} run={} check=\"{}\"", cfg.name, summary.run_id, verdict.message);
-    }
+  const sync_config& cfg;
+  const run_options& opts;
+  const bool plan_only;
+  std::vector<planned_change>* samples;  ///< plan: the sampled changes, for display
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  run_summary summary;
+  redactor redact;
+  std::shared_ptr<state::sync_state> st;
+  nlohmann::json identity;  ///< the destination account and source this state belongs to
+  bool recorded = false;
+  std::shared_ptr<run_progress> progress = std::make_shared<run_progress>();
+  progress_line line;
+  state::plan_record pending;  ///< the change set an interrupted run left, if any
+  bool interrupted_run = false;
+  std::optional<model_shape> resumable;  ///< its shape, when the sync file still produces it
+  plan_phase_result planned;
+};
 
-    // An interrupted change set is finished first, without re-reading the warehouse.
-    if (resumable) {
-      summary.resumed = true;
-      summary.resumed_from = pending.run_id;
-      spdlog::info("Resuming: sync={} run={} from_run={}", cfg.name, summary.run_id,
-                   pending.run_id);
-      if (apply_change_set(cfg, st, *resumable, opts, summary, progress, line, true) > 0)
-        return finish(run_status::incomplete);
-    } else if (interrupted_run) {
-      spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
-                   cfg.name, pending.run_id);
-    }
+nlohmann::json sync_runner::registry_entry(const attempt& a, nlohmann::json last_run) const {
+  nlohmann::json entry = {{"file", a.cfg.file.string()},
+                          {"destination", a.cfg.destination_type},
+                          {"mode", to_string(a.cfg.mode)},
+                          {"account", destination_account(a.cfg)},
+                          {"identity", a.identity}};
+  if (!last_run.is_null())
+    entry["last_run"] = std::move(last_run);
+  return a.redact.json(entry);
+}
 
-    auto plan_started = std::chrono::steady_clock::now();
-    auto planned = run_plan_phase(sys_, cfg, st, summary.run_id, progress, line, opts.interrupted);
-    summary.plan_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+run_summary sync_runner::finish(attempt& a, run_status status) {
+  auto& summary = a.summary;
+  summary.status = status;
+  summary.finished_at = iso_now();
+  summary.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - a.started)
+                            .count();
+  summary.peak_rss_mb = peak_rss_mb();
+  summary.error = a.redact.text(summary.error);
+  // Every run that got an id is recorded in the sync's history, whatever its status.
+  if (a.st && summary.run_id > 0 && !a.plan_only && !a.recorded) {
+    a.recorded = true;
+    a.st->store_run(summary.run_id, summary.to_json());
+    dir_->register_sync(a.cfg.name, registry_entry(a, summary.to_json()));
+  }
+  return summary;
+}
+
+std::optional<run_status> sync_runner::open_state(attempt& a) {
+  const auto& cfg = a.cfg;
+  a.st = std::make_shared<state::sync_state>(dir_, cfg.name);
+  a.st->set_redactor(a.redact);
+  a.st->tracks_identities = cfg.mode == sync_mode::audience;  // members share identifiers
+  // A state built for another destination or source is not reused unawares.
+  a.identity = sync_identity(cfg);
+  auto known = dir_->sync_info(cfg.name);
+  auto recorded_identity =
+      known.is_object() ? known.value("identity", nlohmann::json()) : nlohmann::json();
+  auto mismatch = identity_mismatch(recorded_identity, a.identity, cfg.name);
+  // A state that never delivered anything is bound to no destination yet.
+  auto sizes = a.st->count();
+  if (sizes.keys == 0 && sizes.changes == 0)
+    mismatch.clear();
+  if (!mismatch.empty() && !a.opts.adopt) {
+    a.summary.error = mismatch;
+    return run_status::config_error;
+  }
+  if (!mismatch.empty())
+    spdlog::warn("Adopted: sync={} reason=\"--adopt: the state now belongs to the sync file's "
+                 "destination and source\"", cfg.name);
+  // Listed by `status` from its first run on, even when that run never finishes (a crash).
+  if (!a.plan_only && (known.is_null() || recorded_identity != a.identity))
+    dir_->register_sync(cfg.name,
+                        registry_entry(a, known.is_object() ? known.value("last_run", nlohmann::json())
+                                                            : nlohmann::json()));
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::load_pending(attempt& a) {
+  a.pending = a.st->load_plan();
+  a.interrupted_run = a.pending.state == state::plan_record::status::applying;
+  a.resumable = resumable_shape(a.cfg, a.pending);
+  if (a.plan_only && a.interrupted_run) {
+    a.summary.run_id = a.pending.run_id;
+    a.summary.error = "run " + std::to_string(a.pending.run_id) + " was interrupted with " +
+                      std::to_string(a.st->count().changes) + " changes left; the next `run` " +
+                      (a.resumable ? "finishes them, then plans anew"
+                                   : "re-plans, because the sync file changed since");
+    return run_status::planned;
+  }
+  if (!a.plan_only) {
+    a.summary.run_id = a.st->new_run_id();
+    spdlog::info("Run started: sync={} run={}", a.cfg.name, a.summary.run_id);
+  }
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::check_fresh(attempt& a) {
+  // Stale warehouse data is not worth sending: skip before touching the change set.
+  if (a.plan_only || !a.cfg.freshness)
+    return std::nullopt;
+  auto verdict = check_freshness(a.cfg.source, *a.cfg.freshness, wall_now());
+  if (!verdict.fresh) {
+    a.summary.error = verdict.query_failed
+                          ? verdict.message
+                          : "stale: " + verdict.message + "; the run was skipped, nothing sent";
+    return verdict.query_failed ? run_status::incomplete : run_status::stale;
+  }
+  spdlog::info("Fresh: sync={} run={} check=\"{}\"", a.cfg.name, a.summary.run_id,
+               verdict.message);
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::resume_interrupted(attempt& a) {
+  // An interrupted change set is finished first, without re-reading the warehouse.
+  if (a.resumable) {
+    a.summary.resumed = true;
+    a.summary.resumed_from = a.pending.run_id;
+    spdlog::info("Resuming: sync={} run={} from_run={}", a.cfg.name, a.summary.run_id,
+                 a.pending.run_id);
+    if (apply_change_set(a.cfg, a.st, *a.resumable, a.opts, a.summary, a.progress, a.line, true) >
+        0)
+      return run_status::incomplete;
+  } else if (a.interrupted_run) {
+    spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
+                 a.cfg.name, a.pending.run_id);
+  }
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::plan_changes(attempt& a) {
+  auto plan_started = std::chrono::steady_clock::now();
+  a.planned = run_plan_phase(sys_, a.cfg, a.st, a.summary.run_id, a.progress, a.line,
+                             a.opts.interrupted);
+  a.summary.plan_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - plan_started)
                           .count();
-    copy_tally(planned.tally, summary.counts);
-    summary.problems = planned.problems;
-    if (!planned.ok) {
-      summary.error = planned.error;
-      if (planned.damaged) {
-        st.reset();  // nothing more is written to a damaged state, not even this run's record
-        return finish(run_status::damaged);
-      }
-      st->clear_change_set();
-      return finish(planned.failure);
-    }
-    auto guard_problems = tripped_guards(cfg.guards, planned.tally);
-    if (plan_only) {
-      if (samples != nullptr)
-        *samples = describe_samples(cfg, *st, planned.shape, planned.tally);
-      summary.problems = guard_problems;
-      st->clear_change_set();
-      return finish(run_status::planned);
-    }
-    if (!guard_problems.empty()) {
-      summary.problems = guard_problems;
-      summary.error = "a guard stopped the run before any write; nothing was sent";
-      st->clear_change_set();
-      return finish(run_status::aborted);
-    }
-    state::plan_record record;
-    record.state = state::plan_record::status::applying;
-    record.run_id = summary.run_id;
-    record.fingerprint = planned.shape.fingerprint;
-    record.config_fingerprint = cfg.config_fingerprint();
-    record.fields = planned.shape.fields;
-    record.counts = tally_json(planned.tally);
-    auto profile = profile_of(summary.run_id, planned.tally, planned.values,
-                              planned.shape.column_names());
-    st->env().write([&](state::transaction& txn) {
-      st->store_plan(txn, record);
-      st->set_applied_config(txn, record.config_fingerprint);
-      state::store_model_profile(txn, *st, profile);  // what the next run's guards compare with
-    });
+  copy_tally(a.planned.tally, a.summary.counts);
+  a.summary.problems = a.planned.problems;
+  if (a.planned.ok)
+    return std::nullopt;
+  a.summary.error = a.planned.error;
+  if (a.planned.damaged) {
+    a.st.reset();  // nothing more is written to a damaged state, not even this run's record
+    return run_status::damaged;
+  }
+  a.st->clear_change_set();
+  return a.planned.failure;
+}
 
-    // Re-planned after a crash: creates it had sent are in this plan again.
-    bool replanned_after_crash = interrupted_run && !resumable;
-    if (apply_change_set(cfg, st, planned.shape, opts, summary, progress, line,
-                         replanned_after_crash) > 0)
-      return finish(run_status::incomplete);
-    return finish(summary.counts.rejected > 0 ? run_status::partial : run_status::success);
+std::optional<run_status> sync_runner::check_guards(attempt& a) {
+  auto guard_problems = tripped_guards(a.cfg.guards, a.planned.tally);
+  if (a.plan_only) {
+    if (a.samples != nullptr)
+      *a.samples = describe_samples(a.cfg, *a.st, a.planned.shape, a.planned.tally);
+    a.summary.problems = guard_problems;
+    a.st->clear_change_set();
+    return run_status::planned;
+  }
+  if (guard_problems.empty())
+    return std::nullopt;
+  a.summary.problems = guard_problems;
+  a.summary.error = "a guard stopped the run before any write; nothing was sent";
+  a.st->clear_change_set();
+  return run_status::aborted;
+}
+
+std::optional<run_status> sync_runner::record_plan(attempt& a) {
+  state::plan_record record;
+  record.state = state::plan_record::status::applying;
+  record.run_id = a.summary.run_id;
+  record.fingerprint = a.planned.shape.fingerprint;
+  record.config_fingerprint = a.cfg.config_fingerprint();
+  record.fields = a.planned.shape.fields;
+  record.counts = tally_json(a.planned.tally);
+  auto profile = profile_of(a.summary.run_id, a.planned.tally, a.planned.values,
+                            a.planned.shape.column_names());
+  a.st->env().write([&](state::transaction& txn) {
+    a.st->store_plan(txn, record);
+    a.st->set_applied_config(txn, record.config_fingerprint);
+    state::store_model_profile(txn, *a.st, profile);  // what the next run's guards compare with
+  });
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::apply_plan(attempt& a) {
+  // Re-planned after a crash: creates it had sent are in this plan again.
+  bool replanned_after_crash = a.interrupted_run && !a.resumable;
+  if (apply_change_set(a.cfg, a.st, a.planned.shape, a.opts, a.summary, a.progress, a.line,
+                       replanned_after_crash) > 0)
+    return run_status::incomplete;
+  return a.summary.counts.rejected > 0 ? run_status::partial : run_status::success;
+}
+
+run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts, bool plan_only,
+                                 std::vector<planned_change>* samples) {
+  attempt a(cfg, opts, plan_only, samples);
+  auto lock = state::sync_lock::acquire(dir_->path(), cfg.name);
+  if (!lock) {
+    a.summary.error = lock.error().message;
+    return finish(a, run_status::incomplete);
+  }
+  // Each step either lets the run go on or ends it with a status; apply_plan always ends it.
+  using step = std::optional<run_status> (sync_runner::*)(attempt&);
+  static constexpr step steps[] = {&sync_runner::open_state,   &sync_runner::load_pending,
+                                   &sync_runner::check_fresh,  &sync_runner::resume_interrupted,
+                                   &sync_runner::plan_changes, &sync_runner::check_guards,
+                                   &sync_runner::record_plan,  &sync_runner::apply_plan};
+  try {
+    for (auto run_step : steps)
+      if (auto status = (this->*run_step)(a))
+        return finish(a, *status);
+    throw std::logic_error("a run ended without a status");
   } catch (const state::state_damaged& e) {
     // Nothing more is read from or written to a damaged state, not even this run's record.
-    summary.error = e.what();
-    st.reset();
-    return finish(run_status::damaged);
+    a.summary.error = e.what();
+    a.st.reset();
+    return finish(a, run_status::damaged);
   } catch (const std::exception& e) {
-    summary.error = e.what();
+    a.summary.error = e.what();
     try {
-      return finish(run_status::incomplete);
+      return finish(a, run_status::incomplete);
     } catch (const std::exception&) {
-      return summary;  // the state itself is failing; report without recording
+      return a.summary;  // the state itself is failing; report without recording
     }
   }
 }

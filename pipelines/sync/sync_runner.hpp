@@ -52,8 +52,25 @@ class sync_runner {
                    std::vector<planned_change>& samples);
 
  private:
+  struct attempt;
+
+  /// A run in steps: open the state (and check it belongs to this sync), load an interrupted
+  /// change set, check freshness, resume, plan, check guards, record the plan, apply. A step
+  /// returns a status when the run ends there.
   run_summary execute(const sync_config& cfg, const run_options& opts, bool plan_only,
                       std::vector<planned_change>* samples);
+  std::optional<run_status> open_state(attempt& a);
+  std::optional<run_status> load_pending(attempt& a);
+  std::optional<run_status> check_fresh(attempt& a);
+  std::optional<run_status> resume_interrupted(attempt& a);
+  std::optional<run_status> plan_changes(attempt& a);
+  std::optional<run_status> check_guards(attempt& a);
+  std::optional<run_status> record_plan(attempt& a);
+  std::optional<run_status> apply_plan(attempt& a);
+  /// Ends the run with `status`: its summary, recorded in the sync's history once it has an id.
+  run_summary finish(attempt& a, run_status status);
+  /// The sync's entry in the state directory's registry (what `status` lists).
+  nlohmann::json registry_entry(const attempt& a, nlohmann::json last_run) const;
   /// The shape of an interrupted change set, when the sync file still produces the same one.
   std::optional<model_shape> resumable_shape(const sync_config& cfg,
                                              const state::plan_record& pending) const;
