@@ -18,6 +18,8 @@
 
 #include <caf/all.hpp>
 
+#include "pipelines/core/field_count.hpp"
+
 #include "pipelines/core/row_codec.hpp"
 #include "pipelines/diff/value_inspector.hpp"
 #include "pipelines/delivery/http.hpp"
@@ -98,6 +100,30 @@ struct plan_result {
 };
 
 // -- inspect overloads (CAF 0.17) -------------------------------------------------------------
+// Each overload lists every field by hand; these fail the build when a struct gains a field that
+// its overload leaves out (update both).
+static_assert(field_count<hash128>() == 2, "inspect(hash128) must list every field");
+static_assert(field_count<http_header>() == 2, "inspect(http_header) must list every field");
+static_assert(field_count<http_response>() == 6, "inspect(http_response) must list every field");
+static_assert(field_count<packed_rows>() == 2, "inspect(packed_rows) must list every field");
+static_assert(field_count<row_batch>() == 1, "inspect(row_batch) must list every field");
+static_assert(field_count<change_batch>() == 1, "inspect(change_batch) must list every field");
+static_assert(field_count<outbound_record>() == 6, "inspect(outbound_record) must list every field");
+static_assert(field_count<record_batch>() == 2, "inspect(record_batch) must list every field");
+static_assert(field_count<delivery_batch>() == 8, "inspect(delivery_batch) must list every field");
+static_assert(field_count<settle_batch>() == 6, "inspect(settle_batch) must list every field");
+static_assert(field_count<job_record>() == 4, "inspect(job_record) must list every field");
+static_assert(field_count<destination_notes>() == 2, "inspect(destination_notes) must list every field");
+static_assert(field_count<commit_ack>() == 3, "inspect(commit_ack) must list every field");
+static_assert(field_count<acquire_result>() == 3, "inspect(acquire_result) must list every field");
+static_assert(field_count<rate_limit_spec>() == 5, "inspect(rate_limit_spec) must list every field");
+static_assert(field_count<apply_report>() == 8, "inspect(apply_report) must list every field");
+static_assert(field_count<plan_result>() == 4, "inspect(plan_result) must list every field");
+static_assert(field_count<state::diff_tally>() == 16, "inspect(plan_result) must list every tally field");
+static_assert(field_count<value_findings>() == 3, "inspect(plan_result) must list every finding");
+static_assert(field_count<state::pending_change>() == 2, "inspect(pending_change) must list every field");
+static_assert(field_count<state::change_record>() == 8, "inspect(pending_change) must list every change field");
+static_assert(field_count<state::settled_record>() == 6, "inspect(settled_record) must list every field");
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hash128& x) {
@@ -201,7 +227,8 @@ namespace state {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pending_change& x) {
   return f(caf::meta::type_name("pending_change"), x.key, x.change.kind, x.change.hash,
-           x.change.dest_id, x.change.payload, x.change.mapping_failed, x.change.long_key);
+           x.change.dest_id, x.change.payload, x.change.mapping_failed, x.change.long_key,
+           x.change.identity_moved, x.change.keep_identity);
 }
 
 template <class Inspector>
