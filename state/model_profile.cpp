@@ -40,4 +40,12 @@ void store_model_profile(transaction& txn, const sync_state& st, const model_pro
   st.meta().put(txn, model_profile_key, j.dump());
 }
 
+void start_apply(const sync_state& st, const plan_record& plan, const model_profile& profile) {
+  st.env().write([&](transaction& txn) {
+    st.store_plan(txn, plan);
+    st.set_applied_config(txn, plan.config_fingerprint);
+    store_model_profile(txn, st, profile);
+  });
+}
+
 }  // namespace backflow::state

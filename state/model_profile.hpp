@@ -29,6 +29,10 @@ std::optional<model_profile> load_model_profile(const sync_state& st);
 /// Stores the profile of a plan the guards accepted, in an open write transaction.
 void store_model_profile(transaction& txn, const sync_state& st, const model_profile& profile);
 
+/// Before apply, in one transaction: the plan (now applying), the config fingerprint it was
+/// made with, and the model's profile (what the next run's guards compare with).
+void start_apply(const sync_state& st, const plan_record& plan, const model_profile& profile);
+
 /// The meta key the profile lives under (sync_state::reset() forgets it).
 inline constexpr const char* model_profile_key = "model_profile";
 

@@ -319,6 +319,29 @@ void sync_state::clear_change_set() const {
   });
 }
 
+void sync_state::finish_change_set() const {
+  env().write([&](transaction& txn) { store_plan(txn, plan_record{}); });
+}
+
+std::vector<pending_change> sync_state::changes_of(const std::vector<std::string>& keys) const {
+  std::vector<pending_change> out;
+  env().read([&](transaction& txn) {
+    for (const auto& key : keys)
+      if (auto change = load_change(txn, key))
+        out.push_back({key, std::move(*change)});
+  });
+  return out;
+}
+
+void sync_state::forget_jobs(const std::vector<std::string>& checkpoints) const {
+  if (checkpoints.empty())
+    return;
+  env().write([&](transaction& txn) {
+    for (const auto& c : checkpoints)
+      remove_job(txn, c);
+  });
+}
+
 void sync_state::store_job(transaction& txn, const pending_job& job) const {
   nlohmann::json j = {{"batch_id", job.batch_id}, {"keys", job.keys}};
   jobs_.put(txn, job.checkpoint, j.dump());

@@ -117,8 +117,12 @@ class sync_state {
                                            const std::function<bool(const std::string&)>& skip) const;
   /// The pending change of `key`, if any.
   std::optional<change_record> load_change(transaction& txn, const std::string& key) const;
+  /// The pending changes of `keys` (keys with none are left out), read in one transaction.
+  std::vector<pending_change> changes_of(const std::vector<std::string>& keys) const;
   /// Forgets the change set and the plan (a plan that was stopped or only shown).
   void clear_change_set() const;
+  /// Every change settled: no plan is pending any more.
+  void finish_change_set() const;
 
   // -- asynchronous jobs -----------------------------------------------------------------------
 
@@ -133,6 +137,8 @@ class sync_state {
   void remove_job(transaction& txn, const std::string& checkpoint) const;
   void clear_jobs(transaction& txn) const;
   std::vector<pending_job> pending_jobs() const;
+  /// Forgets the jobs of these checkpoints (their changes all settled meanwhile).
+  void forget_jobs(const std::vector<std::string>& checkpoints) const;
 
   // -- run history -----------------------------------------------------------------------------
 

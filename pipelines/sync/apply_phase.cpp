@@ -50,25 +50,16 @@ std::vector<resumable_job> load_jobs(const route_context& routing, state::sync_s
     r.batch.field_names = routing.fields;
     r.batch.as_job = true;
     std::vector<state::settled_record> ignored;  // settled when the job's results come in
-    st.env().read([&](state::transaction& txn) {
-      for (auto& key : job.keys) {
-        auto change = st.load_change(txn, key);
-        if (!change)
-          continue;
-        keys.insert(key);
-        map_change(routing, {key, std::move(*change)}, r.batch.records, ignored);
-      }
-    });
+    for (auto& change : st.changes_of(job.keys)) {
+      keys.insert(change.key);
+      map_change(routing, std::move(change), r.batch.records, ignored);
+    }
     if (r.batch.records.empty())
       finished.push_back(job.checkpoint);
     else
       out.push_back(std::move(r));
   }
-  if (!finished.empty())
-    st.env().write([&](state::transaction& txn) {
-      for (const auto& c : finished)
-        st.remove_job(txn, c);
-    });
+  st.forget_jobs(finished);
   return out;
 }
 

@@ -100,7 +100,7 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
   auto left = st->count().changes;
   if (left == 0) {
     // Every change settled: the change set is done, whatever stop request came late.
-    st->env().write([&](state::transaction& txn) { st->store_plan(txn, state::plan_record{}); });
+    st->finish_change_set();
     summary.error.clear();
     return 0;
   }
@@ -307,11 +307,7 @@ std::optional<run_status> sync_runner::record_plan(attempt& a) {
   record.counts = tally_json(a.planned.tally);
   auto profile = profile_of(a.summary.run_id, a.planned.tally, a.planned.values,
                             a.planned.shape.column_names());
-  a.st->env().write([&](state::transaction& txn) {
-    a.st->store_plan(txn, record);
-    a.st->set_applied_config(txn, record.config_fingerprint);
-    state::store_model_profile(txn, *a.st, profile);  // what the next run's guards compare with
-  });
+  state::start_apply(*a.st, record, profile);
   return std::nullopt;
 }
 
