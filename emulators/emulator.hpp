@@ -53,9 +53,6 @@ class emulator {
   /// Serves an emulator-specific control endpoint /__emulator/<name>; false when it has none.
   virtual bool control(const std::string& name, const httplib::Request& req,
                        httplib::Response& res) = 0;
-
-  /// The limit keys this emulator honours (see limits).
-  [[nodiscard]] virtual std::vector<std::string> limit_keys() const = 0;
 };
 
 }  // namespace backflow::emulators

@@ -194,12 +194,12 @@ void emulator_server::handle_limits(const httplib::Request& req, httplib::Respon
   std::lock_guard lock(limits_mutex_);
   if (req.method == "POST") {
     auto update = nlohmann::json::parse(req.body, nullptr, false);
-    auto next = apply_limits(limits_, update, vendor_.limit_keys());
+    auto next = apply_limits(limits_, update, options_.limit_keys);
     if (!next)
       return reply_json(res, 400, {{"error", next.error().message}});
     limits_ = *next;
   }
-  reply_json(res, 200, limits_to_json(limits_, vendor_.limit_keys()));
+  reply_json(res, 200, limits_to_json(limits_, options_.limit_keys));
 }
 
 void emulator_server::handle_faults(const httplib::Request& req, httplib::Response& res) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <httplib.h>
 #include <spdlog/logger.h>
@@ -24,6 +25,7 @@ struct server_options {
   bool verbose = false;      ///< log every request to stderr
   bool log_bodies = false;   ///< keep request bodies in the request log (exact values for tests)
   limits initial;            ///< limits at start and after /__emulator/reset
+  std::vector<std::string> limit_keys = {"latency_ms"};  ///< what /__emulator/limits accepts
 };
 
 /// Serves one emulator on 127.0.0.1. API requests get the configured latency, then the fault

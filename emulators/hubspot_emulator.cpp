@@ -70,18 +70,26 @@ std::vector<std::string> split_path(const std::string& path) {
 
 }  // namespace
 
-limits hubspot_emulator::default_limits() {
-  limits l;
-  l.per_10s = 190;
-  l.daily = 1'000'000;
-  return l;
+emulator_type hubspot_emulator::type() {
+  emulator_type t;
+  t.name = "hubspot";
+  t.summary = "HubSpot CRM v3 contacts and companies: batch writes and reads";
+  t.destinations = {"hubspot"};
+  t.options = {{"--token", "T", std::string("the accepted private-app token (default ") +
+                                    default_token + ")"}};
+  // HubSpot's Pro/Enterprise limits: 190 requests per 10 s, 1,000,000 per day.
+  t.own_limits = {{"per_10s", "requests per rolling 10 s; 0 = unlimited"},
+                  {"daily", "requests per day; 0 = unlimited"}};
+  t.initial.per_10s = 190;
+  t.initial.daily = 1'000'000;
+  t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
+    return std::unique_ptr<emulator>(
+        std::make_unique<hubspot_emulator>(s.value("--token", default_token)));
+  };
+  return t;
 }
 
 hubspot_emulator::hubspot_emulator(std::string token) : token_(std::move(token)) {}
-
-std::vector<std::string> hubspot_emulator::limit_keys() const {
-  return {"latency_ms", "per_10s", "daily"};
-}
 
 hubspot_emulator::route hubspot_emulator::parse_route(const httplib::Request& req) const {
   route r;

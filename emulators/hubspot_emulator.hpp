@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emulators/emulator.hpp"
+#include "emulators/registry.hpp"
 #include "emulators/hubspot_store.hpp"
 #include "emulators/rate_window.hpp"
 
@@ -25,8 +26,8 @@ class hubspot_emulator final : public emulator {
   /// The private-app token accepted when none is configured.
   static constexpr const char* default_token = "emulator-token";
 
-  /// HubSpot's Pro/Enterprise limits: 190 requests per 10 s, 1,000,000 per day.
-  static limits default_limits();
+  /// Its registry entry: name, options, limits, factory.
+  static emulator_type type();
 
   explicit hubspot_emulator(std::string token);
 
@@ -37,7 +38,6 @@ class hubspot_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
-  [[nodiscard]] std::vector<std::string> limit_keys() const override;
 
  private:
   /// What an API path asks for.

@@ -6,7 +6,9 @@
 namespace backflow::emulators {
 namespace {
 
-std::int64_t* field(limits& l, const std::string& key) {
+}  // namespace
+
+std::int64_t* limit_field(limits& l, const std::string& key) {
   if (key == "latency_ms")
     return &l.latency_ms;
   if (key == "per_10s")
@@ -24,13 +26,11 @@ std::int64_t* field(limits& l, const std::string& key) {
   return nullptr;
 }
 
-}  // namespace
-
 nlohmann::json limits_to_json(const limits& current, const std::vector<std::string>& keys) {
   auto copy = current;
   nlohmann::json out = nlohmann::json::object();
   for (const auto& key : keys)
-    if (auto* value = field(copy, key))
+    if (auto* value = limit_field(copy, key))
       out[key] = *value;
   return out;
 }
@@ -42,7 +42,7 @@ result<limits> apply_limits(const limits& current, const nlohmann::json& update,
   limits next = current;
   std::string problems;
   for (const auto& [key, value] : update.items()) {
-    auto* target = field(next, key);
+    auto* target = limit_field(next, key);
     if (target == nullptr || std::find(keys.begin(), keys.end(), key) == keys.end()) {
       problems += (problems.empty() ? "" : "; ") + ("unsupported limit '" + key + "'");
       continue;

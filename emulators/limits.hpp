@@ -22,6 +22,9 @@ struct limits {
   std::int64_t hourly = 0;         ///< calls per ad account per rolling hour (Meta)
 };
 
+/// The field of `l` named `key` ("per_10s"), or nullptr for an unknown key.
+std::int64_t* limit_field(limits& l, const std::string& key);
+
 /// The JSON form of `current`, restricted to the keys an emulator supports.
 nlohmann::json limits_to_json(const limits& current, const std::vector<std::string>& keys);
 

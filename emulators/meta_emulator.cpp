@@ -40,7 +40,28 @@ meta_emulator::meta_emulator(std::string token, std::vector<std::string> audienc
   audiences_.reset(initial_);
 }
 
-std::vector<std::string> meta_emulator::limit_keys() const { return {"latency_ms", "hourly"}; }
+emulator_type meta_emulator::type() {
+  emulator_type t;
+  t.name = "meta";
+  t.summary = "Meta Marketing API custom audience users edge (add, remove, sessions)";
+  t.destinations = {"meta_audience"};
+  t.options = {
+      {"--token", "T", std::string("the accepted access token (default ") + default_token + ")"},
+      {"--audience", "ID",
+       std::string("an existing custom audience (default ") + default_audience + ")", true}};
+  t.own_limits = {{"hourly", "calls per ad account per rolling hour; 0 = unlimited"}};
+  t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
+    static const std::string id_chars =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+    auto audiences = s.all("--audience");
+    for (const auto& id : audiences)
+      if (id.empty() || id.size() > 64 || id.find_first_not_of(id_chars) != std::string::npos)
+        return failure{"--audience needs an id of digits (or letters, '_'), got '" + id + "'"};
+    return std::unique_ptr<emulator>(
+        std::make_unique<meta_emulator>(s.value("--token", default_token), audiences));
+  };
+  return t;
+}
 
 meta_emulator::route meta_emulator::parse_route(const httplib::Request& req) const {
   route r;

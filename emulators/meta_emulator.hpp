@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulators/emulator.hpp"
+#include "emulators/registry.hpp"
 #include "emulators/meta_audiences.hpp"
 
 namespace backflow::emulators {
@@ -29,6 +30,9 @@ class meta_emulator final : public emulator {
   /// The ad account audiences belong to unless /__emulator/audiences says otherwise.
   static constexpr const char* default_account = "100000000000001";
 
+  /// Its registry entry: name, options, limits, factory.
+  static emulator_type type();
+
   /// `audiences` exist from the start and after every reset (empty: the default audience).
   meta_emulator(std::string token, std::vector<std::string> audiences);
 
@@ -41,7 +45,6 @@ class meta_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
-  [[nodiscard]] std::vector<std::string> limit_keys() const override;
 
  private:
   using clock = std::chrono::steady_clock;

@@ -34,18 +34,26 @@ nlohmann::json record_json(const sf_record& r, const std::string& version) {
 
 }  // namespace
 
-limits salesforce_emulator::default_limits() {
-  limits l;
-  l.daily = 100'000;
-  l.bulk_delay_ms = 200;
-  return l;
+emulator_type salesforce_emulator::type() {
+  emulator_type t;
+  t.name = "salesforce";
+  t.summary = "Salesforce REST sObject Collections and Bulk API 2.0 ingest jobs";
+  t.destinations = {"salesforce"};
+  t.options = {{"--token", "T", std::string("the accepted access token (default ") +
+                                    default_token + ")"}};
+  // 100,000 API requests per day; Bulk jobs take 200 ms to process.
+  t.own_limits = {{"daily", "API requests per day; 0 = unlimited"},
+                  {"bulk_delay_ms", "Bulk 2.0 processing time after UploadComplete"}};
+  t.initial.daily = 100'000;
+  t.initial.bulk_delay_ms = 200;
+  t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
+    return std::unique_ptr<emulator>(
+        std::make_unique<salesforce_emulator>(s.value("--token", default_token)));
+  };
+  return t;
 }
 
 salesforce_emulator::salesforce_emulator(std::string token) : token_(std::move(token)) {}
-
-std::vector<std::string> salesforce_emulator::limit_keys() const {
-  return {"latency_ms", "daily", "bulk_delay_ms"};
-}
 
 void salesforce_emulator::describe(const httplib::Request& req, api_response& out) const {
   auto r = parse_sf_route(req);

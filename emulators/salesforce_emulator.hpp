@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "emulators/emulator.hpp"
+#include "emulators/registry.hpp"
 #include "emulators/salesforce_bulk.hpp"
 #include "emulators/salesforce_route.hpp"
 #include "emulators/salesforce_store.hpp"
@@ -27,8 +28,8 @@ class salesforce_emulator final : public emulator {
   /// The access token accepted when none is configured.
   static constexpr const char* default_token = "emulator-token";
 
-  /// 100,000 API requests per day; Bulk jobs take 200 ms to process.
-  static limits default_limits();
+  /// Its registry entry: name, options, limits, factory.
+  static emulator_type type();
 
   explicit salesforce_emulator(std::string token);
 
@@ -41,7 +42,6 @@ class salesforce_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
-  [[nodiscard]] std::vector<std::string> limit_keys() const override;
 
  private:
   bool admit(const limits& current, api_response& out);

@@ -52,8 +52,22 @@ std::string webhook_emulator::default_secret() {
 
 webhook_emulator::webhook_emulator(std::string key) : key_(std::move(key)) {}
 
-std::vector<std::string> webhook_emulator::limit_keys() const {
-  return {"latency_ms", "per_second", "max_batch"};
+emulator_type webhook_emulator::type() {
+  emulator_type t;
+  t.name = "webhook";
+  t.summary = "a receiver of Standard Webhooks signed batches, applied by key";
+  t.destinations = {"webhook"};
+  t.options = {{"--secret", "S",
+                "the signing secret (default whsec_ + base64 of \"emulator-secret\")"}};
+  t.own_limits = {{"per_second", "requests per rolling second; 0 = unlimited"},
+                  {"max_batch", "records per request; 0 = unlimited"}};
+  t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
+    auto key = signing_key(s.value("--secret", default_secret()));
+    if (!key)
+      return failure{"--secret: " + key.error().message};
+    return std::unique_ptr<emulator>(std::make_unique<webhook_emulator>(*key));
+  };
+  return t;
 }
 
 void webhook_emulator::describe(const httplib::Request& req, api_response& out) const {

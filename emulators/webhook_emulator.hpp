@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulators/emulator.hpp"
+#include "emulators/registry.hpp"
 #include "emulators/rate_window.hpp"
 
 namespace backflow::emulators {
@@ -27,6 +28,9 @@ class webhook_emulator final : public emulator {
   /// The secret used when none is configured: "whsec_" + base64("emulator-secret").
   static std::string default_secret();
 
+  /// Its registry entry: name, options, limits, factory.
+  static emulator_type type();
+
   /// `key` is the HMAC key (see signing_key()).
   explicit webhook_emulator(std::string key);
 
@@ -37,7 +41,6 @@ class webhook_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
-  [[nodiscard]] std::vector<std::string> limit_keys() const override;
 
  private:
   struct stored {
