@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backflow=build/pipelines/backflow
-emulator=build/connectors/emulators/backflow-emulator
+emulator=build/emulators/backflow-emulator
 cmake --build build --target meta_hash_bench > /dev/null
 db=bench/data/1000000/model.sqlite
 [[ -f $db ]] || bench/run.sh 1000000 > /dev/null

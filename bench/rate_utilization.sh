@@ -20,7 +20,7 @@ webhook_limit=${WEBHOOK_PER_SECOND:-50}
 concurrency=${CONCURRENCY:-8}
 build=${BUILD_DIR:-build}
 backflow=$build/pipelines/backflow
-emulator=$build/connectors/emulators/backflow-emulator
+emulator=$build/emulators/backflow-emulator
 [[ -x $backflow && -x $emulator ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 command -v sqlite3 > /dev/null || { echo "needs the sqlite3 CLI" >&2; exit 1; }
 

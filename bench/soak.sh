@@ -34,7 +34,7 @@ hubspot_per_10s=${SOAK_HUBSPOT_PER_10S:-}
 build=${BUILD_DIR:-build}
 work=${SOAK_WORK:-bench/data/soak}
 backflow=$build/pipelines/backflow
-emulator=$build/connectors/emulators/backflow-emulator
+emulator=$build/emulators/backflow-emulator
 [[ -x $backflow && -x $emulator ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 for tool in curl python3; do
   command -v $tool > /dev/null || { echo "needs $tool" >&2; exit 1; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds Backflow in Release mode into ./build (binaries: build/pipelines/backflow,
-# build/connectors/emulators/backflow-emulator): every target, or only the targets named
+# build/emulators/backflow-emulator): every target, or only the targets named
 # (scripts/build.sh backflow backflow-emulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."

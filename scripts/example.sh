@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh backflow backflow-emulator  # the tests are not needed here
 
 backflow=build/pipelines/backflow
-emulator=build/connectors/emulators/backflow-emulator
+emulator=build/emulators/backflow-emulator
 work=build/example
 rm -rf "$work" && mkdir -p "$work"
 

@@ -14,11 +14,11 @@
 
 namespace backflow::testing {
 
-/// One destination as the conformance scenarios see it. Registering an adapter in
-/// destination_adapters() gives a destination the whole suite.
+/// One destination as the conformance scenarios see it. The suite runs every destination of
+/// the destination registry and fails for one without an adapter in destination_adapters().
+/// Its emulator is the one the emulator registry names for its type.
 struct destination_adapter {
   std::string type;          ///< the sync file's destination.type
-  std::string emulator;      ///< backflow-emulator kind
   std::vector<std::string> emulator_args;  ///< no rate limits, unless the scenario sets some
   std::string mode;          ///< a mode that sends adds, changes and deletes
 
@@ -48,6 +48,12 @@ struct destination_adapter {
 
 /// Every destination in the suite; a new destination gets the suite by adding one entry.
 const std::vector<destination_adapter>& destination_adapters();
+
+/// What keeps the suite from covering the registry: one message per registered destination
+/// without an adapter, and per adapter of a destination no longer registered. Empty when the
+/// two lists match.
+std::vector<std::string> adapter_gaps(const std::vector<std::string>& registered,
+                                      const std::vector<std::string>& adapted);
 
 /// A row each adapter's destination refuses: email "not-an-email", tier "invalid-tier".
 void plant_bad_row(contacts_model& model);

@@ -1,6 +1,8 @@
 // The destinations under the conformance suite, one adapter each.
 #include "tests/conformance/destination_adapter.hpp"
 
+#include <algorithm>
+
 #include "pipelines/core/crypto.hpp"
 
 namespace backflow::testing {
@@ -25,7 +27,6 @@ std::optional<double> number(const json& v) {
 destination_adapter hubspot() {
   destination_adapter a;
   a.type = "hubspot";
-  a.emulator = "hubspot";
   a.emulator_args = {"--per-10s", "0", "--daily", "0"};
   a.mode = "mirror";
   a.sync = [](const contacts_model& model, emulator_process& emu) {
@@ -55,7 +56,6 @@ destination_adapter hubspot() {
 destination_adapter webhook() {
   destination_adapter a;
   a.type = "webhook";
-  a.emulator = "webhook";
   a.emulator_args = {"--secret", "whsec_" + base64_encode("conformance")};
   a.mode = "mirror";
   a.sync = [](const contacts_model& model, emulator_process& emu) {
@@ -84,7 +84,6 @@ destination_adapter webhook() {
 destination_adapter salesforce() {
   destination_adapter a;
   a.type = "salesforce";
-  a.emulator = "salesforce";
   a.emulator_args = {"--daily", "0"};
   a.mode = "mirror";
   a.sync = [](const contacts_model& model, emulator_process& emu) {
@@ -126,7 +125,6 @@ destination_adapter salesforce() {
 destination_adapter meta() {
   destination_adapter a;
   a.type = "meta_audience";
-  a.emulator = "meta";
   a.mode = "audience";
   a.sync = [](const contacts_model& model, emulator_process& emu) {
     // Members are matched on email; the planted bad row has no email to match on.
@@ -175,6 +173,23 @@ const std::vector<destination_adapter>& destination_adapters() {
   static const std::vector<destination_adapter> adapters = {hubspot(), webhook(), salesforce(),
                                                             meta()};
   return adapters;
+}
+
+std::vector<std::string> adapter_gaps(const std::vector<std::string>& registered,
+                                      const std::vector<std::string>& adapted) {
+  auto has = [](const std::vector<std::string>& list, const std::string& name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  std::vector<std::string> gaps;
+  for (const auto& type : registered)
+    if (!has(adapted, type))
+      gaps.push_back("destination '" + type +
+                     "' is registered but has no conformance adapter: add one to "
+                     "tests/conformance/destination_adapters.cpp");
+  for (const auto& type : adapted)
+    if (!has(registered, type))
+      gaps.push_back("conformance adapter '" + type + "' names no registered destination");
+  return gaps;
 }
 
 void plant_bad_row(contacts_model& model) {

@@ -1,11 +1,11 @@
 // In-process tests of emulator building blocks: faults, rate window, validation, signatures.
 #include <boost/test/unit_test.hpp>
 
-#include "connectors/emulators/fault_queue.hpp"
-#include "connectors/emulators/hubspot_validation.hpp"
-#include "connectors/emulators/limits.hpp"
-#include "connectors/emulators/rate_window.hpp"
-#include "connectors/emulators/webhook_signature.hpp"
+#include "emulators/fault_queue.hpp"
+#include "emulators/hubspot_validation.hpp"
+#include "emulators/limits.hpp"
+#include "emulators/rate_window.hpp"
+#include "emulators/webhook_signature.hpp"
 
 using namespace backflow::emulators;
 using nlohmann::json;

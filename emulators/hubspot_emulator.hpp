@@ -1,0 +1,68 @@
+// The HubSpot CRM v3 emulator: auth, rate limits, batch and read endpoints (contacts, companies).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "emulators/emulator.hpp"
+#include "emulators/registry.hpp"
+#include "emulators/hubspot_store.hpp"
+#include "emulators/rate_window.hpp"
+
+namespace backflow::emulators {
+
+/// Emulates https://api.hubapi.com for private-app tokens (see /work/shared/api-contracts.md):
+///   POST /crm/v3/objects/{contacts|companies}/batch/{upsert|update|create|archive}
+///   GET  /crm/v3/objects/{contacts|companies}/{id}[?idProperty=...]
+/// Extra control endpoint: GET|POST /__emulator/properties restricts the property names an
+/// object accepts and declares number properties.
+class hubspot_emulator final : public emulator {
+ public:
+  /// The private-app token accepted when none is configured.
+  static constexpr const char* default_token = "emulator-token";
+
+  /// Its registry entry: name, options, limits, factory.
+  static emulator_type type();
+
+  explicit hubspot_emulator(std::string token);
+
+  [[nodiscard]] std::string name() const override { return "hubspot"; }
+  api_response handle(const httplib::Request& req, const limits& current) override;
+  void describe(const httplib::Request& req, api_response& out) const override;
+  [[nodiscard]] nlohmann::json records(const httplib::Request& req) const override;
+  void reset() override;
+  bool control(const std::string& name, const httplib::Request& req,
+               httplib::Response& res) override;
+
+ private:
+  /// What an API path asks for.
+  struct route {
+    std::string endpoint;  ///< for the request log
+    std::string object;
+    std::string action;  ///< upsert, update, create, archive, get; "" when unknown
+    std::string id;      ///< get: the id in the path
+  };
+
+  [[nodiscard]] route parse_route(const httplib::Request& req) const;
+  bool admit(const limits& current, api_response& out);
+  void write_batch(const httplib::Request& req, const route& r, api_response& out);
+  void get_record(const httplib::Request& req, const route& r, api_response& out);
+  void read_batch(const httplib::Request& req, const route& r, api_response& out);
+  [[nodiscard]] std::shared_ptr<const property_catalog> catalog(const std::string& object) const;
+  void set_catalog(const httplib::Request& req, httplib::Response& res);
+
+  std::string token_;
+  hubspot_store store_;
+  std::mutex quota_mutex_;
+  rate_window ten_seconds_{std::chrono::seconds(10)};
+  std::int64_t daily_used_ = 0;
+  mutable std::mutex catalog_mutex_;
+  std::map<std::string, std::shared_ptr<const property_catalog>> catalogs_;
+};
+
+}  // namespace backflow::emulators

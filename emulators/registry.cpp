@@ -1,0 +1,55 @@
+// The emulator catalogue. Adding an emulator: one line here, one in CMakeLists.txt.
+#include "emulators/registry.hpp"
+
+#include <algorithm>
+
+#include "emulators/hubspot_emulator.hpp"
+#include "emulators/meta_emulator.hpp"
+#include "emulators/salesforce_emulator.hpp"
+#include "emulators/webhook_emulator.hpp"
+
+namespace backflow::emulators {
+
+const std::vector<emulator_type>& emulator_types() {
+  static const std::vector<emulator_type> types = {
+    hubspot_emulator::type(),
+    salesforce_emulator::type(),
+    meta_emulator::type(),
+    webhook_emulator::type(),
+  };
+  return types;
+}
+
+const emulator_type* find_emulator_type(std::string_view name) {
+  for (const auto& t : emulator_types())
+    if (t.name == name)
+      return &t;
+  return nullptr;
+}
+
+const emulator_type* find_emulator_for(std::string_view destination) {
+  for (const auto& t : emulator_types())
+    if (std::find(t.destinations.begin(), t.destinations.end(), destination) !=
+        t.destinations.end())
+      return &t;
+  return nullptr;
+}
+
+std::vector<std::string> emulator_type::limit_keys() const {
+  std::vector<std::string> keys = {"latency_ms"};
+  for (const auto& l : own_limits)
+    keys.push_back(l.key);
+  return keys;
+}
+
+std::string emulator_settings::value(const std::string& flag, const std::string& fallback) const {
+  auto it = values_.find(flag);
+  return it == values_.end() || it->second.empty() ? fallback : it->second.back();
+}
+
+std::vector<std::string> emulator_settings::all(const std::string& flag) const {
+  auto it = values_.find(flag);
+  return it == values_.end() ? std::vector<std::string>() : it->second;
+}
+
+}  // namespace backflow::emulators
