@@ -43,7 +43,8 @@ void collect_source_secrets(const nlohmann::json& value, const std::vector<optio
 nlohmann::json check_typed(const nlohmann::json& src, const source_type& type,
                            config_errors& errors) {
   auto given = src;
-  for (const auto& [key, value] : src.items()) {
+  for (const auto& item : src.items()) {
+    const auto& key = item.key();
     if (declares(source_options(), key) || declares(type.options, key))
       continue;
     auto owners = types_declaring(key);

@@ -232,8 +232,9 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_no_database) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_source_type) {
-  BOOST_TEST(error_of(open_source(source_spec{"oracle", {{"path", path}}, "SELECT 1"})) ==
-             "source.type: unknown source type \"oracle\"; expected one of \"sqlite\", \"postgres\"");
+  BOOST_TEST(contains(error_of(open_source(source_spec{"oracle", {{"path", path}}, "SELECT 1"})),
+                      "source.type: unknown source type \"oracle\"; expected one of \"sqlite\", "
+                      "\"postgres\""));
   BOOST_TEST(
       contains(error_of(describe_source(source_spec{"", {{"path", path}}, "SELECT 1"})), "source.type"));
 }

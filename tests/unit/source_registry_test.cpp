@@ -66,7 +66,8 @@ BOOST_AUTO_TEST_CASE(every_registered_type_is_complete_and_named_once) {
       }
     }
   }
-  BOOST_TEST((names == std::set<std::string>{"sqlite", "postgres"}));
+  BOOST_TEST(names.count("sqlite") == 1u);
+  BOOST_TEST(names.count("postgres") == 1u);
   BOOST_TEST(find_source_type("oracle") == nullptr);
 }
 
@@ -77,14 +78,21 @@ BOOST_AUTO_TEST_CASE(the_allowed_types_come_from_the_registry) {
   for (const auto& t : source_types())
     names.push_back(t.name);
   BOOST_TEST(type.allowed == names);
+  std::string quoted;
+  std::string listed;
+  for (const auto& n : names) {
+    quoted += (quoted.empty() ? "\"" : ", \"") + n + "\"";
+    listed += (listed.empty() ? "" : ", ") + n;
+  }
+  BOOST_TEST(quoted.rfind("\"sqlite\", \"postgres\"", 0) == 0u);
+  // The type's other keys are not judged without a type to judge them by: one error.
   auto errors = source_errors(sqlite({{"type", "oracle"}}));
   BOOST_TEST(errors == std::vector<std::string>(
-                           {"source.type: must be one of \"sqlite\", \"postgres\", got \"oracle\""}),
+                           {"source.type: must be one of " + quoted + ", got \"oracle\""}),
              joined(errors));
   auto untyped = source_errors(sqlite({{"type", nullptr}}));
   BOOST_TEST(untyped ==
-                 std::vector<std::string>({"source.type: is required (warehouse type: sqlite, "
-                                           "postgres)"}),
+                 std::vector<std::string>({"source.type: is required (warehouse type: " + listed + ")"}),
              joined(untyped));
 }
 
@@ -166,8 +174,9 @@ BOOST_AUTO_TEST_CASE(open_and_describe_go_through_the_registry) {
   BOOST_TEST(!is_config_problem(down, described.error()));
   BOOST_TEST(is_config_problem(down, failure{"source.query: PostgreSQL error: syntax error"}));
   source_spec unknown{"oracle", json::object(), "SELECT 1"};
-  BOOST_TEST(describe_source(unknown).error().message ==
-             "source.type: unknown source type \"oracle\"; expected one of \"sqlite\", \"postgres\"");
+  BOOST_TEST(describe_source(unknown).error().message.rfind(
+                 "source.type: unknown source type \"oracle\"; expected one of \"sqlite\", "
+                 "\"postgres\"", 0) == 0u);
   BOOST_TEST(source_location(unknown) == "oracle:?");
 }
 
