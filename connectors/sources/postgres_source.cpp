@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "connectors/sources/postgres_values.hpp"
+#include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
@@ -228,13 +229,38 @@ result<std::string> model_query(const source_spec& spec) {
   return std::string(query);
 }
 
+/// "postgres:host=h port=5432 dbname=d": where the data is, without user or password.
+std::string postgres_location(const std::string& dsn) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
+  PQfreemem(error);
+  if (options == nullptr)
+    return "postgres:(unreadable connection string)";
+  std::string host;
+  std::string port = "5432";
+  std::string dbname;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0')
+      continue;
+    if (std::strcmp(o->keyword, "host") == 0 || (std::strcmp(o->keyword, "hostaddr") == 0 && host.empty()))
+      host = o->val;
+    else if (std::strcmp(o->keyword, "port") == 0)
+      port = o->val;
+    else if (std::strcmp(o->keyword, "dbname") == 0)
+      dbname = o->val;
+  }
+  PQconninfoFree(options);
+  return "postgres:host=" + (host.empty() ? std::string("localhost") : host) + " port=" + port +
+         " dbname=" + dbname;
+}
+
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_postgres_source(const source_spec& spec) {
   auto query = model_query(spec);
   if (!query)
     return query.error();
-  auto conn = connect(spec.dsn);
+  auto conn = connect(spec.string_option("dsn"));
   if (!conn)
     return conn.error();
   PGconn* pg = conn->get();
@@ -263,7 +289,7 @@ result<schema> describe_postgres_source(const source_spec& spec) {
   auto query = model_query(spec);
   if (!query)
     return query.error();
-  auto conn = connect(spec.dsn);
+  auto conn = connect(spec.string_option("dsn"));
   if (!conn)
     return conn.error();
   PGconn* pg = conn->get();
@@ -274,6 +300,21 @@ result<schema> describe_postgres_source(const source_spec& spec) {
   if (!described || PQresultStatus(described.get()) != PGRES_COMMAND_OK)
     return statement_failure(described.get(), pg);
   return read_schema(described.get(), nullptr);
+}
+
+source_type postgres_source_type() {
+  source_type t;
+  t.name = "postgres";
+  t.summary = "a PostgreSQL server, read through a cursor in one read-only transaction";
+  t.options = {
+    option("dsn", option_type::string,
+           "libpq connection string or URI, e.g. \"${WAREHOUSE_DSN}\"").mandatory().secret_value(),
+  };
+  t.open = open_postgres_source;
+  t.describe = describe_postgres_source;
+  t.location = [](const source_spec& spec) { return postgres_location(spec.string_option("dsn")); };
+  // A server that cannot be reached now is not the sync file's fault: no option is listed.
+  return t;
 }
 
 }  // namespace backflow

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
@@ -136,7 +137,7 @@ struct prepared_model {
 };
 
 result<prepared_model> prepare_model(const source_spec& spec) {
-  auto db = open_database(spec.path);
+  auto db = open_database(spec.string_option("path"));
   if (!db)
     return db.error();
   auto stmt = prepare_query(db->get(), spec.query);
@@ -256,6 +257,34 @@ result<schema> describe_sqlite_source(const source_spec& spec) {
   if (!model)
     return model.error();
   return std::move(model->cols);
+}
+
+source_type sqlite_source_type() {
+  source_type t;
+  t.name = "sqlite";
+  t.summary = "a SQLite database file, opened read-only (the embedded default)";
+  t.options = {
+    option("path", option_type::string,
+           "the SQLite database file, relative to the sync file's directory").mandatory(),
+  };
+  t.open = open_sqlite_source;
+  t.describe = describe_sqlite_source;
+  t.location = [](const source_spec& spec) {
+    auto path = spec.string_option("path");
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(path, ec);
+    return "sqlite:" + (ec ? path : canonical.string());
+  };
+  t.resolve = [](nlohmann::json& options, const std::filesystem::path& base_dir) {
+    auto it = options.find("path");
+    if (it == options.end() || !it->is_string())
+      return;
+    std::filesystem::path p = it->get<std::string>();
+    *it = (p.is_relative() && !p.empty() ? base_dir / p : p).lexically_normal().string();
+  };
+  // A file that is not there (or is no database) is the sync file's fault, not an outage.
+  t.config_problem_options = {"path"};
+  return t;
 }
 
 }  // namespace backflow

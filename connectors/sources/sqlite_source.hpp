@@ -7,7 +7,12 @@
 
 namespace backflow {
 
-/// Opens `spec.path` read-only and prepares `spec.query`; rows are read on each fetch.
+struct source_type;
+
+/// The registry entry: `path` (required; relative to the sync file), open, describe, location.
+source_type sqlite_source_type();
+
+/// Opens the `path` option read-only and prepares `spec.query`; rows are read on each fetch.
 result<std::unique_ptr<source_cursor>> open_sqlite_source(const source_spec& spec);
 
 /// Columns of `spec.query` from the prepared statement; no row is read.

@@ -29,7 +29,7 @@ bool check_against_model(const sync_config& cfg, const std::string& file,
   auto columns = describe_source(cfg.source);
   if (!columns) {
     auto message = redact_secrets(columns.error().message);
-    bool config_problem = message.rfind("source.query", 0) == 0 || message.rfind("source.path", 0) == 0;
+    bool config_problem = is_config_problem(cfg.source, columns.error());
     std::cerr << file << ": " << (config_problem ? "" : "warning: could not check the model's columns: ")
               << message << "\n";
     return !config_problem;

@@ -8,6 +8,7 @@
 #include "connectors/destinations/registry.hpp"
 #include "pipelines/core/file_bytes.hpp"
 #include "pipelines/core/duplicate_keys.hpp"
+#include "pipelines/config/source_config.hpp"
 #include "pipelines/config/sync_options.hpp"
 #include "pipelines/diff/row_identity.hpp"
 
@@ -85,38 +86,6 @@ nlohmann::json scrub_strings(const nlohmann::json& value, const std::vector<std:
     return out;
   }
   return value;
-}
-
-void parse_source(const nlohmann::json& src, const std::filesystem::path& base_dir,
-                  sync_config& cfg, config_errors& errors) {
-  cfg.source.type = src.value("type", "");
-  cfg.source.query = src.value("query", "");
-  cfg.key_columns = as_list(src.value("key", nlohmann::json()));
-  if (cfg.source.type == "sqlite") {
-    if (!src.contains("path"))
-      errors.add("source.path", "is required for a sqlite source (the database file)");
-    if (src.contains("dsn"))
-      errors.add("source.dsn", "only applies to a postgres source");
-    std::filesystem::path p = src.value("path", "");
-    cfg.source.path = (p.is_relative() && !p.empty() ? base_dir / p : p).lexically_normal().string();
-  } else if (cfg.source.type == "postgres") {
-    if (!src.contains("dsn"))
-      errors.add("source.dsn", "is required for a postgres source (e.g. \"${WAREHOUSE_DSN}\")");
-    if (src.contains("path"))
-      errors.add("source.path", "only applies to a sqlite source");
-    cfg.source.dsn = src.value("dsn", "");
-  }
-  std::set<std::string> seen;
-  for (size_t i = 0; i < cfg.key_columns.size(); ++i) {
-    const auto& k = cfg.key_columns[i];
-    if (k.empty())
-      errors.add(src.value("key", nlohmann::json()).is_array() ? index_path("source.key", i) : "source.key",
-                 "must name a column");
-    else if (!seen.insert(k).second)
-      errors.add("source.key", "column \"" + k + "\" is listed twice");
-  }
-  if (src.contains("query") && cfg.source.query.find_first_not_of(" \t\r\n;") == std::string::npos)
-    errors.add("source.query", "is empty");
 }
 
 void parse_mapping(const nlohmann::json& doc, sync_config& cfg, config_errors& errors) {
@@ -324,8 +293,7 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   cfg.retry_rejected = checked.value("retry_rejected", "changed") == "always"
                            ? retry_rejected_policy::always
                            : retry_rejected_policy::changed;
-  if (checked.contains("source"))
-    parse_source(checked["source"], base_dir, cfg, errors);
+  parse_source(doc, base_dir, cfg, errors);
   collect_secrets(checked, sync_options(), cfg.secrets);
   cfg.binary = checked.value("binary", "base64") == "reject" ? binary_policy::reject
                                                              : binary_policy::base64;
@@ -365,7 +333,7 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
 
   cfg.redacted = doc;
   if (doc.contains("source") && doc["source"].is_object())
-    cfg.redacted["source"] = redact(doc["source"], source_options());
+    cfg.redacted["source"] = redact_source(doc["source"]);
   if (const auto* dt = find_destination_type(cfg.destination_type))
     cfg.redacted["destination"] = redact(doc["destination"], dt->options);
   cfg.redacted = scrub_strings(cfg.redacted, cfg.secrets);

@@ -1,19 +1,32 @@
 // The option tables of a sync file (see sync_options.hpp).
 #include "pipelines/config/sync_options.hpp"
 
+#include "connectors/sources/registry.hpp"
 #include "pipelines/mapping/transforms.hpp"
 
 namespace backflow {
 
 const std::vector<option_spec>& source_options() {
-  static const std::vector<option_spec> spec = {
-    option("type", option_type::string, "warehouse kind").mandatory().one_of({"sqlite", "postgres"}),
-    option("path", option_type::string, "sqlite: database file (relative to the sync file)"),
-    option("dsn", option_type::string, "postgres: libpq connection string or URI").secret_value(),
-    option("query", option_type::string, "the model: a SQL query").mandatory(),
-    option("key", option_type::string_list, "column(s) identifying a row and its destination record")
-        .mandatory(),
-  };
+  static const std::vector<option_spec> spec = [] {
+    std::vector<std::string> names;
+    std::string list;
+    for (const auto& t : source_types()) {
+      names.push_back(t.name);
+      list += (list.empty() ? "" : ", ") + t.name;
+    }
+    return std::vector<option_spec>{
+      option("type", option_type::string, "warehouse type: " + list).mandatory().one_of(names),
+      option("query", option_type::string, "the model: a SQL query").mandatory(),
+      option("key", option_type::string_list,
+             "column(s) identifying a row and its destination record").mandatory(),
+    };
+  }();
+  return spec;
+}
+
+std::vector<option_spec> source_options(const source_type& type) {
+  auto spec = source_options();
+  spec.insert(spec.end(), type.options.begin(), type.options.end());
   return spec;
 }
 
@@ -21,8 +34,9 @@ const std::vector<option_spec>& sync_options() {
   static const std::vector<option_spec> spec = {
     option("name", option_type::string, "unique sync name (letters, digits, _ - .)").mandatory(),
     option("description", option_type::string, "free text"),
-    option("source", option_type::object, "where the model's rows come from").mandatory()
-        .with(source_options()),
+    option("source", option_type::custom,
+           "where the model's rows come from: {\"type\": ..., \"query\": ..., \"key\": ..., "
+           "options}").mandatory(),
     option("destination", option_type::custom, "where they go: {\"type\": ..., options}").mandatory(),
     option("mode", option_type::string, "what to do with changes")
         .defaults_to("upsert").one_of({"upsert", "update", "insert", "mirror", "audience"}),

@@ -129,6 +129,42 @@ BOOST_AUTO_TEST_CASE(unknown_command_and_missing_arguments_exit_2) {
   BOOST_TEST(describe.out.find("id_property") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(describe_lists_destinations_and_sources_with_their_options) {
+  cli backflow{"/nonexistent", {}};
+  auto all = backflow.run({"describe"});
+  BOOST_TEST(all.exit_code == 0);
+  auto at = [&all](const std::string& text) { return all.out.find(text); };
+  // Destinations as before, then every source with the keys its type adds.
+  BOOST_TEST(all.out.rfind("Destinations (backflow describe TYPE for their options):\n", 0) == 0u,
+             all.out);
+  BOOST_TEST(at("  webhook — any HTTP endpoint: signed JSON batches of upserts and deletes\n"
+                "    modes: upsert mirror\n") != std::string::npos, all.out);
+  auto sources = at("Sources (backflow describe TYPE for their options):\n");
+  BOOST_REQUIRE_MESSAGE(sources != std::string::npos, all.out);
+  BOOST_TEST(at("modes:") < sources);
+  BOOST_TEST(at("  sqlite — ") > sources, all.out);
+  BOOST_TEST(at("    options: path\n") > sources, all.out);
+  BOOST_TEST(at("  postgres — ") > sources, all.out);
+  BOOST_TEST(at("    options: dsn\n") > sources, all.out);
+
+  auto pg = backflow.run({"describe", "postgres"});
+  BOOST_TEST(pg.exit_code == 0, pg.err);
+  for (const char* expected :
+       {"source options:\ntype (string, required)\n    \"postgres\"\n", "query (string, required)",
+        "key (string or list, required)", "dsn (string, required, secret)"})
+    BOOST_TEST(pg.out.find(expected) != std::string::npos, expected << "\n" << pg.out);
+  auto lite = backflow.run({"describe", "sqlite"});
+  BOOST_TEST(lite.exit_code == 0, lite.err);
+  BOOST_TEST(lite.out.find("path (string, required)\n    the SQLite database file, relative to "
+                           "the sync file's directory") != std::string::npos, lite.out);
+  BOOST_TEST(lite.out.find("dsn") == std::string::npos, lite.out);
+
+  auto unknown = backflow.run({"describe", "oracle"});
+  BOOST_TEST(unknown.exit_code == 2);
+  BOOST_TEST(unknown.err.find("unknown destination or source \"oracle\"") != std::string::npos,
+             unknown.err);
+}
+
 namespace {
 
 /// 500 contacts synced one request at a time to a HubSpot emulator that takes 200 ms per

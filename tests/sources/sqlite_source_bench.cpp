@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
 
   for (int round = 0; round < 3; ++round) {
     auto start = std::chrono::steady_clock::now();
-    auto cursor = open_source(source_spec{"sqlite", path, "", query});
+    auto cursor = open_source(source_spec{"sqlite", {{"path", path}}, query});
     if (!cursor) {
       std::fprintf(stderr, "%s\n", cursor.error().message.c_str());
       return 1;

@@ -86,7 +86,7 @@ class pg_server {
   [[nodiscard]] source_spec spec(std::string query) const {
     for (size_t at = query.find("{s}"); at != std::string::npos; at = query.find("{s}", at))
       query.replace(at, 3, schema_);
-    return source_spec{"postgres", "", dsn_, query};
+    return source_spec{"postgres", {{"dsn", dsn_}}, query};
   }
 
   [[nodiscard]] const std::string& dsn() const { return dsn_; }
@@ -319,7 +319,7 @@ BOOST_AUTO_TEST_CASE(bad_dsn_never_shows_the_password) {
       "host=127.0.0.1 port=" + port + " user=postgres dbname=no_such_db password=Sup3rS3cret",
   };
   for (const auto& dsn : dsns) {
-    source_spec spec{"postgres", "", dsn, "SELECT 1"};
+    source_spec spec{"postgres", {{"dsn", dsn}}, "SELECT 1"};
     for (const std::string& message :
          {error_of(open_source(spec)), error_of(describe_source(spec))}) {
       BOOST_TEST_MESSAGE(message);
@@ -328,7 +328,7 @@ BOOST_AUTO_TEST_CASE(bad_dsn_never_shows_the_password) {
       BOOST_TEST(!contains(message, "S3cret"), message);
     }
   }
-  BOOST_TEST(contains(error_of(open_source(source_spec{"postgres", "", " ", "SELECT 1"})),
+  BOOST_TEST(contains(error_of(open_source(source_spec{"postgres", {{"dsn", " "}}, "SELECT 1"})),
                       "source.dsn: missing"));
 }
 

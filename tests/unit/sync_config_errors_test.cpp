@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(source_kinds_check_their_own_options) {
              joined(sqlite_with_dsn));
   auto unknown = errors_of_doc(hubspot_with({{"source", {{"type", "mysql"}}}}));
   BOOST_TEST(
-      has_prefix(unknown, "source.type: must be one of \"sqlite\", \"postgres\", got \"mysql\""),
+      has_prefix(unknown, "source.type: must be one of \"sqlite\", \"postgres\""),
       joined(unknown));
 }
 

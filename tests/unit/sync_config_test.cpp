@@ -17,7 +17,7 @@ BOOST_AUTO_TEST_CASE(a_hubspot_sync_parses_with_defaults) {
   const auto& c = *r.config;
   BOOST_TEST(c.name == "pql_to_hubspot");
   BOOST_TEST(c.source.type == "sqlite");
-  BOOST_TEST(c.source.path == "/srv/syncs/data/warehouse.db");
+  BOOST_TEST(c.source.string_option("path") == "/srv/syncs/data/warehouse.db");
   BOOST_TEST(c.source.query == "SELECT email, pql_score, tier FROM pql");
   BOOST_TEST(c.key_columns == std::vector<std::string>({"email"}));
   BOOST_TEST(c.destination_type == "hubspot");
@@ -54,8 +54,8 @@ BOOST_AUTO_TEST_CASE(a_webhook_sync_parses_with_its_options) {
   const auto& c = *r.config;
   BOOST_TEST(c.name == "orders-webhook.v2");
   BOOST_TEST(c.source.type == "postgres");
-  BOOST_TEST(c.source.dsn == warehouse_dsn);
-  BOOST_TEST(c.source.path.empty());
+  BOOST_TEST(c.source.string_option("dsn") == warehouse_dsn);
+  BOOST_TEST(!c.source.options.contains("path"));
   BOOST_TEST(c.key_columns == std::vector<std::string>({"id", "region"}));
   BOOST_TEST(c.destination_type == "webhook");
   BOOST_TEST(c.destination == json({{"endpoint", "http://127.0.0.1:9000/hooks"},
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(sqlite_paths_resolve_against_the_base_dir) {
     doc["source"]["path"] = path;
     auto r = parse_sync_config(doc.dump(), base, test_env());
     BOOST_REQUIRE_MESSAGE(r.config, joined(r.errors.items()));
-    return r.config->source.path;
+    return r.config->source.string_option("path");
   };
   BOOST_TEST(path_for("w.db", "/srv/syncs") == "/srv/syncs/w.db");
   BOOST_TEST(path_for("../data/./w.db", "/srv/syncs") == "/srv/data/w.db");
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(load_sync_file_reads_relative_to_the_file) {
   auto r = load_sync_file(file, test_env());
   BOOST_REQUIRE_MESSAGE(r.config, joined(r.errors.items()));
   BOOST_TEST(r.config->file == std::filesystem::path(file));
-  BOOST_TEST(r.config->source.path == (dir.path() / "data/warehouse.db").string());
+  BOOST_TEST(r.config->source.string_option("path") == (dir.path() / "data/warehouse.db").string());
   auto missing = load_sync_file(dir.file("nope.json"), test_env());
   BOOST_TEST(!missing.config);
   BOOST_TEST(missing.errors.items() ==

@@ -1,0 +1,39 @@
+// The source catalogue: one entry per warehouse type, listed explicitly in registry.cpp.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/sources/source.hpp"
+#include "pipelines/core/option_spec.hpp"
+
+namespace backflow {
+
+/// Everything the engine needs to know about a source type.
+struct source_type {
+  std::string name;     ///< the sync file's `source.type`
+  std::string summary;  ///< one line for `backflow describe`
+  /// The `source` object's own keys for this type (besides `type`, `query` and `key`, which
+  /// every source has); secrets are marked so errors and printed files never show them.
+  std::vector<option_spec> options;
+  std::function<result<std::unique_ptr<source_cursor>>(const source_spec&)> open;
+  std::function<result<schema>(const source_spec&)> describe;
+  /// Where the data lives, as text without secrets ("sqlite:/abs/w.db"): part of a sync's
+  /// recorded identity, so two specs with the same location read the same data.
+  std::function<std::string(const source_spec&)> location;
+  /// Makes validated options independent of the working directory (e.g. a relative file path
+  /// resolved against the sync file's directory `base_dir`); may be empty.
+  std::function<void(nlohmann::json& options, const std::filesystem::path& base_dir)> resolve;
+  /// Options whose open/describe failures are the sync file's fault (a file that is not
+  /// there), not an unreachable warehouse; `source.query` always is.
+  std::vector<std::string> config_problem_options;
+};
+
+const std::vector<source_type>& source_types();
+const source_type* find_source_type(std::string_view name);
+
+}  // namespace backflow

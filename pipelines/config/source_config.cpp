@@ -1,0 +1,142 @@
+// The sync file's `source` object (see source_config.hpp).
+#include "pipelines/config/source_config.hpp"
+
+#include <set>
+
+#include "connectors/sources/registry.hpp"
+#include "pipelines/config/sync_options.hpp"
+
+namespace backflow {
+namespace {
+
+bool declares(const std::vector<option_spec>& spec, const std::string& key) {
+  for (const auto& o : spec)
+    if (o.name == key)
+      return true;
+  return false;
+}
+
+/// "postgres" or "snowflake or bigquery": the source types that declare `key`, "" if none.
+std::string types_declaring(const std::string& key) {
+  std::string out;
+  for (const auto& t : source_types())
+    if (declares(t.options, key))
+      out += (out.empty() ? "" : " or ") + t.name;
+  return out;
+}
+
+void collect_source_secrets(const nlohmann::json& value, const std::vector<option_spec>& spec,
+                            std::vector<std::string>& out) {
+  for (const auto& s : spec) {
+    auto it = value.find(s.name);
+    if (it == value.end())
+      continue;
+    if (s.secret && it->is_string() && !it->get<std::string>().empty())
+      out.push_back(it->get<std::string>());
+    if (s.type == option_type::object && it->is_object())
+      collect_source_secrets(*it, s.children, out);
+  }
+}
+
+/// Checks the options of a known type: keys of other types and missing required keys are
+/// named with the type, so the message says why ("only applies to a postgres source").
+nlohmann::json check_typed(const nlohmann::json& src, const source_type& type,
+                           config_errors& errors) {
+  auto given = src;
+  for (const auto& item : src.items()) {
+    const auto& key = item.key();
+    if (declares(source_options(), key) || declares(type.options, key))
+      continue;
+    auto owners = types_declaring(key);
+    if (!owners.empty()) {
+      errors.add(join_path("source", key), "only applies to a " + owners + " source");
+      given.erase(key);
+    }
+  }
+  auto table = source_options(type);
+  for (auto& o : table) {
+    if (!o.required || declares(source_options(), o.name))
+      continue;
+    auto it = given.find(o.name);
+    if (it == given.end() || it->is_null())
+      errors.add(join_path("source", o.name),
+                 "is required for a " + type.name + " source (" + o.description + ")");
+    o.required = false;  // reported above, with the type
+  }
+  return validate_options(given, table, "source", errors);
+}
+
+std::vector<std::string> key_list(const nlohmann::json& v) {
+  if (v.is_string())
+    return {v.get<std::string>()};
+  std::vector<std::string> out;
+  if (v.is_array())
+    for (const auto& e : v)
+      if (e.is_string())
+        out.push_back(e.get<std::string>());
+  return out;
+}
+
+void check_key_and_query(const nlohmann::json& checked, const sync_config& cfg, config_errors& errors) {
+  std::set<std::string> seen;
+  bool listed = checked.value("key", nlohmann::json()).is_array();
+  for (size_t i = 0; i < cfg.key_columns.size(); ++i) {
+    const auto& k = cfg.key_columns[i];
+    if (k.empty())
+      errors.add(listed ? index_path("source.key", i) : "source.key", "must name a column");
+    else if (!seen.insert(k).second)
+      errors.add("source.key", "column \"" + k + "\" is listed twice");
+  }
+  if (checked.contains("query") && cfg.source.query.find_first_not_of(" \t\r\n;") == std::string::npos)
+    errors.add("source.query", "is empty");
+}
+
+}  // namespace
+
+void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_dir,
+                  sync_config& cfg, config_errors& errors) {
+  auto it = doc.find("source");
+  if (it == doc.end() || it->is_null())
+    return;  // reported as required by the top-level table
+  if (!it->is_object()) {
+    validate_options(*it, source_options(), "source", errors);  // "expected an object, got ..."
+    return;
+  }
+  const source_type* type = nullptr;
+  if (auto t = it->find("type"); t != it->end() && t->is_string())
+    type = find_source_type(t->get<std::string>());
+  nlohmann::json checked;
+  if (type != nullptr) {
+    checked = check_typed(*it, *type, errors);
+  } else {
+    // No type to read the other keys by: report the type (required, or one of ...) only.
+    nlohmann::json common = nlohmann::json::object();
+    for (const auto& o : source_options())
+      if (it->contains(o.name))
+        common[o.name] = (*it)[o.name];
+    checked = validate_options(common, source_options(), "source", errors);
+  }
+  cfg.key_columns = key_list(checked.value("key", nlohmann::json()));
+  cfg.source.query = checked.value("query", "");
+  check_key_and_query(checked, cfg, errors);
+  if (type == nullptr)
+    return;
+  cfg.source.type = type->name;
+  cfg.source.options = checked;
+  for (const auto& o : source_options())
+    cfg.source.options.erase(o.name);
+  if (type->resolve)
+    type->resolve(cfg.source.options, base_dir);
+  collect_source_secrets(cfg.source.options, type->options, cfg.secrets);
+}
+
+nlohmann::json redact_source(const nlohmann::json& source) {
+  auto spec = source_options();
+  for (const auto& t : source_types())
+    for (const auto& o : t.options)
+      if (o.secret)
+        spec.push_back(o);
+  return redact(source, spec);
+}
+
+}  // namespace backflow
