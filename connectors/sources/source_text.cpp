@@ -27,7 +27,7 @@ bool digits_at(std::string_view in, size_t pos, size_t count) {
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) {
+bool same_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size())
     return false;
   for (size_t i = 0; i < a.size(); ++i)
@@ -39,7 +39,7 @@ bool iequals(std::string_view a, std::string_view b) {
 /// Position of the next case-insensitive occurrence of `word` in `s` at or after `from`.
 size_t ifind(std::string_view s, std::string_view word, size_t from) {
   for (size_t i = from; i + word.size() <= s.size(); ++i)
-    if (iequals(s.substr(i, word.size()), word))
+    if (same_ignoring_case(s.substr(i, word.size()), word))
       return i;
   return std::string_view::npos;
 }
@@ -254,11 +254,11 @@ bool unix_seconds_to_iso(int64_t seconds, std::string& out) {
 }
 
 bool parse_boolean_text(std::string_view in, bool& value) {
-  if (iequals(in, "true") || iequals(in, "t") || in == "1") {
+  if (same_ignoring_case(in, "true") || same_ignoring_case(in, "t") || in == "1") {
     value = true;
     return true;
   }
-  if (iequals(in, "false") || iequals(in, "f") || in == "0") {
+  if (same_ignoring_case(in, "false") || same_ignoring_case(in, "f") || in == "0") {
     value = false;
     return true;
   }

@@ -77,7 +77,8 @@ std::vector<std::string> key_list(const nlohmann::json& v) {
   return out;
 }
 
-void check_key_and_query(const nlohmann::json& checked, const sync_config& cfg, config_errors& errors) {
+void check_key_and_query(const nlohmann::json& checked, const sync_config& cfg,
+                         config_errors& errors) {
   std::set<std::string> seen;
   bool listed = checked.value("key", nlohmann::json()).is_array();
   for (size_t i = 0; i < cfg.key_columns.size(); ++i) {
@@ -87,7 +88,8 @@ void check_key_and_query(const nlohmann::json& checked, const sync_config& cfg, 
     else if (!seen.insert(k).second)
       errors.add("source.key", "column \"" + k + "\" is listed twice");
   }
-  if (checked.contains("query") && cfg.source.query.find_first_not_of(" \t\r\n;") == std::string::npos)
+  if (checked.contains("query") &&
+      cfg.source.query.find_first_not_of(" \t\r\n;") == std::string::npos)
     errors.add("source.query", "is empty");
 }
 

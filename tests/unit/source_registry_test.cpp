@@ -71,6 +71,39 @@ BOOST_AUTO_TEST_CASE(every_registered_type_is_complete_and_named_once) {
   BOOST_TEST(find_source_type("oracle") == nullptr);
 }
 
+BOOST_AUTO_TEST_CASE(every_type_names_its_missing_options_and_hides_its_secrets) {
+  for (const auto& t : source_types()) {
+    BOOST_TEST_CONTEXT(t.name) {
+      json bare = {{"type", t.name}, {"query", "SELECT email FROM t"}, {"key", "email"}};
+      auto missing = source_errors(bare);
+      size_t required = 0;
+      for (const auto& o : t.options) {
+        if (!o.required)
+          continue;
+        ++required;
+        BOOST_TEST(has_prefix(missing, "source." + o.name + ": is required for a " + t.name +
+                                           " source (" + o.description + ")"),
+                   joined(missing));
+      }
+      BOOST_TEST(missing.size() == required, joined(missing));
+      // Every secret option given a literal value, next to an error: the value is not shown,
+      // neither in the errors nor in the printed file.
+      auto given = bare;
+      std::vector<std::string> secrets;
+      for (const auto& o : t.options)
+        if (o.secret) {
+          secrets.push_back("s3cret-" + o.name + "-Xq7Zp");
+          given[o.name] = secrets.back();
+        }
+      given["colour"] = "blue";
+      auto errors = source_errors(given);
+      BOOST_TEST(has_prefix(errors, "source.colour: unknown key"), joined(errors));
+      for (const auto& secret : secrets)
+        BOOST_TEST(!has_text(errors, secret), joined(errors));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_allowed_types_come_from_the_registry) {
   const auto& type = source_options().front();
   BOOST_TEST(type.name == "type");
