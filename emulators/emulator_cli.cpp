@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace backflow::emulators {
 namespace {
 
@@ -79,6 +81,7 @@ std::optional<std::int64_t> non_negative(const std::string& text) {
 
 std::string emulator_usage() {
   std::string out = "usage: backflow-emulator " + names() + " [options]\n";
+  out += "       backflow-emulator --list   (the emulators as JSON: name, summary, destinations)\n";
   out += "emulators:\n";
   for (const auto& t : emulator_types())
     out += option_line(t.name, "", t.summary);
@@ -97,6 +100,13 @@ std::string emulator_usage() {
   out += "Prints \"listening on http://127.0.0.1:PORT\" once ready. Control API under "
          "/__emulator/.\n";
   return out;
+}
+
+std::string emulator_list_json() {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : emulator_types())
+    list.push_back({{"name", t.name}, {"summary", t.summary}, {"destinations", t.destinations}});
+  return list.dump() + "\n";
 }
 
 result<emulator_cli> parse_emulator_cli(int argc, const char* const* argv) {

@@ -20,6 +20,9 @@ struct emulator_cli {
 /// The usage text: every registered emulator with its summary and options.
 [[nodiscard]] std::string emulator_usage();
 
+/// The registry as JSON, for `backflow-emulator --list`: [{"name","summary","destinations"}].
+[[nodiscard]] std::string emulator_list_json();
+
 /// Parses argv (argv[0] is skipped) and makes the emulator; a message naming the bad argument on
 /// failure, or an empty message for --help.
 [[nodiscard]] result<emulator_cli> parse_emulator_cli(int argc, const char* const* argv);

@@ -16,6 +16,10 @@ namespace backflow::emulators {
 namespace {
 
 int run(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--list") {
+    std::fputs(emulator_list_json().c_str(), stdout);
+    return 0;
+  }
   auto options = parse_emulator_cli(argc, argv);
   if (!options) {
     const auto usage = emulator_usage();

@@ -1,8 +1,12 @@
-// End to end: every sync file in examples/ runs against its emulator on the example warehouse.
+// End to end: every sync file in examples/ (found, not listed) is validated and run against its
+// emulator on the example warehouse.
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <regex>
 
 #include <sqlite3.h>
 
@@ -16,29 +20,38 @@ namespace data = boost::unit_test::data;
 
 namespace {
 
-/// An example, the emulator it runs against, and the variable that points it there.
+/// An example, the emulator it runs against, and the variables that point it there.
 struct example {
   std::string file;
   std::string emulator;
-  std::string endpoint_variable;
-  std::string endpoint_path;
+  std::map<std::string, std::string> endpoints;  ///< variable → path below the emulator's URL
 };
 
-const std::vector<example>& examples() {
-  static const std::vector<example> all = {
-    {"pql_to_hubspot.json", "hubspot", "HUBSPOT_ENDPOINT", ""},
-    {"pql_to_webhook.json", "webhook", "WEBHOOK_URL", "/hooks/backflow"},
-    {"pql_to_salesforce.json", "salesforce", "SALESFORCE_INSTANCE_URL", ""},
-    {"pql_to_meta_audience.json", "meta", "META_ENDPOINT", ""},
-  };
-  return all;
-}
-
+/// Every sync file in examples/, by name.
 std::vector<std::string> example_files() {
   std::vector<std::string> files;
-  for (const auto& e : examples())
-    files.push_back(e.file);
+  for (const auto& entry : std::filesystem::directory_iterator(source_dir() + "/examples"))
+    if (entry.path().extension() == ".json")
+      files.push_back(entry.path().filename().string());
+  std::sort(files.begin(), files.end());
   return files;
+}
+
+/// Reads an example: its destination type names the emulator, and each destination value
+/// written "${VAR:-http://127.0.0.1:PORT/path}" names a variable that points it at the emulator.
+example read_example(const std::string& file) {
+  example e{file, {}, {}};
+  auto sync = nlohmann::json::parse(read_file(source_dir() + "/examples/" + file), nullptr, true,
+                                    /*ignore_comments=*/true);
+  const auto& destination = sync.at("destination");
+  e.emulator = emulator_process::for_destination(destination.at("type").get<std::string>());
+  static const std::regex local(R"(^\$\{([A-Z0-9_]+):-http://127\.0\.0\.1:[0-9]+([^}]*)\}$)");
+  for (const auto& [key, value] : destination.items()) {
+    std::smatch m;
+    if (value.is_string() && std::regex_match(value.get_ref<const std::string&>(), m, local))
+      e.endpoints[m[1]] = m[2];
+  }
+  return e;
 }
 
 /// The example warehouse, built from examples/warehouse.sql next to a copy of the sync file.
@@ -56,24 +69,27 @@ void build_warehouse(const temp_dir& dir) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(every_example_has_a_test) {
-  size_t files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(source_dir() + "/examples"))
-    files += entry.path().extension() == ".json";
-  BOOST_TEST(files == examples().size());
+BOOST_AUTO_TEST_CASE(every_example_is_found_with_its_emulator_and_endpoint) {
+  const auto files = example_files();
+  BOOST_TEST(files.size() >= 4u, "examples/ holds " << files.size() << " sync files");
+  for (const auto& file : files) {
+    auto e = read_example(file);  // throws when no emulator stands in for its destination
+    BOOST_TEST(!e.endpoints.empty(),
+               file << ": no destination value \"${VAR:-http://127.0.0.1:PORT}\" to point at "
+                       "the emulator");
+  }
 }
 
 BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_files()), file) {
-  const example* e = nullptr;
-  for (const auto& candidate : examples())
-    if (candidate.file == file)
-      e = &candidate;
-  BOOST_REQUIRE(e != nullptr);
+  const auto e = read_example(file);
+  BOOST_REQUIRE(!e.endpoints.empty());
   temp_dir dir;
   build_warehouse(dir);
   write_file(dir.file(file), read_file(source_dir() + "/examples/" + file));
-  emulator_process emulator(e->emulator);
-  cli backflow{dir.file("state"), {{e->endpoint_variable, emulator.url(e->endpoint_path)}}};
+  emulator_process emulator(e.emulator);
+  cli backflow{dir.file("state"), {}};
+  for (const auto& [variable, path] : e.endpoints)
+    backflow.env[variable] = emulator.url(path);
   auto validate = backflow.run({"validate", dir.file(file)});
   BOOST_REQUIRE_MESSAGE(validate.exit_code == 0, validate.err);
   auto run = backflow.run_sync(dir.file(file));

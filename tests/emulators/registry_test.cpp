@@ -97,4 +97,12 @@ BOOST_AUTO_TEST_CASE(a_bad_command_line_is_named) {
   BOOST_TEST(message({"webhook", "--secret", "whsec_!!"}).rfind("--secret: ", 0) == 0);
 }
 
+BOOST_AUTO_TEST_CASE(the_list_names_each_emulator_with_its_destinations) {
+  auto list = nlohmann::json::parse(emulator_list_json());
+  BOOST_REQUIRE(list.size() == emulator_types().size());
+  BOOST_TEST(list[2]["name"] == "meta");
+  BOOST_TEST(list[2]["destinations"] == nlohmann::json::array({"meta_audience"}));
+  BOOST_TEST(!list[2]["summary"].get<std::string>().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()  // registry

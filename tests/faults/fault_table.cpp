@@ -333,6 +333,23 @@ std::vector<fault_row> fault_table() {
   return t;
 }
 
-// -- running a row -----------------------------------------------------------------------------
+std::string label_of(const fault_row& row) {
+  return std::string(name_of(row.where)) + " / " + row.name;
+}
+
+std::vector<fault_row> select_rows(const std::vector<fault_row>& table, const std::string& only,
+                                   bool known_bugs, int& skipped) {
+  std::vector<fault_row> out;
+  for (const auto& row : table) {
+    if (!only.empty() && label_of(row).find(only) == std::string::npos)
+      continue;
+    if (!row.known_bug.empty() && !known_bugs) {
+      ++skipped;
+      continue;
+    }
+    out.push_back(row);
+  }
+  return out;
+}
 
 }  // namespace backflow::testing::faults

@@ -121,4 +121,12 @@ struct fault_row {
 /// Every row of the matrix, in the order they run.
 std::vector<fault_row> fault_table();
 
+/// The label a row is filtered and reported by: "destination / name".
+std::string label_of(const fault_row& row);
+
+/// The rows of `table` a run takes: those whose label contains `only` (all when empty), minus
+/// the known bugs unless `known_bugs`; `skipped` counts the known bugs left out.
+std::vector<fault_row> select_rows(const std::vector<fault_row>& table, const std::string& only,
+                                   bool known_bugs, int& skipped);
+
 }  // namespace backflow::testing::faults

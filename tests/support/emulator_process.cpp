@@ -32,6 +32,21 @@ emulator_process::emulator_process(const std::string& kind, const std::vector<st
   base_ = line.substr(at + prefix.size());
 }
 
+std::string emulator_process::for_destination(const std::string& destination_type) {
+  static const nlohmann::json list = [] {
+    auto listed = run_process({binary_path("backflow-emulator"), "--list"});
+    if (listed.exit_code != 0)
+      throw std::runtime_error("backflow-emulator --list failed: " + listed.err);
+    return nlohmann::json::parse(listed.out);
+  }();
+  for (const auto& e : list)
+    for (const auto& d : e["destinations"])
+      if (d == destination_type)
+        return e["name"].get<std::string>();
+  throw std::runtime_error("no emulator stands in for destination '" + destination_type +
+                           "' (emulators/registry.cpp)");
+}
+
 nlohmann::json emulator_process::control_get(const std::string& name) {
   return checked(http_get(url("/__emulator/" + name)), name);
 }

@@ -17,6 +17,10 @@ class emulator_process {
  public:
   explicit emulator_process(const std::string& kind, const std::vector<std::string>& extra = {});
 
+  /// The emulator (`backflow-emulator --list`) that stands in for a destination type; throws
+  /// when none does.
+  static std::string for_destination(const std::string& destination_type);
+
   /// "http://127.0.0.1:PORT" + path.
   [[nodiscard]] std::string url(const std::string& path = "") const { return base_ + path; }
 
