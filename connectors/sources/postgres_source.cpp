@@ -312,6 +312,13 @@ source_type postgres_source_type() {
   };
   t.open = open_postgres_source;
   t.describe = describe_postgres_source;
+  t.check = [](const nlohmann::json& options, const std::string& path, config_errors& errors) {
+    auto it = options.find("dsn");
+    if (it != options.end() && it->is_string() &&
+        it->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos)
+      errors.add(join_path(path, "dsn"),
+                 "is empty; give a libpq connection string or URI (an empty variable?)");
+  };
   t.location = [](const source_spec& spec) { return postgres_location(spec.string_option("dsn")); };
   // A server that cannot be reached now is not the sync file's fault: no option is listed.
   return t;

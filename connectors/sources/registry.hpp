@@ -28,6 +28,10 @@ struct source_type {
   /// Makes validated options independent of the working directory (e.g. a relative file path
   /// resolved against the sync file's directory `base_dir`); may be empty.
   std::function<void(nlohmann::json& options, const std::filesystem::path& base_dir)> resolve;
+  /// Checks that need more than the option table (a blank value, options that exclude each
+  /// other), on the validated options before `resolve`; errors go under `path`. May be empty.
+  std::function<void(const nlohmann::json& options, const std::string& path, config_errors&)>
+      check;
   /// Options whose open/describe failures are the sync file's fault (a file that is not
   /// there), not an unreachable warehouse; `source.query` always is.
   std::vector<std::string> config_problem_options;

@@ -275,6 +275,11 @@ source_type sqlite_source_type() {
     auto canonical = std::filesystem::weakly_canonical(path, ec);
     return "sqlite:" + (ec ? path : canonical.string());
   };
+  t.check = [](const nlohmann::json& options, const std::string& path, config_errors& errors) {
+    auto it = options.find("path");
+    if (it != options.end() && it->is_string() && it->get<std::string>().empty())
+      errors.add(join_path(path, "path"), "is empty; give the SQLite database file to read");
+  };
   t.resolve = [](nlohmann::json& options, const std::filesystem::path& base_dir) {
     auto it = options.find("path");
     if (it == options.end() || !it->is_string())

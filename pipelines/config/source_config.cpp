@@ -66,6 +66,13 @@ nlohmann::json check_typed(const nlohmann::json& src, const source_type& type,
   return validate_options(given, table, "source", errors);
 }
 
+bool has_errors_under(const config_errors& errors, const std::string& path) {
+  for (const auto& e : errors.items())
+    if (e.rfind(path + ".", 0) == 0 || e.rfind(path + ":", 0) == 0)
+      return true;
+  return false;
+}
+
 std::vector<std::string> key_list(const nlohmann::json& v) {
   if (v.is_string())
     return {v.get<std::string>()};
@@ -127,6 +134,10 @@ void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_d
   cfg.source.options = checked;
   for (const auto& o : source_options())
     cfg.source.options.erase(o.name);
+  // Checks beyond the table judge a source the table accepted (an unset variable is already
+  // reported as such, not again as an empty value).
+  if (type->check && !has_errors_under(errors, "source"))
+    type->check(cfg.source.options, "source", errors);
   if (type->resolve)
     type->resolve(cfg.source.options, base_dir);
   collect_source_secrets(cfg.source.options, type->options, cfg.secrets);

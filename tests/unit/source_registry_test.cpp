@@ -166,6 +166,22 @@ BOOST_AUTO_TEST_CASE(a_postgres_source_reports_all_its_errors_without_its_dsn) {
   BOOST_TEST(!has_text(wrong, "Lit3ral-Pa55word"), joined(wrong));
 }
 
+BOOST_AUTO_TEST_CASE(blank_locations_are_refused_before_any_connection) {
+  auto no_file = source_errors(sqlite({{"path", ""}}));
+  BOOST_TEST(no_file == std::vector<std::string>(
+                            {"source.path: is empty; give the SQLite database file to read"}),
+             joined(no_file));
+  auto no_server = source_errors(postgres({{"dsn", " \t"}}));
+  BOOST_TEST(no_server == std::vector<std::string>({"source.dsn: is empty; give a libpq connection "
+                                                    "string or URI (an empty variable?)"}),
+             joined(no_server));
+  // A variable that is not set is reported once, as such.
+  auto unset = source_errors(postgres({{"dsn", "${NOT_SET_ANYWHERE}"}}));
+  BOOST_TEST(unset == std::vector<std::string>(
+                          {"source.dsn: environment variable NOT_SET_ANYWHERE is not set"}),
+             joined(unset));
+}
+
 BOOST_AUTO_TEST_CASE(a_literal_dsn_is_a_secret_of_the_parsed_sync) {
   auto r = parse_sync_config(with_source(postgres()).dump(), "/srv", test_env());
   BOOST_REQUIRE_MESSAGE(r.config, joined(r.errors.items()));
