@@ -20,7 +20,7 @@ pipelines/sync        6 engine
 pipelines/serve       7 application
 pipelines/cli         7 application
 '
-emulator_dirs='^(emulators|connectors/emulators)/'
+emulator_dirs='^emulators/'
 
 git ls-files -- '*.cpp' '*.hpp' | grep -Ev '^(tests|bench)/' |
   while read -r file; do
