@@ -1,0 +1,467 @@
+// The delivery machine's core policy: concurrency, tokens, retries, bisection, settlement, finish.
+#include "pipelines/delivery/delivery_machine.hpp"
+
+#include <algorithm>
+
+#include "pipelines/core/clock.hpp"
+
+namespace backflow::delivery {
+
+delivery_clock delivery_clock::real() {
+  return {[] { return wall_now(); }, [] { return std::chrono::steady_clock::now(); }};
+}
+
+delivery_machine::delivery_machine(machine_settings settings)
+    : s_(std::move(settings)), rng_(s_.seed) {}
+
+effects delivery_machine::take() {
+  effects out;
+  out.swap(out_);
+  return out;
+}
+
+// -- events ---------------------------------------------------------------------------------
+
+effects delivery_machine::on_batch(delivery_batch batch) {
+  auto origin = new_origin();
+  if (!report_.fatal.empty()) {
+    report_.failed += batch.records.size();
+    part_done(origin);
+    return take();
+  }
+  work_item item;
+  item.batch = std::move(batch);
+  item.origin = origin;
+  item.unsure = s_.verify_inserts && creates(item.batch);
+  ready_.push_back(std::move(item));
+  pump();
+  return take();
+}
+
+effects delivery_machine::on_resume(delivery_batch batch, const std::string& checkpoint) {
+  auto origin = new_origin();
+  external_origins_.insert(origin);
+  work_item item;
+  item.batch = std::move(batch);
+  item.batch.as_job = true;
+  item.origin = origin;
+  item.job = s_.dest->resume_job(item.batch, checkpoint);
+  item.saved_checkpoint = checkpoint;
+  if (!item.job) {
+    external_origins_.erase(origin);
+    open_parts_.erase(origin);
+    return take();
+  }
+  start_job(std::move(item));
+  return take();
+}
+
+effects delivery_machine::on_upstream_done() {
+  upstream_done_ = true;
+  maybe_finish();
+  return take();
+}
+
+effects delivery_machine::on_token(uint64_t ticket, const token_answer& answer) {
+  if (auto at = asked_.find(ticket); at != asked_.end()) {
+    report_.rate_limit_wait_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      s_.clock.steady() - at->second)
+                                      .count();
+    asked_.erase(at);
+  }
+  auto it = acquiring_.find(ticket);
+  if (it == acquiring_.end())
+    return take();  // abandoned by stop()
+  auto item = std::move(it->second);
+  acquiring_.erase(it);
+  if (!answer.granted) {
+    report_.failed += item.batch.records.size();
+    if (answer.retry_at_ms > pause_until_ms_)
+      pause_until_ms_ = answer.retry_at_ms;  // remembered across restarts
+    stop(answer.reason);
+    part_done(item.origin);
+  } else {
+    send(std::move(item));
+  }
+  pump();
+  maybe_finish();
+  return take();
+}
+
+effects delivery_machine::on_response(uint64_t ticket, const http_response& response) {
+  auto it = in_flight_.find(ticket);
+  if (it != in_flight_.end()) {
+    auto item = std::move(it->second);
+    in_flight_.erase(it);
+    read_response(std::move(item), response);
+  }
+  pump();
+  maybe_finish();
+  return take();
+}
+
+effects delivery_machine::on_timer(uint64_t timer) {
+  auto it = delayed_.find(timer);
+  if (it == delayed_.end())
+    return take();
+  ready_.push_front(std::move(it->second));
+  delayed_.erase(it);
+  pump();
+  maybe_finish();
+  return take();
+}
+
+effects delivery_machine::on_committed(uint64_t ticket) {
+  auto it = commits_.find(ticket);
+  if (it == commits_.end())
+    return take();
+  auto commit = std::move(it->second);
+  commits_.erase(it);
+  if (!commit.held) {
+    part_done(commit.origin);
+    pump();
+    maybe_finish();
+    return take();
+  }
+  // A checkpoint is written: the job it holds goes on (unless stop() abandoned it meanwhile).
+  auto held = delayed_.find(*commit.held);
+  if (held != delayed_.end()) {
+    auto item = std::move(held->second);
+    delayed_.erase(held);
+    run_step(std::move(item), std::move(*commit.step));
+  }
+  maybe_finish();
+  return take();
+}
+
+effects delivery_machine::on_commit_failed(uint64_t ticket, const std::string& why) {
+  auto it = commits_.find(ticket);
+  if (it == commits_.end())
+    return take();
+  auto commit = std::move(it->second);
+  commits_.erase(it);
+  stop(why);
+  if (!commit.held)
+    part_done(commit.origin);
+  maybe_finish();
+  return take();
+}
+
+effects delivery_machine::on_stop(const std::string& why) {
+  stop(why);
+  maybe_finish();
+  return take();
+}
+
+// -- the policy -----------------------------------------------------------------------------
+
+uint64_t delivery_machine::new_origin() {
+  auto origin = ++next_id_;
+  open_parts_[origin] = 1;
+  return origin;
+}
+
+void delivery_machine::part_done(uint64_t origin) {
+  auto it = open_parts_.find(origin);
+  if (it == open_parts_.end() || --it->second > 0)
+    return;
+  open_parts_.erase(it);
+  if (external_origins_.erase(origin) == 0)
+    emit(give_credit{1});
+}
+
+void delivery_machine::stop(const std::string& why) {
+  if (!report_.fatal.empty())
+    return;
+  report_.fatal = why;
+  s_.log.warn("Stopping delivery: reason=\"{}\"", why);
+  // Queued and delayed work is abandoned: those records stay in the change set for next run.
+  for (auto* pool : {&delayed_, &acquiring_})
+    for (auto& [id, item] : *pool) {
+      report_.failed += item.batch.records.size();
+      part_done(item.origin);
+    }
+  delayed_.clear();
+  acquiring_.clear();
+  for (auto& item : ready_) {
+    report_.failed += item.batch.records.size();
+    part_done(item.origin);
+  }
+  ready_.clear();
+}
+
+void delivery_machine::settle(uint64_t origin, std::vector<settled_outcome> records,
+                              std::string finished_job) {
+  settle_records batch;
+  batch.ticket = ++next_id_;
+  batch.records = std::move(records);
+  batch.api_calls = unreported_calls_;
+  batch.quota_day = quota_day(s_.clock.wall(), s_.day_offset);
+  batch.finished_job = std::move(finished_job);
+  batch.pause_until_ms = pause_until_ms_;
+  unreported_calls_ = 0;
+  pause_until_ms_ = 0;
+  pending_commit commit;
+  commit.origin = origin;
+  commits_.emplace(batch.ticket, std::move(commit));
+  emit(std::move(batch));
+}
+
+work_item delivery_machine::part_of(const work_item& item) {
+  work_item part;
+  part.batch.batch_id = item.batch.batch_id;
+  part.batch.session = item.batch.session;
+  part.batch.field_names = item.batch.field_names;
+  part.batch.sequence = item.batch.sequence;
+  part.batch.last = item.batch.last;
+  part.batch.total = item.batch.total;
+  part.origin = item.origin;
+  return part;
+}
+
+batch_verdict delivery_machine::guarded(const char* what,
+                                        const std::function<batch_verdict()>& read) {
+  try {
+    return read();
+  } catch (const std::exception& e) {
+    return batch_verdict::whole(batch_verdict::kind::fatal,
+                                std::string("the connector failed to read ") + what + ": " + e.what());
+  }
+}
+
+void delivery_machine::split(work_item item) {
+  auto& records = item.batch.records;
+  auto half = static_cast<long>(records.size() / 2);
+  auto left = part_of(item);
+  auto right = part_of(item);
+  left.batch.batch_id += ".0";
+  right.batch.batch_id += ".1";
+  left.batch.records.assign(std::make_move_iterator(records.begin()),
+                            std::make_move_iterator(records.begin() + half));
+  right.batch.records.assign(std::make_move_iterator(records.begin() + half),
+                             std::make_move_iterator(records.end()));
+  ++report_.splits;
+  ++open_parts_[item.origin];
+  ready_.push_front(std::move(right));
+  ready_.push_front(std::move(left));
+}
+
+void delivery_machine::park(work_item item, std::chrono::milliseconds delay) {
+  auto id = ++next_id_;
+  delayed_.emplace(id, std::move(item));
+  emit(park_until{id, delay});
+}
+
+void delivery_machine::retry_later(work_item item, const std::string& reason,
+                                   std::chrono::milliseconds server_wait, bool pause) {
+  auto n = item.batch.records.size();
+  server_wait = std::min(server_wait, s_.max_wait);  // a bogus Retry-After pauses no longer
+  if (server_wait > s_.max_pause) {
+    // A long pause (daily limit spent, hourly budget exhausted): stop now instead of holding
+    // the run, remember the pause across restarts, and leave the records for a later run.
+    auto until = s_.clock.wall() + server_wait;
+    pause_until_ms_ =
+        std::chrono::duration_cast<std::chrono::milliseconds>(until.time_since_epoch()).count();
+    emit(pause_account{server_wait});
+    report_.failed += n;
+    stop(reason + "; the destination asks to wait " + std::to_string(server_wait.count() / 60000) +
+         " min, so the account is paused and the next run continues");
+    part_done(item.origin);
+    return;
+  }
+  if (!report_.fatal.empty() || item.attempt >= s_.retry.max_attempts) {
+    report_.failed += n;
+    s_.log.warn("Giving up for this run: batch={} records={} attempts={} reason=\"{}\"",
+                item.batch.batch_id, n, item.attempt, reason);
+    part_done(item.origin);
+    return;
+  }
+  auto delay = s_.retry.delay(item.attempt, server_wait, rng_);
+  if (pause || server_wait.count() > 0)
+    emit(pause_account{delay});
+  report_.retried += n;
+  s_.log.info("Retrying: batch={} records={} attempt={} in_ms={} reason=\"{}\"",
+              item.batch.batch_id, n, item.attempt, delay.count(), reason);
+  park(std::move(item), delay);
+}
+
+void delivery_machine::settle_outcomes(work_item item, const std::vector<record_outcome>& outcomes,
+                                       std::string finished_job) {
+  auto& records = item.batch.records;
+  std::vector<settled_outcome> settled;
+  auto again = part_of(item);
+  again.attempt = item.attempt;
+  std::chrono::milliseconds wait{0};
+  std::string retry_reason;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& o = i < outcomes.size() ? outcomes[i]
+                                        : record_outcome::retryable("no outcome for this record");
+    switch (o.what) {
+      case record_outcome::kind::delivered:
+        if (o.preexisting)
+          records[i].hash = hash128{};  // it holds another version than this payload
+        settled.push_back(settled_outcome::delivered(std::move(records[i]), o.dest_id));
+        break;
+      case record_outcome::kind::rejected:
+        settled.push_back(settled_outcome::rejected(std::move(records[i]), o.reason));
+        break;
+      case record_outcome::kind::retryable:
+        wait = std::max(wait, o.retry_after);
+        retry_reason = o.reason;
+        again.batch.records.push_back(std::move(records[i]));
+        break;
+    }
+  }
+  // A create HubSpot answered without a result for may still have happened: look it up first.
+  again.unsure = creates(again.batch);
+  bool both = !again.batch.records.empty() && (!settled.empty() || !finished_job.empty());
+  if (both)
+    ++open_parts_[item.origin];  // the retry is a part of its own
+  if (!again.batch.records.empty()) {
+    again.batch.as_job = false;  // a handful of leftovers go as ordinary requests
+    ++again.attempt;
+    retry_later(std::move(again), retry_reason, wait, false);
+  }
+  if (!settled.empty() || !finished_job.empty())
+    settle(item.origin, std::move(settled), std::move(finished_job));
+}
+
+void delivery_machine::handle_verdict(work_item item, batch_verdict verdict, long status) {
+  using kind = batch_verdict::kind;
+  report_.notes.merge(verdict.notes);
+  switch (verdict.what) {
+    case kind::per_record:
+      settle_outcomes(std::move(item), verdict.outcomes);
+      return;
+    case kind::retry:
+      item.job.reset();  // a whole job starts over
+      item.request.reset();
+      ++item.attempt;
+      retry_later(std::move(item), verdict.reason, verdict.retry_after, status == 429);
+      return;
+    case kind::split:
+      if (item.batch.records.size() > 1 && !item.batch.as_job) {
+        split(std::move(item));
+        return;
+      }
+      [[fallthrough]];
+    case kind::reject: {
+      std::vector<settled_outcome> settled;
+      for (auto& r : item.batch.records)
+        settled.push_back(settled_outcome::rejected(std::move(r), verdict.reason));
+      settle(item.origin, std::move(settled));
+      return;
+    }
+    case kind::fatal:
+      report_.failed += item.batch.records.size();
+      stop(verdict.reason);
+      part_done(item.origin);
+      return;
+  }
+}
+
+void delivery_machine::send(work_item item) {
+  if (item.batch.as_job && !item.job) {
+    start_job(std::move(item));
+    return;
+  }
+  std::optional<http_request> request;
+  if (item.unsure) {
+    request = s_.dest->build_lookup(item.batch);
+    if (!request) {
+      reject_unknown_outcome(std::move(item), "the destination cannot look records up");
+      return;
+    }
+    item.looking_up = true;
+  } else {
+    request = item.request ? *item.request : s_.dest->build_request(item.batch);
+  }
+  ++report_.api_calls;
+  ++unreported_calls_;
+  auto ticket = ++next_id_;
+  in_flight_.emplace(ticket, std::move(item));
+  emit(send_request{ticket, std::move(*request)});
+}
+
+void delivery_machine::read_rate_signal(const http_response& response) {
+  rate_signal signal;
+  try {
+    signal = s_.dest->read_rate_signal(response);
+  } catch (const std::exception& e) {
+    s_.log.warn("Ignoring unreadable rate-limit headers: reason=\"{}\"", e.what());
+  }
+  if (signal.pause)
+    emit(pause_account{std::min(*signal.pause, s_.max_wait)});
+  // The limits first: usage is read against them (a first answer may teach both).
+  if (signal.advertised)
+    emit(advertise_limits{*signal.advertised});
+  if (signal.daily_remaining)
+    emit(daily_remaining{*signal.daily_remaining});
+}
+
+void delivery_machine::read_response(work_item item, const http_response& response) {
+  if (!response.transport_failed())
+    read_rate_signal(response);
+  if (item.job) {
+    read_job_response(std::move(item), response);
+    return;
+  }
+  if (item.looking_up) {
+    read_lookup(std::move(item), response);
+    return;
+  }
+  // A create that failed after the request left (a timeout, a reset, a 5xx) may have landed.
+  bool ambiguous = response.transport_failed() ? response.request_sent
+                                               : response.status >= 500 || response.status == 408;
+  item.unsure = item.unsure || (ambiguous && creates(item.batch));
+  if (response.transport_failed()) {
+    ++item.attempt;
+    retry_later(std::move(item), "transport: " + response.transport_error, {}, false);
+    return;
+  }
+  auto verdict = guarded("an answer", [&] { return s_.dest->interpret(item.batch, response); });
+  handle_verdict(std::move(item), std::move(verdict), response.status);
+}
+
+void delivery_machine::pump() {
+  if (!report_.fatal.empty()) {
+    // Stopping: work that came back since (a job's next step, a split, a retry that was due)
+    // is left for the next run, like the work stop() found queued.
+    for (auto& item : ready_) {
+      report_.failed += item.batch.records.size();
+      part_done(item.origin);
+    }
+    ready_.clear();
+  }
+  // A request counts against the concurrency until its outcome is committed, so a crash re-sends
+  // at most `concurrency` batches.
+  while (report_.fatal.empty() && !ready_.empty() &&
+         static_cast<int>(in_flight_.size() + acquiring_.size() + commits_.size()) <
+             s_.concurrency) {
+    auto id = ++next_id_;
+    acquiring_.emplace(id, std::move(ready_.front()));
+    ready_.pop_front();
+    asked_.emplace(id, s_.clock.steady());
+    emit(acquire_token{id, s_.max_pause});
+  }
+}
+
+void delivery_machine::maybe_finish() {
+  bool stopping = !report_.fatal.empty();
+  if (reported_ || !(upstream_done_ || stopping) || !ready_.empty() || !in_flight_.empty() ||
+      !acquiring_.empty() || (!delayed_.empty() && !stopping) || !commits_.empty() ||
+      (!stopping && !external_origins_.empty()))
+    return;
+  if (unreported_calls_ > 0 || pause_until_ms_ > 0) {
+    settle(0, {});  // persist the remaining API calls (and a pause) with the quota
+    return;
+  }
+  reported_ = true;
+  emit(finish{report_});
+}
+
+bool creates(const delivery_batch& batch) {
+  return !batch.records.empty() && batch.records.front().op == delivery_op::insert;
+}
+
+}  // namespace backflow::delivery
