@@ -119,11 +119,14 @@ class delivery_machine {
     out_.emplace_back(std::in_place_type<Effect>, std::move(e));
   }
 
-  // delivery_machine.cpp: the core policy
+  // delivery_machine.cpp: bookkeeping
   void pump();
   void maybe_finish();
   void part_done(uint64_t origin);
   void stop(const std::string& why);
+  uint64_t new_origin();
+
+  // delivery_machine_outcomes.cpp: sending, reading answers, retries, bisection, settlement
   void settle(uint64_t origin, std::vector<settled_outcome> records, std::string finished_job = {});
   void settle_outcomes(work_item item, const std::vector<record_outcome>& outcomes,
                        std::string finished_job = {});
@@ -135,7 +138,6 @@ class delivery_machine {
   void send(work_item item);
   void read_response(work_item item, const http_response& response);
   void read_rate_signal(const http_response& response);
-  uint64_t new_origin();
 
   // delivery_machine_jobs.cpp: creates of unknown outcome
   void reject_unknown_outcome(work_item item, const std::string& why);
