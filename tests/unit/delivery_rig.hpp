@@ -20,7 +20,8 @@ using unit::batch_of;
 using unit::response;
 
 
-/// A destination with the shared classifier only; its requests name their keys ("a,b,c").
+/// A destination with the shared classifier only; its requests name their keys ("a,b,c"). A 207
+/// answer's body names the keys to retry; the others are delivered as "id-<key>".
 class plain_destination : public destination {
  public:
   size_t batch_size(delivery_op) const override { return 100; }
@@ -32,7 +33,14 @@ class plain_destination : public destination {
     return r;
   }
   batch_verdict interpret(const delivery_batch& batch, const http_response& r) const override {
-    return classify_response(r, batch.records.size());
+    if (r.status != 207)
+      return classify_response(r, batch.records.size());
+    batch_verdict v;
+    for (const auto& rec : batch.records)
+      v.outcomes.push_back(("," + r.body + ",").find("," + rec.key + ",") != std::string::npos
+                               ? record_outcome::retryable("try again")
+                               : record_outcome::delivered("id-" + rec.key));
+    return v;
   }
   std::string account() const override { return "plain"; }
   rate_limit_spec rate_limits() const override { return {}; }
