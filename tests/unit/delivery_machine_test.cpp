@@ -9,7 +9,7 @@
 
 using namespace backflow;
 using namespace backflow::delivery;
-using namespace backflow::delivery::testing;
+using namespace backflow::delivery::machine_rig;
 using namespace backflow::unit;
 using nlohmann::json;
 using namespace std::chrono_literals;

@@ -13,7 +13,7 @@
 #include "pipelines/delivery/status_classifier.hpp"
 #include "tests/unit/connector_fixture.hpp"
 
-namespace backflow::delivery::testing {
+namespace backflow::delivery::machine_rig {
 
 using nlohmann::json;
 using unit::batch_of;
@@ -205,4 +205,4 @@ inline bool ends_with(const std::string& s, const std::string& tail) {
 }
 
 
-}  // namespace backflow::delivery::testing
+}  // namespace backflow::delivery::machine_rig
