@@ -126,8 +126,12 @@ BOOST_AUTO_TEST_CASE(the_daily_limit_pauses_the_account_instead_of_retrying) {
   auto run = f.backflow.run_sync(sync);
   BOOST_TEST(run.process.exit_code == 4);
   BOOST_TEST(run.summary["counts"]["delivered"] == 30);  // 3 calls of 10 before the limit
-  BOOST_TEST(run.summary["error"].get<std::string>().find("REQUEST_LIMIT_EXCEEDED") !=
-             std::string::npos);
+  // Either the fourth call met REQUEST_LIMIT_EXCEEDED, or the usage header of the third told the
+  // rate limiter first and the fourth was never sent (which one depends on timing).
+  const auto error = run.summary["error"].get<std::string>();
+  BOOST_TEST_INFO("error: " << error);
+  BOOST_TEST((error.find("REQUEST_LIMIT_EXCEEDED") != std::string::npos ||
+              error.find("daily request limit is used up") != std::string::npos));
   BOOST_TEST(run.summary["api_calls"].get<int>() <= 5);  // no retry storm
   // The pause survives the process: the next run does not call Salesforce at all.
   auto calls = f.salesforce.requests()["count"].get<int>();
