@@ -13,30 +13,6 @@
 namespace backflow {
 namespace {
 
-size_t append_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<http_response*>(user)->body.append(data, size * n);
-  return size * n;
-}
-
-size_t append_header(char* data, size_t size, size_t n, void* user) {
-  auto* response = static_cast<http_response*>(user);
-  std::string_view line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0) {
-    response->headers.clear();  // a new status line (after 100-continue or a redirect)
-    return size * n;
-  }
-  auto colon = line.find(':');
-  if (colon == std::string_view::npos)
-    return size * n;
-  auto value = line.substr(colon + 1);
-  auto b = value.find_first_not_of(" \t");
-  auto e = value.find_last_not_of(" \t\r\n");
-  response->headers.push_back(
-      {std::string(line.substr(0, colon)),
-       b == std::string_view::npos ? std::string() : std::string(value.substr(b, e - b + 1))});
-  return size * n;
-}
-
 std::string seconds_text(std::chrono::milliseconds wait) {
   auto tenths = wait.count() / 100;
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
@@ -70,9 +46,9 @@ http_response rest_client::exchange(const http_request& req) {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, curl_body_callback);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, append_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, curl_header_callback);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,

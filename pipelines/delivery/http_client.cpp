@@ -24,14 +24,12 @@ struct http_client::transfer {
   }
 };
 
-namespace {
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
+size_t curl_body_callback(char* data, size_t size, size_t n, void* user) {
   static_cast<http_response*>(user)->body.append(data, size * n);
   return size * n;
 }
 
-size_t on_header(char* data, size_t size, size_t n, void* user) {
+size_t curl_header_callback(char* data, size_t size, size_t n, void* user) {
   auto* response = static_cast<http_response*>(user);
   std::string_view line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0) {
@@ -49,8 +47,6 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
                                                            : std::string(value.substr(b, e - b + 1))});
   return size * n;
 }
-
-}  // namespace
 
 bool is_loopback_url(const std::string& url) {
   auto scheme_end = url.find("://");
@@ -125,9 +121,9 @@ void http_client::start_pending(void* multi_ptr) {
       t->headers = curl_slist_append(t->headers, (h.name + ": " + h.value).c_str());
     t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, curl_body_callback);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t->response);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, curl_header_callback);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t->response);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,

@@ -57,4 +57,9 @@ class http_client {
 /// True for 127.0.0.0/8, ::1 and localhost URLs.
 bool is_loopback_url(const std::string& url);
 
+/// libcurl callbacks that fill an http_response (`user`): the body, and the headers of the last
+/// status line (a 100-continue or a redirect starts them again).
+size_t curl_body_callback(char* data, size_t size, size_t n, void* user);
+size_t curl_header_callback(char* data, size_t size, size_t n, void* user);
+
 }  // namespace backflow
