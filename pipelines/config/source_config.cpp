@@ -73,17 +73,6 @@ bool has_errors_under(const config_errors& errors, const std::string& path) {
   return false;
 }
 
-std::vector<std::string> key_list(const nlohmann::json& v) {
-  if (v.is_string())
-    return {v.get<std::string>()};
-  std::vector<std::string> out;
-  if (v.is_array())
-    for (const auto& e : v)
-      if (e.is_string())
-        out.push_back(e.get<std::string>());
-  return out;
-}
-
 void check_key_and_query(const nlohmann::json& checked, const sync_config& cfg,
                          config_errors& errors) {
   std::set<std::string> seen;
@@ -125,7 +114,7 @@ void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_d
         common[o.name] = (*it)[o.name];
     checked = validate_options(common, source_options(), "source", errors);
   }
-  cfg.key_columns = key_list(checked.value("key", nlohmann::json()));
+  cfg.key_columns = string_list(checked.value("key", nlohmann::json()));
   cfg.source.query = checked.value("query", "");
   check_key_and_query(checked, cfg, errors);
   if (type == nullptr)

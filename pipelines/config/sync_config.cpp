@@ -43,17 +43,6 @@ std::optional<sync_mode> parse_mode(const std::string& s) {
   return std::nullopt;
 }
 
-std::vector<std::string> as_list(const nlohmann::json& v) {
-  if (v.is_string())
-    return {v.get<std::string>()};
-  std::vector<std::string> out;
-  if (v.is_array())
-    for (const auto& e : v)
-      if (e.is_string())
-        out.push_back(e.get<std::string>());
-  return out;
-}
-
 void collect_secrets(const nlohmann::json& value, const std::vector<option_spec>& spec,
                      std::vector<std::string>& out) {
   if (!value.is_object())
@@ -109,7 +98,7 @@ void parse_mapping(const nlohmann::json& doc, sync_config& cfg, config_errors& e
     rule.to = entry.value("to", "");
     if (entry.contains("type") && entry["type"].is_string())
       rule.type = parse_field_type(entry["type"].get<std::string>()).value_or(field_type::keep);
-    auto names = as_list(entry.value("transform", nlohmann::json()));
+    auto names = string_list(entry.value("transform", nlohmann::json()));
     for (size_t t = 0; t < names.size(); ++t) {
       if (auto kind = parse_transform(names[t])) {
         rule.transforms.push_back(*kind);
@@ -197,7 +186,7 @@ void parse_notify(const nlohmann::json& checked, sync_config& cfg, config_errors
     n.on = {"incomplete", "aborted", "config_error", "stale"};
   } else {
     const auto& on = (*it)["on"];
-    auto names = as_list(on);
+    auto names = string_list(on);
     for (size_t i = 0; i < names.size(); ++i) {
       const auto& known = notify_statuses();
       if (std::find(known.begin(), known.end(), names[i]) == known.end()) {

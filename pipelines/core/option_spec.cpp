@@ -366,4 +366,15 @@ std::string describe_options(const std::vector<option_spec>& spec, int indent) {
   return out.str();
 }
 
+std::vector<std::string> string_list(const nlohmann::json& v) {
+  if (v.is_string())
+    return {v.get<std::string>()};
+  std::vector<std::string> out;
+  if (v.is_array())
+    for (const auto& e : v)
+      if (e.is_string())
+        out.push_back(e.get<std::string>());
+  return out;
+}
+
 }  // namespace backflow

@@ -102,4 +102,7 @@ nlohmann::json redact(const nlohmann::json& value, const std::vector<option_spec
 /// Renders the table for `backflow describe`.
 std::string describe_options(const std::vector<option_spec>& spec, int indent = 0);
 
+/// A string as a list of one, or the strings of an array (other elements left out).
+std::vector<std::string> string_list(const nlohmann::json& v);
+
 }  // namespace backflow
