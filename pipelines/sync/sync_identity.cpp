@@ -3,6 +3,7 @@
 
 #include "connectors/destinations/registry.hpp"
 #include "connectors/sources/source_location.hpp"
+#include "pipelines/core/crypto.hpp"
 
 namespace backflow {
 
@@ -29,9 +30,13 @@ nlohmann::json sync_identity(const sync_config& cfg) {
   return {{"destination", std::move(destination)}, {"source", source_location(cfg.source)}};
 }
 
+std::string identity_digest(const nlohmann::json& identity) {
+  return sha256_hex(identity.dump());
+}
+
 std::string identity_mismatch(const nlohmann::json& recorded, const nlohmann::json& current,
-                              const std::string& sync_name) {
-  if (!recorded.is_object() || recorded == current)
+                              const std::string& sync_name, bool secret_part_differs) {
+  if (!recorded.is_object() || (recorded == current && !secret_part_differs))
     return {};
   std::vector<std::string> differences;
   const auto was = recorded.value("destination", nlohmann::json::object());
@@ -50,7 +55,8 @@ std::string identity_mismatch(const nlohmann::json& recorded, const nlohmann::js
     differences.push_back("the source (was " + describe(recorded.value("source", nlohmann::json())) +
                           ", now " + describe(current.value("source", nlohmann::json())) + ")");
   if (differences.empty())
-    differences.push_back("its identity");
+    differences.push_back("a part given by a secret or an environment variable (an endpoint or "
+                          "a credential)");
   std::string list;
   for (size_t i = 0; i < differences.size(); ++i)
     list += (i == 0 ? "" : "; ") + differences[i];

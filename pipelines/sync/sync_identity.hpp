@@ -19,9 +19,14 @@ nlohmann::json sync_identity(const sync_config& cfg);
 /// destination type is unknown).
 std::string destination_account(const sync_config& cfg);
 
+/// SHA-256 of an identity (hex): compared across runs where the identity itself is stored with
+/// its secret parts redacted.
+std::string identity_digest(const nlohmann::json& identity);
+
 /// Why a sync file no longer matches the identity its state was built for ("" when it does):
 /// names each part that differs and what to do.
+/// `secret_part_differs`: the identities differ where both show redacted.
 std::string identity_mismatch(const nlohmann::json& recorded, const nlohmann::json& current,
-                              const std::string& sync_name);
+                              const std::string& sync_name, bool secret_part_differs = false);
 
 }  // namespace backflow

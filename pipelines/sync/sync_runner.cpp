@@ -154,7 +154,8 @@ nlohmann::json sync_runner::registry_entry(const attempt& a, nlohmann::json last
                           {"destination", a.cfg.destination_type},
                           {"mode", to_string(a.cfg.mode)},
                           {"account", destination_account(a.cfg)},
-                          {"identity", a.identity}};
+                          {"identity", a.identity},
+                          {"identity_digest", identity_digest(a.identity)}};
   if (!last_run.is_null())
     entry["last_run"] = std::move(last_run);
   return a.redact.json(entry);
@@ -188,7 +189,17 @@ std::optional<run_status> sync_runner::open_state(attempt& a) {
   auto known = dir_->sync_info(cfg.name);
   auto recorded_identity =
       known.is_object() ? known.value("identity", nlohmann::json()) : nlohmann::json();
-  auto mismatch = identity_mismatch(recorded_identity, a.identity, cfg.name);
+  // The state keeps the identity redacted (an endpoint given by an environment variable is a
+  // secret too) and its digest: the digest says whether it is the same, the redacted form what
+  // changed.
+  auto recorded_digest = known.is_object() ? known.value("identity_digest", "") : std::string();
+  auto shown = a.redact.json(a.identity);
+  bool same = recorded_identity.is_null() ||
+              (recorded_digest.empty() ? recorded_identity == shown
+                                       : recorded_digest == identity_digest(a.identity));
+  auto mismatch = same ? std::string()
+                      : identity_mismatch(recorded_identity, shown, cfg.name,
+                                          /*secret_part_differs=*/true);
   // A state that never delivered anything is bound to no destination yet.
   auto sizes = a.st->count();
   if (sizes.keys == 0 && sizes.changes == 0)
@@ -201,7 +212,7 @@ std::optional<run_status> sync_runner::open_state(attempt& a) {
     spdlog::warn("Adopted: sync={} reason=\"--adopt: the state now belongs to the sync file's "
                  "destination and source\"", cfg.name);
   // Listed by `status` from its first run on, even when that run never finishes (a crash).
-  if (!a.plan_only && (known.is_null() || recorded_identity != a.identity))
+  if (!a.plan_only && (known.is_null() || !same || recorded_digest.empty()))
     dir_->register_sync(cfg.name,
                         registry_entry(a, known.is_object() ? known.value("last_run", nlohmann::json())
                                                             : nlohmann::json()));
