@@ -48,18 +48,6 @@ state::settled_record settled_from(dm::settled_outcome o) {
   return s;
 }
 
-apply_report to_apply_report(const dm::delivery_report& r) {
-  apply_report a;
-  a.failed = r.failed;
-  a.retried = r.retried;
-  a.api_calls = r.api_calls;
-  a.splits = r.splits;
-  a.jobs = r.jobs;
-  a.rate_limit_wait_ms = r.rate_limit_wait_ms;
-  a.fatal = r.fatal;
-  a.notes = r.notes;
-  return a;
-}
 
 void run(self_ptr self, dm::effects fx);
 
@@ -125,7 +113,7 @@ struct effect_runner {
       self->send(st().upstream, credit_atom_v, e.batches);
   }
   void operator()(dm::finish& e) const {
-    caf::anon_send(st().s.coordinator, to_apply_report(e.report));
+    caf::anon_send(st().s.coordinator, e.report);
     self->quit();
   }
 

@@ -22,6 +22,7 @@
 
 #include "pipelines/core/row_codec.hpp"
 #include "pipelines/diff/value_inspector.hpp"
+#include "pipelines/delivery/delivery_effects.hpp"
 #include "pipelines/delivery/http.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
 #include "pipelines/delivery/record.hpp"
@@ -80,16 +81,7 @@ struct acquire_result {
 
 /// How delivery ended, from the deliver actor to the coordinator. Outcome counts come from the
 /// commit actor (run_progress), which sees every settlement.
-struct apply_report {
-  uint64_t failed = 0;     ///< records still failing after the last attempt: left for next run
-  uint64_t retried = 0;    ///< records sent again after a retryable failure
-  uint64_t api_calls = 0;
-  uint64_t splits = 0;     ///< batches bisected to isolate bad records
-  uint64_t jobs = 0;       ///< asynchronous jobs completed
-  int64_t rate_limit_wait_ms = 0;  ///< time requests waited for the account's rate limiter, summed
-  std::string fatal;       ///< why the run stopped early, if it did
-  destination_notes notes; ///< destination-specific figures (e.g. Meta's invalid entries)
-};
+using apply_report = delivery::delivery_report;
 
 /// The plan's outcome, from the diff actor to the coordinator.
 struct plan_result {
@@ -205,11 +197,15 @@ typename Inspector::result_type inspect(Inspector& f, rate_limit_spec& x) {
            x.daily_budget, x.day_offset);
 }
 
+namespace delivery {  // beside the type, where CAF's lookup finds it
+
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, apply_report& x) {
+typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
   return f(caf::meta::type_name("apply_report"), x.failed, x.retried, x.api_calls, x.splits,
            x.jobs, x.rate_limit_wait_ms, x.fatal, x.notes);
 }
+
+}  // namespace delivery
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
