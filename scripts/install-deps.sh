@@ -8,6 +8,7 @@ packages=(
   libboost-test-dev libxxhash-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libssl-dev
   libicu-dev  # Unicode normalisation and case mapping (transforms, Meta identifiers)
   postgresql sqlite3 curl time procps
+  clickhouse-server clickhouse-client  # the ClickHouse source tests (scripts/clickhouse-test-server.sh)
   tzdata  # zone names in cron schedules ("timezone": "Europe/Paris")
   # clang's AddressSanitizer, UBSan and libFuzzer runtimes (scripts/fuzz.sh, sanitize-tests.sh):
   # clang only recommends libclang-rt-14-dev, which --no-install-recommends would leave out.

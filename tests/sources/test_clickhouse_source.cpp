@@ -1,0 +1,247 @@
+// Tests of the ClickHouse source against the throwaway server (scripts/clickhouse-test-server.sh).
+#define BOOST_TEST_MODULE clickhouse_source
+#include <boost/test/unit_test.hpp>
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+#include <unistd.h>
+
+#include "tests/sources/clickhouse_type_edges.hpp"
+#include "tests/sources/source_test_util.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace backflow;
+using namespace backflow::testing;
+
+namespace {
+
+std::string trimmed_file(const std::filesystem::path& path) {
+  std::string text = read_file(path);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+    text.pop_back();
+  return text;
+}
+
+size_t append_body(char* data, size_t size, size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+/// The test server, and a database made for this run and dropped after it. Fixture SQL goes
+/// through plain libcurl with basic auth, not through the source under test.
+class ch_server {
+ public:
+  ch_server() {
+    const char* dir = std::getenv("BACKFLOW_TEST_CH_DIR");
+    if (dir == nullptr || !std::filesystem::exists(std::filesystem::path(dir) / "url"))
+      throw std::runtime_error(
+          "no ClickHouse test server: BACKFLOW_TEST_CH_DIR names no server directory (run "
+          "through ctest, or start one with scripts/clickhouse-test-server.sh start DIR)");
+    url_ = trimmed_file(std::filesystem::path(dir) / "url");
+    user_ = trimmed_file(std::filesystem::path(dir) / "user");
+    password_ = trimmed_file(std::filesystem::path(dir) / "password");
+    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    database_ = "bf_src_" + std::to_string(getpid()) + "_" + std::to_string(now % 1000000007);
+    exec("CREATE DATABASE " + database_);
+  }
+
+  ~ch_server() {
+    try {
+      exec("DROP DATABASE IF EXISTS " + database_);
+    } catch (...) {
+    }
+  }
+
+  /// Runs `sql` ("{d}" stands for this run's database) and returns the answer's body.
+  std::string exec(std::string sql) const {
+    for (size_t at = sql.find("{d}"); at != std::string::npos; at = sql.find("{d}", at))
+      sql.replace(at, 3, database_);
+    CURL* easy = curl_easy_init();
+    std::string body;
+    std::string auth = user_ + ":" + password_;
+    // LowCardinality columns are experimental in 18.16.
+    curl_easy_setopt(easy, CURLOPT_URL,
+                     (url_ + "/?allow_experimental_low_cardinality_type=1").c_str());
+    curl_easy_setopt(easy, CURLOPT_USERPWD, auth.c_str());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, sql.c_str());
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
+    CURLcode code = curl_easy_perform(easy);
+    long status = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(easy);
+    if (code != CURLE_OK || status != 200)
+      throw std::runtime_error("fixture SQL failed (HTTP " + std::to_string(status) + "): " + body +
+                               " in: " + sql);
+    return body;
+  }
+
+  [[nodiscard]] source_spec spec(std::string query, nlohmann::json options = {}) const {
+    for (size_t at = query.find("{d}"); at != std::string::npos; at = query.find("{d}", at))
+      query.replace(at, 3, database_);
+    nlohmann::json all = {{"url", url_}, {"user", user_}, {"password", password_},
+                          {"database", database_}, {"compression", true}};
+    for (auto& [key, value] : options.items())
+      all[key] = value;
+    return source_spec{"clickhouse", all, query};
+  }
+
+  [[nodiscard]] const std::string& password() const { return password_; }
+  [[nodiscard]] const std::string& database() const { return database_; }
+
+ private:
+  std::string url_, user_, password_, database_;
+};
+
+ch_server& server() {
+  static ch_server instance;
+  return instance;
+}
+
+/// Drains a cursor until it ends or fails; returns the failure text ("" at a clean end).
+std::string read_until_end(source_cursor& cursor, size_t& rows) {
+  packed_rows out;
+  for (;;) {
+    out.clear();
+    auto got = cursor.fetch(out, 5000);
+    if (!got)
+      return got.error().message;
+    if (*got == 0)
+      return "";
+    rows += *got;
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(type_edges_read_as_hand_derived_cells) {
+  std::string table = server().database() + ".type_edges";
+  create_clickhouse_type_edges([](const std::string& sql) { server().exec(sql); }, table);
+  auto expected = clickhouse_type_edges_expected();
+  auto cursor = open_ok(server().spec(clickhouse_type_edges_query(table)));
+  auto all = drain(*cursor, 1);
+  BOOST_REQUIRE_EQUAL(all.rows.size(), expected.size());
+  BOOST_REQUIRE_EQUAL(cursor->columns().size(), expected[0].size());
+  for (size_t r = 0; r < expected.size(); ++r) {
+    auto row = all.row(r);
+    for (size_t c = 0; c < expected[r].size(); ++c) {
+      const auto& want = expected[r][c];
+      BOOST_TEST(cursor->columns()[c].name == want.column);
+      BOOST_TEST(static_cast<int>(row[c].type) == static_cast<int>(want.type),
+                 "row " << r + 1 << " column " << want.column);
+      BOOST_TEST(cell_to_string(row[c]) == want.text, "row " << r + 1 << " column " << want.column);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(describe_reads_no_rows_and_matches_open) {
+  std::string table = server().database() + ".described";
+  server().exec("CREATE TABLE " + table + " (id UInt64, n Nullable(Decimal(10, 2)), "
+                "ts DateTime, a Array(String), s LowCardinality(String)) ENGINE = Memory");
+  // throwIf would fail the query if DESCRIBE ran it.
+  auto spec = server().spec("SELECT * FROM " + table + " WHERE throwIf(id > 0) = 0");
+  server().exec("INSERT INTO " + table + " SELECT 1, NULL, now(), [], 'x'");
+  auto described = describe_source(spec);
+  BOOST_REQUIRE_MESSAGE(described.ok(), (described.ok() ? std::string() : described.error().message));
+  const char* kinds[] = {"integer", "decimal", "timestamp", "text", "text"};
+  BOOST_REQUIRE_EQUAL(described->size(), 5u);
+  for (size_t i = 0; i < 5; ++i)
+    BOOST_TEST(std::string(to_string((*described)[i].kind)) == kinds[i]);
+  BOOST_TEST((*described)[4].name == "s");
+}
+
+BOOST_AUTO_TEST_CASE(an_error_after_rows_were_sent_fails_the_read) {
+  // Two columns and one: with one, ClickHouse's error line could pass for a row.
+  for (const char* columns : {"number, toString(number) AS s", "toString(number) AS s"}) {
+    auto cursor = open_ok(server().spec(std::string("SELECT ") + columns +
+                                        " FROM numbers(1000000) WHERE throwIf(number = 900000) = 0"));
+    size_t rows = 0;
+    std::string error = read_until_end(*cursor, rows);
+    BOOST_TEST_MESSAGE("after " << rows << " rows: " << error);
+    BOOST_TEST(contains(error, "ClickHouse error 395"), error);
+    BOOST_TEST(contains(error, "throwIf"), error);
+    BOOST_TEST(rows < 1000000u);
+    BOOST_TEST(rows > 0u);  // the failure came mid-stream, after a 200
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_long_read_streams_every_row) {
+  auto cursor = open_ok(server().spec(
+      "SELECT number AS id, toString(number) AS s FROM system.numbers LIMIT 300000"));
+  size_t rows = 0;
+  BOOST_TEST(read_until_end(*cursor, rows) == "");
+  BOOST_TEST(rows == 300000u);
+}
+
+BOOST_AUTO_TEST_CASE(closing_a_cursor_early_kills_its_query) {
+  const std::string marker = "bf_kill_" + std::to_string(getpid());
+  auto running = [&marker] {
+    return server().exec("SELECT count() FROM system.processes WHERE query LIKE '%" + marker +
+                         "%' AND query NOT LIKE '%system.processes%'");
+  };
+  {
+    // Two threads run the two parts side by side: 7 MB of rows arrive (uncompressed, so the
+    // server's 1 MB buffer flushes) while a sum that writes nothing for a long while goes on,
+    // so the server does not notice a closed connection by itself.
+    auto cursor = open_ok(server().spec(
+        "SELECT toString(number) AS v FROM numbers(1000000) UNION ALL "
+        "SELECT toString(sum(number)) /* " + marker + " */ FROM numbers(50000000000)",
+        {{"settings", {{"max_threads", 2}}}, {"compression", false}}));
+    // Read most of the rows the server has sent, so that it has nothing left to write.
+    packed_rows out;
+    for (size_t rows = 0; rows < 800000;) {
+      out.clear();
+      auto got = cursor->fetch(out, 10000);
+      BOOST_REQUIRE(got.ok() && *got > 0);
+      rows += *got;
+    }
+    BOOST_TEST(running() == "1\n");
+  }
+  std::string left = running();
+  for (int i = 0; i < 20 && left != "0\n"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = running();
+  }
+  BOOST_TEST(left == "0\n");
+}
+
+BOOST_AUTO_TEST_CASE(bad_sql_and_unknown_tables_are_config_errors_with_clickhouse_codes) {
+  auto spec = server().spec("SELEC 1");
+  std::string error = error_of(open_source(spec));
+  BOOST_TEST(contains(error, "source.query: ClickHouse error 62: "), error);
+  BOOST_TEST(is_config_problem(spec, failure{error}));
+  auto missing = server().spec("SELECT * FROM {d}.nope");
+  error = error_of(open_source(missing));
+  BOOST_TEST(contains(error, "ClickHouse error 60: "), error);
+  BOOST_TEST(is_config_problem(missing, failure{error}));
+  error = error_of(describe_source(spec));
+  BOOST_TEST(contains(error, "source.query: ClickHouse error 62"), error);
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_password_is_a_config_error_that_never_shows_it) {
+  const std::string wrong = "Wr0ng-" + server().password();
+  auto spec = server().spec("SELECT 1", {{"password", wrong}});
+  std::string error = error_of(open_source(spec));
+  BOOST_TEST(contains(error, "source.password: "), error);
+  BOOST_TEST(contains(error, "ClickHouse error 193"), error);
+  BOOST_TEST(!contains(error, wrong));
+  BOOST_TEST(is_config_problem(spec, failure{error}));
+  auto bad_db = server().spec("SELECT 1", {{"database", "no_such_db_here"}});
+  error = error_of(open_source(bad_db));
+  BOOST_TEST(contains(error, "source.database: ClickHouse error 81"), error);
+}
+
+BOOST_AUTO_TEST_CASE(freshness_values_come_back_as_utc_timestamps) {
+  auto cursor = open_ok(server().spec("SELECT toDateTime('2024-03-01 08:00:00') AS newest, "
+                                      "toDateTime('2024-03-01 08:00:00', 'Asia/Tokyo') AS tokyo"));
+  auto all = drain(*cursor, 10);
+  BOOST_REQUIRE_EQUAL(all.rows.size(), 1u);
+  BOOST_TEST(cell_to_string(all.row(0)[0]) == "2024-03-01T08:00:00Z");
+  BOOST_TEST(cell_to_string(all.row(0)[1]) == "2024-02-29T23:00:00Z");  // Tokyo is UTC+9
+}
