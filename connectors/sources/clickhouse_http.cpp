@@ -178,13 +178,14 @@ result<std::string> ch_short_query(const ch_endpoint& endpoint, const std::strin
 
 ch_stream::ch_stream(const ch_endpoint& endpoint, const std::string& query,
                      const std::string& query_id)
-    : url_(endpoint.url_with(
-          query_id.empty()
-              ? std::vector<std::pair<std::string, std::string>>{}
-              : std::vector<std::pair<std::string, std::string>>{
-                    {"query_id", query_id},
-                    {"enable_http_compression", endpoint.compression ? "1" : "0"}})),
-      body_(query) {
+    : body_(query) {
+  // A user whose profile has readonly = 1 may not pass any setting: compression off sends none.
+  std::vector<std::pair<std::string, std::string>> params;
+  if (!query_id.empty())
+    params.emplace_back("query_id", query_id);
+  if (!query_id.empty() && endpoint.compression)
+    params.emplace_back("enable_http_compression", "1");
+  url_ = endpoint.url_with(params);
   CURL* easy = curl_easy_init();
   easy_ = easy;
   curl_slist* headers = nullptr;
