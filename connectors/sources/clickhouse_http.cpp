@@ -206,6 +206,7 @@ ch_stream::ch_stream(const ch_endpoint& endpoint, const std::string& query,
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 600L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "backflow/0.1");
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 256L * 1024);  // fewer, larger reads
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, endpoint.compression ? "gzip" : "identity");
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   if (is_loopback_url(url_)) {

@@ -28,10 +28,6 @@ bool unwrap(std::string_view& s, std::string_view wrapper) {
   return true;
 }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
 int hex_digit(char c) {
   if (c >= '0' && c <= '9')
     return c - '0';
@@ -56,14 +52,26 @@ bool parse_double(std::string_view text, double& value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+/// The number written by the `n` digits at `text[at]`, or -1 when one is not a digit.
+int digits_at(std::string_view text, size_t at, size_t n) {
+  int v = 0;
+  for (size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9')
+      return -1;
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
 /// "YYYY-MM-DD" (0000-00-00 is day 0: 1970-01-01, as current ClickHouse prints it).
 bool read_date(std::string_view text, int64_t& days) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !all_digits(text.substr(0, 4)) ||
-      !all_digits(text.substr(5, 2)) || !all_digits(text.substr(8, 2)))
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-')
     return false;
-  int y = std::stoi(std::string(text.substr(0, 4)));
-  int m = std::stoi(std::string(text.substr(5, 2)));
-  int d = std::stoi(std::string(text.substr(8, 2)));
+  int y = digits_at(text, 0, 4);
+  int m = digits_at(text, 5, 2);
+  int d = digits_at(text, 8, 2);
+  if (y < 0 || m < 0 || d < 0)
+    return false;
   if (y == 0 && m == 0 && d == 0) {
     days = 0;
     return true;
@@ -74,13 +82,29 @@ bool read_date(std::string_view text, int64_t& days) {
   return true;
 }
 
+/// Appends `v` as `width` digits (zero-padded) to `out`.
+void put_digits(std::string& out, int64_t v, int width) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0 || n < width);
+  while (n > 0)
+    out.push_back(buf[--n]);
+}
+
 std::string iso_date(int64_t days) {
   int64_t y = 0;
   int m = 0, d = 0;
   civil_from_days(days, y, m, d);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02d", static_cast<long long>(y), m, d);
-  return buf;
+  std::string out;
+  put_digits(out, y, 4);
+  out.push_back('-');
+  put_digits(out, m, 2);
+  out.push_back('-');
+  put_digits(out, d, 2);
+  return out;
 }
 
 /// "YYYY-MM-DD hh:mm:ss" printed in `zone` as UTC "YYYY-MM-DDThh:mm:ssZ". A local time that
@@ -88,32 +112,37 @@ std::string iso_date(int64_t days) {
 bool read_date_time(std::string_view text, const time_zone& zone, std::string& out) {
   int64_t days = 0;
   if (text.size() != 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':' ||
-      !read_date(text.substr(0, 10), days) || !all_digits(text.substr(11, 2)) ||
-      !all_digits(text.substr(14, 2)) || !all_digits(text.substr(17, 2)))
+      !read_date(text.substr(0, 10), days))
     return false;
-  if (text == "0000-00-00 00:00:00") {
-    out = "1970-01-01T00:00:00Z";
-    return true;
-  }
-  int64_t local = days * 86400 + std::stoi(std::string(text.substr(11, 2))) * 3600 +
-                  std::stoi(std::string(text.substr(14, 2))) * 60 +
-                  std::stoi(std::string(text.substr(17, 2)));
+  int hh = digits_at(text, 11, 2);
+  int mm = digits_at(text, 14, 2);
+  int ss = digits_at(text, 17, 2);
+  if (hh < 0 || mm < 0 || ss < 0)
+    return false;
+  const int64_t local = days * 86400 + hh * 3600 + mm * 60 + ss;
+  const bool zero = text == "0000-00-00 00:00:00";  // instant 0, printed as zeros in any zone
   using std::chrono::seconds;
   using std::chrono::system_clock;
   auto offset = [&zone](int64_t utc) {
     return zone.offset_at(system_clock::time_point(seconds(utc))).count();
   };
-  int64_t utc = local - offset(local);
-  utc = local - offset(utc);
-  if (int64_t earlier = local - offset(utc - 3600); offset(earlier) + earlier == local)
-    utc = std::min(utc, earlier);
+  int64_t utc = local;
+  if (!zero) {
+    utc = local - offset(local);
+    utc = local - offset(utc);
+    if (int64_t earlier = local - offset(utc - 3600); offset(earlier) + earlier == local)
+      utc = std::min(utc, earlier);
+  }
   int64_t day = utc >= 0 ? utc / 86400 : (utc - 86399) / 86400;
   int64_t second = utc - day * 86400;
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%sT%02lld:%02lld:%02lldZ", iso_date(day).c_str(),
-                static_cast<long long>(second / 3600), static_cast<long long>(second / 60 % 60),
-                static_cast<long long>(second % 60));
-  out = buf;
+  out = iso_date(day);
+  out.push_back('T');
+  put_digits(out, second / 3600, 2);
+  out.push_back(':');
+  put_digits(out, second / 60 % 60, 2);
+  out.push_back(':');
+  put_digits(out, second % 60, 2);
+  out.push_back('Z');
   return true;
 }
 
@@ -389,13 +418,18 @@ bool write_ch_field(row_writer& writer, const ch_type& type, std::string_view fi
         writer.decimal(*d);
       return true;
     }
-    case ch_kind::string:
-      unescape_tsv(field, scratch);
-      if (is_utf8(scratch))
-        writer.text(scratch);
+    case ch_kind::string: {
+      std::string_view value = field;
+      if (field.find('\\') != std::string_view::npos) {
+        unescape_tsv(field, scratch);
+        value = scratch;
+      }
+      if (is_utf8(value))
+        writer.text(value);
       else
-        writer.bytes(scratch);
+        writer.bytes(value);
       return true;
+    }
     case ch_kind::date: {
       int64_t days = 0;
       if (!read_date(field, days))
