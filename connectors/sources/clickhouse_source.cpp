@@ -31,7 +31,7 @@ std::string new_query_id() {
   return id;
 }
 
-result<std::string> model_query(const source_spec& spec) {
+result<std::string> ch_model_query(const source_spec& spec) {
   std::string_view query = strip_query_terminator(spec.query);
   if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
@@ -299,7 +299,7 @@ void check_options(const nlohmann::json& options, const std::string& path, confi
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_clickhouse_source(const source_spec& spec) {
-  auto query = model_query(spec);
+  auto query = ch_model_query(spec);
   if (!query)
     return query.error();
   const ch_endpoint endpoint = ch_endpoint::of(spec);
@@ -314,7 +314,7 @@ result<std::unique_ptr<source_cursor>> open_clickhouse_source(const source_spec&
 }
 
 result<schema> describe_clickhouse_source(const source_spec& spec) {
-  auto query = model_query(spec);
+  auto query = ch_model_query(spec);
   if (!query)
     return query.error();
   const ch_endpoint endpoint = ch_endpoint::of(spec);

@@ -38,7 +38,7 @@ int hex_digit(char c) {
   return -1;
 }
 
-bool parse_double(std::string_view text, double& value) {
+bool parse_ch_float(std::string_view text, double& value) {
   if (text == "nan" || text == "-nan") {
     value = std::numeric_limits<double>::quiet_NaN();
     return true;
@@ -53,7 +53,7 @@ bool parse_double(std::string_view text, double& value) {
 }
 
 /// The number written by the `n` digits at `text[at]`, or -1 when one is not a digit.
-int digits_at(std::string_view text, size_t at, size_t n) {
+int ch_digits(std::string_view text, size_t at, size_t n) {
   int v = 0;
   for (size_t i = at; i < at + n; ++i) {
     if (text[i] < '0' || text[i] > '9')
@@ -67,9 +67,9 @@ int digits_at(std::string_view text, size_t at, size_t n) {
 bool read_date(std::string_view text, int64_t& days) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-')
     return false;
-  int y = digits_at(text, 0, 4);
-  int m = digits_at(text, 5, 2);
-  int d = digits_at(text, 8, 2);
+  int y = ch_digits(text, 0, 4);
+  int m = ch_digits(text, 5, 2);
+  int d = ch_digits(text, 8, 2);
   if (y < 0 || m < 0 || d < 0)
     return false;
   if (y == 0 && m == 0 && d == 0) {
@@ -114,9 +114,9 @@ bool read_date_time(std::string_view text, const time_zone& zone, std::string& o
   if (text.size() != 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':' ||
       !read_date(text.substr(0, 10), days))
     return false;
-  int hh = digits_at(text, 11, 2);
-  int mm = digits_at(text, 14, 2);
-  int ss = digits_at(text, 17, 2);
+  int hh = ch_digits(text, 11, 2);
+  int mm = ch_digits(text, 14, 2);
+  int ss = ch_digits(text, 17, 2);
   if (hh < 0 || mm < 0 || ss < 0)
     return false;
   const int64_t local = days * 86400 + hh * 3600 + mm * 60 + ss;
@@ -223,7 +223,7 @@ class array_reader {
         return true;
       case ch_kind::floating: {
         double v = 0;
-        if (!parse_double(raw, v))
+        if (!parse_ch_float(raw, v))
           return false;
         out = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
         return true;
@@ -403,7 +403,7 @@ bool write_ch_field(row_writer& writer, const ch_type& type, std::string_view fi
       return write_integer(writer, field, type.kind == ch_kind::unsigned_int);
     case ch_kind::floating: {
       double v = 0;
-      if (!parse_double(field, v))
+      if (!parse_ch_float(field, v))
         return false;
       writer.real(v);
       return true;
