@@ -245,3 +245,38 @@ BOOST_AUTO_TEST_CASE(freshness_values_come_back_as_utc_timestamps) {
   BOOST_TEST(cell_to_string(all.row(0)[0]) == "2024-03-01T08:00:00Z");
   BOOST_TEST(cell_to_string(all.row(0)[1]) == "2024-02-29T23:00:00Z");  // Tokyo is UTC+9
 }
+
+BOOST_AUTO_TEST_CASE(arrays_bytes_zones_and_wide_integers) {
+  auto cursor = open_ok(server().spec(
+      "SELECT [toDecimal32('1.5', 2)] AS ad, "
+      "[toDateTime('2024-01-05 10:00:00', 'America/New_York')] AS adt, [nan, 0.1, inf] AS af, "
+      "[[1, 2], [3]] AS nested, unhex('FF00') AS raw, "
+      "CAST('x' AS LowCardinality(Nullable(String))) AS lc, "
+      "toDateTime('2024-10-27 02:30:00', 'Europe/Paris') AS fold, "
+      "CAST(1 AS Enum16('a' = 1)) AS e16, toNullable(toUInt64('9223372036854775808')) AS u63, "
+      "toDecimal64('12', 0) AS whole, toDecimal64('12.00', 2) AS scaled, "
+      "['it''s', NULL] AS quoted"));
+  auto all = drain(*cursor, 10);
+  BOOST_REQUIRE_EQUAL(all.rows.size(), 1u);
+  auto row = all.row(0);
+  const std::pair<cell_type, std::string> expected[] = {
+    {cell_type::text, "[\"1.50\"]"},                 // decimals in arrays as exact strings
+    {cell_type::text, "[\"2024-01-05T15:00:00Z\"]"},  // New York EST is UTC-5
+    {cell_type::text, "[null,0.1,null]"},             // nan and inf have no JSON number
+    {cell_type::text, "[[1,2],[3]]"},
+    {cell_type::bytes, "/wA="},                       // 0xFF 0x00 is not UTF-8: base64
+    {cell_type::text, "x"},
+    {cell_type::timestamp, "2024-10-27T00:30:00Z"},  // 02:30 happens twice: the earlier (CEST)
+    {cell_type::text, "a"},
+    {cell_type::decimal, "9223372036854775808"},     // 2^63: one past int64
+    {cell_type::integer, "12"},
+    {cell_type::decimal, "12.00"},                   // the scale is kept
+    {cell_type::text, "[\"it's\",null]"},
+  };
+  BOOST_REQUIRE_EQUAL(row.size(), std::size(expected));
+  for (size_t i = 0; i < row.size(); ++i) {
+    BOOST_TEST(static_cast<int>(row[i].type) == static_cast<int>(expected[i].first),
+               cursor->columns()[i].name);
+    BOOST_TEST(cell_to_string(row[i]) == expected[i].second, cursor->columns()[i].name);
+  }
+}
