@@ -70,7 +70,9 @@ ch_endpoint ch_endpoint::of(const source_spec& spec) {
     e.compression = it->get<bool>();
   if (auto it = spec.options.find("settings"); it != spec.options.end() && it->is_object())
     for (const auto& [key, value] : it->items())
-      e.settings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+      e.settings.emplace_back(key, value.is_string()    ? value.get<std::string>()
+                                   : value.is_boolean() ? (value.get<bool>() ? "1" : "0")
+                                                        : value.dump());
   return e;
 }
 

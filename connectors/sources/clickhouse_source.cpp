@@ -354,7 +354,8 @@ source_type clickhouse_source_type() {
     option("database", option_type::string, "database for unqualified table names")
         .defaults_to(""),
     option("settings", option_type::custom,
-           "ClickHouse settings sent with each query, e.g. {\"max_threads\": 4}"),
+           "an object of ClickHouse settings (string, number or boolean values) sent with "
+           "each query as URL parameters, e.g. {\"max_threads\": 4}"),
     option("compression", option_type::boolean, "gzip the answer (enable_http_compression)")
         .defaults_to(true),
   };
