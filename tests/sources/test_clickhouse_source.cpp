@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "connectors/sources/clickhouse_http.hpp"
 #include "tests/sources/clickhouse_type_edges.hpp"
 #include "tests/sources/source_test_util.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -279,4 +280,27 @@ BOOST_AUTO_TEST_CASE(arrays_bytes_zones_and_wide_integers) {
                cursor->columns()[i].name);
     BOOST_TEST(cell_to_string(row[i]) == expected[i].second, cursor->columns()[i].name);
   }
+}
+
+BOOST_AUTO_TEST_CASE(answers_are_sorted_by_clickhouse_code_then_status) {
+  ch_endpoint e;
+  e.url = "http://127.0.0.1:1";
+  e.password = "hunter2-secret";
+  auto transient = [](const failure& f) { return is_transient_ch_failure(f); };
+  BOOST_TEST(transient(ch_failure(e, 0, "", "Couldn't connect to server")));
+  auto memory = ch_failure(e, 500, "Code: 241, e.displayText() = DB::Exception: Memory limit "
+                                   "(for query) exceeded, e.what() = DB::Exception\n", "");
+  BOOST_TEST(transient(memory));
+  BOOST_TEST(memory.message == "source: ClickHouse error 241: DB::Exception: Memory limit (for "
+                               "query) exceeded");
+  BOOST_TEST(transient(ch_failure(e, 502, "<html>Bad Gateway</html>", "")));
+  auto proxy_404 = ch_failure(e, 404, "Not Found", "");
+  BOOST_TEST(proxy_404.message.rfind("source.url: ", 0) == 0u, proxy_404.message);
+  // The form of ClickHouse 21 and later.
+  auto newer = ch_failure(e, 400, "Code: 62. DB::Exception: Syntax error: failed at position 1 "
+                                  "(SYNTAX_ERROR) (version 23.8.1.1)", "");
+  BOOST_TEST(newer.message.rfind("source.query: ClickHouse error 62: DB::Exception: Syntax", 0) ==
+             0u, newer.message);
+  auto echoed = ch_failure(e, 500, "Code: 999, e.displayText() = hunter2-secret, e.what() = x", "");
+  BOOST_TEST(!contains(echoed.message, "hunter2-secret"), echoed.message);
 }
