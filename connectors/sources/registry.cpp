@@ -1,6 +1,7 @@
 // The source catalogue. Adding a source: one line here, one in CMakeLists.txt.
 #include "connectors/sources/registry.hpp"
 
+#include "connectors/sources/mysql_source.hpp"
 #include "connectors/sources/postgres_source.hpp"
 #include "connectors/sources/sqlite_source.hpp"
 
@@ -10,6 +11,7 @@ const std::vector<source_type>& source_types() {
   static const std::vector<source_type> types = {
     sqlite_source_type(),
     postgres_source_type(),
+    mysql_source_type(),
   };
   return types;
 }
