@@ -167,7 +167,7 @@ result<mysql_ptr> mysql_connect(const mysql_params& p) {
   unsigned int timeout = 10;
   mysql_options(conn.get(), MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   mysql_options(conn.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  mysql_options(conn.get(), MYSQL_READ_DEFAULT_GROUP, nullptr);  // read no option files
+  // No MYSQL_READ_DEFAULT_FILE/GROUP: Connector/C then reads no option file (my.cnf).
   if (p.tls != "off") {
     my_bool on = 1;
     mysql_options(conn.get(), MYSQL_OPT_SSL_ENFORCE, &on);

@@ -134,9 +134,6 @@ void check_options(const nlohmann::json& options, const std::string& path, confi
   for (const char* key : {"host", "port", "user", "password", "database"})
     if (url && options.contains(key))
       errors.add(join_path(path, key), "is also given by source.url; give one or the other");
-  if (!url && !options.contains("user"))
-    errors.add(join_path(path, "user"), "missing; give user (with host, port, password and "
-                                        "database) or url");
   if (!url && blank(options, "user"))
     errors.add(join_path(path, "user"), "is empty (an empty variable?)");
 }
