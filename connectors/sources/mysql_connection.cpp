@@ -14,7 +14,7 @@ namespace backflow {
 namespace {
 
 /// Decodes %XX escapes of a URL part; false on a malformed escape.
-bool percent_decode(std::string_view in, std::string& out) {
+bool decode_url_part(std::string_view in, std::string& out) {
   out.clear();
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') {
@@ -34,7 +34,7 @@ bool percent_decode(std::string_view in, std::string& out) {
 }
 
 /// mysql://[user[:password]@]host[:port][/database]: the URL's parts into `p`.
-status parse_url(std::string_view url, mysql_params& p) {
+status parse_mysql_url(std::string_view url, mysql_params& p) {
   const failure bad{"source.url: not a MySQL URL; expected "
                     "mysql://user:password@host:port/database"};
   std::string_view rest;
@@ -47,12 +47,12 @@ status parse_url(std::string_view url, mysql_params& p) {
     std::string_view info = rest.substr(0, at);
     rest = rest.substr(at + 1);
     auto colon = info.find(':');
-    if (!percent_decode(info.substr(0, colon), p.user) ||
-        (colon != std::string_view::npos && !percent_decode(info.substr(colon + 1), p.password)))
+    if (!decode_url_part(info.substr(0, colon), p.user) ||
+        (colon != std::string_view::npos && !decode_url_part(info.substr(colon + 1), p.password)))
       return bad;
   }
   std::string_view authority = rest.substr(0, rest.find('/'));
-  if (rest.size() > authority.size() && !percent_decode(rest.substr(authority.size() + 1), p.database))
+  if (rest.size() > authority.size() && !decode_url_part(rest.substr(authority.size() + 1), p.database))
     return bad;
   if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
     auto port = authority.substr(colon + 1);
@@ -67,7 +67,7 @@ status parse_url(std::string_view url, mysql_params& p) {
   return {};
 }
 
-std::string scrubbed(std::string_view message, const mysql_params& p) {
+std::string without_password(std::string_view message, const mysql_params& p) {
   std::vector<std::string> secrets;
   if (!p.password.empty())
     secrets.push_back(p.password);
@@ -75,10 +75,10 @@ std::string scrubbed(std::string_view message, const mysql_params& p) {
 }
 
 /// "NAME (code): message" of the connection's last error.
-std::string coded(MYSQL* conn, const mysql_params& p) {
+std::string coded_error(MYSQL* conn, const mysql_params& p) {
   unsigned int code = mysql_errno(conn);
   return std::string(mysql_error_name(code)) + " (" + std::to_string(code) +
-         "): " + scrubbed(mysql_error(conn), p);
+         "): " + without_password(mysql_error(conn), p);
 }
 
 bool is_lost_connection(unsigned int code) {
@@ -143,7 +143,7 @@ const char* mysql_error_name(unsigned int code) {
 result<mysql_params> mysql_params_of(const source_spec& spec) {
   mysql_params p;
   if (auto url = spec.string_option("url"); !url.empty()) {
-    if (auto parsed = parse_url(url, p); !parsed)
+    if (auto parsed = parse_mysql_url(url, p); !parsed)
       return parsed.error();
   } else {
     if (auto host = spec.string_option("host"); !host.empty())
@@ -180,7 +180,7 @@ result<mysql_ptr> mysql_connect(const mysql_params& p) {
                          p.database.empty() ? nullptr : p.database.c_str(), p.port, nullptr,
                          0) == nullptr) {
     unsigned int code = mysql_errno(conn.get());
-    std::string why = coded(conn.get(), p);
+    std::string why = coded_error(conn.get(), p);
     if (code == ER_ACCESS_DENIED_ERROR || code == ER_DBACCESS_DENIED_ERROR)
       return failure{"source.user: MySQL refused the login: " + why};
     if (code == ER_BAD_DB_ERROR)
@@ -192,14 +192,14 @@ result<mysql_ptr> mysql_connect(const mysql_params& p) {
   // default) would otherwise make the server drop an unbuffered read it waits to send.
   const char* setup = "SET time_zone = '+00:00', net_write_timeout = 3600";
   if (mysql_query(conn.get(), setup) != 0)
-    return failure{"source: could not set up the MySQL session: " + coded(conn.get(), p)};
+    return failure{"source: could not set up the MySQL session: " + coded_error(conn.get(), p)};
   return result<mysql_ptr>(std::move(conn));
 }
 
 failure mysql_failure(MYSQL* conn, const mysql_params& p) {
   if (is_lost_connection(mysql_errno(conn)))
-    return failure{"source: lost the connection to MySQL: " + coded(conn, p)};
-  return failure{"source.query: MySQL error " + coded(conn, p)};
+    return failure{"source: lost the connection to MySQL: " + coded_error(conn, p)};
+  return failure{"source.query: MySQL error " + coded_error(conn, p)};
 }
 
 }  // namespace backflow

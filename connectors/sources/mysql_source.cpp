@@ -19,7 +19,7 @@ struct result_freer {
 using res_ptr = std::unique_ptr<MYSQL_RES, result_freer>;
 
 /// Column names and kinds of a result's fields, checked for duplicates.
-result<schema> read_schema(MYSQL_RES* res, std::vector<mysql_cell>* cells) {
+result<schema> read_mysql_schema(MYSQL_RES* res, std::vector<mysql_cell>* cells) {
   schema cols;
   unsigned int count = mysql_num_fields(res);
   if (count == 0)
@@ -113,35 +113,35 @@ class mysql_cursor final : public source_cursor {
   std::string error_;
 };
 
-result<std::string> model_query(const source_spec& spec) {
+result<std::string> mysql_model_query(const source_spec& spec) {
   std::string_view query = strip_query_terminator(spec.query);
   if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
   return std::string(query);
 }
 
-bool blank(const nlohmann::json& options, const char* key) {
+bool blank_option(const nlohmann::json& options, const char* key) {
   auto it = options.find(key);
   return it != options.end() && it->is_string() &&
          it->get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
-void check_options(const nlohmann::json& options, const std::string& path, config_errors& errors) {
+void check_mysql_options(const nlohmann::json& options, const std::string& path, config_errors& errors) {
   bool url = options.contains("url");
-  if (url && blank(options, "url"))
+  if (url && blank_option(options, "url"))
     errors.add(join_path(path, "url"), "is empty; give mysql://user:password@host:port/database "
                                        "(an empty variable?)");
   for (const char* key : {"host", "port", "user", "password", "database"})
     if (url && options.contains(key))
       errors.add(join_path(path, key), "is also given by source.url; give one or the other");
-  if (!url && blank(options, "user"))
+  if (!url && blank_option(options, "user"))
     errors.add(join_path(path, "user"), "is empty (an empty variable?)");
 }
 
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_mysql_source(const source_spec& spec) {
-  auto query = model_query(spec);
+  auto query = mysql_model_query(spec);
   if (!query)
     return query.error();
   auto params = mysql_params_of(spec);
@@ -164,7 +164,7 @@ result<std::unique_ptr<source_cursor>> open_mysql_source(const source_spec& spec
     return failure{"source.query: returns no columns; a model is a SELECT"};
   }
   std::vector<mysql_cell> cells;
-  auto cols = read_schema(res.get(), &cells);
+  auto cols = read_mysql_schema(res.get(), &cells);
   if (!cols) {
     mariadb_cancel(my);
     return cols.error();
@@ -174,7 +174,7 @@ result<std::unique_ptr<source_cursor>> open_mysql_source(const source_spec& spec
 }
 
 result<schema> describe_mysql_source(const source_spec& spec) {
-  auto query = model_query(spec);
+  auto query = mysql_model_query(spec);
   if (!query)
     return query.error();
   auto params = mysql_params_of(spec);
@@ -194,7 +194,7 @@ result<schema> describe_mysql_source(const source_spec& spec) {
   res_ptr meta(mysql_stmt_result_metadata(stmt.get()));
   if (!meta)
     return failure{"source.query: returns no columns; a model is a SELECT"};
-  return read_schema(meta.get(), nullptr);
+  return read_mysql_schema(meta.get(), nullptr);
 }
 
 source_type mysql_source_type() {
@@ -219,7 +219,7 @@ source_type mysql_source_type() {
   };
   t.open = open_mysql_source;
   t.describe = describe_mysql_source;
-  t.check = check_options;
+  t.check = check_mysql_options;
   t.location = [](const source_spec& spec) {
     auto p = mysql_params_of(spec);
     if (!p)
