@@ -62,6 +62,8 @@ read -r cli_s cli_mb < <(timed cli /dev/null "${cli[@]}" -B -e "$query")
 read -r first_s first_mb < <(run first)
 read -r same_s same_mb < <(run same)
 read -r cli2_s cli2_mb < <(timed cli2 /dev/null "${cli[@]}" -B -e "$query")
+# --quick streams (mysql_use_result) as the mysql source does; plain -B buffers the result.
+read -r quick_s quick_mb < <(timed quick /dev/null "${cli[@]}" -B --quick -e "$query")
 
 echo
 echo "rows: $rows on $(nproc) cores, MariaDB $("${cli[@]}" -N -e 'SELECT VERSION()'), $(date -u +%Y-%m-%d)"
@@ -69,5 +71,6 @@ echo
 echo "| step | wall s | peak RSS MB | notes |"
 echo "|---|---|---|---|"
 echo "| \`mariadb -B -e '$query' > /dev/null\` | $cli_s (again after: $cli2_s) | $cli_mb | baseline |"
+echo "| \`mariadb -B --quick\` (streams, like the source) | $quick_s | $quick_mb | |"
 echo "| first run: plan + deliver everything | $first_s | $first_mb | |"
-echo "| unchanged re-run | $same_s | $same_mb | $(awk -v a="$same_s" -v b="$cli_s" -v c="$cli2_s" 'BEGIN { m = (b < c ? b : c); printf "%.2f", a / m }')x the faster CLI read |"
+echo "| unchanged re-run | $same_s | $same_mb | $(awk -v a="$same_s" -v b="$cli_s" -v c="$cli2_s" 'BEGIN { m = (b < c ? b : c); printf "%.2f", a / m }')x the faster \`-B\` read, $(awk -v a="$same_s" -v q="$quick_s" 'BEGIN { printf "%.2f", a / q }')x \`--quick\`; $(sed -n 's/.*"api_calls":\([0-9]*\).*/\1/p' "$work/same.out") API calls |"
