@@ -214,8 +214,9 @@ BOOST_DATA_TEST_CASE(a_model_failing_mid_stream_sends_no_deletes,
   warehouse->exec("DELETE FROM contacts WHERE n <= 10");
   sync["source"]["query"] = a->failing_query(4000);
   auto failed = backflow.run_sync(write_sync(dir, sync));
-  BOOST_TEST(failed.process.exit_code != 0, failed.process.out << failed.process.err);
-  BOOST_TEST(failed.summary["status"] != "success", failed.process.out);
+  // Incomplete (exit 4): the read failed; the next run reads the model again.
+  BOOST_TEST(failed.process.exit_code == 4, failed.process.out << failed.process.err);
+  BOOST_TEST(failed.summary["status"] == "incomplete", failed.process.out);
   BOOST_TEST(webhook.requests()["count"].get<int64_t>() == requests_before,
              type << ": the failed run sent requests: " << failed.process.out);
   BOOST_TEST(webhook.records().size() == static_cast<size_t>(model_rows));
