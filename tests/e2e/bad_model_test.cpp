@@ -170,6 +170,13 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
 
 namespace {
 
+size_t deleted_records(emulator_process& webhook) {
+  size_t n = 0;
+  for (const auto& r : webhook.records())
+    n += r["deleted"] == true ? 1 : 0;
+  return n;
+}
+
 std::vector<std::string> adapted_sources() {
   std::vector<std::string> types;
   for (const auto& a : source_adapters())
@@ -181,7 +188,8 @@ std::vector<std::string> adapted_sources() {
 
 // The model read whole once (mirror mode), then rows removed and the query made to fail on a
 // late row: had the engine taken the rows it read for the whole model, it would delete every
-// key it did not see. The run fails and the destination hears nothing.
+// key it did not see. The run fails and the destination hears nothing. Then the freshness
+// query on each source, and the complete read that sends the deletes.
 BOOST_DATA_TEST_CASE(a_model_failing_mid_stream_sends_no_deletes,
                      boost::unit_test::data::make(adapted_sources()), type) {
   constexpr int model_rows = 5000;
@@ -220,6 +228,20 @@ BOOST_DATA_TEST_CASE(a_model_failing_mid_stream_sends_no_deletes,
   BOOST_TEST(webhook.requests()["count"].get<int64_t>() == requests_before,
              type << ": the failed run sent requests: " << failed.process.out);
   BOOST_TEST(webhook.records().size() == static_cast<size_t>(model_rows));
+  BOOST_TEST(deleted_records(webhook) == 0u);
+
+  // The freshness query runs on the same source: a newest value from 2020 is stale (exit 5,
+  // nothing sent); accepted as fresh, the complete read sends exactly the 10 deletes.
+  sync["source"]["query"] = "SELECT email, first_name, score, tier FROM contacts";
+  sync["freshness"] = {{"query", "SELECT '2020-01-01 00:00:00' AS newest"}, {"max_age", "1h"}};
+  auto stale = backflow.run_sync(write_sync(dir, sync));
+  BOOST_TEST(stale.process.exit_code == 5, stale.process.out << stale.process.err);
+  BOOST_TEST(webhook.requests()["count"].get<int64_t>() == requests_before);
+  sync["freshness"]["max_age"] = 1e9;
+  auto complete = backflow.run_sync(write_sync(dir, sync));
+  BOOST_TEST(complete.process.exit_code == 0, complete.process.out << complete.process.err);
+  BOOST_TEST(complete.summary["counts"]["deleted"] == 10, complete.process.out);
+  BOOST_TEST(deleted_records(webhook) == 10u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_bad_model
