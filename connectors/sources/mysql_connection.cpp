@@ -188,6 +188,11 @@ result<mysql_ptr> mysql_connect(const mysql_params& p) {
     return failure{"source: cannot connect to MySQL at " + p.host + ":" + std::to_string(p.port) +
                    ": " + why};
   }
+  // Connector/C 3.3 was seen to connect in the clear to a server without TLS despite
+  // MYSQL_OPT_SSL_ENFORCE: the session itself is checked, before any query is sent.
+  if (p.tls != "off" && mysql_get_ssl_cipher(conn.get()) == nullptr)
+    return failure{"source.tls: the connection to " + p.host + ":" + std::to_string(p.port) +
+                   " is not encrypted (the server offers no TLS?); tls is \"" + p.tls + "\""};
   // TIMESTAMP values are read in UTC; a destination slower than net_write_timeout (60 s by
   // default) would otherwise make the server drop an unbuffered read it waits to send.
   const char* setup = "SET time_zone = '+00:00', net_write_timeout = 3600";

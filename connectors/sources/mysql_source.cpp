@@ -228,7 +228,7 @@ source_type mysql_source_type() {
            p->database;
   };
   // A refused login or an unknown database will not mend by itself; a server down may.
-  t.config_problem_options = {"user", "database", "url"};
+  t.config_problem_options = {"user", "database", "url", "tls"};
   return t;
 }
 

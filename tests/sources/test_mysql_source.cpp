@@ -265,3 +265,14 @@ BOOST_AUTO_TEST_CASE(a_killed_connection_is_transient) {
   BOOST_TEST(contains(message, "source: lost the connection to MySQL: "), message);
   BOOST_TEST(!is_config_problem(spec, failure{message}));
 }
+
+// The test server has no TLS: "required" must refuse to talk in the clear, not fall back.
+BOOST_AUTO_TEST_CASE(tls_required_is_enforced) {
+  auto spec = server().spec("SELECT 1");
+  spec.options["tls"] = "required";
+  auto message = error_of(open_source(spec));
+  BOOST_TEST_MESSAGE(message);
+  BOOST_TEST(message == "source.tls: the connection to 127.0.0.1:" + std::to_string(server().port()) +
+                            " is not encrypted (the server offers no TLS?); tls is \"required\"");
+  BOOST_TEST(is_config_problem(spec, failure{message}));
+}
