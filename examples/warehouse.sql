@@ -1,5 +1,8 @@
 -- Example warehouse for the embedded default (SQLite): 1,000 product-qualified leads.
 -- Build it with: sqlite3 examples/warehouse.sqlite < examples/warehouse.sql
+-- The same file loads into MariaDB/MySQL for examples/pql_mysql_to_webhook.json, with || as
+-- concatenation: (echo "SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT');"; cat
+-- examples/warehouse.sql) | mariadb DATABASE
 DROP TABLE IF EXISTS pql;
 CREATE TABLE pql (
   account_id   INTEGER NOT NULL,
@@ -10,8 +13,8 @@ CREATE TABLE pql (
   is_customer  BOOLEAN,
   updated_at   TIMESTAMP
 );
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
 INSERT INTO pql
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
 SELECT 1000 + (i % 250),
        'user' || i || '@example.com',
        'User ' || i,

@@ -2,6 +2,7 @@
 #include "connectors/sources/registry.hpp"
 
 #include "connectors/sources/clickhouse_source.hpp"
+#include "connectors/sources/mysql_source.hpp"
 #include "connectors/sources/postgres_source.hpp"
 #include "connectors/sources/sqlite_source.hpp"
 
@@ -12,6 +13,7 @@ const std::vector<source_type>& source_types() {
     sqlite_source_type(),
     postgres_source_type(),
     clickhouse_source_type(),
+    mysql_source_type(),
   };
   return types;
 }

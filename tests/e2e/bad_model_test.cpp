@@ -1,10 +1,13 @@
 // End to end: a model that goes bad after a good run is stopped before the first request
-// (exit 3), with errors naming rows and columns, and the state is left as it was.
+// (exit 3), with errors naming rows and columns, and the state is left as it was; a model that
+// fails mid-stream, on every registered source, sends nothing (no deletes).
+#include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <functional>
 
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/sources/conformance/source_adapter.hpp"
 #include "tests/support/emulator_process.hpp"
 
 BOOST_AUTO_TEST_SUITE(e2e_bad_model)
@@ -163,6 +166,82 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_at_once) {
              "score, tier");
   expect_refused(m, {"null or empty key", "column first_name: the text is not valid UTF-8",
                      "column score: an infinite number"});
+}
+
+namespace {
+
+size_t deleted_records(emulator_process& webhook) {
+  size_t n = 0;
+  for (const auto& r : webhook.records())
+    n += r["deleted"] == true ? 1 : 0;
+  return n;
+}
+
+std::vector<std::string> adapted_sources() {
+  std::vector<std::string> types;
+  for (const auto& a : source_adapters())
+    types.push_back(a.type);
+  return types;
+}
+
+}  // namespace
+
+// The model read whole once (mirror mode), then rows removed and the query made to fail on a
+// late row: had the engine taken the rows it read for the whole model, it would delete every
+// key it did not see. The run fails and the destination hears nothing. Then the freshness
+// query on each source, and the complete read that sends the deletes.
+BOOST_DATA_TEST_CASE(a_model_failing_mid_stream_sends_no_deletes,
+                     boost::unit_test::data::make(adapted_sources()), type) {
+  constexpr int model_rows = 5000;
+  const source_adapter* a = nullptr;
+  for (const auto& candidate : source_adapters())
+    if (candidate.type == type)
+      a = &candidate;
+  BOOST_REQUIRE(a != nullptr);
+  temp_dir dir;
+  auto warehouse = a->open(dir);
+  for (const auto& sql : a->create_contacts(model_rows))
+    warehouse->exec(sql);
+  const std::string secret = "whsec_bWlkLXN0cmVhbS1zZWNyZXQ=";
+  emulator_process webhook{"webhook", {"--secret", secret}};
+  cli backflow{dir.file("state"), {}};
+  json sync = {
+      {"name", "mid_stream_" + type},
+      {"source", source_object(*a, *warehouse,
+                               "SELECT email, first_name, score, tier FROM contacts", "email")},
+      {"destination",
+       {{"type", "webhook"}, {"endpoint", webhook.url("/hooks/backflow")}, {"secret", secret},
+        {"batch_size", 1000}}},
+      {"mode", "mirror"},
+      {"delivery", {{"retry_initial", "50ms"}, {"retry_max", "200ms"}, {"max_attempts", 2}}}};
+  auto first = backflow.run_sync(write_sync(dir, sync));
+  BOOST_REQUIRE_MESSAGE(first.process.exit_code == 0, first.process.out << first.process.err);
+  BOOST_REQUIRE_EQUAL(webhook.records().size(), static_cast<size_t>(model_rows));
+  auto requests_before = webhook.requests()["count"].get<int64_t>();
+
+  warehouse->exec("DELETE FROM contacts WHERE n <= 10");
+  sync["source"]["query"] = a->failing_query(4000);
+  auto failed = backflow.run_sync(write_sync(dir, sync));
+  // Incomplete (exit 4): the read failed; the next run reads the model again.
+  BOOST_TEST(failed.process.exit_code == 4, failed.process.out << failed.process.err);
+  BOOST_TEST(failed.summary["status"] == "incomplete", failed.process.out);
+  BOOST_TEST(webhook.requests()["count"].get<int64_t>() == requests_before,
+             type << ": the failed run sent requests: " << failed.process.out);
+  BOOST_TEST(webhook.records().size() == static_cast<size_t>(model_rows));
+  BOOST_TEST(deleted_records(webhook) == 0u);
+
+  // The freshness query runs on the same source: a newest value from 2020 is stale (exit 5,
+  // nothing sent); accepted as fresh, the complete read sends exactly the 10 deletes.
+  sync["source"]["query"] = "SELECT email, first_name, score, tier FROM contacts";
+  sync["freshness"] = {{"query", "SELECT '2020-01-01 00:00:00' AS newest"}, {"max_age", "1h"}};
+  auto stale = backflow.run_sync(write_sync(dir, sync));
+  BOOST_TEST(stale.process.exit_code == 5, stale.process.out << stale.process.err);
+  BOOST_TEST(webhook.requests()["count"].get<int64_t>() == requests_before);
+  sync["freshness"]["max_age"] = 1e9;
+  auto complete = backflow.run_sync(write_sync(dir, sync));
+  BOOST_TEST(complete.process.exit_code == 0, complete.process.out << complete.process.err);
+  BOOST_TEST(complete.summary["counts"]["deleted"] == 10, complete.process.out);
+  BOOST_TEST(deleted_records(webhook) == 10u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_bad_model

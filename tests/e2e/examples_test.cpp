@@ -1,5 +1,6 @@
 // End to end: every sync file in examples/ (found, not listed) is validated and run against its
-// emulator on the example warehouse.
+// emulator on the example warehouse (a SQLite file, or examples/warehouse.sql loaded into the
+// throwaway MariaDB server for a mysql example).
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -7,10 +8,12 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <sstream>
 
 #include <sqlite3.h>
 
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/sources/mariadb_server.hpp"
 #include "tests/support/emulator_process.hpp"
 
 BOOST_AUTO_TEST_SUITE(e2e_examples)
@@ -25,6 +28,8 @@ struct example {
   std::string file;
   std::string emulator;
   std::map<std::string, std::string> endpoints;  ///< variable → path below the emulator's URL
+  std::string source_type;
+  std::string source_url_variable;  ///< a mysql example's "${VAR:-mysql://...}" url
 };
 
 /// Every sync file in examples/, by name.
@@ -40,9 +45,15 @@ std::vector<std::string> example_files() {
 /// Reads an example: its destination type names the emulator, and each destination value
 /// written "${VAR:-http://127.0.0.1:PORT/path}" names a variable that points it at the emulator.
 example read_example(const std::string& file) {
-  example e{file, {}, {}};
+  example e{file, {}, {}, {}, {}};
   auto sync = nlohmann::json::parse(read_file(source_dir() + "/examples/" + file), nullptr, true,
                                     /*ignore_comments=*/true);
+  e.source_type = sync.at("source").at("type").get<std::string>();
+  static const std::regex server_url(R"(^\$\{([A-Z0-9_]+):-mysql://[^}]*\}$)");
+  std::smatch url_match;
+  const std::string url = sync["source"].value("url", "");
+  if (std::regex_match(url, url_match, server_url))
+    e.source_url_variable = url_match[1];
   const auto& destination = sync.at("destination");
   e.emulator = emulator_process::for_destination(destination.at("type").get<std::string>());
   static const std::regex local(R"(^\$\{([A-Z0-9_]+):-http://127\.0\.0\.1:[0-9]+([^}]*)\}$)");
@@ -67,6 +78,26 @@ void build_warehouse(const temp_dir& dir) {
   BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, message);
 }
 
+/// examples/warehouse.sql loaded into a fresh database of the MariaDB test server, with || as
+/// concatenation (PIPES_AS_CONCAT); the rest of the file is common SQL.
+std::unique_ptr<mariadb_server> build_mariadb_warehouse() {
+  auto server = std::make_unique<mariadb_server>();
+  server->exec("SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT')");
+  auto sql = read_file(source_dir() + "/examples/warehouse.sql");
+  std::string statement;
+  std::istringstream lines(sql);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("--", 0) == 0)
+      continue;
+    statement += line + "\n";
+    if (!line.empty() && line.back() == ';') {
+      server->exec(statement);
+      statement.clear();
+    }
+  }
+  return server;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(every_example_is_found_with_its_emulator_and_endpoint) {
@@ -88,6 +119,13 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   write_file(dir.file(file), read_file(source_dir() + "/examples/" + file));
   emulator_process emulator(e.emulator);
   cli backflow{dir.file("state"), {}};
+  std::unique_ptr<mariadb_server> mariadb;
+  if (e.source_type == "mysql") {
+    BOOST_REQUIRE_MESSAGE(!e.source_url_variable.empty(),
+                          file << ": source.url is not \"${VAR:-mysql://...}\"");
+    mariadb = build_mariadb_warehouse();
+    backflow.env[e.source_url_variable] = mariadb->url();
+  }
   for (const auto& [variable, path] : e.endpoints)
     backflow.env[variable] = emulator.url(path);
   auto validate = backflow.run({"validate", dir.file(file)});

@@ -8,6 +8,7 @@
 
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/sources/mariadb_server.hpp"
 #include "tests/support/emulator_process.hpp"
 
 BOOST_AUTO_TEST_SUITE(e2e_secrets)
@@ -117,6 +118,55 @@ BOOST_FIXTURE_TEST_CASE(an_echoed_token_is_stored_and_printed_nowhere, fixture) 
   for (const auto& entry : std::filesystem::recursive_directory_iterator(backflow.state_dir))
     if (entry.is_regular_file())
       expect_no_token(entry.path().string(), file_text(entry.path()));
+}
+
+// A warehouse password (the mysql source's, given as `password` and inside `url`) appears in no
+// output, log or state file, on success and when the server refuses it.
+BOOST_AUTO_TEST_CASE(a_warehouse_password_is_stored_and_printed_nowhere) {
+  mariadb_server server;
+  server.exec("CREATE TABLE contacts (email VARCHAR(64), first_name TEXT)");
+  server.exec("INSERT INTO contacts VALUES ('a@example.com', 'A'), ('b@example.com', 'B')");
+  temp_dir dir;
+  const std::string signing = "whsec_c2VjcmV0cy1teXNxbA==";
+  emulator_process webhook{"webhook", {"--secret", signing}};
+  const std::string password = server.password();
+  const std::string wrong = "Wr0ng-" + password;
+  cli backflow{dir.file("state"), {{"MYSQL_PASSWORD", password}, {"WRONG_URL",
+      "mysql://backflow:" + wrong + "@127.0.0.1:" + std::to_string(server.port()) + "/x"}}};
+  auto source = server.options();
+  source["password"] = "${MYSQL_PASSWORD}";
+  source["type"] = "mysql";
+  source["query"] = "SELECT email, first_name FROM contacts";
+  source["key"] = "email";
+  json sync = {{"name", "mysql_secrets"}, {"source", source},
+               {"destination", {{"type", "webhook"}, {"endpoint", webhook.url("/hooks/backflow")},
+                                {"secret", signing}}}};
+  auto good = write_sync(dir, sync, "good.json");
+  sync["source"] = {{"type", "mysql"}, {"url", "${WRONG_URL}"}, {"query", source["query"]},
+                    {"key", "email"}};
+  auto bad = write_sync(dir, sync, "bad.json");
+  const std::vector<std::string> logs = {"--log-format", "json", "--log-level", "debug"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), logs.begin(), logs.end());
+    return backflow.run(args);
+  };
+  std::vector<std::pair<std::string, process_result>> outputs;
+  outputs.emplace_back("validate", with({"validate", good}));
+  outputs.emplace_back("plan", with({"plan", good, "--state", backflow.state_dir}));
+  outputs.emplace_back("run", with({"run", good, "--state", backflow.state_dir, "--json"}));
+  BOOST_TEST(outputs.back().second.exit_code == 0, outputs.back().second.err);
+  outputs.emplace_back("validate refused", with({"validate", bad}));
+  outputs.emplace_back("run refused", with({"run", bad, "--state", backflow.state_dir, "--json"}));
+  BOOST_TEST(outputs.back().second.exit_code == 2, outputs.back().second.out << outputs.back().second.err);
+  BOOST_TEST((outputs.back().second.out + outputs.back().second.err).find("ER_ACCESS_DENIED_ERROR") !=
+             std::string::npos);
+  outputs.emplace_back("status", with({"status", "--state", backflow.state_dir, "--json"}));
+  for (const auto& [what, out] : outputs)
+    for (const auto& secret : {password, wrong})
+      BOOST_TEST((out.out + out.err).find(secret) == std::string::npos, what << " shows it");
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(backflow.state_dir))
+    if (entry.is_regular_file())
+      BOOST_TEST(file_text(entry.path()).find(password) == std::string::npos, entry.path());
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_secrets

@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(source_kinds_check_their_own_options) {
   BOOST_TEST(sqlite_with_dsn ==
                  std::vector<std::string>({"source.dsn: only applies to a postgres source"}),
              joined(sqlite_with_dsn));
-  auto unknown = errors_of_doc(hubspot_with({{"source", {{"type", "mysql"}}}}));
+  auto unknown = errors_of_doc(hubspot_with({{"source", {{"type", "oracle"}}}}));
   BOOST_TEST(
       has_prefix(unknown, "source.type: must be one of \"sqlite\", \"postgres\""),
       joined(unknown));
