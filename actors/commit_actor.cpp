@@ -23,7 +23,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
   self->state.run_id = run_id;
   self->state.progress = std::move(progress);
   return {
-    [=](const settle_batch& batch) -> caf::result<commit_ack> {
+    [=](const settle_batch& batch) -> caf::result<outcome_counts> {
       auto& cs = self->state;
       try {
         cs.st->env().write([&](state::transaction& txn) {
@@ -40,8 +40,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
         spdlog::error("Commit failed: sync={} run={} error=\"{}\"", cs.st->name(), cs.run_id, e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
-      commit_ack ack;
-      uint64_t retired = 0;
+      outcome_counts ack;
       for (const auto& r : batch.records) {
         switch (r.how) {
           case state::settlement::delivered:
@@ -51,22 +50,17 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
             ++ack.rejected;
             break;
           case state::settlement::retired:  // not settled: its new version is sent next
-            ++retired;
             break;
           case state::settlement::forgotten:
           case state::settlement::skipped:
+            ++ack.skipped;
             break;
         }
       }
-      ack.settled = batch.records.size() - retired;
-      auto& p = *cs.progress;
-      p.delivered += ack.delivered;
-      p.rejected += ack.rejected;
-      p.skipped += ack.settled - ack.delivered - ack.rejected;
-      p.settled += ack.settled;
+      cs.progress->add(ack);
       return ack;
     },
-    [=](const job_record& job) -> caf::result<commit_ack> {
+    [=](const job_record& job) -> caf::result<outcome_counts> {
       auto& cs = self->state;
       try {
         cs.st->env().write([&](state::transaction& txn) {
@@ -79,7 +73,7 @@ commit_actor::behavior_type commit_impl(commit_actor::stateful_pointer<commit_st
                       e.what());
         return caf::make_error(caf::sec::runtime_error, std::string(e.what()));
       }
-      return commit_ack{};
+      return outcome_counts{};
     },
   };
 }

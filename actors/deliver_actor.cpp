@@ -121,7 +121,9 @@ struct effect_runner {
   void commit(uint64_t ticket, Message msg) const {
     auto self = this->self;
     self->request(st().s.commit, caf::infinite, std::move(msg))
-        .then([self, ticket](const commit_ack&) { run(self, self->state.machine->on_committed(ticket)); },
+        .then([self, ticket](const outcome_counts&) {
+                run(self, self->state.machine->on_committed(ticket));
+              },
               [self, ticket](const caf::error& err) {
                 run(self, self->state.machine->on_commit_failed(
                               ticket, "cannot write state: " + caf::to_string(err)));

@@ -67,7 +67,7 @@ map_actor::behavior_type map_impl(map_actor::stateful_pointer<map_state> self,
         ++st.pending_commits;
         self->request(st.commit, caf::infinite, std::move(settled))
             .then(
-                [=](const commit_ack&) {
+                [=](const outcome_counts&) {
                   --self->state.pending_commits;
                   flush(self);
                 },

@@ -21,9 +21,11 @@
 #include "pipelines/core/field_count.hpp"
 
 #include "pipelines/core/row_codec.hpp"
+#include "pipelines/diff/plan_counts.hpp"
 #include "pipelines/diff/value_inspector.hpp"
 #include "pipelines/delivery/delivery_effects.hpp"
 #include "pipelines/delivery/http.hpp"
+#include "pipelines/delivery/outcome_counts.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
 #include "pipelines/delivery/record.hpp"
 #include "state/change_set_builder.hpp"
@@ -65,13 +67,6 @@ struct job_record {
   std::string replaces;  ///< an earlier checkpoint for the same records, to forget
 };
 
-/// What the commit actor wrote.
-struct commit_ack {
-  uint64_t delivered = 0;
-  uint64_t rejected = 0;
-  uint64_t settled = 0;
-};
-
 /// The rate limiter's answer to an acquire: granted, or why not (e.g. the daily quota is spent).
 struct acquire_result {
   bool granted = true;
@@ -80,7 +75,7 @@ struct acquire_result {
 };
 
 /// How delivery ended, from the deliver actor to the coordinator. Outcome counts come from the
-/// commit actor (run_progress), which sees every settlement.
+/// commit actor (outcome_counts, summed in run_progress), which sees every settlement.
 using apply_report = delivery::delivery_report;
 
 /// The plan's outcome, from the diff actor to the coordinator.
@@ -106,12 +101,14 @@ static_assert(field_count<delivery_batch>() == 8, "inspect(delivery_batch) must 
 static_assert(field_count<settle_batch>() == 6, "inspect(settle_batch) must list every field");
 static_assert(field_count<job_record>() == 4, "inspect(job_record) must list every field");
 static_assert(field_count<destination_notes>() == 2, "inspect(destination_notes) must list every field");
-static_assert(field_count<commit_ack>() == 3, "inspect(commit_ack) must list every field");
+static_assert(field_count<outcome_counts>() == 5, "inspect(outcome_counts) must list every field");
 static_assert(field_count<acquire_result>() == 3, "inspect(acquire_result) must list every field");
 static_assert(field_count<rate_limit_spec>() == 5, "inspect(rate_limit_spec) must list every field");
 static_assert(field_count<apply_report>() == 8, "inspect(apply_report) must list every field");
 static_assert(field_count<plan_result>() == 4, "inspect(plan_result) must list every field");
-static_assert(field_count<state::diff_tally>() == 16, "inspect(plan_result) must list every tally field");
+static_assert(field_count<plan_counts>() == 9, "inspect(plan_result) must list every plan count");
+// diff_tally is its plan_counts base (one member here) and the bad keys and samples.
+static_assert(field_count<state::diff_tally>() == 1 + 7, "inspect(plan_result) must list every tally field");
 static_assert(field_count<value_findings>() == 3, "inspect(plan_result) must list every finding");
 static_assert(field_count<state::pending_change>() == 2, "inspect(pending_change) must list every field");
 static_assert(field_count<state::change_record>() == 8, "inspect(pending_change) must list every change field");
@@ -182,8 +179,9 @@ typename Inspector::result_type inspect(Inspector& f, destination_notes& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, commit_ack& x) {
-  return f(caf::meta::type_name("commit_ack"), x.delivered, x.rejected, x.settled);
+typename Inspector::result_type inspect(Inspector& f, outcome_counts& x) {
+  return f(caf::meta::type_name("outcome_counts"), x.delivered, x.rejected, x.skipped, x.failed,
+           x.retried);
 }
 
 template <class Inspector>
@@ -243,7 +241,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(backflow, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(backflow, (backflow::delivery_batch))
   CAF_ADD_TYPE_ID(backflow, (backflow::settle_batch))
   CAF_ADD_TYPE_ID(backflow, (backflow::job_record))
-  CAF_ADD_TYPE_ID(backflow, (backflow::commit_ack))
+  CAF_ADD_TYPE_ID(backflow, (backflow::outcome_counts))
   CAF_ADD_TYPE_ID(backflow, (backflow::acquire_result))
   CAF_ADD_TYPE_ID(backflow, (backflow::rate_limit_spec))
   CAF_ADD_TYPE_ID(backflow, (backflow::apply_report))
@@ -297,9 +295,10 @@ using deliver_actor = caf::typed_actor<
     caf::reacts_to<http_atom, uint64_t, http_response>,
     caf::reacts_to<retry_atom, uint64_t>, caf::reacts_to<stop_atom, std::string>>;
 
-/// Owns the LMDB write transaction for settled records (and remembers running jobs).
-using commit_actor = caf::typed_actor<caf::replies_to<settle_batch>::with<commit_ack>,
-                                      caf::replies_to<job_record>::with<commit_ack>>;
+/// Owns the LMDB write transaction for settled records (and remembers running jobs); answers
+/// with the outcomes it wrote.
+using commit_actor = caf::typed_actor<caf::replies_to<settle_batch>::with<outcome_counts>,
+                                      caf::replies_to<job_record>::with<outcome_counts>>;
 
 /// Token buckets, pauses and daily quotas per destination account, shared by every sync of a
 /// process. An acquire names the longest pause its caller will wait out (ms); beyond it, refused.

@@ -10,27 +10,14 @@
 #include <vector>
 
 #include "pipelines/core/row_codec.hpp"
+#include "pipelines/diff/plan_counts.hpp"
 #include "pipelines/diff/row_planner.hpp"
 #include "state/sync_state.hpp"
 
 namespace backflow::state {
 
-/// What the diff found, and the bad keys it saw (a bad model aborts the run).
-struct diff_tally {
-  uint64_t extracted = 0;
-  uint64_t added = 0;
-  uint64_t changed = 0;
-  uint64_t deleted = 0;
-  uint64_t unchanged = 0;
-  uint64_t unchanged_rejected = 0;  ///< rejected earlier and not changed since: not re-sent
-  /// Rejected earlier, not changed since, and planned again anyway (sync_state's
-  /// retry_all_rejects); also counted in added, changed or deleted.
-  uint64_t resent_rejected = 0;
-  /// Rows that differ from what the destination holds, not sent because the mode never
-  /// updates (insert): the destination keeps its version, and a later upsert run sends them.
-  uint64_t not_updated = 0;
-  uint64_t stored_before = 0;       ///< keys synced before this run (the guards' base)
-
+/// What the diff found (the plan's counts), and the bad keys it saw (a bad model aborts the run).
+struct diff_tally : plan_counts {
   uint64_t null_keys = 0;
   std::vector<uint64_t> null_key_rows;  ///< 1-based row numbers, up to 10
   uint64_t duplicate_keys = 0;

@@ -29,7 +29,7 @@ int cmd_plan(const cli_args& args) {
       std::cout << redact_secrets(j.dump()) << std::endl;
       return exit_code(summary.status);
     }
-    const auto& c = summary.counts;
+    const auto& c = summary.plan;
     if (summary.status == run_status::planned && summary.error.empty()) {
       std::cout << "plan for " << cfg.name << ": " << c.added << " added, " << c.changed
                 << " changed, " << c.deleted << " deleted, " << c.unchanged << " unchanged ("

@@ -16,7 +16,7 @@ constexpr uint32_t map_window = 4;       ///< record batches between map and bat
 
 /// How many records of each op a pass will send, from the change set's counts by kind (at
 /// most: a changed audience member is removed first only when its identity moved).
-op_counts expected_ops(sync_mode mode, apply_pass pass, const change_counts& counts) {
+op_counts expected_ops(sync_mode mode, apply_pass pass, const plan_counts& counts) {
   op_counts out;
   auto add = [&](state::change_kind kind, uint64_t n) {
     if (auto route = route_change(mode, kind); route.send)
@@ -67,7 +67,7 @@ std::vector<resumable_job> load_jobs(const route_context& routing, state::sync_s
 apply_report run_pass(caf::actor_system& sys, const sync_config& cfg,
                       const apply_phase_context& ctx, const route_context& routing,
                       std::shared_ptr<const destination> dest, uint64_t run_id,
-                      const change_counts& counts, const std::shared_ptr<run_progress>& progress,
+                      const plan_counts& counts, const std::shared_ptr<run_progress>& progress,
                       progress_line& line) {
   apply_report report;
   auto account = dest->account();
@@ -173,7 +173,7 @@ void add_pass(apply_report& total, apply_report pass) {
 
 apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
                              const apply_phase_context& ctx, const model_shape& shape,
-                             uint64_t run_id, const change_counts& counts,
+                             uint64_t run_id, const plan_counts& counts,
                              const std::shared_ptr<run_progress>& progress, progress_line& line) {
   const auto* type = find_destination_type(cfg.destination_type);
   std::shared_ptr<const destination> dest = type->make(cfg.connector_context(run_id));

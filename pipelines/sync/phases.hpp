@@ -45,18 +45,12 @@ struct apply_phase_context {
   bool after_crash = false;  ///< an interrupted run may have sent part of the change set
 };
 
-/// How many changes of each kind the change set holds (for a resumed change set, estimates).
-struct change_counts {
-  uint64_t added = 0;
-  uint64_t changed = 0;
-  uint64_t deleted = 0;
-};
-
 /// Streams the change set through read → map → batch → deliver → commit; first resumes the
-/// asynchronous jobs an interrupted run left running.
+/// asynchronous jobs an interrupted run left running. `counts` says how many changes of each
+/// kind the change set holds (for a resumed change set, estimates).
 apply_report run_apply_phase(caf::actor_system& sys, const sync_config& cfg,
                              const apply_phase_context& ctx, const model_shape& shape,
-                             uint64_t run_id, const change_counts& counts,
+                             uint64_t run_id, const plan_counts& counts,
                              const std::shared_ptr<run_progress>& progress, progress_line& line);
 
 }  // namespace backflow

@@ -22,7 +22,7 @@ constexpr size_t problems_sent = 10;
 bool should_notify(const notify_config& config, const run_summary& summary) {
   if (summary.status == run_status::planned)
     return false;
-  if (config.rejected_over && summary.counts.rejected > *config.rejected_over)
+  if (config.rejected_over && summary.outcomes.rejected > *config.rejected_over)
     return true;
   return std::find(config.on.begin(), config.on.end(), to_string(summary.status)) !=
          config.on.end();

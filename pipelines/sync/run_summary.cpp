@@ -77,18 +77,18 @@ nlohmann::json run_summary::to_json() const {
     {"plan_ms", plan_ms},
     {"apply_ms", apply_ms},
     {"counts",
-     {{"extracted", counts.extracted},
-      {"added", counts.added},
-      {"changed", counts.changed},
-      {"deleted", counts.deleted},
-      {"unchanged", counts.unchanged},
-      {"unchanged_rejected", counts.unchanged_rejected},
-      {"not_updated", counts.not_updated},
-      {"delivered", counts.delivered},
-      {"rejected", counts.rejected},
-      {"skipped", counts.skipped},
-      {"failed", counts.failed},
-      {"retried", counts.retried}}},
+     {{"extracted", plan.extracted},
+      {"added", plan.added},
+      {"changed", plan.changed},
+      {"deleted", plan.deleted},
+      {"unchanged", plan.unchanged},
+      {"unchanged_rejected", plan.unchanged_rejected},
+      {"not_updated", plan.not_updated},
+      {"delivered", outcomes.delivered},
+      {"rejected", outcomes.rejected},
+      {"skipped", outcomes.skipped},
+      {"failed", outcomes.failed},
+      {"retried", outcomes.retried}}},
     {"api_calls", api_calls},
     {"splits", splits},
     {"rate_limit_wait_ms", rate_limit_wait_ms},
@@ -117,18 +117,18 @@ std::string run_summary::to_text() const {
   if (resumed)
     out << " (first finished the change set of interrupted run " << resumed_from << ")";
   out << " in " << duration_ms << " ms\n";
-  out << "  plan:      " << counts.added << " added, " << counts.changed << " changed, "
-        << counts.deleted << " deleted, " << counts.unchanged << " unchanged"
-        << (counts.unchanged_rejected ? ", " + std::to_string(counts.unchanged_rejected) +
-                                            " still rejected (row unchanged)"
-                                      : std::string())
-        << (counts.not_updated ? ", " + std::to_string(counts.not_updated) +
-                                     " differ but are not updated in insert mode"
-                               : std::string())
-        << " (" << counts.extracted << " rows read)\n";
-  out << "  delivery:  " << counts.delivered << " delivered, " << counts.rejected << " rejected, "
-      << counts.skipped << " settled without a request, " << counts.failed
-      << " left for the next run; " << api_calls << " API calls, " << counts.retried
+  out << "  plan:      " << plan.added << " added, " << plan.changed << " changed, "
+      << plan.deleted << " deleted, " << plan.unchanged << " unchanged"
+      << (plan.unchanged_rejected
+              ? ", " + std::to_string(plan.unchanged_rejected) + " still rejected (row unchanged)"
+              : std::string())
+      << (plan.not_updated ? ", " + std::to_string(plan.not_updated) +
+                                 " differ but are not updated in insert mode"
+                           : std::string())
+      << " (" << plan.extracted << " rows read)\n";
+  out << "  delivery:  " << outcomes.delivered << " delivered, " << outcomes.rejected
+      << " rejected, " << outcomes.skipped << " settled without a request, " << outcomes.failed
+      << " left for the next run; " << api_calls << " API calls, " << outcomes.retried
       << " records retried\n";
   for (const auto& [name, value] : destination.counters)
     out << "  " << name << ": " << value << "\n";

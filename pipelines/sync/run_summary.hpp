@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipelines/delivery/outcome_counts.hpp"
 #include "pipelines/delivery/record.hpp"
+#include "pipelines/diff/plan_counts.hpp"
 
 namespace backflow {
 
@@ -26,21 +28,6 @@ enum class run_status {
 const char* to_string(run_status s);
 int exit_code(run_status s);
 
-struct run_counts {
-  uint64_t extracted = 0;
-  uint64_t added = 0;
-  uint64_t changed = 0;
-  uint64_t deleted = 0;
-  uint64_t unchanged = 0;
-  uint64_t unchanged_rejected = 0;
-  uint64_t delivered = 0;
-  uint64_t rejected = 0;
-  uint64_t skipped = 0;
-  uint64_t failed = 0;
-  uint64_t retried = 0;
-  uint64_t not_updated = 0;  ///< differ from the destination's version; insert mode keeps it
-};
-
 struct rejected_sample {
   std::string key;
   std::string reason;
@@ -57,7 +44,8 @@ struct run_summary {
   int64_t duration_ms = 0;
   int64_t plan_ms = 0;   ///< time spent reading and diffing the model
   int64_t apply_ms = 0;  ///< time spent delivering the change set(s)
-  run_counts counts;
+  plan_counts plan;        ///< what the plan found (resent_rejected and stored_before not shown)
+  outcome_counts outcomes;  ///< what became of the changes (`failed`: left in the change set)
   uint64_t api_calls = 0;
   uint64_t splits = 0;
   uint64_t jobs = 0;                ///< asynchronous (bulk) jobs completed

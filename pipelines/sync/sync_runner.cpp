@@ -20,17 +20,9 @@ namespace backflow {
 namespace {
 
 constexpr size_t rejected_samples = 10;
-void copy_tally(const state::diff_tally& t, run_counts& c) {
-  c.extracted = t.extracted;
-  c.added = t.added;
-  c.changed = t.changed;
-  c.deleted = t.deleted;
-  c.unchanged = t.unchanged;
-  c.unchanged_rejected = t.unchanged_rejected;
-  c.not_updated = t.not_updated;
-}
 
-nlohmann::json tally_json(const state::diff_tally& t) {
+/// The plan's counts as the stored plan record keeps them.
+nlohmann::json plan_json(const plan_counts& t) {
   return {{"extracted", t.extracted}, {"added", t.added},         {"changed", t.changed},
           {"deleted", t.deleted},     {"unchanged", t.unchanged}, {"stored_before", t.stored_before}};
 }
@@ -76,26 +68,24 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
     apply_phase_context ctx{dir_, st, limiter_, opts.interrupted, after_crash};
     auto started = std::chrono::steady_clock::now();
     // A resumed change set's split by kind is unknown: count every change as any kind.
-    change_counts counts{summary.counts.added, summary.counts.changed, summary.counts.deleted};
-    if (summary.counts.added + summary.counts.changed + summary.counts.deleted == 0)
-      counts = {pending_changes, pending_changes, pending_changes};
+    plan_counts counts = summary.plan;
+    if (counts.changes() == 0)
+      counts.added = counts.changed = counts.deleted = pending_changes;
     auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, counts, progress, line);
     summary.apply_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count();
     summary.api_calls += report.api_calls;
     summary.splits += report.splits;
-    summary.counts.retried += report.retried;
     summary.jobs += report.jobs;
     summary.rate_limit_wait_ms += report.rate_limit_wait_ms;
     summary.destination.merge(report.notes);
     summary.error = report.fatal;
+    progress->retried += report.retried;
     if (progress->state_damaged)
       throw state::state_damaged("a record could not be committed (" + report.fatal + ")");
   }
-  summary.counts.delivered = progress->delivered;
-  summary.counts.rejected = progress->rejected;
-  summary.counts.skipped = progress->skipped;
+  summary.outcomes = progress->outcomes();  // counted as the commit actor wrote them
   summary.rejected = rejects_of_run(*st, summary.run_id);
   auto left = st->count().changes;
   if (left == 0) {
@@ -104,7 +94,7 @@ uint64_t sync_runner::apply_change_set(const sync_config& cfg,
     summary.error.clear();
     return 0;
   }
-  summary.counts.failed = left;
+  summary.outcomes.failed = left;
   if (summary.error.empty())
     summary.error = std::to_string(left) + " records could not be delivered in this run";
   summary.error += "; the next run resumes the " + std::to_string(left) + " changes left";
@@ -278,7 +268,7 @@ std::optional<run_status> sync_runner::plan_changes(attempt& a) {
   a.summary.plan_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - plan_started)
                           .count();
-  copy_tally(a.planned.tally, a.summary.counts);
+  a.summary.plan = a.planned.tally;
   a.summary.problems = a.planned.problems;
   if (a.planned.ok)
     return std::nullopt;
@@ -315,7 +305,7 @@ std::optional<run_status> sync_runner::record_plan(attempt& a) {
   record.fingerprint = a.planned.shape.fingerprint;
   record.config_fingerprint = a.cfg.config_fingerprint();
   record.fields = a.planned.shape.fields;
-  record.counts = tally_json(a.planned.tally);
+  record.counts = plan_json(a.planned.tally);
   auto profile = profile_of(a.summary.run_id, a.planned.tally, a.planned.values,
                             a.planned.shape.column_names());
   state::start_apply(*a.st, record, profile);
@@ -328,7 +318,7 @@ std::optional<run_status> sync_runner::apply_plan(attempt& a) {
   if (apply_change_set(a.cfg, a.st, a.planned.shape, a.opts, a.summary, a.progress, a.line,
                        replanned_after_crash) > 0)
     return run_status::incomplete;
-  return a.summary.counts.rejected > 0 ? run_status::partial : run_status::success;
+  return a.summary.outcomes.rejected > 0 ? run_status::partial : run_status::success;
 }
 
 run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts, bool plan_only,

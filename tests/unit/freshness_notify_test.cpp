@@ -139,9 +139,9 @@ BOOST_AUTO_TEST_CASE(notify_triggers_on_listed_statuses_and_rejections) {
   BOOST_TEST(!should_notify(n, s));
   n.rejected_over = 10;
   s.status = run_status::partial;
-  s.counts.rejected = 10;
+  s.outcomes.rejected = 10;
   BOOST_TEST(!should_notify(n, s));
-  s.counts.rejected = 11;
+  s.outcomes.rejected = 11;
   BOOST_TEST(should_notify(n, s));
   s.status = run_status::planned;
   BOOST_TEST(!should_notify(n, s));

@@ -18,7 +18,8 @@ run_summary sample() {
   s.started_at = "2026-01-01T00:00:00.000Z";
   s.finished_at = "2026-01-01T00:00:01.250Z";
   s.duration_ms = 1250;
-  s.counts = {1000, 10, 5, 2, 983, 1, 15, 1, 2, 0, 3};
+  s.plan = {1000, 10, 5, 2, 983, 1};
+  s.outcomes = {15, 1, 2, 0, 3};
   s.api_calls = 4;
   s.splits = 1;
   s.rejected = {{"bad@x", "VALIDATION_ERROR: Invalid email [INVALID_EMAIL]"}};
