@@ -10,9 +10,9 @@
 #include <set>
 #include <thread>
 
-#include "connectors/destinations/registry.hpp"
 #include "emulators/registry.hpp"
 #include "tests/conformance/destination_adapter.hpp"
+#include "tests/destinations/test_destination.hpp"
 
 using namespace backflow::testing;
 using nlohmann::json;
@@ -22,25 +22,15 @@ namespace {
 
 /// The destination registry's types: every scenario runs for each of them.
 std::vector<std::string> registered_names() {
-  std::vector<std::string> names;
-  for (const auto& t : backflow::destination_types())
-    names.push_back(t.name);
-  return names;
-}
-
-std::vector<std::string> adapter_names() {
-  std::vector<std::string> names;
-  for (const auto& a : destination_adapters())
-    names.push_back(a.type);
-  return names;
+  return registered_destinations();
 }
 
 const destination_adapter& adapter(const std::string& type) {
-  for (const auto& a : destination_adapters())
-    if (a.type == type)
-      return a;
-  throw std::runtime_error("destination '" + type +
-                           "' has no conformance adapter (tests/conformance/destination_adapters.cpp)");
+  const auto* d = find_test_destination(type);
+  if (d == nullptr || !d->conformance.sync)
+    throw std::runtime_error("destination '" + type + "' has no conformance adapter "
+                             "(tests/destinations/" + type + ".cpp)");
+  return d->conformance;
 }
 
 /// The backflow-emulator name that stands in for a destination type.
@@ -109,26 +99,31 @@ std::set<int> range(int from, int to) {
 BOOST_AUTO_TEST_CASE(every_registered_destination_has_an_adapter_and_an_emulator) {
   const auto registered = registered_names();
   BOOST_TEST(registered.size() >= 4u);
-  for (const auto& gap : adapter_gaps(registered, adapter_names()))
+  for (const auto& gap : registry_gaps(registered, covered_destinations()))
     BOOST_ERROR(gap);
+  for (const auto& d : test_destinations())
+    BOOST_TEST((d.conformance.sync && d.conformance.live && d.conformance.key_of &&
+                d.conformance.score_of && d.conformance.created_twice),
+               d.type << ": its conformance adapter is incomplete (tests/destinations/"
+                      << d.type << ".cpp)");
   for (const auto& type : registered)
     BOOST_TEST(backflow::emulators::find_emulator_for(type) != nullptr,
                "destination '" << type << "' has no emulator in emulators/registry.cpp");
 }
 
 BOOST_AUTO_TEST_CASE(a_destination_added_without_an_adapter_is_named) {
-  // The check above, fed a registry with one destination more than the adapters cover (and an
-  // adapter for one that is gone): it must fire, and say what to add.
-  auto gaps = adapter_gaps({"hubspot", "webhook", "acme_crm"}, {"hubspot", "webhook", "gone"});
+  // The check above, fed a registry with one destination more than the test entries cover (and
+  // an entry for one that is gone): it must fire, and say what to add.
+  auto gaps = registry_gaps({"hubspot", "webhook", "acme_crm"}, {"hubspot", "webhook", "gone"});
   BOOST_REQUIRE(gaps.size() == 2u);
   BOOST_TEST(gaps[0] ==
-             "destination 'acme_crm' is registered but has no conformance adapter: add one to "
-             "tests/conformance/destination_adapters.cpp");
-  BOOST_TEST(gaps[1] == "conformance adapter 'gone' names no registered destination");
-  BOOST_TEST(adapter_gaps({"a", "b"}, {"b", "a"}).empty());
-  // And a scenario run for it fails at once, naming the file to edit.
+             "destination 'acme_crm' is registered but has no test entry: add "
+             "tests/destinations/acme_crm.cpp and its line in tests/destinations/registry.cpp");
+  BOOST_TEST(gaps[1] == "test entry 'gone' names no registered destination");
+  BOOST_TEST(registry_gaps({"a", "b"}, {"b", "a"}).empty());
+  // And a scenario run for it fails at once, naming the file to write.
   BOOST_CHECK_EXCEPTION(adapter("acme_crm"), std::runtime_error, [](const std::runtime_error& e) {
-    return std::string(e.what()).find("destination_adapters.cpp") != std::string::npos;
+    return std::string(e.what()).find("tests/destinations/acme_crm.cpp") != std::string::npos;
   });
 }
 

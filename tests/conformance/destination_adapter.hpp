@@ -14,9 +14,9 @@
 
 namespace backflow::testing {
 
-/// One destination as the conformance scenarios see it. The suite runs every destination of
-/// the destination registry and fails for one without an adapter in destination_adapters().
-/// Its emulator is the one the emulator registry names for its type.
+/// One destination as the conformance scenarios see it (filled in tests/destinations/<name>.cpp).
+/// The suite runs every destination of the destination registry and fails for one without a
+/// test entry. Its emulator is the one the emulator registry names for its type.
 struct destination_adapter {
   std::string type;          ///< the sync file's destination.type
   std::vector<std::string> emulator_args;  ///< no rate limits, unless the scenario sets some
@@ -46,14 +46,21 @@ struct destination_adapter {
   std::function<void(emulator_process&)> refuse_bad_rows;
 };
 
-/// Every destination in the suite; a new destination gets the suite by adding one entry.
-const std::vector<destination_adapter>& destination_adapters();
+/// Fast retries for the scenarios' sync files (`delivery`).
+inline const nlohmann::json conformance_retries = {{"retry_initial", "20ms"}, {"retry_max", "1s"}};
 
-/// What keeps the suite from covering the registry: one message per registered destination
-/// without an adapter, and per adapter of a destination no longer registered. Empty when the
-/// two lists match.
-std::vector<std::string> adapter_gaps(const std::vector<std::string>& registered,
-                                      const std::vector<std::string>& adapted);
+/// A field's value as a number: a JSON number or a numeric string; nullopt otherwise.
+inline std::optional<double> number_of(const nlohmann::json& v) {
+  if (v.is_number())
+    return v.get<double>();
+  if (v.is_string()) {
+    try {
+      return std::stod(v.get<std::string>());
+    } catch (...) {
+    }
+  }
+  return std::nullopt;
+}
 
 /// A row each adapter's destination refuses: email "not-an-email", tier "invalid-tier".
 void plant_bad_row(contacts_model& model);

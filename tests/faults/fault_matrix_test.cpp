@@ -2,7 +2,8 @@
 // the emulators' answers during real `backflow run`s. For each row: the faulted run's summary
 // counts are exact; where the run rightly stops, a follow-up run without the fault delivers the
 // rest; the destination then holds exactly the model, each record created once; and the state is
-// intact (one more run sends nothing). The rows are in fault_table.cpp; this file runs them.
+// intact (one more run sends nothing). The rows are made in fault_table.cpp (every destination)
+// and tests/destinations/<name>.cpp (its own); this file runs them.
 #define BOOST_TEST_MODULE fault_matrix
 #include <boost/test/unit_test.hpp>
 
@@ -18,8 +19,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/destinations/test_destination.hpp"
 #include "tests/faults/fault_table.hpp"
 #include "tests/support/emulator_process.hpp"
 
@@ -42,49 +43,16 @@ int dead_port() {
   return ntohs(addr.sin_port);
 }
 
-std::vector<std::string> emulator_args(dest d) {
-  switch (d) {
-    case dest::hubspot:
-      return {"--per-10s", "0", "--daily", "0"};
-    case dest::salesforce:
-      return {"--daily", "100000"};  // so every answer carries Sforce-Limit-Info
-    default:
-      return {};
-  }
+/// The fault matrix's view of the destination `type`; throws when it has no test entry.
+const destination_faults& faults_of(const std::string& type) {
+  const auto* d = find_test_destination(type);
+  if (d == nullptr)
+    throw std::runtime_error("destination '" + type + "' has no entry in tests/destinations");
+  return d->faults;
 }
 
-json sync_for(dest d, const contacts_model& model, const std::string& base) {
-  json sync;
-  switch (d) {
-    case dest::hubspot:
-      sync = hubspot_sync(model, base);
-      break;
-    case dest::webhook:
-      sync = webhook_sync(model, base + "/hooks/backflow",
-                          "whsec_" + backflow::base64_encode("emulator-secret"));
-      break;
-    case dest::salesforce:
-      sync = {{"name", "contacts_to_salesforce"},
-              {"source", model.source()},
-              {"destination",
-               {{"type", "salesforce"}, {"instance_url", base}, {"token", "emulator-token"},
-                {"object", "Contact"}, {"external_id_field", "Backflow_Key__c"},
-                {"bulk_threshold", 0}}},
-              {"mode", "upsert"},
-              {"mapping",
-               {{{"from", "email"}, {"to", "Email"}},
-                {{"from", "score"}, {"to", "Score__c"}, {"type", "number"}}}}};
-      break;
-    case dest::meta:
-      sync = {{"name", "members_to_meta"},
-              {"source", model.source()},
-              {"destination",
-               {{"type", "meta_audience"}, {"endpoint", base}, {"token", "emulator-token"},
-                {"audience_id", audience}}},
-              {"mode", "audience"},
-              {"mapping", {{{"from", "email"}, {"to", "EMAIL"}}}}};
-      break;
-  }
+json sync_for(const destination_faults& d, const contacts_model& model, const std::string& base) {
+  json sync = d.sync(model, base);
   sync["destination"]["batch_size"] = batch_size;
   sync["delivery"] = {{"concurrency", 1},  // the nth request is the nth batch: exact counts
                       {"retry_initial", "10ms"},
@@ -92,62 +60,6 @@ json sync_for(dest d, const contacts_model& model, const std::string& base) {
                       {"request_timeout", "2s"},
                       {"max_pause", "10s"}};
   return sync;
-}
-
-/// One live record at the destination.
-struct held_record {
-  int created = 0;    ///< times it was created (webhook: applied; Meta: 1 per member)
-  std::string score;  ///< its score field as text ("" where the destination keeps none)
-};
-
-/// "7" for 7, 7.0 and "7".
-std::string score_text(const json& v) {
-  if (v.is_number())
-    return std::to_string(static_cast<int>(v.get<double>()));
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
-/// What the destination holds, by model key.
-std::map<std::string, held_record> held(dest d, emulator_process& emu) {
-  std::map<std::string, held_record> out;
-  auto add = [&](const std::string& key, int created, const json& score) {
-    auto& h = out[key];
-    h.created += created;
-    h.score = score.is_null() ? std::string() : score_text(score);
-  };
-  switch (d) {
-    case dest::hubspot:
-      for (auto& r : emu.records())
-        if (!r.value("archived", false))
-          add(r["properties"].value("email", ""), r["creations"].get<int>(),
-              r["properties"].value("score", json()));
-      break;
-    case dest::webhook:
-      for (auto& r : emu.records())
-        if (!r.value("deleted", false))
-          add(r["key"].get<std::string>(), r["upserts"].get<int>(),
-              r["fields"].value("score", json()));
-      break;
-    case dest::salesforce:
-      for (auto& r : emu.records())
-        if (!r.value("deleted", false))
-          add(r["fields"].value("Backflow_Key__c", ""), r["creations"].get<int>(),
-              r["fields"].value("Score__c", json()));
-      break;
-    case dest::meta: {
-      std::map<std::string, std::string> by_hash;
-      for (int i = first_row; i < first_row + rows; ++i)
-        by_hash[backflow::sha256_hex(email_of(i))] = email_of(i);
-      auto records = emu.control_get("records");  // kept: the loop below reads into it
-      for (auto& m : records["audiences"][audience]["members"]) {
-        auto hash = m["identity"].value("EMAIL", "");  // {"EMAIL": "<sha256>"}
-        if (m["member"].get<bool>())
-          add(by_hash.count(hash) ? by_hash[hash] : hash, 1, json());
-      }
-      break;
-    }
-  }
-  return out;
 }
 
 /// Waits until the emulator has handled `n` API requests: a request the client gave up on
@@ -196,10 +108,13 @@ void run_row(const fault_row& row, tally& t) {
   temp_dir dir;
   auto model = sqlite_contacts(dir);
   model->insert(first_row, first_row + rows);
-  emulator_process emu(name_of(row.where), emulator_args(row.where));
+  const auto& d = faults_of(row.where);
+  emulator_process emu(d.emulator, d.emulator_args);
   cli backflow{dir.file("state"), {}};
   auto write = [&](const std::string& base) {
-    auto sync = sync_for(row.where, *model, base);
+    auto sync = sync_for(d, *model, base);
+    if (row.removed > 0)
+      sync["mode"] = d.delete_mode;
     sync.merge_patch(row.patch);
     return write_sync(dir, sync);
   };
@@ -221,7 +136,7 @@ void run_row(const fault_row& row, tally& t) {
   }
   for (auto f : row.faults) {
     if (!f.contains("match"))
-      f["match"] = {{"path_contains", api_path(row.where)}};
+      f["match"] = {{"path_contains", d.api_path}};
     emu.fault(f);
   }
 
@@ -275,7 +190,7 @@ void run_row(const fault_row& row, tally& t) {
   }
 
   // The destination holds exactly the model, each record created once, with the model's values.
-  auto holds = held(row.where, emu);
+  auto holds = d.held(emu);
   int present = 0;
   for (int i = live_from; i < first_row + rows; ++i) {
     auto it = holds.find(email_of(i));
@@ -283,14 +198,14 @@ void run_row(const fault_row& row, tally& t) {
       continue;
     ++present;
     BOOST_TEST(it->second.created == 1, email_of(i) << " created " << it->second.created << " times");
-    if (row.where != dest::meta)
+    if (d.keeps_scores)
       BOOST_TEST(it->second.score == std::to_string(i % 100), email_of(i) << " score");
   }
   BOOST_TEST(present == live);
   BOOST_TEST(holds.size() == static_cast<size_t>(live));  // nothing deleted lingers
   t.lost += live - present;
   t.stray += static_cast<int>(holds.size()) - present;
-  if (row.where == dest::webhook) {
+  if (d.counts_replays) {
     // A batch the receiver had applied before the fault came again with the same webhook-id.
     BOOST_TEST(emu.control_get("records")["duplicates"].get<int>() == row.duplicates);
   }
@@ -307,7 +222,7 @@ void run_row(const fault_row& row, tally& t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  BOOST_TEST_MESSAGE("  " << name_of(row.where) << " / " << row.name << ": exit "
+  BOOST_TEST_MESSAGE("  " << label_of(row) << ": exit "
                           << faulted.process.exit_code << ", delivered "
                           << faulted.summary["counts"]["delivered"] << ", retried "
                           << faulted.summary["counts"]["retried"] << ", failed "
@@ -326,10 +241,24 @@ BOOST_AUTO_TEST_CASE(a_selection_that_leaves_no_row_is_caught) {
   const auto all = select_rows(table, "", false, skipped);
   BOOST_TEST(all.size() + skipped == table.size());
   BOOST_TEST(!all.empty());
-  for (dest d : {dest::hubspot, dest::webhook, dest::salesforce, dest::meta}) {
+  for (const auto& type : covered_destinations()) {
     skipped = 0;
-    BOOST_TEST(!select_rows(table, std::string(name_of(d)) + " / ", false, skipped).empty(),
-               name_of(d) << " has no row");
+    BOOST_TEST(!select_rows(table, type + " / ", false, skipped).empty(), type << " has no row");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_registered_destination_has_fault_rows) {
+  // The matrix covers the product's registry: an entry per registered destination, and rows for
+  // each entry (the generic ones at least).
+  for (const auto& gap : registry_gaps(registered_destinations(), covered_destinations()))
+    BOOST_ERROR(gap);
+  for (const auto& type : destinations_without_rows(fault_table()))
+    BOOST_ERROR("destination '" << type << "' has no fault row");
+  BOOST_TEST(destinations_without_rows({}).size() == test_destinations().size());
+  for (const auto& d : test_destinations()) {
+    BOOST_TEST(static_cast<bool>(d.faults.sync), d.type << ": no fault-matrix sync file");
+    BOOST_TEST(static_cast<bool>(d.faults.held), d.type << ": no fault-matrix view of its records");
+    BOOST_TEST(!d.faults.api_path.empty(), d.type << ": no API path for faults to match");
   }
 }
 

@@ -1,11 +1,17 @@
 // The fault matrix's rows: which faults the emulators inject, against which destination, and
-// the exact summary each faulted run must end with (fault_table.cpp lists them).
+// the exact summary each faulted run must end with. fault_table.cpp makes the rows every
+// destination gets; each destination's own rows are in tests/destinations/<name>.cpp.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/e2e/e2e_support.hpp"
+#include "tests/support/emulator_process.hpp"
 
 namespace backflow::testing::faults {
 
@@ -15,39 +21,6 @@ using nlohmann::json;
 inline constexpr int first_row = 10;
 inline constexpr int rows = 50;
 inline constexpr int batch_size = 10;  // 5 requests per run; faults aim at the 2nd or 3rd
-
-inline const std::string audience = "23850000000000001";
-
-enum class dest { hubspot, webhook, salesforce, meta };
-
-inline const char* name_of(dest d) {
-  switch (d) {
-    case dest::hubspot:
-      return "hubspot";
-    case dest::webhook:
-      return "webhook";
-    case dest::salesforce:
-      return "salesforce";
-    case dest::meta:
-      return "meta";
-  }
-  return "?";
-}
-
-/// The API path every fault of a row matches (control endpoints never do).
-inline const char* api_path(dest d) {
-  switch (d) {
-    case dest::hubspot:
-      return "/crm/v3/objects/";
-    case dest::webhook:
-      return "/hooks/";
-    case dest::salesforce:
-      return "composite/sobjects";
-    case dest::meta:
-      return "/users";
-  }
-  return "";
-}
 
 /// What one run's summary must say. `retried` counts records once per re-send of their batch;
 /// `api_calls` counts every request sent, refused connections and timeouts included; `rejected`
@@ -83,11 +56,11 @@ inline expect deletes_stop(int delivered, int api_calls) {
 
 /// One row of the matrix: the fault(s), the destination, the faulted run's exact summary.
 struct fault_row {
-  fault_row(std::string name_, dest where_, std::vector<json> faults_, expect run_)
+  fault_row(std::string name_, std::string where_, std::vector<json> faults_, expect run_)
       : name(std::move(name_)), where(where_), faults(std::move(faults_)), run(run_) {}
 
   std::string name;
-  dest where;
+  std::string where;  ///< the destination type (test_destinations())
   std::vector<json> faults;  ///< queued before the faulted run; "match" defaults to api_path
   expect run;
   json patch = json::object();  ///< merged into the sync file (mode, delivery, destination)
@@ -98,7 +71,8 @@ struct fault_row {
   std::string known_bug;  ///< non-empty: the engine gets it wrong; the row is skipped
   int duplicates = 0;     ///< webhook: batches the receiver saw again (same webhook-id)
   int removed = 0;        ///< > 0: after a clean first run, the first `removed` rows leave the
-                          ///< model and the faulted run deletes them (mirror / audience mode)
+                          ///< model and the faulted run deletes them (destination_faults's
+                          ///< delete_mode unless the row sets a mode)
 
   fault_row& with_delivery(json j) { patch["delivery"] = std::move(j); return *this; }
   fault_row& with_destination(json j) { patch["destination"] = std::move(j); return *this; }
@@ -109,17 +83,61 @@ struct fault_row {
   fault_row& says(std::string text) { error = std::move(text); return *this; }
   fault_row& bug(std::string what) { known_bug = std::move(what); return *this; }
   fault_row& seen_again(int batches) { duplicates = batches; return *this; }
-  fault_row& deleting(int n) {
-    removed = n;
-    if (where != dest::meta)
-      patch["mode"] = "mirror";
-    return *this;
-  }
+  fault_row& deleting(int n) { removed = n; return *this; }
 };
 
+/// One live record at the destination, as the fault matrix checks it.
+struct held_record {
+  int created = 0;    ///< times it was created (webhook: applied; Meta: 1 per member)
+  std::string score;  ///< its score field as text ("" where the destination keeps none)
+};
 
-/// Every row of the matrix, in the order they run.
+/// "7" for 7, 7.0 and "7".
+inline std::string score_text(const json& v) {
+  if (v.is_number())
+    return std::to_string(static_cast<int>(v.get<double>()));
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+/// What the fault matrix needs of one destination (filled in tests/destinations/<name>.cpp).
+struct destination_faults {
+  std::string emulator;                     ///< backflow-emulator kind
+  std::vector<std::string> emulator_args;
+  std::string api_path;     ///< what every fault of a row matches (control endpoints never do)
+  std::string delete_mode;  ///< the mode whose runs delete rows that left the model
+  bool keeps_scores = true;      ///< records carry the model's score (audience members do not)
+  bool counts_replays = false;   ///< the receiver counts batches it saw again (webhook-id)
+  json server_error_body;        ///< the 503 answers' body in the generic 5xx burst
+  json rate_limit_body;          ///< the 429 answers' body (null: none)
+  int wait_after_429_ms = 0;     ///< the least wait after a 429 without Retry-After
+  /// The sync file of the contacts model (batch size and delivery are set by the matrix).
+  std::function<json(const contacts_model&, const std::string& base)> sync;
+  /// What the destination holds, by model key.
+  std::function<std::map<std::string, held_record>(emulator_process&)> held;
+  /// The rows only this destination has (vendor-specific answers).
+  std::function<std::vector<fault_row>()> rows;
+};
+
+// Faults many rows share.
+inline const json short_timeout = {{"request_timeout", "400ms"}};
+inline const json late_answer = {{"nth", 2}, {"delay_ms", 1500}};  // after the client gave up
+inline const json reset_unprocessed = {{"nth", 2}, {"drop", true}};
+inline const json reset_mid_body = {{"nth", 2}, {"drop", true}, {"apply", true}};
+inline const json retry_after_1 = {{"Retry-After", "1"}};
+inline const std::string html_502 = "<html><head><title>502 Bad Gateway</title></head></html>";
+
+/// The 500/502/503 burst: the 2nd request's batch is answered 500, 502 (a proxy's HTML), 503, 503.
+std::vector<json> server_error_burst(const json& body_503);
+
+/// The rows every destination gets, for the destination `type` described by `d`.
+std::vector<fault_row> generic_rows(const std::string& type, const destination_faults& d);
+
+/// Every row of the matrix, in the order they run: each test destination's generic rows, then
+/// its own.
 std::vector<fault_row> fault_table();
+
+/// The destinations of test_destinations() that have no row in `table`.
+std::vector<std::string> destinations_without_rows(const std::vector<fault_row>& table);
 
 /// The label a row is filtered and reported by: "destination / name".
 std::string label_of(const fault_row& row);

@@ -1,6 +1,6 @@
 // What a destination must hold, derived from the vendor's contract and the README (never from the
 // connector), and what its emulator holds, in one shape the comparison reads. Each destination
-// provides three functions in its own file (expected_<destination>.cpp): expected, held, sent.
+// provides three functions in its own file (tests/destinations/<name>.cpp): expected, held, sent.
 #pragma once
 
 #include <map>
@@ -90,25 +90,5 @@ expected_state records_by_key(const model_view& model, field_rule rule, bool clo
 /// Strings as text, numbers (and non-text cells) as numbers; NULL and "" both mean "no value"
 /// (HubSpot clears a property with "", Salesforce reads "" as null).
 want blank_is_empty(const cell& value, const std::string& type);
-
-// HubSpot CRM contacts: properties are strings, "" clears one; archive is soft.
-expected_state expected_hubspot(const model_view& model);
-held_state held_hubspot(testing::emulator_process& emulator);
-std::vector<sent_value> sent_hubspot(const nlohmann::json& request);
-
-// Salesforce sObjects (collections and Bulk 2.0): "" and null are both null; delete is soft.
-expected_state expected_salesforce(const model_view& model);
-held_state held_salesforce(testing::emulator_process& emulator);
-std::vector<sent_value> sent_salesforce(const nlohmann::json& request);
-
-// Meta custom audiences: members are identities of normalised, hashed identifiers.
-expected_state expected_meta(const model_view& model);
-held_state held_meta(testing::emulator_process& emulator);
-std::vector<sent_value> sent_meta(const nlohmann::json& request);
-
-// Generic webhook: a record per key, fields replaced as sent; delete marks it deleted.
-expected_state expected_webhook(const model_view& model);
-held_state held_webhook(testing::emulator_process& emulator);
-std::vector<sent_value> sent_webhook(const nlohmann::json& request);
 
 }  // namespace backflow::oracle

@@ -13,6 +13,7 @@
 
 #include "tests/oracle/emulator_pool.hpp"
 #include "tests/oracle/figures.hpp"
+#include "tests/oracle/profiles.hpp"
 #include "tests/oracle/random_sequence.hpp"
 
 using namespace backflow::oracle;
@@ -89,4 +90,16 @@ BOOST_AUTO_TEST_CASE(random_sequences) {
   for (const auto& f : failed)
     list += "\n  BACKFLOW_ORACLE_SEQUENCE=" + f;
   BOOST_TEST(failed.empty(), failed.size() << " sequences found a mismatch:" << list);
+}
+
+BOOST_AUTO_TEST_CASE(every_registered_destination_has_a_profile) {
+  // A destination registered without an oracle profile would escape the random sequences.
+  for (const auto& type : destinations_without_profiles())
+    BOOST_ERROR("destination '" << type << "' has no oracle profile: add it to its entry in "
+                                   "tests/destinations/" << type << ".cpp");
+  for (const auto& p : profiles()) {
+    BOOST_TEST((p.expected && p.held && p.sent && p.destination_at),
+               p.name << ": its oracle profile is incomplete");
+    BOOST_TEST(!p.modes.empty(), p.name << ": no mode");
+  }
 }

@@ -1,7 +1,10 @@
 // The destinations under the oracle: their emulators, the sync file pieces that reach them, the
-// modes they support and their contract functions (expected.hpp).
+// modes they support and their contract functions (expected.hpp). Each destination fills its
+// profiles in tests/destinations/<name>.cpp; profiles() reads them from the test registry.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -35,6 +38,14 @@ struct profile {
   expected_state (*expected)(const model_view&) = nullptr;
   held_state (*held)(testing::emulator_process&) = nullptr;
   std::vector<sent_value> (*sent)(const nlohmann::json&) = nullptr;
+  /// The sync file's destination object for an emulator at the given url.
+  std::function<nlohmann::json(const std::string& url)> destination_at;
+  /// backflow-emulator options (after the kind).
+  std::vector<std::string> emulator_options;
+  /// The destination field each of the oracle's roles is mapped to. Keyed records: fn, score,
+  /// big, amount, tier, note, notes (renamed note), score_text (score sent as text); audience
+  /// members: email, fn, ln, phone.
+  std::map<std::string, std::string> fields;
 
   /// The sync file's destination object for an emulator at `url`.
   [[nodiscard]] nlohmann::json destination(const std::string& url) const;
@@ -44,15 +55,25 @@ struct profile {
   void apply_mapping(const mapping_choice& choice, sync_setup& setup) const;
   /// backflow-emulator options (after the kind).
   [[nodiscard]] std::vector<std::string> emulator_args() const;
+  /// The field `role` is mapped to; throws when the profile names none.
+  [[nodiscard]] const std::string& field(const std::string& role) const;
 };
 
-/// Every destination flavour, in a fixed order.
+/// The emulator options every oracle profile adds: request bodies are logged (sent()).
+inline const std::string log_bodies = "--log-bodies";
+
+/// Every destination flavour, in a fixed order (the test registry's).
 const std::vector<profile>& profiles();
+
+/// The registered destinations (connectors/destinations/registry.cpp) without an oracle profile.
+std::vector<std::string> destinations_without_profiles();
 
 /// The profile called `name`; throws when there is none.
 const profile& profile_named(const std::string& name);
 
 /// The webhook emulator's default signing secret (what the oracle's webhook syncs use).
-std::string webhook_secret();
+inline std::string webhook_secret() {
+  return "whsec_ZW11bGF0b3Itc2VjcmV0";  // base64 "emulator-secret"
+}
 
 }  // namespace backflow::oracle
