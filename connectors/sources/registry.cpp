@@ -2,6 +2,7 @@
 #include "connectors/sources/registry.hpp"
 
 #include "connectors/sources/postgres_source.hpp"
+#include "connectors/sources/snowflake_source.hpp"
 #include "connectors/sources/sqlite_source.hpp"
 
 namespace backflow {
@@ -10,6 +11,7 @@ const std::vector<source_type>& source_types() {
   static const std::vector<source_type> types = {
     sqlite_source_type(),
     postgres_source_type(),
+    snowflake_source_type(),
   };
   return types;
 }
