@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view statements_path = "/api/v2/statements";
 
-std::string error_body(const std::string& code, const std::string& message,
+std::string snowflake_error_body(const std::string& code, const std::string& message,
                        const std::string& sql_state = "", const std::string& handle = "") {
   nlohmann::json body = {{"code", code}, {"message", message}};
   if (!sql_state.empty())
@@ -22,6 +22,19 @@ std::string error_body(const std::string& code, const std::string& message,
   if (!handle.empty())
     body["statementHandle"] = handle;
   return body.dump(2);  // Snowflake pretty-prints its error bodies
+}
+
+/// 202: the statement runs on; its status URL is to be polled.
+api_response accepted(const std::string& handle) {
+  api_response out;
+  out.status = 202;
+  out.body = nlohmann::json{{"code", "333334"},
+                            {"message", "Asynchronous execution in progress. Use provided query "
+                                        "id to perform query monitoring and management."},
+                            {"statementHandle", handle},
+                            {"statementStatusUrl", std::string(statements_path) + "/" + handle}}
+                 .dump();
+  return out;
 }
 
 api_response reply(int status, std::string body) {
@@ -64,7 +77,7 @@ void split_path(const std::string& path, std::string& handle, std::string& actio
   action = slash == std::string::npos ? "" : rest.substr(slash + 1);
 }
 
-std::string upper(std::string text) {
+std::string upper_ascii(std::string text) {
   for (auto& c : text)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
@@ -76,9 +89,9 @@ emulator_type snowflake_emulator::type() {
   emulator_type t;
   t.name = "snowflake";
   t.summary = "the Snowflake SQL API v2, running statements on a SQLite file";
-  t.destinations = {};
+  t.sources = {"snowflake"};
   t.options = {
-      {"--database", "FILE", "the SQLite file statements run on (read-only; required)"},
+      {"--database", "FILE", "the SQLite file statements run on, read-only (default :memory:)"},
       {"--public-key", "FILE", "PEM public key that KEYPAIR_JWT tokens must verify against"},
       {"--account", "A", "account in the JWT's iss and sub (default EMULATOR)"},
       {"--user", "U", "user in the JWT's iss and sub (default BACKFLOW)"},
@@ -88,9 +101,7 @@ emulator_type snowflake_emulator::type() {
   };
   t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
     settings out;
-    out.database = s.value("--database", "");
-    if (out.database.empty())
-      return failure{"--database: required; the SQLite file statements run on"};
+    out.database = s.value("--database", ":memory:");
     if (auto file = s.value("--public-key", ""); !file.empty()) {
       auto pem = file_bytes(file);
       if (!pem)
@@ -100,8 +111,8 @@ emulator_type snowflake_emulator::type() {
         return failure{"--public-key: " + key.error().message};
       out.public_key = std::move(*key);
     }
-    out.account = upper(s.value("--account", out.account));
-    out.user = upper(s.value("--user", out.user));
+    out.account = upper_ascii(s.value("--account", out.account));
+    out.user = upper_ascii(s.value("--user", out.user));
     out.tokens = s.all("--token");
     out.partition_rows = std::stoul(s.value("--partition-rows", "10000"));
     out.async_after_ms = std::stoll(s.value("--async-after", "45000"));
@@ -124,9 +135,9 @@ void snowflake_emulator::describe(const httplib::Request& req, api_response& out
 
 std::string snowflake_emulator::check_auth(const httplib::Request& req, std::string& kind) const {
   const std::string header = req.get_header_value("Authorization");
-  kind = upper(req.get_header_value("X-Snowflake-Authorization-Token-Type"));
+  kind = upper_ascii(req.get_header_value("X-Snowflake-Authorization-Token-Type"));
   if (header.rfind("Bearer ", 0) != 0)
-    return error_body("390101", "Authorization header is missing or not a Bearer token.");
+    return snowflake_error_body("390101", "Authorization header is missing or not a Bearer token.");
   const std::string token = header.substr(7);
   if (kind.empty())
     kind = std::count(token.begin(), token.end(), '.') == 2 ? "KEYPAIR_JWT" : "OAUTH";
@@ -134,9 +145,9 @@ std::string snowflake_emulator::check_auth(const httplib::Request& req, std::str
     for (const auto& t : settings_.tokens)
       if (constant_time_equal(t, token))
         return {};
-    return error_body("390303", "Invalid OAuth access token. [" + correlation_id() + "]");
+    return snowflake_error_body("390303", "Invalid OAuth access token. [" + correlation_id() + "]");
   }
-  const std::string invalid = error_body("390144", "JWT token is invalid. [" + correlation_id() + "]");
+  const std::string invalid = snowflake_error_body("390144", "JWT token is invalid. [" + correlation_id() + "]");
   if (kind != "KEYPAIR_JWT" || !settings_.public_key)
     return invalid;
   auto claims = verify_rs256_jwt(token, *settings_.public_key);
@@ -151,7 +162,7 @@ std::string snowflake_emulator::check_auth(const httplib::Request& req, std::str
   const auto exp = c["exp"].get<std::int64_t>();
   const auto iat = c["iat"].get<std::int64_t>();
   if (exp <= now)
-    return error_body("390198", "Keypair access token expired. [" + correlation_id() + "]");
+    return snowflake_error_body("390198", "Keypair access token expired. [" + correlation_id() + "]");
   if (c.value("iss", "") != qualified + "." + settings_.public_key->fingerprint() ||
       c.value("sub", "") != qualified || iat > now + 60 || exp - iat > 3600)
     return invalid;
@@ -163,7 +174,7 @@ api_response snowflake_emulator::handle(const httplib::Request& req, const limit
   describe(req, out);
   if (req.path.rfind(statements_path, 0) != 0) {
     out.status = 404;
-    out.body = error_body("000404", "No such endpoint " + req.path);
+    out.body = snowflake_error_body("000404", "No such endpoint " + req.path);
     return out;
   }
   std::string kind;
@@ -180,13 +191,13 @@ api_response snowflake_emulator::handle(const httplib::Request& req, const limit
     answer = submit(req, kind);
   } else if (auto s = handle.empty() ? nullptr : find(handle); !s) {
     answer = reply(handle.empty() ? 405 : 404,
-                   error_body("000709", "Statement " + handle + " not found"));
+                   snowflake_error_body("000709", "Statement " + handle + " not found"));
   } else if (action == "cancel" && req.method == "POST") {
     answer = cancel(s);
   } else if (action.empty() && req.method == "GET") {
     answer = status_of(s, req);
   } else {
-    answer = reply(405, error_body("000405", "Method not allowed"));
+    answer = reply(405, snowflake_error_body("000405", "Method not allowed"));
   }
   answer.endpoint = out.endpoint;
   answer.inputs = out.inputs;
@@ -196,7 +207,7 @@ api_response snowflake_emulator::handle(const httplib::Request& req, const limit
 api_response snowflake_emulator::submit(const httplib::Request& req, const std::string& auth) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object() || !body.contains("statement") || !body["statement"].is_string())
-    return reply(400, error_body("391903", "The request body must be a JSON object with a "
+    return reply(400, snowflake_error_body("391903", "The request body must be a JSON object with a "
                                            "string \"statement\"."));
   const std::string request_id = req.get_param_value("requestId");
   std::shared_ptr<statement> s;
@@ -206,7 +217,8 @@ api_response snowflake_emulator::submit(const httplib::Request& req, const std::
         !request_id.empty() && seen != by_request_id_.end())
       s = statements_.at(seen->second);  // a retried submit: the same statement, not run again
   }
-  if (!s) {
+  const bool fresh = !s;
+  if (fresh) {
     s = std::make_shared<statement>();
     s->handle = correlation_id();
     s->text = body["statement"].get<std::string>();
@@ -238,6 +250,8 @@ api_response snowflake_emulator::submit(const httplib::Request& req, const std::
       finished_.notify_all();
     }).detach();
   }
+  if (settings_.async_after_ms == 0 && fresh)
+    return accepted(s->handle);  // --async-after 0: every new statement answers 202 first
   wait_for(s, settings_.async_after_ms);
   return status_of(s, req);
 }
@@ -254,17 +268,11 @@ api_response snowflake_emulator::status_of(const std::shared_ptr<statement>& s,
   const std::string status_url = std::string(statements_path) + "/" + s->handle;
   switch (s->status) {
     case state::running:
-      return reply(202, nlohmann::json{{"code", "333334"},
-                                       {"message", "Asynchronous execution in progress. Use "
-                                                   "provided query id to perform query "
-                                                   "monitoring and management."},
-                                       {"statementHandle", s->handle},
-                                       {"statementStatusUrl", status_url}}
-                            .dump());
+      return accepted(s->handle);
     case state::failed:
-      return reply(422, error_body(s->error.code, s->error.message, s->error.sql_state, s->handle));
+      return reply(422, snowflake_error_body(s->error.code, s->error.message, s->error.sql_state, s->handle));
     case state::cancelled:
-      return reply(422, error_body("000604", "SQL execution canceled", "57014", s->handle));
+      return reply(422, snowflake_error_body("000604", "SQL execution canceled", "57014", s->handle));
     case state::succeeded:
       break;
   }
@@ -273,7 +281,7 @@ api_response snowflake_emulator::status_of(const std::shared_ptr<statement>& s,
   if (req.has_param("partition")) {
     size_t n = std::strtoul(req.get_param_value("partition").c_str(), nullptr, 10);
     if (n >= r.partitions.size())
-      return reply(422, error_body("000712", "Partition " + std::to_string(n) +
+      return reply(422, snowflake_error_body("000712", "Partition " + std::to_string(n) +
                                                  " does not exist; the result has " +
                                                  std::to_string(r.partitions.size())));
     ++s->served[n];

@@ -17,13 +17,13 @@
 namespace backflow::emulators {
 namespace {
 
-std::string upper(std::string text) {
+std::string upper_name(std::string text) {
   for (auto& c : text)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
-void append_json_string(std::string& out, std::string_view text) {
+void append_snow_string(std::string& out, std::string_view text) {
   out.push_back('"');
   for (unsigned char c : text) {
     if (c == '"' || c == '\\') {
@@ -160,11 +160,11 @@ std::string render(sqlite3_stmt* stmt, int c, const snow_type& type) {
   if (t == "FIXED")
     return fixed_text(raw, type.scale);
   if (t == "BOOLEAN") {
-    std::string v = upper(raw);
+    std::string v = upper_name(raw);
     return v == "1" || v == "TRUE" || v == "T" ? "true" : "false";
   }
   if (t == "BINARY")
-    return upper(hex_encode(raw));
+    return upper_name(hex_encode(raw));
   if (t == "VARIANT" || t == "OBJECT" || t == "ARRAY")
     return snow_pretty_json(raw);
   if (t == "REAL" && storage == SQLITE_FLOAT && std::isinf(sqlite3_column_double(stmt, c)))
@@ -268,7 +268,7 @@ bool bind_all(sqlite3_stmt* stmt, const nlohmann::json& bindings) {
 }  // namespace
 
 bool snow_type_named(std::string text, snow_type& out) {
-  text = upper(text);
+  text = upper_name(text);
   while (!text.empty() && text.back() == ' ')
     text.pop_back();
   if (text.empty())
@@ -435,7 +435,7 @@ bool run_snow_statement(const std::string& database, const std::string& statemen
         types[c] = inferred(storage);
         known[c] = true;
       }
-      append_json_string(partition, render(stmt.get(), c, types[c]));
+      append_snow_string(partition, render(stmt.get(), c, types[c]));
     }
     partition.push_back(']');
     ++in_partition;

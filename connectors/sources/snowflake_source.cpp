@@ -124,7 +124,7 @@ result<snowflake_target> target_of(const source_spec& spec) {
   return target;
 }
 
-result<std::string> model_query(const source_spec& spec) {
+result<std::string> snowflake_query(const source_spec& spec) {
   std::string_view query = strip_query_terminator(spec.query);
   if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
@@ -143,7 +143,7 @@ std::string failure_option(const snowflake_target& target) {
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& spec) {
-  auto query = model_query(spec);
+  auto query = snowflake_query(spec);
   if (!query)
     return query.error();
   auto target = target_of(spec);
@@ -157,7 +157,7 @@ result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& 
 }
 
 result<schema> describe_snowflake_source(const source_spec& spec) {
-  auto query = model_query(spec);
+  auto query = snowflake_query(spec);
   if (!query)
     return query.error();
   auto target = target_of(spec);
@@ -200,10 +200,11 @@ source_type snowflake_source_type() {
   t.open = open_snowflake_source;
   t.describe = describe_snowflake_source;
   t.check = [](const nlohmann::json& options, const std::string& path, config_errors& errors) {
+    // Neither is reported when the source opens ("source.token: missing"), so that a bare
+    // source lists only its required options.
     bool key = options.contains("private_key_file");
-    bool token = options.contains("token");
-    if (key == token)
-      errors.add(path, "give exactly one of private_key_file (key-pair auth) or token");
+    if (key && options.contains("token"))
+      errors.add(path, "give one of private_key_file (key-pair auth) or token, not both");
     if (key && !options.contains("user"))
       errors.add(join_path(path, "user"), "is required with private_key_file");
   };

@@ -23,18 +23,33 @@ void run(const std::string& command) {
   BOOST_REQUIRE_MESSAGE(std::system((command + " 2>/dev/null").c_str()) == 0, command);
 }
 
-/// A SQLite warehouse, an RSA key pair (openssl) and a Snowflake emulator serving them.
+/// RSA keys made once for the whole module by the openssl command (each takes a while).
+struct keys {
+  temp_dir dir;
+  std::string key = dir.file("key.pem");
+  std::string public_key = dir.file("pub.pem");
+  std::string other = dir.file("other.pem");  ///< a key the emulator does not know
+
+  keys() {
+    run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + key);
+    run("openssl pkey -in " + key + " -pubout -out " + public_key);
+    run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + other);
+  }
+};
+
+const keys& shared_keys() {
+  static const keys made;
+  return made;
+}
+
+/// A SQLite warehouse and a Snowflake emulator serving it, knowing the shared public key.
 struct snowflake_fixture {
   temp_dir dir;
   std::string db = dir.file("warehouse.db");
-  std::string key = dir.file("key.pem");
-  std::string public_key = dir.file("pub.pem");
+  std::string key = shared_keys().key;
+  std::string public_key = shared_keys().public_key;
 
-  explicit snowflake_fixture(const std::string& sql = "CREATE TABLE t(id INTEGER)") {
-    exec(sql);
-    run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + key);
-    run("openssl pkey -in " + key + " -pubout -out " + public_key);
-  }
+  explicit snowflake_fixture(const std::string& sql = "CREATE TABLE t(id INTEGER)") { exec(sql); }
 
   void exec(const std::string& sql) const {
     sqlite3* handle = nullptr;
@@ -173,7 +188,8 @@ BOOST_AUTO_TEST_CASE(throttled_and_failing_partitions_are_retried) {
   auto emu = f.emulator({"--partition-rows", "10"});
   emu.fault({{"match", {{"method", "GET"}}}, {"nth", 1}, {"status", 429},
              {"headers", {{"Retry-After", "0"}}}});
-  emu.fault({{"match", {{"method", "GET"}}}, {"nth", 2}, {"status", 503}});
+  emu.fault({{"match", {{"method", "GET"}}}, {"nth", 2}, {"status", 503},
+             {"headers", {{"Retry-After", "0"}}}});
   emu.fault({{"match", {{"method", "GET"}}}, {"nth", 3}, {"drop", true}});
   auto cursor = open_ok(f.spec(emu, "SELECT id FROM t ORDER BY id", {{"partitions_in_flight", 1}}));
   auto out = drain(*cursor, 7);
@@ -224,9 +240,7 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_are_config_errors_without_secrets) {
   snowflake_fixture f;
   auto emu = f.emulator();
   // Another key than the one the emulator knows.
-  std::string other = f.dir.file("other.pem");
-  run("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " + other);
-  auto spec = f.spec(emu, "SELECT id FROM t", {{"private_key_file", other}});
+  auto spec = f.spec(emu, "SELECT id FROM t", {{"private_key_file", shared_keys().other}});
   auto opened = open_source(spec);
   auto message = error_of(opened);
   BOOST_TEST(message.rfind("source.private_key_file: Snowflake refused the credentials: Snowflake "
