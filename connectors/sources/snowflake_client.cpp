@@ -136,18 +136,13 @@ result<snowflake_result> snowflake_client::read_result(const nlohmann::json& bod
   return out;
 }
 
-result<nlohmann::json> snowflake_client::partition(const std::string& handle, size_t n) {
+result<std::string> snowflake_client::partition(const std::string& handle, size_t n) {
   auto response = send(json_request(
       "GET", target_.base_url + "/api/v2/statements/" + handle + "?partition=" + std::to_string(n),
       nullptr, {{"Accept-Encoding", "gzip"}}));
   if (!response)
     return response.error();
-  auto parsed = nlohmann::json::parse(response->body, nullptr, false);
-  auto data = parsed.is_object() ? parsed.find("data") : parsed.end();
-  if (!parsed.is_object() || data == parsed.end() || !data->is_array())
-    return failure{"source: Snowflake SQL API: partition " + std::to_string(n) +
-                   " has no data array"};
-  return std::move(*data);
+  return std::move(response->body);
 }
 
 void snowflake_client::cancel(const std::string& handle) {

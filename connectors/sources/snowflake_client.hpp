@@ -42,8 +42,8 @@ class snowflake_client {
   /// statementStatusUrl with backoff while Snowflake answers 202.
   result<snowflake_result> run(const std::string& statement);
 
-  /// The `data` of partition `n` of statement `handle` (gzip accepted).
-  result<nlohmann::json> partition(const std::string& handle, size_t n);
+  /// The answer's body for partition `n` of statement `handle` (gzip accepted and decoded).
+  result<std::string> partition(const std::string& handle, size_t n);
 
   /// Asks Snowflake to cancel `handle`: one attempt, failures ignored (the run is ending).
   void cancel(const std::string& handle);

@@ -1,11 +1,19 @@
 // Fetches a Snowflake result's partitions on a few threads (see snowflake_partitions.hpp).
 #include "connectors/sources/snowflake_partitions.hpp"
 
+#include "connectors/sources/snowflake_rows.hpp"
+
 namespace backflow {
 
 snowflake_partitions::snowflake_partitions(const snowflake_target& target, std::string handle,
-                                           size_t count, size_t in_flight)
-    : handle_(std::move(handle)), count_(count), window_(std::max<size_t>(in_flight, 1)) {
+                                           size_t count, size_t in_flight,
+                                           std::vector<sf_cell> cells,
+                                           std::string credential_option)
+    : handle_(std::move(handle)),
+      cells_(std::move(cells)),
+      credential_option_(std::move(credential_option)),
+      count_(count),
+      window_(std::max<size_t>(in_flight, 1)) {
   size_t threads = std::min(window_, count_ > 1 ? count_ - 1 : 0);
   for (size_t i = 0; i < threads; ++i)
     workers_.emplace_back([this, target] { work(target); });
@@ -34,7 +42,10 @@ void snowflake_partitions::work(const snowflake_target& target) {
         return;
       n = next_++;
     }
-    auto data = client.partition(handle_, n);
+    auto body = client.partition(handle_, n);
+    result<packed_rows> data = body ? decode_sf_partition(*body, cells_)
+                                    : result<packed_rows>(
+                                          snowflake_failure(body.error(), credential_option_));
     {
       std::lock_guard lock(mutex_);
       ready_.emplace(n, std::move(data));
@@ -43,7 +54,7 @@ void snowflake_partitions::work(const snowflake_target& target) {
   }
 }
 
-result<nlohmann::json> snowflake_partitions::take(size_t n) {
+result<packed_rows> snowflake_partitions::take(size_t n) {
   std::unique_lock lock(mutex_);
   consumed_ = n - 1;  // the reader is done with the one before
   changed_.notify_all();

@@ -1,11 +1,13 @@
 // A Snowflake warehouse read over the SQL API v2 (see snowflake_source.hpp).
 #include "connectors/sources/snowflake_source.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/snowflake_client.hpp"
 #include "connectors/sources/snowflake_partitions.hpp"
+#include "connectors/sources/snowflake_rows.hpp"
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
@@ -14,10 +16,12 @@ namespace {
 /// Streams partition 0 (inline in the answer), then the others from the prefetcher.
 class snowflake_cursor final : public source_cursor {
  public:
-  snowflake_cursor(snowflake_target target, snowflake_result result, size_t in_flight)
-      : target_(std::move(target)), result_(std::move(result)), data_(std::move(result_.first)) {
+  snowflake_cursor(snowflake_target target, snowflake_result result, packed_rows first,
+                   size_t in_flight)
+      : target_(std::move(target)), result_(std::move(result)), rows_(std::move(first)) {
     if (result_.partitions > 1)
-      partitions_.emplace(target_, result_.handle, result_.partitions, in_flight);
+      partitions_.emplace(target_, result_.handle, result_.partitions, in_flight, result_.cells,
+                          credential_option());
   }
 
   ~snowflake_cursor() override {
@@ -38,55 +42,39 @@ class snowflake_cursor final : public source_cursor {
       return failure{error_};
     size_t fetched = 0;
     while (fetched < max_rows && !finished_) {
-      if (row_ == data_.size()) {
+      if (row_ == rows_.size()) {
         if (auto next = next_partition(); !next) {
           error_ = next.error().message;
           return failure{error_};
         }
         continue;
       }
-      if (auto wrote = write_row(out, data_[row_]); !wrote) {
-        error_ = wrote.error().message;
-        return failure{error_};
-      }
-      ++row_;
-      ++fetched;
+      size_t take = std::min(max_rows - fetched, rows_.size() - row_);
+      const uint32_t begin = row_ == 0 ? 0 : rows_.ends[row_ - 1];
+      const uint32_t end = rows_.ends[row_ + take - 1];
+      const auto base = static_cast<uint32_t>(out.bytes.size());
+      out.bytes.append(rows_.bytes, begin, end - begin);
+      for (size_t i = row_; i < row_ + take; ++i)
+        out.ends.push_back(base + (rows_.ends[i] - begin));
+      row_ += take;
+      fetched += take;
     }
     return fetched;
   }
 
  private:
   status next_partition() {
-    data_ = nlohmann::json::array();
+    rows_.clear();
     row_ = 0;
     if (partition_ + 1 >= result_.partitions) {
       finished_ = true;
       partitions_.reset();
       return {};
     }
-    auto data = partitions_->take(++partition_);
-    if (!data)
-      return snowflake_failure(data.error(), credential_option());
-    data_ = std::move(*data);
-    return {};
-  }
-
-  status write_row(packed_rows& out, const nlohmann::json& row) {
-    if (!row.is_array() || row.size() != result_.cells.size())
-      return failure{"source: Snowflake SQL API: partition " + std::to_string(partition_) +
-                     " row " + std::to_string(row_) + " has not " +
-                     std::to_string(result_.cells.size()) + " values"};
-    row_writer writer(out.bytes);
-    for (size_t c = 0; c < row.size(); ++c) {
-      const auto& value = row[c];
-      if (value.is_null())
-        writer.null();
-      else if (value.is_string())
-        write_sf_value(writer, result_.cells[c], value.get_ref<const std::string&>(), scratch_);
-      else
-        writer.text(value.dump());
-    }
-    out.finish_row();
+    auto rows = partitions_->take(++partition_);
+    if (!rows)
+      return rows.error();
+    rows_ = std::move(*rows);
     return {};
   }
 
@@ -96,12 +84,11 @@ class snowflake_cursor final : public source_cursor {
 
   snowflake_target target_;
   snowflake_result result_;
-  nlohmann::json data_;
+  packed_rows rows_;  // the partition being read
   size_t row_ = 0;
   size_t partition_ = 0;
   bool finished_ = false;
   std::optional<snowflake_partitions> partitions_;
-  std::string scratch_;
   std::string error_;
 };
 
@@ -152,8 +139,12 @@ result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& 
   auto ran = snowflake_client(*target).run(*query);
   if (!ran)
     return snowflake_failure(ran.error(), failure_option(*target));
-  return std::unique_ptr<source_cursor>(
-      std::make_unique<snowflake_cursor>(std::move(*target), std::move(*ran), in_flight_of(spec)));
+  auto first = encode_sf_rows(ran->first, ran->cells);
+  if (!first)
+    return first.error();
+  ran->first = nlohmann::json();
+  return std::unique_ptr<source_cursor>(std::make_unique<snowflake_cursor>(
+      std::move(*target), std::move(*ran), std::move(*first), in_flight_of(spec)));
 }
 
 result<schema> describe_snowflake_source(const source_spec& spec) {

@@ -107,10 +107,11 @@ BOOST_AUTO_TEST_CASE(type_edges_become_the_hand_derived_cells) {
       '{"a":[1,2.50,12345678901234567890123],"b":{},"s":"x y"}' AS "v::VARIANT",
       x'00ff10' AS "bin::BINARY",
       1 AS "ok::BOOLEAN",
-      substr(hex(zeroblob(51200)), 1, 102400) AS "long::TEXT")sql";
+      substr(hex(zeroblob(51200)), 1, 102400) AS "long::TEXT",
+      'tab' || char(9) || 'nl' || char(10) || char(1) || '\' AS "escaped::TEXT")sql";
   auto cursor = open_ok(f.spec(emu, query));
   const auto& cols = cursor->columns();
-  BOOST_REQUIRE_EQUAL(cols.size(), 18u);
+  BOOST_REQUIRE_EQUAL(cols.size(), 19u);
   BOOST_TEST(cols[0].name == "id");
   BOOST_TEST(std::string(to_string(cols[0].kind)) == to_string(column_kind::integer));
   BOOST_TEST(std::string(to_string(cols[2].kind)) == to_string(column_kind::decimal));
@@ -141,6 +142,7 @@ BOOST_AUTO_TEST_CASE(type_edges_become_the_hand_derived_cells) {
   BOOST_TEST((row[15].type == cell_type::bytes && row[15].text == std::string("\x00\xff\x10", 3)));
   BOOST_TEST((row[16].type == cell_type::boolean_true));
   BOOST_TEST((row[17].text.size() == 102400u && row[17].text.find_first_not_of('0') == std::string::npos));
+  BOOST_TEST(row[18].text == std::string("tab\tnl\n\x01\\"));  // sent as JSON escapes
   auto recs = statements(emu);
   BOOST_REQUIRE_EQUAL(recs.size(), 1u);
   BOOST_TEST(recs[0]["auth"] == "KEYPAIR_JWT");
