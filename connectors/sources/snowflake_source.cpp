@@ -25,7 +25,8 @@ class snowflake_cursor final : public source_cursor {
   }
 
   ~snowflake_cursor() override {
-    if (finished_)
+    // A one-partition result is all here already: nothing is left to cancel.
+    if (finished_ || result_.partitions <= 1)
       return;
     target_.stop->store(true);  // workers give up their retries
     partitions_.reset();

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "pipelines/config/sync_config.hpp"
+#include "pipelines/sync/freshness.hpp"
 #include "tests/sources/source_test_util.hpp"
 #include "tests/support/emulator_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -304,6 +306,22 @@ BOOST_AUTO_TEST_CASE(describe_reads_the_columns_without_rows) {
   auto recs = statements(emu);
   BOOST_TEST(recs[0]["statement"] == "SELECT * FROM (SELECT id, amount, at, v FROM t) LIMIT 0");
   BOOST_TEST(recs[0]["rows"] == 0);
+}
+
+BOOST_AUTO_TEST_CASE(freshness_reads_the_newest_value_through_the_sql_api) {
+  snowflake_fixture f("CREATE TABLE t(id INTEGER, updated_at TIMESTAMP_LTZ);"
+                      "INSERT INTO t VALUES (1, '2024-01-05 10:00:00+02:00');");
+  auto emu = f.emulator();
+  freshness_config config{"SELECT max(updated_at) AS \"newest::TIMESTAMP_LTZ\" FROM t",
+                          std::chrono::hours(1)};
+  auto at = parse_freshness_text("2024-01-05T08:30:00Z");
+  BOOST_REQUIRE(at.has_value());
+  auto verdict = check_freshness(f.spec(emu, "SELECT id FROM t"), config, *at);
+  BOOST_TEST(!verdict.query_failed, verdict.message);
+  BOOST_TEST(verdict.fresh, verdict.message);
+  BOOST_TEST(contains(verdict.message, "2024-01-05T08:00:00"), verdict.message);
+  BOOST_TEST(!check_freshness(f.spec(emu, "SELECT id FROM t"), config, *at + std::chrono::hours(2))
+                  .fresh);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
