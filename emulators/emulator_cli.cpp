@@ -81,7 +81,7 @@ std::optional<std::int64_t> non_negative(const std::string& text) {
 
 std::string emulator_usage() {
   std::string out = "usage: backflow-emulator " + names() + " [options]\n";
-  out += "       backflow-emulator --list   (the emulators as JSON: name, summary, destinations)\n";
+  out += "       backflow-emulator --list   (the emulators as JSON: name, summary, destinations, sources)\n";
   out += "emulators:\n";
   for (const auto& t : emulator_types())
     out += option_line(t.name, "", t.summary);
@@ -105,7 +105,8 @@ std::string emulator_usage() {
 std::string emulator_list_json() {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : emulator_types())
-    list.push_back({{"name", t.name}, {"summary", t.summary}, {"destinations", t.destinations}});
+    list.push_back({{"name", t.name}, {"summary", t.summary}, {"destinations", t.destinations},
+                    {"sources", t.sources}});
   return list.dump() + "\n";
 }
 

@@ -6,6 +6,7 @@
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
+#include "emulators/snowflake_emulator.hpp"
 #include "emulators/webhook_emulator.hpp"
 
 namespace backflow::emulators {
@@ -16,6 +17,7 @@ const std::vector<emulator_type>& emulator_types() {
     salesforce_emulator::type(),
     meta_emulator::type(),
     webhook_emulator::type(),
+    snowflake_emulator::type(),
   };
   return types;
 }

@@ -47,6 +47,7 @@ struct emulator_type {
   std::string name;                       ///< the command line's emulator name ("hubspot")
   std::string summary;                    ///< one line for the usage text
   std::vector<std::string> destinations;  ///< the destination types it stands in for
+  std::vector<std::string> sources;       ///< the source (warehouse) types it stands in for
   std::vector<emulator_option> options;   ///< its own flags
   std::vector<limit_option> own_limits;   ///< the limits it honours besides latency_ms
   limits initial;                         ///< limits at start and after /__emulator/reset

@@ -1,0 +1,162 @@
+// Snowflake SQL API v2 calls (see snowflake_client.hpp).
+#include "connectors/sources/snowflake_client.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "connectors/sources/source_text.hpp"
+#include "pipelines/core/crypto.hpp"
+
+namespace backflow {
+namespace {
+
+rest_client_options client_options(const snowflake_target& target) {
+  rest_client_options o;
+  o.secrets = target.auth->secrets();
+  o.stop_requested = [stop = target.stop] { return stop->load(); };
+  o.request_timeout = std::chrono::milliseconds(300'000);
+  return o;
+}
+
+/// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
+std::string quoted_field(const std::string& text, const std::string& key) {
+  size_t at = text.find("\"" + key + "\"");
+  if (at == std::string::npos)
+    return {};
+  size_t open = text.find('"', text.find(':', at) + 1);
+  if (open == std::string::npos)
+    return {};
+  size_t close = open + 1;
+  while (close < text.size() && text[close] != '"')
+    close += text[close] == '\\' ? 2 : 1;
+  return text.substr(open + 1, std::min(close, text.size()) - open - 1);
+}
+
+int http_status_of(const std::string& message) {
+  size_t at = message.find(": HTTP ");
+  return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
+}
+
+std::string uuid4() {
+  std::string h = random_hex(16);
+  h[12] = '4';
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20);
+}
+
+}  // namespace
+
+failure snowflake_failure(const failure& call, const std::string& credential_option) {
+  const std::string& text = call.message;
+  int status = http_status_of(text);
+  std::string code = quoted_field(text, "code");
+  std::string message = quoted_field(text, "message");
+  std::string state = quoted_field(text, "sqlState");
+  std::string said = code.empty() ? one_line(text)
+                                  : "Snowflake error " + code +
+                                        (state.empty() ? "" : " (SQL state " + state + ")") +
+                                        ": " + one_line(message);
+  if (status == 422 || status == 400)
+    return failure{"source.query: " + said};
+  if (status == 401 || status == 403)
+    return failure{"source." + credential_option + ": Snowflake refused the credentials: " + said};
+  return failure{"source: Snowflake SQL API: " + said};
+}
+
+snowflake_client::snowflake_client(snowflake_target target)
+    : target_(std::move(target)), http_(client_options(target_)) {}
+
+result<http_response> snowflake_client::send(http_request request) {
+  const auto base_headers = request.headers;
+  for (int attempt = 0;; ++attempt) {
+    auto auth = target_.auth->headers(attempt > 0);
+    if (!auth)
+      return auth.error();
+    request.headers = base_headers;
+    request.headers.insert(request.headers.end(), auth->begin(), auth->end());
+    auto response = http_.send(request);
+    if (response || attempt > 0 || !target_.auth->can_refresh() ||
+        http_status_of(response.error().message) != 401)
+      return response;
+  }
+}
+
+result<snowflake_result> snowflake_client::run(const std::string& statement) {
+  nlohmann::json body = target_.context;
+  body["statement"] = statement;
+  if (target_.timeout_s > 0)
+    body["timeout"] = target_.timeout_s;
+  auto submitted = send(json_request("POST", target_.base_url + "/api/v2/statements?requestId=" +
+                                                 uuid4() + "&retry=true",
+                                     body, {{"Accept-Encoding", "gzip"}}));
+  auto wait = std::chrono::milliseconds(50);
+  for (;;) {
+    if (!submitted)
+      return submitted.error();
+    auto parsed = nlohmann::json::parse(submitted->body, nullptr, false);
+    if (!parsed.is_object())
+      return failure{"source: Snowflake SQL API: the answer is not a JSON object: " +
+                     submitted->body.substr(0, 200)};
+    if (submitted->status != 202)
+      return read_result(parsed);
+    std::string status_url = parsed.value("statementStatusUrl", "");
+    if (status_url.empty())
+      status_url = "/api/v2/statements/" + parsed.value("statementHandle", "");
+    for (auto slept = std::chrono::milliseconds(0); slept < wait;
+         slept += std::chrono::milliseconds(10)) {
+      if (target_.stop->load()) {
+        cancel(parsed.value("statementHandle", ""));
+        return failure{"source: stopped while Snowflake ran the statement"};
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    wait = std::min(wait * 2, std::chrono::milliseconds(2000));
+    submitted = send(json_request("GET", target_.base_url + status_url));
+  }
+}
+
+result<snowflake_result> snowflake_client::read_result(const nlohmann::json& body) {
+  snowflake_result out;
+  out.handle = body.value("statementHandle", "");
+  const auto meta = body.find("resultSetMetaData");
+  if (meta == body.end() || !meta->is_object() || !meta->contains("rowType"))
+    return failure{"source.query: Snowflake returned no result set (code " +
+                   body.value("code", std::string("?")) + "); a model is one SELECT"};
+  for (const auto& type : (*meta)["rowType"]) {
+    out.cells.push_back(sf_cell_of(type));
+    out.columns.push_back(column{type.value("name", ""), sf_column_kind(out.cells.back())});
+  }
+  if (auto unique = check_unique_columns(out.columns); !unique)
+    return unique.error();
+  auto info = meta->find("partitionInfo");
+  out.partitions = info != meta->end() && info->is_array() ? std::max<size_t>(info->size(), 1) : 1;
+  auto data = body.find("data");
+  out.first = data != body.end() && data->is_array() ? *data : nlohmann::json::array();
+  return out;
+}
+
+result<std::string> snowflake_client::partition(const std::string& handle, size_t n) {
+  auto response = send(json_request(
+      "GET", target_.base_url + "/api/v2/statements/" + handle + "?partition=" + std::to_string(n),
+      nullptr, {{"Accept-Encoding", "gzip"}}));
+  if (!response)
+    return response.error();
+  return std::move(response->body);
+}
+
+void snowflake_client::cancel(const std::string& handle) {
+  if (handle.empty())
+    return;
+  auto headers = target_.auth->headers();
+  if (!headers)
+    return;
+  rest_client_options once;
+  once.retry.max_attempts = 1;
+  once.request_timeout = std::chrono::milliseconds(10'000);
+  rest_client quick(once);
+  (void)quick.send(json_request(
+      "POST", target_.base_url + "/api/v2/statements/" + handle + "/cancel", nullptr, *headers));
+}
+
+}  // namespace backflow

@@ -1,0 +1,217 @@
+// A Snowflake warehouse read over the SQL API v2 (see snowflake_source.hpp).
+#include "connectors/sources/snowflake_source.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include "connectors/sources/registry.hpp"
+#include "connectors/sources/snowflake_client.hpp"
+#include "connectors/sources/snowflake_partitions.hpp"
+#include "connectors/sources/snowflake_rows.hpp"
+#include "connectors/sources/source_text.hpp"
+
+namespace backflow {
+namespace {
+
+/// Streams partition 0 (inline in the answer), then the others from the prefetcher.
+class snowflake_cursor final : public source_cursor {
+ public:
+  snowflake_cursor(snowflake_target target, snowflake_result result, packed_rows first,
+                   size_t in_flight)
+      : target_(std::move(target)), result_(std::move(result)), rows_(std::move(first)) {
+    if (result_.partitions > 1)
+      partitions_.emplace(target_, result_.handle, result_.partitions, in_flight, result_.cells,
+                          credential_option());
+  }
+
+  ~snowflake_cursor() override {
+    // A one-partition result is all here already: nothing is left to cancel.
+    if (finished_ || result_.partitions <= 1)
+      return;
+    target_.stop->store(true);  // workers give up their retries
+    partitions_.reset();
+    snowflake_client(target_).cancel(result_.handle);
+  }
+
+  snowflake_cursor(const snowflake_cursor&) = delete;
+  snowflake_cursor& operator=(const snowflake_cursor&) = delete;
+
+  [[nodiscard]] const schema& columns() const override { return result_.columns; }
+
+  result<size_t> fetch(packed_rows& out, size_t max_rows) override {
+    if (!error_.empty())
+      return failure{error_};
+    size_t fetched = 0;
+    while (fetched < max_rows && !finished_) {
+      if (row_ == rows_.size()) {
+        if (auto next = next_partition(); !next) {
+          error_ = next.error().message;
+          return failure{error_};
+        }
+        continue;
+      }
+      size_t take = std::min(max_rows - fetched, rows_.size() - row_);
+      const uint32_t begin = row_ == 0 ? 0 : rows_.ends[row_ - 1];
+      const uint32_t end = rows_.ends[row_ + take - 1];
+      const auto base = static_cast<uint32_t>(out.bytes.size());
+      out.bytes.append(rows_.bytes, begin, end - begin);
+      for (size_t i = row_; i < row_ + take; ++i)
+        out.ends.push_back(base + (rows_.ends[i] - begin));
+      row_ += take;
+      fetched += take;
+    }
+    return fetched;
+  }
+
+ private:
+  status next_partition() {
+    rows_.clear();
+    row_ = 0;
+    if (partition_ + 1 >= result_.partitions) {
+      finished_ = true;
+      partitions_.reset();
+      return {};
+    }
+    auto rows = partitions_->take(++partition_);
+    if (!rows)
+      return rows.error();
+    rows_ = std::move(*rows);
+    return {};
+  }
+
+  [[nodiscard]] std::string credential_option() const {
+    return target_.auth->can_refresh() ? "private_key_file" : "token";
+  }
+
+  snowflake_target target_;
+  snowflake_result result_;
+  packed_rows rows_;  // the partition being read
+  size_t row_ = 0;
+  size_t partition_ = 0;
+  bool finished_ = false;
+  std::optional<snowflake_partitions> partitions_;
+  std::string error_;
+};
+
+result<snowflake_target> target_of(const source_spec& spec) {
+  snowflake_target target;
+  target.base_url = spec.string_option("url");
+  if (target.base_url.empty())
+    target.base_url = "https://" + spec.string_option("account") + ".snowflakecomputing.com";
+  while (!target.base_url.empty() && target.base_url.back() == '/')
+    target.base_url.pop_back();
+  for (const char* key : {"warehouse", "database", "schema", "role"})
+    if (auto value = spec.string_option(key); !value.empty())
+      target.context[key] = value;
+  if (auto it = spec.options.find("timeout"); it != spec.options.end() && it->is_number())
+    target.timeout_s = it->get<long>();
+  auto auth = snowflake_auth::from_spec(spec);
+  if (!auth)
+    return auth.error();
+  target.auth = std::move(*auth);
+  return target;
+}
+
+result<std::string> snowflake_query(const source_spec& spec) {
+  std::string_view query = strip_query_terminator(spec.query);
+  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
+  return std::string(query);
+}
+
+size_t in_flight_of(const source_spec& spec) {
+  auto it = spec.options.find("partitions_in_flight");
+  return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;
+}
+
+std::string failure_option(const snowflake_target& target) {
+  return target.auth->can_refresh() ? "private_key_file" : "token";
+}
+
+}  // namespace
+
+result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& spec) {
+  auto query = snowflake_query(spec);
+  if (!query)
+    return query.error();
+  auto target = target_of(spec);
+  if (!target)
+    return target.error();
+  auto ran = snowflake_client(*target).run(*query);
+  if (!ran)
+    return snowflake_failure(ran.error(), failure_option(*target));
+  auto first = encode_sf_rows(ran->first, ran->cells);
+  if (!first)
+    return first.error();
+  ran->first = nlohmann::json();
+  return std::unique_ptr<source_cursor>(std::make_unique<snowflake_cursor>(
+      std::move(*target), std::move(*ran), std::move(*first), in_flight_of(spec)));
+}
+
+result<schema> describe_snowflake_source(const source_spec& spec) {
+  auto query = snowflake_query(spec);
+  if (!query)
+    return query.error();
+  auto target = target_of(spec);
+  if (!target)
+    return target.error();
+  auto ran = snowflake_client(*target).run("SELECT * FROM (" + *query + ") LIMIT 0");
+  if (!ran)
+    return snowflake_failure(ran.error(), failure_option(*target));
+  return ran->columns;
+}
+
+source_type snowflake_source_type() {
+  source_type t;
+  t.name = "snowflake";
+  t.summary = "a Snowflake account over the SQL API v2 (key-pair JWT or OAuth/PAT token)";
+  t.options = {
+    option("account", option_type::string,
+           "account identifier, e.g. \"myorg-myaccount\" (the host's first part)").mandatory(),
+    option("url", option_type::url,
+           "base URL instead of https://<account>.snowflakecomputing.com (an emulator)"),
+    option("user", option_type::string, "login name; needed for key-pair auth"),
+    option("private_key_file", option_type::string,
+           "PEM private key (PKCS#8) registered as the user's RSA_PUBLIC_KEY"),
+    option("private_key_passphrase", option_type::string,
+           "passphrase of an encrypted private key").secret_value(),
+    option("token", option_type::string,
+           "OAuth access token or programmatic access token, instead of a key").secret_value(),
+    option("token_type", option_type::string, "what `token` is")
+        .one_of({"OAUTH", "PROGRAMMATIC_ACCESS_TOKEN"}).defaults_to("OAUTH"),
+    option("warehouse", option_type::string, "virtual warehouse to run the query on"),
+    option("database", option_type::string, "default database of the query"),
+    option("schema", option_type::string, "default schema of the query"),
+    option("role", option_type::string, "role to run the query as"),
+    option("timeout", option_type::integer, "statement timeout in seconds; 0: Snowflake's")
+        .between(0, 604800).defaults_to(0),
+    option("partitions_in_flight", option_type::integer,
+           "result partitions fetched at once (and held in memory at most)")
+        .between(1, 16).defaults_to(4),
+  };
+  t.open = open_snowflake_source;
+  t.describe = describe_snowflake_source;
+  t.check = [](const nlohmann::json& options, const std::string& path, config_errors& errors) {
+    // Neither is reported when the source opens ("source.token: missing"), so that a bare
+    // source lists only its required options.
+    bool key = options.contains("private_key_file");
+    if (key && options.contains("token"))
+      errors.add(path, "give one of private_key_file (key-pair auth) or token, not both");
+    if (key && !options.contains("user"))
+      errors.add(join_path(path, "user"), "is required with private_key_file");
+  };
+  t.resolve = [](nlohmann::json& options, const std::filesystem::path& base_dir) {
+    auto it = options.find("private_key_file");
+    if (it != options.end() && it->is_string() && std::filesystem::path(it->get<std::string>()).is_relative())
+      *it = (base_dir / it->get<std::string>()).lexically_normal().string();
+  };
+  t.location = [](const source_spec& spec) {
+    auto url = spec.string_option("url");
+    return "snowflake:" + (url.empty() ? spec.string_option("account") : url) + "/" +
+           spec.string_option("database") + "/" + spec.string_option("schema");
+  };
+  t.config_problem_options = {"private_key_file", "token", "user", "account"};
+  return t;
+}
+
+}  // namespace backflow
