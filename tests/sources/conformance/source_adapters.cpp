@@ -109,7 +109,8 @@ class clickhouse_warehouse final : public test_warehouse {
     }
     size_t where = sql.find(" WHERE ");
     std::string table = sql.substr(del.size(), where - del.size());
-    server_.exec("ALTER TABLE " + table + " DELETE" + sql.substr(where));
+    server_.exec("ALTER TABLE " + table + " DELETE" +
+                 (where == std::string::npos ? std::string(" WHERE 1") : sql.substr(where)));
     for (int i = 0; i < 300; ++i) {
       if (server_.exec("SELECT count() FROM system.mutations WHERE database = '{d}' AND table = '" +
                        table + "' AND is_done = 0") == "0\n")
