@@ -57,7 +57,7 @@ class ch_zones {
 /// Writes one TabSeparated field (still escaped) of a column of `type` as a cell: "\N" is NULL
 /// in a nullable column; integers exact (a UInt64 past 2^63 as a decimal), floats as doubles,
 /// decimals exact (integers when they have no fraction and fit), strings as text or bytes,
-/// Date as "YYYY-MM-DD", DateTime as UTC "YYYY-MM-DDTHH:MM:SSZ", arrays as JSON text.
+/// Date as "YYYY-MM-DD", DateTime as UTC "YYYY-MM-DDTHH:MM:SS+00:00", arrays as JSON text.
 /// Returns false (and writes nothing) when the field is not what the type prints.
 bool write_ch_field(row_writer& writer, const ch_type& type, std::string_view field,
                     ch_zones& zones, std::string& scratch);

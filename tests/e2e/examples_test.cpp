@@ -1,6 +1,7 @@
 // End to end: every sync file in examples/ (found, not listed) is validated and run against its
-// emulator on the example warehouse (a SQLite file, or examples/warehouse.sql loaded into the
-// throwaway MariaDB server for a mysql example).
+// emulator on the example warehouse (a SQLite file; examples/warehouse.sql loaded into the
+// throwaway MariaDB server for a mysql example, examples/warehouse.clickhouse.sql into the
+// throwaway ClickHouse server for a clickhouse one).
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -13,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/sources/clickhouse_server.hpp"
 #include "tests/sources/mariadb_server.hpp"
 #include "tests/support/emulator_process.hpp"
 
@@ -29,7 +31,8 @@ struct example {
   std::string emulator;
   std::map<std::string, std::string> endpoints;  ///< variable → path below the emulator's URL
   std::string source_type;
-  std::string source_url_variable;  ///< a mysql example's "${VAR:-mysql://...}" url
+  /// Source option → the variable its value is read from ("${VAR}" or "${VAR:-default}").
+  std::map<std::string, std::string> source_variables;
 };
 
 /// Every sync file in examples/, by name.
@@ -49,11 +52,12 @@ example read_example(const std::string& file) {
   auto sync = nlohmann::json::parse(read_file(source_dir() + "/examples/" + file), nullptr, true,
                                     /*ignore_comments=*/true);
   e.source_type = sync.at("source").at("type").get<std::string>();
-  static const std::regex server_url(R"(^\$\{([A-Z0-9_]+):-mysql://[^}]*\}$)");
-  std::smatch url_match;
-  const std::string url = sync["source"].value("url", "");
-  if (std::regex_match(url, url_match, server_url))
-    e.source_url_variable = url_match[1];
+  static const std::regex variable(R"(^\$\{([A-Z0-9_]+)(:-[^}]*)?\}$)");
+  for (const auto& [key, value] : sync.at("source").items()) {
+    std::smatch m;
+    if (value.is_string() && std::regex_match(value.get_ref<const std::string&>(), m, variable))
+      e.source_variables[key] = m[1];
+  }
   const auto& destination = sync.at("destination");
   e.emulator = emulator_process::for_destination(destination.at("type").get<std::string>());
   static const std::regex local(R"(^\$\{([A-Z0-9_]+):-http://127\.0\.0\.1:[0-9]+([^}]*)\}$)");
@@ -78,24 +82,53 @@ void build_warehouse(const temp_dir& dir) {
   BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, message);
 }
 
-/// examples/warehouse.sql loaded into a fresh database of the MariaDB test server, with || as
-/// concatenation (PIPES_AS_CONCAT); the rest of the file is common SQL.
-std::unique_ptr<mariadb_server> build_mariadb_warehouse() {
-  auto server = std::make_unique<mariadb_server>();
-  server->exec("SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT')");
-  auto sql = read_file(source_dir() + "/examples/warehouse.sql");
+/// The statements of an SQL file of examples/: comment lines dropped, each ending in ';' at
+/// the end of a line.
+std::vector<std::string> statements_of(const std::string& file) {
+  std::vector<std::string> statements;
   std::string statement;
-  std::istringstream lines(sql);
+  std::istringstream lines(read_file(source_dir() + "/examples/" + file));
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("--", 0) == 0)
       continue;
     statement += line + "\n";
     if (!line.empty() && line.back() == ';') {
-      server->exec(statement);
+      statements.push_back(statement);
       statement.clear();
     }
   }
+  return statements;
+}
+
+/// examples/warehouse.sql loaded into a fresh database of the MariaDB test server, with || as
+/// concatenation (PIPES_AS_CONCAT); the rest of the file is common SQL.
+std::unique_ptr<mariadb_server> build_mariadb_warehouse() {
+  auto server = std::make_unique<mariadb_server>();
+  server->exec("SET sql_mode = CONCAT(@@sql_mode, ',PIPES_AS_CONCAT')");
+  for (const auto& statement : statements_of("warehouse.sql"))
+    server->exec(statement);
   return server;
+}
+
+/// examples/warehouse.clickhouse.sql loaded into a fresh database of the ClickHouse test server.
+std::unique_ptr<clickhouse_server> build_clickhouse_warehouse() {
+  auto server = std::make_unique<clickhouse_server>();
+  for (const auto& statement : statements_of("warehouse.clickhouse.sql"))
+    server->exec(statement);
+  return server;
+}
+
+/// Points each of `wanted` source options of `e` at `values`; fails naming one the example
+/// does not read from a variable.
+void point_source_at(const example& e, const nlohmann::json& values,
+                     const std::vector<std::string>& wanted, cli& backflow) {
+  for (const auto& key : wanted) {
+    auto variable = e.source_variables.find(key);
+    BOOST_REQUIRE_MESSAGE(variable != e.source_variables.end(),
+                          e.file << ": source." << key << " is not \"${VAR:-...}\"");
+    const auto& value = values.at(key);
+    backflow.env[variable->second] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
 }
 
 }  // namespace
@@ -120,11 +153,13 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   emulator_process emulator(e.emulator);
   cli backflow{dir.file("state"), {}};
   std::unique_ptr<mariadb_server> mariadb;
+  std::unique_ptr<clickhouse_server> clickhouse;
   if (e.source_type == "mysql") {
-    BOOST_REQUIRE_MESSAGE(!e.source_url_variable.empty(),
-                          file << ": source.url is not \"${VAR:-mysql://...}\"");
     mariadb = build_mariadb_warehouse();
-    backflow.env[e.source_url_variable] = mariadb->url();
+    point_source_at(e, {{"url", mariadb->url()}}, {"url"}, backflow);
+  } else if (e.source_type == "clickhouse") {
+    clickhouse = build_clickhouse_warehouse();
+    point_source_at(e, clickhouse->options(), {"url", "user", "password", "database"}, backflow);
   }
   for (const auto& [variable, path] : e.endpoints)
     backflow.env[variable] = emulator.url(path);

@@ -1,4 +1,5 @@
-// The type-edge model for ClickHouse: a table with every edge, and the canonical cells it must read as.
+// ClickHouse-only type edges (FixedString, UUID, Enum, Array, Float32, zoned DateTime, day 0); the
+// edges every source shares are the conformance suite's (tests/sources/conformance/).
 #pragma once
 
 #include <functional>
@@ -16,7 +17,7 @@ struct expected_cell {
   std::string text;
 };
 
-/// Creates `table` (ClickHouse SQL run through `exec`) holding the type-edge rows.
+/// Creates `table` (ClickHouse SQL run through `exec`) holding the ClickHouse-only edge rows.
 void create_clickhouse_type_edges(const std::function<void(const std::string&)>& exec,
                                   const std::string& table);
 

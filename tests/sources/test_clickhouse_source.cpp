@@ -2,17 +2,13 @@
 #define BOOST_TEST_MODULE clickhouse_source
 #include <boost/test/unit_test.hpp>
 
-#include <curl/curl.h>
-
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <stdexcept>
 #include <thread>
 
 #include <unistd.h>
 
 #include "connectors/sources/clickhouse_http.hpp"
+#include "tests/sources/clickhouse_server.hpp"
 #include "tests/sources/clickhouse_type_edges.hpp"
 #include "tests/sources/source_test_util.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -22,86 +18,8 @@ using namespace backflow::testing;
 
 namespace {
 
-std::string trimmed_file(const std::filesystem::path& path) {
-  std::string text = read_file(path);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
-    text.pop_back();
-  return text;
-}
-
-size_t append_body(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-/// The test server, and a database made for this run and dropped after it. Fixture SQL goes
-/// through plain libcurl with basic auth, not through the source under test.
-class ch_server {
- public:
-  ch_server() {
-    const char* dir = std::getenv("BACKFLOW_TEST_CH_DIR");
-    if (dir == nullptr || !std::filesystem::exists(std::filesystem::path(dir) / "url"))
-      throw std::runtime_error(
-          "no ClickHouse test server: BACKFLOW_TEST_CH_DIR names no server directory (run "
-          "through ctest, or start one with scripts/clickhouse-test-server.sh start DIR)");
-    url_ = trimmed_file(std::filesystem::path(dir) / "url");
-    user_ = trimmed_file(std::filesystem::path(dir) / "user");
-    password_ = trimmed_file(std::filesystem::path(dir) / "password");
-    auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    database_ = "bf_src_" + std::to_string(getpid()) + "_" + std::to_string(now % 1000000007);
-    exec("CREATE DATABASE " + database_);
-  }
-
-  ~ch_server() {
-    try {
-      exec("DROP DATABASE IF EXISTS " + database_);
-    } catch (...) {
-    }
-  }
-
-  /// Runs `sql` ("{d}" stands for this run's database) and returns the answer's body.
-  std::string exec(std::string sql) const {
-    for (size_t at = sql.find("{d}"); at != std::string::npos; at = sql.find("{d}", at))
-      sql.replace(at, 3, database_);
-    CURL* easy = curl_easy_init();
-    std::string body;
-    std::string auth = user_ + ":" + password_;
-    // LowCardinality columns are experimental in 18.16.
-    curl_easy_setopt(easy, CURLOPT_URL,
-                     (url_ + "/?allow_experimental_low_cardinality_type=1").c_str());
-    curl_easy_setopt(easy, CURLOPT_USERPWD, auth.c_str());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, sql.c_str());
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, append_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-    CURLcode code = curl_easy_perform(easy);
-    long status = 0;
-    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(easy);
-    if (code != CURLE_OK || status != 200)
-      throw std::runtime_error("fixture SQL failed (HTTP " + std::to_string(status) + "): " + body +
-                               " in: " + sql);
-    return body;
-  }
-
-  [[nodiscard]] source_spec spec(std::string query, nlohmann::json options = {}) const {
-    for (size_t at = query.find("{d}"); at != std::string::npos; at = query.find("{d}", at))
-      query.replace(at, 3, database_);
-    nlohmann::json all = {{"url", url_}, {"user", user_}, {"password", password_},
-                          {"database", database_}, {"compression", true}};
-    for (auto& [key, value] : options.items())
-      all[key] = value;
-    return source_spec{"clickhouse", all, query};
-  }
-
-  [[nodiscard]] const std::string& password() const { return password_; }
-  [[nodiscard]] const std::string& database() const { return database_; }
-
- private:
-  std::string url_, user_, password_, database_;
-};
-
-ch_server& server() {
-  static ch_server instance;
+clickhouse_server& server() {
+  static clickhouse_server instance;
   return instance;
 }
 
@@ -243,8 +161,8 @@ BOOST_AUTO_TEST_CASE(freshness_values_come_back_as_utc_timestamps) {
                                       "toDateTime('2024-03-01 08:00:00', 'Asia/Tokyo') AS tokyo"));
   auto all = drain(*cursor, 10);
   BOOST_REQUIRE_EQUAL(all.rows.size(), 1u);
-  BOOST_TEST(cell_to_string(all.row(0)[0]) == "2024-03-01T08:00:00Z");
-  BOOST_TEST(cell_to_string(all.row(0)[1]) == "2024-02-29T23:00:00Z");  // Tokyo is UTC+9
+  BOOST_TEST(cell_to_string(all.row(0)[0]) == "2024-03-01T08:00:00+00:00");
+  BOOST_TEST(cell_to_string(all.row(0)[1]) == "2024-02-29T23:00:00+00:00");  // Tokyo is UTC+9
 }
 
 BOOST_AUTO_TEST_CASE(arrays_bytes_zones_and_wide_integers) {
@@ -262,12 +180,12 @@ BOOST_AUTO_TEST_CASE(arrays_bytes_zones_and_wide_integers) {
   auto row = all.row(0);
   const std::pair<cell_type, std::string> expected[] = {
     {cell_type::text, "[\"1.50\"]"},                 // decimals in arrays as exact strings
-    {cell_type::text, "[\"2024-01-05T15:00:00Z\"]"},  // New York EST is UTC-5
+    {cell_type::text, "[\"2024-01-05T15:00:00+00:00\"]"},  // New York EST is UTC-5
     {cell_type::text, "[null,0.1,null]"},             // nan and inf have no JSON number
     {cell_type::text, "[[1,2],[3]]"},
     {cell_type::bytes, "/wA="},                       // 0xFF 0x00 is not UTF-8: base64
     {cell_type::text, "x"},
-    {cell_type::timestamp, "2024-10-27T00:30:00Z"},  // 02:30 happens twice: the earlier (CEST)
+    {cell_type::timestamp, "2024-10-27T00:30:00+00:00"},  // 02:30 happens twice: the earlier (CEST)
     {cell_type::text, "a"},
     {cell_type::decimal, "9223372036854775808"},     // 2^63: one past int64
     {cell_type::integer, "12"},
