@@ -79,7 +79,12 @@ class change_set_builder {
   [[nodiscard]] const diff_tally& tally() const { return tally_; }
 
  private:
-  void classify(transaction& txn, const std::string& key, const hash128& hash,
+  /// The cursors of one batch's lookups.
+  struct lookups {
+    lookup_cursor keys;
+    lookup_cursor rejects;
+  };
+  void classify(transaction& txn, lookups& cursors, const std::string& key, const hash128& hash,
                 std::string_view payload, bool mapping_failed, std::string_view identity);
   /// Marks the removals of identities the model still holds after this run (keep_identity).
   void keep_held_identities(transaction& txn);
@@ -121,6 +126,7 @@ class change_set_builder {
   std::unordered_map<std::string, int64_t> leaving_;
   std::unordered_map<std::string, int64_t> arriving_;
   std::string storage_key_;
+  std::vector<uint32_t> order_;  ///< a batch's rows in key order
 };
 
 }  // namespace backflow::state
