@@ -111,7 +111,7 @@ for round in $(seq "$rounds"); do
 done
 
 # best and median of the arguments
-stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s %s", v[1], v[int((NR + 1) / 2)] }'; }
+stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() {  # row LABEL SQLITE_TIMES... -- RERUN_TIMES...
   local label=$1 sq=() re=() seen=0
