@@ -68,13 +68,13 @@ state=$work/state
 rm -rf "$state"
 
 # timed LABEL COMMAND...: runs it under GNU time, stdout to $work/LABEL.out; prints
-# "seconds peak_rss_mb".
+# "seconds peak_rss_mb cpu_seconds" (user + system: steadier than wall time on a shared machine).
 timed() {
   local label=$1
   shift
-  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$work/$label.out"
-  read -r secs kb < "$work/$label.time"
-  echo "$secs $((kb / 1024))"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/$label.time" "$@" > "$work/$label.out"
+  read -r secs kb user sys < "$work/$label.time"
+  echo "$secs $((kb / 1024)) $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
 }
 sqlite_read() { timed sqlite3 sqlite3 -batch "$db" "$query"; }
 rerun() { timed rerun "$backflow" run "$work/sync.json" --state "$state" --json; }
@@ -87,25 +87,27 @@ drop_cache() {
   return 1
 }
 
-read -r first_s first_mb < <(timed first "$backflow" run "$work/sync.json" --state "$state" --json)
+read -r first_s first_mb _ < <(timed first "$backflow" run "$work/sync.json" --state "$state" --json)
 echo "first run: ${first_s}s, $(field delivered first) delivered, ${first_mb} MB" >&2
 
-warm_sqlite=() warm_rerun=() cold_sqlite=() cold_rerun=() rss=()
+warm_sqlite=() warm_rerun=() cold_sqlite=() cold_rerun=() rss=() cpu_sqlite=() cpu_rerun=()
 sqlite_read > /dev/null  # warm the model's pages
 rerun > /dev/null
 for round in $(seq "$rounds"); do
   echo "round $round: load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  read -r s _ < <(sqlite_read)
+  read -r s _ cpu < <(sqlite_read)
   warm_sqlite+=("$s")
-  read -r s mb < <(rerun)
+  cpu_sqlite+=("$cpu")
+  read -r s mb cpu < <(rerun)
+  cpu_rerun+=("$cpu")
   [[ $(field unchanged rerun) == "$rows" ]] || { echo "re-run did not find $rows unchanged rows" >&2; cat "$work/rerun.out" >&2; exit 1; }
   warm_rerun+=("$s")
   rss+=("$mb")
   if drop_cache; then
-    read -r s _ < <(sqlite_read)
+    read -r s _ _ < <(sqlite_read)
     cold_sqlite+=("$s")
     drop_cache
-    read -r s _ < <(rerun)
+    read -r s _ _ < <(rerun)
     cold_rerun+=("$s")
   fi
 done
@@ -131,6 +133,7 @@ echo
 echo "| page cache | sqlite3 -batch s (best / median) | unchanged re-run s (best / median) | ratio (best / median) |"
 echo "|---|---|---|---|"
 row warm "${warm_sqlite[@]}" -- "${warm_rerun[@]}"
+row "warm, CPU s (user + system)" "${cpu_sqlite[@]}" -- "${cpu_rerun[@]}"
 if ((${#cold_rerun[@]})); then
   row cold "${cold_sqlite[@]}" -- "${cold_rerun[@]}"
 else
