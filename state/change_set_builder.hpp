@@ -126,7 +126,12 @@ class change_set_builder {
   std::unordered_map<std::string, int64_t> leaving_;
   std::unordered_map<std::string, int64_t> arriving_;
   std::string storage_key_;
-  std::vector<uint32_t> order_;  ///< a batch's rows in key order
+  struct sort_entry {
+    uint64_t head;  ///< the key's bytes 0-7, big-endian
+    uint64_t next;  ///< bytes 8-15
+    uint32_t row;
+  };
+  std::vector<sort_entry> order_;  ///< a batch's rows in key order
 };
 
 }  // namespace backflow::state
