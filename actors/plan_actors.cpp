@@ -8,6 +8,19 @@
 namespace backflow {
 namespace {
 
+/// Planned rows gathered before the diff looks them up: it looks each group up in key order, so
+/// the larger the group, the more lookups land on the leaf page of the one before (a model in
+/// no key order touches a random page per row otherwise). Bounded, so memory stays flat.
+constexpr size_t diff_group_rows = 65'536;
+constexpr size_t diff_group_bytes = size_t{8} << 20;
+
+bool group_full(const planned_rows& planned) {
+  return planned.size() >= diff_group_rows ||
+         planned.keys.bytes.size() + planned.payloads.bytes.size() +
+                 planned.identities.bytes.size() >=
+             diff_group_bytes;
+}
+
 struct extract_state {
   std::shared_ptr<source_cursor> cursor;
   diff_actor downstream;
@@ -110,19 +123,25 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       if (st.finished || !st.builder)
         return;
       try {
-        st.planned.clear();
         for (size_t i = 0; i < batch.rows.size(); ++i) {
-          st.projected.clear();
-          if (!st.projection.project(batch.rows[i], st.projected))
-            throw std::runtime_error("malformed row from the source");
-          st.values->inspect(st.projected);
-          if (!st.planner.plan(st.projected, st.planned)) {
+          std::string_view row = batch.rows[i];
+          if (!st.projection.identity()) {  // else the row is used as it is, not copied
+            st.projected.clear();
+            if (!st.projection.project(row, st.projected))
+              throw std::runtime_error("malformed row from the source");
+            row = st.projected;
+          }
+          st.values->inspect(row);
+          if (!st.planner.plan(row, st.planned)) {
             st.builder->add(st.planned);  // the rows before it first: null keys name their row
             st.planned.clear();
             st.builder->null_key();
           }
         }
-        st.builder->add(st.planned);
+        if (group_full(st.planned)) {
+          st.builder->add(st.planned);
+          st.planned.clear();
+        }
       } catch (const std::exception& e) {
         plan_result failed;
         failed.error = e.what();
@@ -138,6 +157,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       auto& st = self->state;
       plan_result result;
       try {
+        st.builder->add(st.planned);
+        st.planned.clear();
         st.builder->finish();
         result.tally = st.builder->tally();
         result.values = st.values->findings();
@@ -153,7 +174,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       failed.error = why;
       failed.damaged = st.damaged;
       if (st.builder)
-        failed.tally.extracted = st.builder->tally().extracted;  // rows read before it failed
+        failed.tally.extracted =  // rows read before it failed, the last group's too
+            st.builder->tally().extracted + st.planned.size();
       finish(self, std::move(failed));
     },
   };

@@ -5,11 +5,12 @@
 #
 #   bench/run.sh            1M rows
 #   bench/run.sh 10000000   10M rows (about 1 GB of SQLite and 3 GB of state on disk)
+#   BACKFLOW=/tmp/bin/backflow EMULATOR=/tmp/bin/backflow-emulator bench/run.sh   other binaries
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
-backflow=build/pipelines/backflow
-emulator=build/emulators/backflow-emulator
+backflow=${BACKFLOW:-build/pipelines/backflow}
+emulator=${EMULATOR:-build/emulators/backflow-emulator}
 [[ -x $backflow && -x $emulator ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 command -v /usr/bin/time > /dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 

@@ -66,7 +66,12 @@ class change_set_builder {
   [[nodiscard]] const diff_tally& tally() const { return tally_; }
 
  private:
-  void classify(transaction& txn, const std::string& key, const hash128& hash,
+  /// The cursors of one batch's lookups.
+  struct lookups {
+    lookup_cursor keys;
+    lookup_cursor rejects;
+  };
+  void classify(transaction& txn, lookups& cursors, const std::string& key, const hash128& hash,
                 std::string_view payload, bool mapping_failed, std::string_view identity);
   /// Marks the removals of identities the model still holds after this run (keep_identity).
   void keep_held_identities(transaction& txn);
@@ -108,6 +113,12 @@ class change_set_builder {
   std::unordered_map<std::string, int64_t> leaving_;
   std::unordered_map<std::string, int64_t> arriving_;
   std::string storage_key_;
+  struct sort_entry {
+    uint64_t head;  ///< the key's bytes 0-7, big-endian
+    uint64_t next;  ///< bytes 8-15
+    uint32_t row;
+  };
+  std::vector<sort_entry> order_;  ///< a batch's rows in key order
 };
 
 }  // namespace backflow::state

@@ -405,7 +405,13 @@ std::optional<std::string_view> transaction::get(MDB_dbi db, std::string_view ke
   if (rc == MDB_NOTFOUND)
     return std::nullopt;
   check(rc, "get");
-  return unsealed(key, env_.checked(v, read_only_), "database " + env_.name_of(db));
+  auto stored = env_.checked(v, read_only_);
+  try {
+    return unsealed(key, stored);
+  } catch (const state_damaged&) {
+    // Named only on failure: a lookup per model row must not build the name every time.
+    return unsealed(key, stored, "database " + env_.name_of(db));
+  }
 }
 
 void transaction::put(MDB_dbi db, std::string_view key, std::string_view value, unsigned flags) {

@@ -155,6 +155,8 @@ class transaction {
   environment& env() { return env_; }
 
  private:
+  friend class lookup_cursor;  // its lookups check values as get() does
+
   MDB_txn* txn_;
   environment& env_;
   bool read_only_;

@@ -18,13 +18,20 @@ bool is_long_key(std::string_view canonical_key) {
 }
 
 std::string storage_key(std::string_view canonical_key) {
-  if (!is_long_key(canonical_key))
-    return std::string(canonical_key);
+  std::string out;
+  storage_key(canonical_key, out);
+  return out;
+}
+
+void storage_key(std::string_view canonical_key, std::string& out) {
+  if (!is_long_key(canonical_key)) {
+    out.assign(canonical_key);
+    return;
+  }
   // 380 + 1 + 64 = 445 bytes: longer than any plain key, so the two forms never collide.
-  std::string out(canonical_key.substr(0, long_key_head));
+  out.assign(canonical_key.substr(0, long_key_head));
   out.push_back('\0');
   out += sha256_hex(canonical_key);
-  return out;
 }
 
 std::string_view table::full(std::string_view key) const {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "state/lmdb.hpp"
+#include "state/lookup_cursor.hpp"
 
 namespace backflow::state {
 
@@ -14,6 +15,8 @@ namespace backflow::state {
 /// LMDB (which allows 511 bytes with the prefix) its first bytes, a NUL and its SHA-256. The
 /// whole key is then kept in the record (long_key).
 std::string storage_key(std::string_view canonical_key);
+/// storage_key() into `out` (its buffer reused: no allocation per row).
+void storage_key(std::string_view canonical_key, std::string& out);
 
 /// Whether `canonical_key` needs storage_key()'s long form.
 bool is_long_key(std::string_view canonical_key);
@@ -27,6 +30,15 @@ class table {
 
   [[nodiscard]] std::optional<std::string_view> get(const transaction& txn,
                                                     std::string_view key) const;
+  /// A cursor for many get(cursor, key) calls in `txn`, fastest in ascending key order.
+  [[nodiscard]] lookup_cursor cursor(const transaction& txn) const {
+    return lookup_cursor(txn, dbi_);
+  }
+  /// get() through `cursor` (made by this table's cursor()).
+  [[nodiscard]] std::optional<std::string_view> get(lookup_cursor& cursor,
+                                                    std::string_view key) const {
+    return cursor.get(full(key));
+  }
   void put(transaction& txn, std::string_view key, std::string_view value) const;
   /// Inserts only if absent; false when the key already existed.
   bool insert(transaction& txn, std::string_view key, std::string_view value) const;

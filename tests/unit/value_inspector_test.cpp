@@ -35,6 +35,16 @@ BOOST_AUTO_TEST_CASE(utf8_validation_follows_the_standard) {
   BOOST_TEST(!valid_utf8("\xed\xa0\x80"));          // a UTF-16 surrogate
   BOOST_TEST(!valid_utf8("\xf4\x90\x80\x80"));      // past U+10FFFF
   BOOST_TEST(valid_utf8("\xf4\x8f\xbf\xbf"));       // U+10FFFF itself
+  // Runs of ASCII are skipped eight bytes at a time: what follows them is still checked,
+  // wherever a run ends.
+  for (size_t n = 0; n < 20; ++n) {
+    std::string ascii(n, 'a');
+    BOOST_TEST(valid_utf8(ascii + "Zo\xc3\xab" + ascii));
+    BOOST_TEST(!valid_utf8(ascii + "\xff" + ascii));
+    BOOST_TEST(!valid_utf8(ascii + "\xc3"));
+    BOOST_TEST(!valid_utf8(ascii + "\xed\xa0\x80" + ascii));
+    BOOST_TEST(!valid_utf8("\xc3\xab" + ascii + "\x80"));  // a lone continuation byte
+  }
 }
 
 BOOST_AUTO_TEST_CASE(good_rows_have_no_findings_and_record_kinds) {
