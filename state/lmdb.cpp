@@ -35,17 +35,6 @@ std::string_view view(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
-void check(int rc, const std::string& what) {
-  if (rc == MDB_SUCCESS)
-    return;
-  // MDB_BAD_TXN: an operation of the transaction failed inside LMDB on pages it could not use.
-  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
-      rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN || rc == MDB_CURSOR_FULL ||
-      rc == MDB_PAGE_FULL)
-    throw state_damaged("state (LMDB) " + what + ": " + mdb_strerror(rc));
-  throw lmdb_error(what, rc);
-}
-
 constexpr uint32_t seal_seed = 0x42464c57;  // "BFLW"
 
 uint32_t seal_of(std::string_view key, std::string_view value) {
@@ -74,6 +63,17 @@ extern "C" void on_lmdb_assert(MDB_env*, const char* msg) {
 struct map_full {};
 
 }  // namespace
+
+void check(int rc, const std::string& what) {
+  if (rc == MDB_SUCCESS)
+    return;
+  // MDB_BAD_TXN: an operation of the transaction failed inside LMDB on pages it could not use.
+  if (rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
+      rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN || rc == MDB_CURSOR_FULL ||
+      rc == MDB_PAGE_FULL)
+    throw state_damaged("state (LMDB) " + what + ": " + mdb_strerror(rc));
+  throw lmdb_error(what, rc);
+}
 
 lmdb_error::lmdb_error(const std::string& what, int code)
     : std::runtime_error("state (LMDB) " + what + ": " + mdb_strerror(code)), code_(code) {}

@@ -32,6 +32,10 @@ class lmdb_error : public std::runtime_error {
   int code_;
 };
 
+/// Throws for a failed LMDB call: state_damaged when LMDB's checks found a damaged file
+/// (MDB_CORRUPTED, MDB_PAGE_NOTFOUND, ...), else lmdb_error naming `what`.
+void check(int rc, const std::string& what);
+
 /// The state directory's contents are damaged (a truncated or overwritten file, a record that
 /// fails its checksum): nothing may be sent from it. The message names the file and what is wrong.
 class state_damaged : public std::runtime_error {

@@ -7,8 +7,7 @@ namespace backflow::state {
 
 lookup_cursor::lookup_cursor(const transaction& txn, MDB_dbi db) : txn_(txn), db_(db) {
   int rc = mdb_cursor_open(txn.raw(), db, &cursor_);
-  if (rc != MDB_SUCCESS)
-    throw lmdb_error("open cursor", rc);
+  check(rc, "open cursor");
 }
 
 lookup_cursor::~lookup_cursor() { mdb_cursor_close(cursor_); }
@@ -23,8 +22,7 @@ std::optional<std::string_view> lookup_cursor::get(std::string_view key) {
   }
   if (rc == MDB_NOTFOUND)
     return std::nullopt;
-  if (rc != MDB_SUCCESS)
-    throw lmdb_error("get", rc);
+  check(rc, "get");
   auto stored = txn_.env_.checked(v, txn_.read_only_);
   try {
     return unsealed(key, stored);
