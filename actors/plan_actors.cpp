@@ -61,6 +61,28 @@ extract_actor::behavior_type extract_impl(extract_actor::stateful_pointer<extrac
   };
 }
 
+/// Streams the key scan into the builder: keys only, marked as still in the model. Blocking,
+/// on the diff's own thread, after the window's last row.
+void scan_keys(source_cursor& keys, size_t key_columns, state::change_set_builder& builder) {
+  packed_rows rows;
+  packed_rows canonical;
+  std::string key;
+  for (;;) {
+    rows.clear();
+    auto fetched = keys.fetch(rows, 10'000);
+    if (!fetched)
+      throw std::runtime_error("the key scan failed, so no delete was planned: " +
+                               fetched.error().message);
+    if (*fetched == 0)
+      return;
+    canonical.clear();
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (canonical_key(rows[i], key_columns, key))
+        canonical.push_back(key);  // rows without a usable key: the window or a full read names them
+    builder.mark_present(canonical);
+  }
+}
+
 struct diff_state {
   diff_settings settings;
   std::unique_ptr<state::change_set_builder> builder;
@@ -138,6 +160,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       auto& st = self->state;
       plan_result result;
       try {
+        if (st.settings.key_scan)
+          scan_keys(*st.settings.key_scan, st.settings.key_columns, *st.builder);
         st.builder->finish();
         result.tally = st.builder->tally();
         result.values = st.values->findings();

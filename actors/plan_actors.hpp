@@ -33,6 +33,9 @@ struct diff_settings {
   row_mapper mapper;  ///< compiled against the projected columns: the payload of each row
   identity_function identity;  ///< audiences: the identity each payload will have
   state::diff_options options;
+  /// Incremental reads with deletes by key scan: the model's key columns, read after the
+  /// window's last row, before deletes are planned (state::change_set_builder::mark_present).
+  std::shared_ptr<source_cursor> key_scan;
 };
 
 /// Spawns the diff actor on its own thread (it writes LMDB): each row is checked, keyed, mapped

@@ -223,8 +223,49 @@ void change_set_builder::plan_delete(transaction& txn, std::string_view storage_
     ++tally_.resent_rejected;
 }
 
+void change_set_builder::mark_present(const packed_rows& keys) {
+  st_.env().read([&](transaction& txn) {
+    std::string key;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      key.assign(keys[i]);
+      ++tally_.key_scanned;
+      storage_key_ = storage_key(key);
+      auto stored = st_.keys().get(txn, storage_key_);
+      if (stored) {
+        hash128 hash;
+        uint64_t slot = 0;
+        bool orphan = false;
+        if (!peek_key_record(*stored, hash, slot, orphan) || slot >= slot_limit_)
+          st_.damaged("keys", storage_key_);
+        mark_seen(slot);
+        if (orphan)
+          revived_.push_back(storage_key_);  // back in the model, as classify() says
+      }
+      if (!has_rejects_)
+        continue;
+      if (auto bytes = st_.rejects().get(txn, storage_key_)) {
+        auto rejected = decode_reject_record(*bytes);
+        if (!rejected)
+          st_.damaged("rejects", storage_key_);
+        if (rejected->deletion)
+          stale_rejects_.push_back(storage_key_);  // a refused delete whose row is back
+        else if (!stored)
+          seen_unsynced_.insert(key);  // still in the model: its reject is kept
+      }
+    }
+  });
+  if (revived_.size() + stale_rejects_.size() >= flush_rows)
+    flush();
+}
+
 void change_set_builder::finish() {
   flush();
+  if (!options_.plan_deletes) {
+    // Nothing tells a deleted row from one that did not move: no delete, no reject dropped.
+    if (!leaving_.empty())
+      st_.env().write([&](transaction& txn) { keep_held_identities(txn); });
+    return;
+  }
   st_.env().write([&](transaction& txn) {
     uint64_t keys = 0;
     uint64_t orphans = 0;

@@ -30,6 +30,7 @@ struct diff_tally {
   /// updates (insert): the destination keeps its version, and a later upsert run sends them.
   uint64_t not_updated = 0;
   uint64_t stored_before = 0;       ///< keys synced before this run (the guards' base)
+  uint64_t key_scanned = 0;  ///< incremental reads: rows of the key-only scan (mark_present)
 
   uint64_t null_keys = 0;
   std::vector<uint64_t> null_key_rows;  ///< 1-based row numbers, up to 10
@@ -55,6 +56,9 @@ struct diff_options {
   /// no row of the model holds its identity after this run.
   bool track_identities = false;
   size_t samples_per_kind = 5;
+  /// Synced keys the model did not return become deletes (false: an incremental read without a
+  /// key scan, which cannot tell a deleted row from one that did not move).
+  bool plan_deletes = true;
 };
 
 /// Streams planned rows through the diff: lookups in read transactions, changes written in
@@ -72,6 +76,10 @@ class change_set_builder {
 
   /// Diffs a batch of planned rows.
   void add(const planned_rows& rows);
+
+  /// Incremental reads' key scan, after the last batch of the window: marks these canonical keys
+  /// as still in the model (no hash compared, nothing planned), so finish() does not delete them.
+  void mark_present(const packed_rows& keys);
 
   /// After the last batch: every synced key the model no longer returned becomes a delete.
   void finish();
