@@ -83,6 +83,25 @@ void scan_keys(source_cursor& keys, size_t key_columns, state::change_set_builde
   }
 }
 
+/// The one value of a count query, if it is a count.
+std::optional<uint64_t> read_count(source_cursor& count) {
+  packed_rows rows;
+  auto fetched = count.fetch(rows, 2);
+  if (!fetched || rows.size() != 1)
+    return std::nullopt;
+  auto cells = decode_row(rows[0]);
+  if (cells.size() != 1)
+    return std::nullopt;
+  if (cells[0].type == cell_type::integer && cells[0].integer >= 0)
+    return static_cast<uint64_t>(cells[0].integer);
+  if (cells[0].type == cell_type::decimal || cells[0].type == cell_type::text)
+    try {
+      return std::stoull(std::string(cells[0].text));
+    } catch (const std::exception&) {
+    }
+  return std::nullopt;
+}
+
 struct diff_state {
   diff_settings settings;
   std::unique_ptr<state::change_set_builder> builder;
@@ -160,8 +179,13 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       auto& st = self->state;
       plan_result result;
       try {
-        if (st.settings.key_scan)
-          scan_keys(*st.settings.key_scan, st.settings.key_columns, *st.builder);
+        if (st.settings.key_scan) {
+          auto rows = st.settings.model_count ? read_count(*st.settings.model_count) : std::nullopt;
+          if (rows && st.builder->holds_every_synced_key(*rows) && st.settings.key_scan_skipped)
+            *st.settings.key_scan_skipped = true;
+          else
+            scan_keys(*st.settings.key_scan, st.settings.key_columns, *st.builder);
+        }
         st.builder->finish();
         result.tally = st.builder->tally();
         result.values = st.values->findings();

@@ -30,6 +30,7 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
     auto sizes = st_.count(txn);
     tally_.stored_before = sizes.keys - std::min(sizes.keys, sizes.orphans);
     has_rejects_ = sizes.rejects > 0;
+    has_orphans_ = sizes.orphans > 0;
     if (options_.track_identities && sizes.keys > 0 && !st_.has_identity_counts(txn))
       st_.rebuild_identity_counts(txn);  // a state from before identities were counted
   });
@@ -256,6 +257,22 @@ void change_set_builder::mark_present(const packed_rows& keys) {
   });
   if (revived_.size() + stale_rejects_.size() >= flush_rows)
     flush();
+}
+
+bool change_set_builder::holds_every_synced_key(uint64_t model_rows) {
+  if (has_rejects_ || has_orphans_ || tally_.null_keys > 0 || tally_.duplicate_keys > 0)
+    return false;
+  uint64_t seen_synced = 0;
+  for (auto word : seen_)
+    seen_synced += static_cast<uint64_t>(__builtin_popcountll(word));
+  // The window's other rows are new keys; the rest of the model must be synced keys, all of
+  // them: model = (new keys) + (synced keys) exactly means no synced key is gone.
+  uint64_t new_keys = tally_.extracted - std::min(tally_.extracted, seen_synced);
+  if (model_rows != tally_.stored_before + new_keys)
+    return false;
+  tally_.key_scanned = model_rows;
+  options_.plan_deletes = false;  // nothing to delete: finish() skips the scan for deletes
+  return true;
 }
 
 void change_set_builder::finish() {

@@ -81,6 +81,15 @@ class change_set_builder {
   /// as still in the model (no hash compared, nothing planned), so finish() does not delete them.
   void mark_present(const packed_rows& keys);
 
+  /// Incremental reads, after the window's last batch: whether a model of `model_rows` rows
+  /// provably still holds every synced key, so the key scan can be skipped. True only when the
+  /// counts add up exactly (every row is a key of the window or a synced key outside it) and
+  /// nothing else could account for a row: no rejects, orphans, null or duplicate keys. A row
+  /// committed behind the lookback is the one thing the counts cannot tell from a kept key.
+  /// When true, the model's rows are counted as scanned (tally().key_scanned) and finish()
+  /// plans no delete.
+  [[nodiscard]] bool holds_every_synced_key(uint64_t model_rows);
+
   /// After the last batch: every synced key the model no longer returned becomes a delete.
   void finish();
 
@@ -106,6 +115,7 @@ class change_set_builder {
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
   bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
+  bool has_orphans_ = false;  ///< records an earlier mode left at the destination
   bool retry_rejects_ = false;  ///< re-plan rejected records even when unchanged
   /// A change waiting to be written with the next group.
   struct pending_change {

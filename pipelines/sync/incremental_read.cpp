@@ -8,6 +8,7 @@
 
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_location.hpp"
+#include "connectors/sources/source_text.hpp"
 #include "pipelines/core/clock.hpp"
 
 namespace backflow {
@@ -43,8 +44,10 @@ nlohmann::json read_window::to_json() const {
   } else {
     j["full_read_reason"] = full_reason;
   }
-  if (key_scan)
+  if (key_scan) {
     j["keys_scanned"] = keys_scanned;
+    j["key_scan_skipped"] = key_scan_skipped;
+  }
   return j;
 }
 
@@ -57,9 +60,11 @@ std::string read_window_text(const nlohmann::json& w) {
   else
     out = "the whole model (" + text("full_read_reason") + ")";
   out += "; " + std::to_string(w.value("rows_read", uint64_t{0})) + " rows read";
-  if (text("deletes") == "key_scan")
-    out += "; deletes by key scan (" + std::to_string(w.value("keys_scanned", uint64_t{0})) +
-           " keys)";
+  auto keys = std::to_string(w.value("keys_scanned", uint64_t{0}));
+  if (text("deletes") == "key_scan" && w.value("key_scan_skipped", false))
+    out += "; no delete: the model's " + keys + " rows are all synced or new keys";
+  else if (text("deletes") == "key_scan")
+    out += "; deletes by key scan (" + keys + " keys)";
   else if (text("deletes") == "none")
     out += "; deletes are not detected in this run";
   auto after = text("mark_after");
@@ -129,6 +134,13 @@ source_spec read_spec(const source_spec& model, const read_window& w) {
 source_spec key_scan_spec(const source_spec& model, const std::vector<std::string>& keys) {
   source_spec spec = model;
   spec.query = find_source_type(model.type)->key_query(model.query, keys);
+  spec.params.clear();
+  return spec;
+}
+
+source_spec model_count_spec(const source_spec& model) {
+  source_spec spec = model;
+  spec.query = wrap_model(model.query, "count(*) AS backflow_rows", "");
   spec.params.clear();
   return spec;
 }

@@ -32,6 +32,8 @@ struct read_window {
   uint64_t rows_read = 0;
   uint64_t keys_scanned = 0;
   bool key_scan = false;  ///< a key-only read follows the window
+  /// The model's row count proved no synced key gone: the key scan was not needed.
+  bool key_scan_skipped = false;
 
   [[nodiscard]] nlohmann::json to_json() const;
 };
@@ -54,6 +56,8 @@ read_window plan_read(const sync_config& cfg, const std::optional<state::cursor_
 source_spec read_spec(const source_spec& model, const read_window& w);
 /// The key scan: only the key columns of the model.
 source_spec key_scan_spec(const source_spec& model, const std::vector<std::string>& keys);
+/// The model's row count (`SELECT count(*) FROM (<model>)`, standard SQL).
+source_spec model_count_spec(const source_spec& model);
 
 /// Passes a source's rows through, keeping the highest value of the cursor column. A value
 /// that is no integer or timestamp, or of another kind than the others, fails the read.

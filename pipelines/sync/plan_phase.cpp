@@ -57,6 +57,8 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   std::shared_ptr<source_cursor> source;
   std::shared_ptr<cursor_tracker> tracker;  // the highest cursor value read: the next mark
   std::shared_ptr<source_cursor> key_scan;
+  std::shared_ptr<source_cursor> model_count;
+  auto key_scan_skipped = std::make_shared<bool>(false);
   if (out.window) {
     auto column = find_column((*cursor)->columns(), out.window->cursor);
     if (!column) {
@@ -75,6 +77,10 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
         return out;
       }
       key_scan = std::move(*keys);
+      // Most runs lose no row: a count that proves it spares reading every key.
+      auto count = open_source(model_count_spec(cfg.source));
+      if (count)
+        model_count = std::move(*count);
     }
   } else {
     source = std::move(*cursor);
@@ -128,6 +134,8 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   }
   settings.options.plan_deletes = !out.window || !out.window->windowed || out.window->key_scan;
   settings.key_scan = key_scan;
+  settings.model_count = model_count;
+  settings.key_scan_skipped = key_scan_skipped;
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
   auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
   self->monitor(diff);
@@ -164,6 +172,7 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   if (out.window) {
     out.window->rows_read = result.tally.extracted;
     out.window->keys_scanned = result.tally.key_scanned;
+    out.window->key_scan_skipped = *key_scan_skipped;
     out.mark = next_mark(cfg, mark_before, *out.window, tracker->highest(), run_id,
                          read_started_ms);
     out.window->mark_after = out.mark->value;

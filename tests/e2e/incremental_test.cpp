@@ -159,6 +159,9 @@ BOOST_FIXTURE_TEST_CASE(a_window_sends_what_moved_and_skips_rows_touched_but_unc
   BOOST_TEST(second.summary["counts"]["delivered"] == 1);
   BOOST_TEST(second.summary["read"]["mark_after"] == "2026-03-01T11:00:01");
   BOOST_TEST(received()[id_of(6)]["fields"]["score"] == 1006);
+  // No row left: the model's count (200 = 200 synced) spares the key scan.
+  BOOST_TEST(second.summary["read"]["key_scan_skipped"] == true);
+  BOOST_TEST(second.summary["read"]["keys_scanned"] == 200);
 
   // Now the mark is 11:00:01 and the window starts at 10:45:01: rows of 10:0x are not read.
   auto third = run(sync);
@@ -193,6 +196,7 @@ BOOST_FIXTURE_TEST_CASE(deletes_by_key_scan_none_or_a_periodic_full_read, fixtur
   require_ok(scanned);
   BOOST_TEST(scanned.summary["read"]["deletes"] == "key_scan");
   BOOST_TEST(scanned.summary["read"]["keys_scanned"] == 48);
+  BOOST_TEST(scanned.summary["read"]["key_scan_skipped"] == false);  // 48 rows, 50 synced
   BOOST_TEST(scanned.summary["counts"]["deleted"] == 2);
   BOOST_TEST(received()[id_of(3)]["deleted"] == true);
 

@@ -11,17 +11,17 @@ using namespace backflow::unit;
 
 namespace {
 
-const std::vector<std::pair<std::string, std::string>> abcd = {
+const std::vector<std::pair<std::string, std::string>> four_rows = {
     {"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}};
 
-packed_rows keys_of(const std::vector<std::string>& keys) {
+packed_rows scanned_keys(const std::vector<std::string>& keys) {
   packed_rows out;
   for (const auto& k : keys)
     out.push_back(k);
   return out;
 }
 
-cursor_mark mark_of(uint64_t run_id, const std::string& value) {
+cursor_mark pending_mark_of(uint64_t run_id, const std::string& value) {
   cursor_mark m;
   m.cursor = "updated_at";
   m.read_digest = "d";
@@ -36,7 +36,7 @@ cursor_mark mark_of(uint64_t run_id, const std::string& value) {
 BOOST_FIXTURE_TEST_SUITE(incremental_state, state_fixture)
 
 BOOST_AUTO_TEST_CASE(a_window_with_a_key_scan_deletes_only_keys_the_scan_missed) {
-  plan(kv_rows(abcd));
+  plan(kv_rows(four_rows));
   settle_all(settlement::delivered);
   // The window holds b (changed); the scan finds a, b and d: c left the model.
   change_set_builder b(st, st.new_run_id(), 7);
@@ -45,7 +45,7 @@ BOOST_AUTO_TEST_CASE(a_window_with_a_key_scan_deletes_only_keys_the_scan_missed)
   auto window = kv_rows({{"b", "two"}});
   planner.plan(window[0], planned);
   b.add(planned);
-  b.mark_present(keys_of({"a", "b", "d", "zz-never-synced"}));
+  b.mark_present(scanned_keys({"a", "b", "d", "zz-never-synced"}));
   b.finish();
   auto t = b.tally();
   BOOST_TEST(t.extracted == 1u);
@@ -59,8 +59,34 @@ BOOST_AUTO_TEST_CASE(a_window_with_a_key_scan_deletes_only_keys_the_scan_missed)
   BOOST_TEST(ch.count("zz-never-synced") == 0u);  // the scan never adds
 }
 
+BOOST_AUTO_TEST_CASE(a_count_that_adds_up_proves_no_synced_key_is_gone) {
+  plan(kv_rows(four_rows));
+  settle_all(settlement::delivered);
+  auto window_of = [&](const std::vector<std::pair<std::string, std::string>>& rows) {
+    auto b = std::make_unique<change_set_builder>(st, st.new_run_id(), 7);
+    auto planner = planner_for(2, 1, 7);
+    planned_rows planned;
+    auto packed = kv_rows(rows);
+    for (size_t i = 0; i < packed.size(); ++i)
+      planner.plan(packed[i], planned);
+    b->add(planned);
+    return b;
+  };
+  // The window: b (synced) and e (new). 5 rows = 4 synced + 1 new: nothing gone.
+  BOOST_TEST(window_of({{"b", "two"}, {"e", "5"}})->holds_every_synced_key(5));
+  BOOST_TEST(window_of({{"b", "two"}, {"e", "5"}})->tally().key_scanned == 0u);
+  auto kept = window_of({{"b", "two"}, {"e", "5"}});
+  BOOST_TEST(kept->holds_every_synced_key(5));
+  BOOST_TEST(kept->tally().key_scanned == 5u);  // the model's rows, for the guards
+  kept->finish();
+  BOOST_TEST(kept->tally().deleted == 0u);  // a, c and d are outside the window, not gone
+  // 4 rows: one synced key must be gone (c left, e came): the scan has to find which.
+  BOOST_TEST(!window_of({{"b", "two"}, {"e", "5"}})->holds_every_synced_key(4));
+  BOOST_TEST(!window_of({{"b", "two"}})->holds_every_synced_key(5));  // a row unaccounted for
+}
+
 BOOST_AUTO_TEST_CASE(a_window_without_a_key_scan_plans_no_delete) {
-  plan(kv_rows(abcd));
+  plan(kv_rows(four_rows));
   settle_all(settlement::delivered);
   diff_options options;
   options.plan_deletes = false;
@@ -77,16 +103,16 @@ BOOST_AUTO_TEST_CASE(the_key_scan_keeps_the_reject_of_a_row_never_synced) {
   BOOST_REQUIRE(reject("b").has_value());
   // b is outside the window but still in the model: its reject must survive the plan.
   change_set_builder b(st, st.new_run_id(), 7);
-  b.mark_present(keys_of({"a", "b"}));
+  b.mark_present(scanned_keys({"a", "b"}));
   b.finish();
   BOOST_TEST(b.tally().deleted == 0u);
   BOOST_TEST(reject("b").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(the_mark_advances_only_when_its_change_set_is_finished) {
-  plan(kv_rows(abcd));  // run 1 plans
+  plan(kv_rows(four_rows));  // run 1 plans
   BOOST_TEST(!load_cursor_mark(st).has_value());
-  store_pending_mark(st, mark_of(1, "2026-03-01T10:00:00Z"));
+  store_pending_mark(st, pending_mark_of(1, "2026-03-01T10:00:00Z"));
   BOOST_TEST(!load_cursor_mark(st).has_value());  // pending, not the mark
   BOOST_TEST(load_pending_mark(st)->value == "2026-03-01T10:00:00Z");
   st.clear_change_set();  // a stopped plan: nothing promoted
@@ -99,14 +125,14 @@ BOOST_AUTO_TEST_CASE(the_mark_advances_only_when_its_change_set_is_finished) {
     p.run_id = run;
     st.store_plan(txn, p);
   });
-  store_pending_mark(st, mark_of(run, "2026-03-01T11:00:00Z"));
+  store_pending_mark(st, pending_mark_of(run, "2026-03-01T11:00:00Z"));
   st.finish_change_set();
   BOOST_REQUIRE(load_cursor_mark(st).has_value());
   BOOST_TEST(load_cursor_mark(st)->value == "2026-03-01T11:00:00Z");
   BOOST_TEST(!load_pending_mark(st).has_value());
 
   // A pending mark of another run (a plan that never reached apply) is dropped, not promoted.
-  store_pending_mark(st, mark_of(run + 5, "2030-01-01T00:00:00Z"));
+  store_pending_mark(st, pending_mark_of(run + 5, "2030-01-01T00:00:00Z"));
   st.finish_change_set();
   BOOST_TEST(load_cursor_mark(st)->value == "2026-03-01T11:00:00Z");
 
