@@ -107,8 +107,8 @@ static_assert(field_count<rate_limit_spec>() == 5, "inspect(rate_limit_spec) mus
 static_assert(field_count<apply_report>() == 8, "inspect(apply_report) must list every field");
 static_assert(field_count<plan_result>() == 4, "inspect(plan_result) must list every field");
 static_assert(field_count<plan_counts>() == 9, "inspect(plan_result) must list every plan count");
-// diff_tally is its plan_counts base (one member here) and the bad keys and samples.
-static_assert(field_count<state::diff_tally>() == 1 + 7, "inspect(plan_result) must list every tally field");
+// diff_tally is its plan_counts base (one member here) and the key scan's count, the bad keys and samples.
+static_assert(field_count<state::diff_tally>() == 1 + 8, "inspect(plan_result) must list every tally field");
 static_assert(field_count<value_findings>() == 3, "inspect(plan_result) must list every finding");
 static_assert(field_count<state::pending_change>() == 2, "inspect(pending_change) must list every field");
 static_assert(field_count<state::change_record>() == 8, "inspect(pending_change) must list every change field");
@@ -209,7 +209,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
   auto& t = x.tally;
   return f(caf::meta::type_name("plan_result"), t.extracted, t.added, t.changed, t.deleted,
-           t.unchanged, t.unchanged_rejected, t.resent_rejected, t.not_updated, t.stored_before,
+           t.unchanged, t.unchanged_rejected, t.resent_rejected, t.not_updated, t.stored_before, t.key_scanned,
            t.null_keys, t.null_key_rows,
            t.duplicate_keys, t.duplicate_samples, t.added_samples, t.changed_samples,
            t.deleted_samples, x.values.bad_values, x.values.samples, x.values.kinds, x.error,

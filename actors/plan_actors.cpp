@@ -74,6 +74,47 @@ extract_actor::behavior_type extract_impl(extract_actor::stateful_pointer<extrac
   };
 }
 
+/// Streams the key scan into the builder: keys only, marked as still in the model. Blocking,
+/// on the diff's own thread, after the window's last row.
+void scan_keys(source_cursor& keys, size_t key_columns, state::change_set_builder& builder) {
+  packed_rows rows;
+  packed_rows canonical;
+  std::string key;
+  for (;;) {
+    rows.clear();
+    auto fetched = keys.fetch(rows, 10'000);
+    if (!fetched)
+      throw std::runtime_error("the key scan failed, so no delete was planned: " +
+                               fetched.error().message);
+    if (*fetched == 0)
+      return;
+    canonical.clear();
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (canonical_key(rows[i], key_columns, key))
+        canonical.push_back(key);  // rows without a usable key: the window or a full read names them
+    builder.mark_present(canonical);
+  }
+}
+
+/// The one value of a count query, if it is a count.
+std::optional<uint64_t> read_count(source_cursor& count) {
+  packed_rows rows;
+  auto fetched = count.fetch(rows, 2);
+  if (!fetched || rows.size() != 1)
+    return std::nullopt;
+  auto cells = decode_row(rows[0]);
+  if (cells.size() != 1)
+    return std::nullopt;
+  if (cells[0].type == cell_type::integer && cells[0].integer >= 0)
+    return static_cast<uint64_t>(cells[0].integer);
+  if (cells[0].type == cell_type::decimal || cells[0].type == cell_type::text)
+    try {
+      return std::stoull(std::string(cells[0].text));
+    } catch (const std::exception&) {
+    }
+  return std::nullopt;
+}
+
 struct diff_state {
   diff_settings settings;
   std::unique_ptr<state::change_set_builder> builder;
@@ -159,6 +200,13 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       try {
         st.builder->add(st.planned);
         st.planned.clear();
+        if (st.settings.key_scan) {
+          auto rows = st.settings.model_count ? read_count(*st.settings.model_count) : std::nullopt;
+          if (rows && st.builder->holds_every_synced_key(*rows) && st.settings.key_scan_skipped)
+            *st.settings.key_scan_skipped = true;
+          else
+            scan_keys(*st.settings.key_scan, st.settings.key_columns, *st.builder);
+        }
         st.builder->finish();
         result.tally = st.builder->tally();
         result.values = st.values->findings();

@@ -33,6 +33,14 @@ struct diff_settings {
   row_mapper mapper;  ///< compiled against the projected columns: the payload of each row
   identity_function identity;  ///< audiences: the identity each payload will have
   state::diff_options options;
+  /// Incremental reads with deletes by key scan: the model's key columns, read after the
+  /// window's last row, before deletes are planned (state::change_set_builder::mark_present).
+  std::shared_ptr<source_cursor> key_scan;
+  /// With key_scan: one row, the model's row count; when it proves no synced key is gone
+  /// (change_set_builder::holds_every_synced_key), the key scan is skipped.
+  std::shared_ptr<source_cursor> model_count;
+  /// Set (before the plan_result is sent) when the count made the key scan unnecessary.
+  std::shared_ptr<bool> key_scan_skipped;
 };
 
 /// Spawns the diff actor on its own thread (it writes LMDB): each row is checked, keyed, mapped

@@ -39,6 +39,7 @@ change_set_builder::change_set_builder(const sync_state& st, uint64_t run_id, ui
     auto sizes = st_.count(txn);
     tally_.stored_before = sizes.keys - std::min(sizes.keys, sizes.orphans);
     has_rejects_ = sizes.rejects > 0;
+    has_orphans_ = sizes.orphans > 0;
     if (options_.track_identities && sizes.keys > 0 && !st_.has_identity_counts(txn))
       st_.rebuild_identity_counts(txn);  // a state from before identities were counted
   });
@@ -251,8 +252,65 @@ void change_set_builder::plan_delete(transaction& txn, std::string_view storage_
     ++tally_.resent_rejected;
 }
 
+void change_set_builder::mark_present(const packed_rows& keys) {
+  st_.env().read([&](transaction& txn) {
+    std::string key;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      key.assign(keys[i]);
+      ++tally_.key_scanned;
+      storage_key_ = storage_key(key);
+      auto stored = st_.keys().get(txn, storage_key_);
+      if (stored) {
+        hash128 hash;
+        uint64_t slot = 0;
+        bool orphan = false;
+        if (!peek_key_record(*stored, hash, slot, orphan) || slot >= slot_limit_)
+          st_.damaged("keys", storage_key_);
+        mark_seen(slot);
+        if (orphan)
+          revived_.push_back(storage_key_);  // back in the model, as classify() says
+      }
+      if (!has_rejects_)
+        continue;
+      if (auto bytes = st_.rejects().get(txn, storage_key_)) {
+        auto rejected = decode_reject_record(*bytes);
+        if (!rejected)
+          st_.damaged("rejects", storage_key_);
+        if (rejected->deletion)
+          stale_rejects_.push_back(storage_key_);  // a refused delete whose row is back
+        else if (!stored)
+          seen_unsynced_.insert(key);  // still in the model: its reject is kept
+      }
+    }
+  });
+  if (revived_.size() + stale_rejects_.size() >= flush_rows)
+    flush();
+}
+
+bool change_set_builder::holds_every_synced_key(uint64_t model_rows) {
+  if (has_rejects_ || has_orphans_ || tally_.null_keys > 0 || tally_.duplicate_keys > 0)
+    return false;
+  uint64_t seen_synced = 0;
+  for (auto word : seen_)
+    seen_synced += static_cast<uint64_t>(__builtin_popcountll(word));
+  // The window's other rows are new keys; the rest of the model must be synced keys, all of
+  // them: model = (new keys) + (synced keys) exactly means no synced key is gone.
+  uint64_t new_keys = tally_.extracted - std::min(tally_.extracted, seen_synced);
+  if (model_rows != tally_.stored_before + new_keys)
+    return false;
+  tally_.key_scanned = model_rows;
+  options_.plan_deletes = false;  // nothing to delete: finish() skips the scan for deletes
+  return true;
+}
+
 void change_set_builder::finish() {
   flush();
+  if (!options_.plan_deletes) {
+    // Nothing tells a deleted row from one that did not move: no delete, no reject dropped.
+    if (!leaving_.empty())
+      st_.env().write([&](transaction& txn) { keep_held_identities(txn); });
+    return;
+  }
   st_.env().write([&](transaction& txn) {
     uint64_t keys = 0;
     uint64_t orphans = 0;

@@ -18,6 +18,7 @@ namespace backflow::state {
 
 /// What the diff found (the plan's counts), and the bad keys it saw (a bad model aborts the run).
 struct diff_tally : plan_counts {
+  uint64_t key_scanned = 0;  ///< incremental reads: rows of the key-only scan (mark_present)
   uint64_t null_keys = 0;
   std::vector<uint64_t> null_key_rows;  ///< 1-based row numbers, up to 10
   uint64_t duplicate_keys = 0;
@@ -42,6 +43,9 @@ struct diff_options {
   /// no row of the model holds its identity after this run.
   bool track_identities = false;
   size_t samples_per_kind = 5;
+  /// Synced keys the model did not return become deletes (false: an incremental read without a
+  /// key scan, which cannot tell a deleted row from one that did not move).
+  bool plan_deletes = true;
 };
 
 /// Streams planned rows through the diff: lookups in read transactions, changes written in
@@ -59,6 +63,19 @@ class change_set_builder {
 
   /// Diffs a batch of planned rows.
   void add(const planned_rows& rows);
+
+  /// Incremental reads' key scan, after the last batch of the window: marks these canonical keys
+  /// as still in the model (no hash compared, nothing planned), so finish() does not delete them.
+  void mark_present(const packed_rows& keys);
+
+  /// Incremental reads, after the window's last batch: whether a model of `model_rows` rows
+  /// provably still holds every synced key, so the key scan can be skipped. True only when the
+  /// counts add up exactly (every row is a key of the window or a synced key outside it) and
+  /// nothing else could account for a row: no rejects, orphans, null or duplicate keys. A row
+  /// committed behind the lookback is the one thing the counts cannot tell from a kept key.
+  /// When true, the model's rows are counted as scanned (tally().key_scanned) and finish()
+  /// plans no delete.
+  [[nodiscard]] bool holds_every_synced_key(uint64_t model_rows);
 
   /// After the last batch: every synced key the model no longer returned becomes a delete.
   void finish();
@@ -90,6 +107,7 @@ class change_set_builder {
   std::unordered_set<std::string> seen_unsynced_;  ///< keys neither synced nor in the change set
   diff_tally tally_;
   bool has_rejects_ = false;  ///< skip reject lookups entirely when there are none
+  bool has_orphans_ = false;  ///< records an earlier mode left at the destination
   bool retry_rejects_ = false;  ///< re-plan rejected records even when unchanged
   /// A change waiting to be written with the next group.
   struct pending_change {

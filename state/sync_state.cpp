@@ -7,6 +7,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "state/cursor_mark.hpp"
 #include "state/model_profile.hpp"
 
 namespace backflow::state {
@@ -320,7 +321,11 @@ void sync_state::clear_change_set() const {
 }
 
 void sync_state::finish_change_set() const {
-  env().write([&](transaction& txn) { store_plan(txn, plan_record{}); });
+  env().write([&](transaction& txn) {
+    // The run's incremental mark advances with the commit of its last change, never before.
+    promote_pending_mark(txn, *this, load_plan(txn).run_id);
+    store_plan(txn, plan_record{});
+  });
 }
 
 std::vector<pending_change> sync_state::changes_of(const std::vector<std::string>& keys) const {
@@ -490,7 +495,8 @@ void sync_state::reset() const {
   env().write([&](transaction& txn) {
     for (const auto* t : {&keys_, &changes_, &rejects_, &slots_, &jobs_, &identities_})
       t->clear(txn);
-    for (auto key : {plan_key, next_slot_key, fingerprint_key, std::string_view(model_profile_key)})
+    for (auto key : {plan_key, next_slot_key, fingerprint_key, std::string_view(model_profile_key),
+                     std::string_view(cursor_mark_key), std::string_view(pending_mark_key)})
       meta_.del(txn, key);
     for (auto c : {counter::keys, counter::changes, counter::rejects, counter::orphans})
       set_count(txn, c, 0);

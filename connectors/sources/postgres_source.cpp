@@ -256,6 +256,14 @@ std::string postgres_location(const std::string& dsn) {
 
 }  // namespace
 
+/// Incremental reads in PostgreSQL's dialect: `$1` takes the cursor column's own type, so a
+/// timestamptz compares as an instant (offsets honoured), a timestamp as wall time, a date as a
+/// date and an integer as an integer. A text column compares as text. NULL cursors are read.
+std::string postgres_window_query(const std::string& model, const std::string& cursor, bool) {
+  auto c = quote_identifier(cursor);
+  return wrap_model(model, "*", c + " >= $1 OR " + c + " IS NULL");
+}
+
 result<std::unique_ptr<source_cursor>> open_postgres_source(const source_spec& spec) {
   auto query = model_query(spec);
   if (!query)
@@ -271,7 +279,13 @@ result<std::unique_ptr<source_cursor>> open_postgres_source(const source_spec& s
     return begun.error();
   // The extended protocol refuses a second statement smuggled after the SELECT.
   std::string declare = std::string(declare_prefix) + *query;
-  pg_result declared(PQexecParams(pg, declare.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+  // Incremental reads' bounds go as text parameters, typed by the server from the column they
+  // are compared with (timestamptz, timestamp, date, bigint, numeric).
+  std::vector<const char*> values;
+  for (const auto& p : spec.params)
+    values.push_back(p.text.c_str());
+  pg_result declared(PQexecParams(pg, declare.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
   if (!declared || PQresultStatus(declared.get()) != PGRES_COMMAND_OK)
     return statement_failure(declared.get(), pg, query_error, declare_prefix.size());
   pg_result described(PQdescribePortal(pg, "backflow_cursor"));
@@ -312,6 +326,8 @@ source_type postgres_source_type() {
   };
   t.open = open_postgres_source;
   t.describe = describe_postgres_source;
+  t.window_query = postgres_window_query;
+  t.key_query = standard_key_query;
   t.check = [](const nlohmann::json& options, const std::string& path, config_errors& errors) {
     auto it = options.find("dsn");
     if (it != options.end() && it->is_string() &&

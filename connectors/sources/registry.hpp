@@ -32,6 +32,16 @@ struct source_type {
   /// other), on the validated options before `resolve`; errors go under `path`. May be empty.
   std::function<void(const nlohmann::json& options, const std::string& path, config_errors&)>
       check;
+  /// Incremental reads: the SQL returning the rows of `model` whose column `cursor` is at or
+  /// past the query's one placeholder (bound as query_param), and the rows whose cursor is
+  /// NULL; in the source's dialect. Empty: the source cannot read incrementally, and a sync file
+  /// giving it `source.incremental` is refused at validation. open() must bind spec.params.
+  std::function<std::string(const std::string& model, const std::string& cursor, bool integer)>
+      window_query;
+  /// The SQL returning only the key `columns` of `model`'s rows (the key scan that finds
+  /// deletes on an incremental read). Required with window_query.
+  std::function<std::string(const std::string& model, const std::vector<std::string>& columns)>
+      key_query;
   /// Options whose open/describe failures are the sync file's fault (a file that is not
   /// there), not an unreachable warehouse; `source.query` always is.
   std::vector<std::string> config_problem_options;

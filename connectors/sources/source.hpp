@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,13 +15,33 @@
 
 namespace backflow {
 
+/// A value bound to a placeholder of the query a source runs (incremental reads' lower bound).
+/// Text either way; `integer` says the source should bind it as one.
+struct query_param {
+  std::string text;
+  bool integer = false;
+};
+
+/// How a sync reads only what moved (the sync file's `source.incremental`).
+struct incremental_read {
+  enum class deletes { key_scan, none, periodic_full_scan };
+  std::string cursor;          ///< the model column whose value grows when a row changes
+  long long lookback_ms = 0;   ///< re-read this far behind the mark (late rows)
+  deletes delete_detection = deletes::key_scan;
+  long long full_scan_every_ms = 0;  ///< periodic_full_scan: the longest time between full reads
+};
+
 /// Where a model lives and how to read it; filled from the sync file's `source` object.
 struct source_spec {
   std::string type;  ///< a registered source type (connectors/sources/registry.cpp)
   /// The type's own options (its table in the registry), validated, defaults filled in; not
   /// `type`, `query` nor `key`. Paths are already resolved against the sync file.
   nlohmann::json options = nlohmann::json::object();
-  std::string query;  ///< the model
+  std::string query;  ///< the model (or, for an incremental read, the windowed query)
+  /// Values for the query's placeholders, in order (empty: the query has none).
+  std::vector<query_param> params;
+  /// Set when the sync reads incrementally (the run decides each time what it reads).
+  std::optional<incremental_read> incremental;
 
   /// The string option `name`, or "" when it is absent or not a string.
   [[nodiscard]] std::string string_option(const std::string& name) const;

@@ -142,6 +142,33 @@ std::string_view strip_query_terminator(std::string_view query) {
   return query;
 }
 
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"')
+      out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string wrap_model(std::string_view model, const std::string& select,
+                       const std::string& where) {
+  std::string sql = "SELECT " + select + " FROM (\n";
+  sql.append(strip_query_terminator(model));
+  sql += "\n) AS backflow_model";
+  if (!where.empty())
+    sql += " WHERE " + where;
+  return sql;
+}
+
+std::string standard_key_query(const std::string& model, const std::vector<std::string>& columns) {
+  std::string select;
+  for (const auto& c : columns)
+    select += (select.empty() ? "" : ", ") + quote_identifier(c);
+  return wrap_model(model, select, "");
+}
+
 bool normalise_timestamp(std::string_view in, std::string& out) {
   out.clear();
   const size_t n = in.size();

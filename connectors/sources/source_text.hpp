@@ -14,6 +14,17 @@ namespace backflow {
 /// The query without trailing whitespace and semicolons, so it can be wrapped in another statement.
 std::string_view strip_query_terminator(std::string_view query);
 
+/// `"name"` with every '"' doubled: an identifier in standard SQL (SQLite, PostgreSQL).
+std::string quote_identifier(std::string_view name);
+
+/// `SELECT <select> FROM (<model>) AS backflow_model [WHERE <where>]`; the model on lines of its
+/// own, so a trailing comment in it cannot swallow the rest.
+std::string wrap_model(std::string_view model, const std::string& select,
+                       const std::string& where);
+
+/// The key scan of incremental reads in standard SQL: only the key `columns` of the model.
+std::string standard_key_query(const std::string& model, const std::vector<std::string>& columns);
+
 /// Rewrites a date or date-time text as ISO-8601 into `out`; false if `in` is not one.
 ///
 /// "2024-01-05 10:00:00" becomes "2024-01-05T10:00:00"; fractional seconds, 'Z' and offsets are

@@ -129,6 +129,36 @@ schema read_schema(sqlite3_stmt* stmt) {
   return cols;
 }
 
+/// Binds incremental reads' values to ?1, ?2, ...: integers as integers, the rest as text.
+result<bool> bind_params(sqlite3_stmt* stmt, const std::vector<query_param>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i];
+    int index = static_cast<int>(i) + 1;
+    int rc = p.integer ? sqlite3_bind_int64(stmt, index, std::stoll(p.text))
+                       : sqlite3_bind_text(stmt, index, p.text.c_str(),
+                                           static_cast<int>(p.text.size()), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK)
+      return failure{"source.incremental: SQLite could not bind the window's bound \"" + p.text +
+                     "\": " + sqlite3_errstr(rc)};
+  }
+  return true;
+}
+
+/// Incremental reads in SQLite's dialect. Integer cursors compare as integers; timestamp
+/// cursors as julianday() of either side, so "2026-01-05 10:00:00", "...T10:00:00Z", offsets
+/// and unix seconds in a DATETIME column all compare as instants (millisecond precision). A
+/// NULL cursor, or one julianday() cannot read, is always read (the diff keeps it from being
+/// resent when unchanged; the run then names an unreadable value).
+std::string sqlite_window_query(const std::string& model, const std::string& cursor,
+                                bool integer) {
+  auto c = quote_identifier(cursor);
+  if (integer)
+    return wrap_model(model, "*", c + " >= ?1 OR " + c + " IS NULL");
+  auto instant = "(CASE typeof(" + c + ") WHEN 'text' THEN julianday(" + c + ") ELSE julianday(" +
+                 c + ", 'unixepoch') END)";
+  return wrap_model(model, "*", "COALESCE(" + instant + " >= julianday(?1), 1)");
+}
+
 /// An open database with the model's query prepared and its columns checked.
 struct prepared_model {
   db_ptr db;
@@ -143,6 +173,8 @@ result<prepared_model> prepare_model(const source_spec& spec) {
   auto stmt = prepare_query(db->get(), spec.query);
   if (!stmt)
     return stmt.error();
+  if (auto bound = bind_params(stmt->get(), spec.params); !bound)
+    return bound.error();
   schema cols = read_schema(stmt->get());
   if (auto unique = check_unique_columns(cols); !unique)
     return unique.error();
@@ -269,6 +301,8 @@ source_type sqlite_source_type() {
   };
   t.open = open_sqlite_source;
   t.describe = describe_sqlite_source;
+  t.window_query = sqlite_window_query;
+  t.key_query = standard_key_query;
   t.location = [](const source_spec& spec) {
     auto path = spec.string_option("path");
     std::error_code ec;

@@ -4,6 +4,7 @@
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/run_session.hpp"
 #include "pipelines/core/redaction.hpp"
+#include "pipelines/sync/incremental_read.hpp"
 
 namespace backflow {
 
@@ -34,6 +35,8 @@ int cmd_plan(const cli_args& args) {
       std::cout << "plan for " << cfg.name << ": " << c.added << " added, " << c.changed
                 << " changed, " << c.deleted << " deleted, " << c.unchanged << " unchanged ("
                 << c.extracted << " rows read); nothing was sent\n";
+      if (!summary.read_window.is_null())
+        std::cout << "  read: " << read_window_text(summary.read_window) << "\n";
       if (c.unchanged_rejected > 0)
         std::cout << "  " << c.unchanged_rejected
                   << " rows were rejected earlier and have not changed: not re-sent\n";

@@ -9,6 +9,7 @@
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/sync_file.hpp"
 #include "pipelines/core/clock.hpp"
+#include "state/cursor_mark.hpp"
 #include "state/state_dir.hpp"
 #include "state/sync_state.hpp"
 
@@ -96,6 +97,11 @@ int cmd_status(const cli_args& args) {
                                                     ? nlohmann::json(plan.run_id)
                                                     : nlohmann::json(nullptr)},
                             {"last_run", info.value("last_run", nlohmann::json())}};
+    // Incremental syncs: the committed mark and one waiting for its change set's commit.
+    auto mark = state::load_cursor_mark(st);
+    auto pending = state::load_pending_mark(st);
+    entry["cursor_mark"] = mark ? nlohmann::json(mark->value) : nlohmann::json(nullptr);
+    entry["pending_cursor_mark"] = pending ? nlohmann::json(pending->value) : nlohmann::json(nullptr);
     all.push_back(entry);
   }
   if (args.flag("json")) {

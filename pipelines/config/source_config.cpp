@@ -89,7 +89,63 @@ void check_key_and_query(const nlohmann::json& checked, const sync_config& cfg,
     errors.add("source.query", "is empty");
 }
 
+/// `source.incremental` (validated by its table) into the spec; a source type without a window
+/// query cannot read incrementally.
+void parse_incremental(const nlohmann::json& given, const source_type& type, source_spec& spec,
+                       config_errors& errors) {
+  const std::string path = "source.incremental";
+  if (!type.window_query || !type.key_query) {
+    errors.add(path, "a " + type.name + " source cannot read incrementally (it has no window "
+                     "query); remove source.incremental");
+    return;
+  }
+  incremental_read read;
+  read.cursor = given.value("cursor", "");
+  if (given.contains("cursor") && read.cursor.find_first_not_of(" \t\r\n") == std::string::npos)
+    errors.add(path + ".cursor", "is empty; name the model column that grows when a row changes");
+  parse_duration(given.value("lookback", nlohmann::json("0s")), read.lookback_ms);
+  auto deletes = given.value("deletes", nlohmann::json("key_scan"));
+  const std::string expected =
+      "expected \"key_scan\", \"none\" or {\"full_scan_every\": \"24h\"}";
+  if (deletes == "key_scan") {
+    read.delete_detection = incremental_read::deletes::key_scan;
+  } else if (deletes == "none") {
+    read.delete_detection = incremental_read::deletes::none;
+  } else if (deletes.is_object()) {
+    read.delete_detection = incremental_read::deletes::periodic_full_scan;
+    for (const auto& item : deletes.items())
+      if (item.key() != "full_scan_every")
+        errors.add(path + ".deletes." + item.key(), "unknown key; " + expected);
+    auto every = deletes.find("full_scan_every");
+    if (every == deletes.end())
+      errors.add(path + ".deletes.full_scan_every", "is required in the object form");
+    else if (!parse_duration(*every, read.full_scan_every_ms) || read.full_scan_every_ms <= 0)
+      errors.add(path + ".deletes.full_scan_every",
+                 "expected a positive duration such as \"24h\", got " + every->dump());
+  } else {
+    errors.add(path + ".deletes", expected + ", got " + deletes.dump());
+  }
+  spec.incremental = std::move(read);
+}
+
 }  // namespace
+
+const std::vector<option_spec>& incremental_options() {
+  static const std::vector<option_spec> spec = {
+    option("cursor", option_type::string,
+           "the model column that grows whenever a row changes: an integer, date or timestamp "
+           "(e.g. updated_at)").mandatory(),
+    option("lookback", option_type::duration,
+           "re-read rows this far behind the highest cursor value the last run read, for rows "
+           "committed late (an integer cursor goes back this many seconds' worth of units)")
+        .defaults_to("0s").at_least(0),
+    option("deletes", option_type::custom,
+           "how deletes are found: \"key_scan\" (a key-only read of the model each run), "
+           "\"none\" (never), or {\"full_scan_every\": \"24h\"} (a full read when the last "
+           "one is older)").defaults_to("key_scan"),
+  };
+  return spec;
+}
 
 void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_dir,
                   sync_config& cfg, config_errors& errors) {
@@ -127,6 +183,8 @@ void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_d
   // reported as such, not again as an empty value).
   if (type->check && !has_errors_under(errors, "source"))
     type->check(cfg.source.options, "source", errors);
+  if (auto inc = checked.find("incremental"); inc != checked.end() && inc->is_object())
+    parse_incremental(*inc, *type, cfg.source, errors);
   if (type->resolve)
     type->resolve(cfg.source.options, base_dir);
   collect_source_secrets(cfg.source.options, type->options, cfg.secrets);

@@ -16,6 +16,9 @@ namespace backflow {
 void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_dir,
                   sync_config& cfg, config_errors& errors);
 
+/// The keys of `source.incremental`: cursor, lookback, deletes.
+const std::vector<option_spec>& incremental_options();
+
 /// `source` with every option that is secret in a registered source type replaced by "***".
 nlohmann::json redact_source(const nlohmann::json& source);
 

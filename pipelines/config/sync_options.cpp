@@ -1,6 +1,8 @@
 // The option tables of a sync file (see sync_options.hpp).
 #include "pipelines/config/sync_options.hpp"
 
+#include "pipelines/config/source_config.hpp"
+
 #include "connectors/sources/registry.hpp"
 #include "pipelines/mapping/transforms.hpp"
 
@@ -19,6 +21,9 @@ const std::vector<option_spec>& source_options() {
       option("query", option_type::string, "the model: a SQL query").mandatory(),
       option("key", option_type::string_list,
              "column(s) identifying a row and its destination record").mandatory(),
+      option("incremental", option_type::object,
+             "read only the rows whose cursor moved since the last run (README, Incremental "
+             "reads)").with(incremental_options()),
     };
   }();
   return spec;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,9 +12,11 @@
 #include "actors/messages.hpp"
 #include "actors/run_progress.hpp"
 #include "pipelines/config/sync_config.hpp"
+#include "pipelines/sync/incremental_read.hpp"
 #include "pipelines/sync/model_shape.hpp"
 #include "pipelines/sync/progress_line.hpp"
 #include "pipelines/sync/run_summary.hpp"
+#include "state/model_profile.hpp"
 #include "state/state_dir.hpp"
 #include "state/sync_state.hpp"
 
@@ -28,7 +31,15 @@ struct plan_phase_result {
   bool damaged = false;  ///< when !ok: the state directory is damaged
   std::string error;
   std::vector<std::string> problems;
+  /// Incremental syncs: what this run read, and the mark it leaves pending (set once read).
+  std::optional<read_window> window;
+  std::optional<state::cursor_mark> mark;
 };
+
+/// The tally as the row-count guards and the model profile see it: on a windowed read, the
+/// model's rows are the key scan's (without one, the previous profile's).
+state::diff_tally model_tally(const plan_phase_result& planned,
+                              const std::optional<state::model_profile>& previous);
 
 /// Opens the model, checks its columns, streams it through extract → diff into the change set.
 /// Stops early (nothing planned) when `interrupted` turns true.

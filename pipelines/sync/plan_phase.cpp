@@ -5,6 +5,8 @@
 
 #include "actors/plan_actors.hpp"
 #include "connectors/destinations/registry.hpp"
+#include "pipelines/core/clock.hpp"
+#include "pipelines/core/schema.hpp"
 #include "pipelines/sync/guards.hpp"
 
 namespace backflow {
@@ -15,12 +17,36 @@ constexpr size_t extract_batch_rows = 1000;
 
 }  // namespace
 
+state::diff_tally model_tally(const plan_phase_result& planned,
+                              const std::optional<state::model_profile>& previous) {
+  auto tally = planned.tally;
+  if (planned.window && planned.window->windowed)
+    tally.extracted = planned.window->key_scan ? tally.key_scanned
+                                               : (previous ? previous->rows : tally.extracted);
+  return tally;
+}
+
 plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
                                  const std::shared_ptr<state::sync_state>& st, uint64_t run_id,
                                  const std::shared_ptr<run_progress>& progress, progress_line& line,
                                  const std::atomic<bool>* interrupted) {
   plan_phase_result out;
-  auto cursor = open_source(cfg.source);
+  // retry_rejected "always" (or `backflow retry`): the diff re-plans unchanged rejected records;
+  // so does a new mode or mapping (a record update mode refused is welcome in upsert mode).
+  st->retry_all_rejects = cfg.retry_rejected == retry_rejected_policy::always ||
+                          st->applied_config() != cfg.config_fingerprint();
+  // Incremental reads: the window past the committed mark, or the whole model (see plan_read).
+  std::optional<state::cursor_mark> mark_before;
+  if (cfg.source.incremental) {
+    mark_before = state::load_cursor_mark(*st);
+    // Rows behind the mark must be read when every payload may change (a new mapping or mode)
+    // or when rejected records are to be planned again.
+    bool behind_mark = st->applied_config() != cfg.config_fingerprint() ||
+                       (st->retry_all_rejects && st->count().rejects > 0);
+    out.window = plan_read(cfg, mark_before, behind_mark, wall_now_ms());
+  }
+  const int64_t read_started_ms = wall_now_ms();
+  auto cursor = open_source(out.window ? read_spec(cfg.source, *out.window) : cfg.source);
   if (!cursor) {
     out.error = cursor.error().message;
     // A query the warehouse refuses is the sync file's fault; an unreachable warehouse is not.
@@ -28,7 +54,37 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
                                                           : run_status::incomplete;
     return out;
   }
-  std::shared_ptr<source_cursor> source = std::move(*cursor);
+  std::shared_ptr<source_cursor> source;
+  std::shared_ptr<cursor_tracker> tracker;  // the highest cursor value read: the next mark
+  std::shared_ptr<source_cursor> key_scan;
+  std::shared_ptr<source_cursor> model_count;
+  auto key_scan_skipped = std::make_shared<bool>(false);
+  if (out.window) {
+    auto column = find_column((*cursor)->columns(), out.window->cursor);
+    if (!column) {
+      out.failure = run_status::config_error;
+      out.error = "source.incremental.cursor: the model returns no column \"" +
+                  out.window->cursor + "\"";
+      return out;
+    }
+    auto model = std::move(*cursor);
+    tracker = std::make_shared<cursor_tracker>(std::move(model), *column, out.window->cursor);
+    source = tracker;
+    if (out.window->key_scan) {
+      auto keys = open_source(key_scan_spec(cfg.source, cfg.key_columns));
+      if (!keys) {
+        out.error = "the key scan could not start: " + keys.error().message;
+        return out;
+      }
+      key_scan = std::move(*keys);
+      // Most runs lose no row: a count that proves it spares reading every key.
+      auto count = open_source(model_count_spec(cfg.source));
+      if (count)
+        model_count = std::move(*count);
+    }
+  } else {
+    source = std::move(*cursor);
+  }
   // A column the last accepted plan read and the model lost is the model's fault, not the file's.
   auto previous = state::load_model_profile(*st);
   out.problems = vanished_columns(cfg, source->columns(), previous);
@@ -53,10 +109,6 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
     return out;
   }
 
-  // retry_rejected "always" (or `backflow retry`): the diff re-plans unchanged rejected records;
-  // so does a new mode or mapping (a record update mode refused is welcome in upsert mode).
-  st->retry_all_rejects = cfg.retry_rejected == retry_rejected_policy::always ||
-                          st->applied_config() != cfg.config_fingerprint();
   caf::scoped_actor self{sys};
   diff_settings settings;
   settings.state = st;
@@ -80,6 +132,10 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
       return dest->identity(fields, payload);
     };
   }
+  settings.options.plan_deletes = !out.window || !out.window->windowed || out.window->key_scan;
+  settings.key_scan = key_scan;
+  settings.model_count = model_count;
+  settings.key_scan_skipped = key_scan_skipped;
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
   auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
   self->monitor(diff);
@@ -113,8 +169,18 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
     self->wait_for(diff);
   }
   line.clear();
+  if (out.window) {
+    out.window->rows_read = result.tally.extracted;
+    out.window->keys_scanned = result.tally.key_scanned;
+    out.window->key_scan_skipped = *key_scan_skipped;
+    out.mark = next_mark(cfg, mark_before, *out.window, tracker->highest(), run_id,
+                         read_started_ms);
+    out.window->mark_after = out.mark->value;
+  }
   if (!result.error.empty()) {
     out.error = result.error;
+    if (out.error.rfind("source.incremental", 0) == 0)
+      out.failure = run_status::config_error;  // a cursor column that holds no cursor values
     out.damaged = result.damaged;
     // What was read before the failure, not zero: a query failing mid-stream says how far it got.
     out.tally = std::move(result.tally);
@@ -124,7 +190,8 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   out.tally = std::move(result.tally);
   out.values = std::move(result.values);
   out.problems = bad_model_problems(out.tally, cfg.key_columns);
-  auto model = model_problems(cfg.guards, out.tally, out.values, out.shape.column_names(), previous);
+  auto model = model_problems(cfg.guards, model_tally(out, previous), out.values,
+                              out.shape.column_names(), previous);
   out.problems.insert(out.problems.end(), model.begin(), model.end());
   if (!out.problems.empty()) {
     out.failure = run_status::aborted;

@@ -1,6 +1,8 @@
 // The record of one run (see run_summary.hpp).
 #include "pipelines/sync/run_summary.hpp"
 
+#include "pipelines/sync/incremental_read.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <sstream>
@@ -108,6 +110,8 @@ nlohmann::json run_summary::to_json() const {
     j["error"] = error;
   if (!problems.empty())
     j["problems"] = problems;
+  if (!read_window.is_null())
+    j["read"] = read_window;
   return j;
 }
 
@@ -126,6 +130,8 @@ std::string run_summary::to_text() const {
                                  " differ but are not updated in insert mode"
                            : std::string())
       << " (" << plan.extracted << " rows read)\n";
+  if (!read_window.is_null())
+    out << "  read:      " << read_window_text(read_window) << "\n";
   out << "  delivery:  " << outcomes.delivered << " delivered, " << outcomes.rejected
       << " rejected, " << outcomes.skipped << " settled without a request, " << outcomes.failed
       << " left for the next run; " << api_calls << " API calls, " << outcomes.retried

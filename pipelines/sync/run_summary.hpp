@@ -55,6 +55,8 @@ struct run_summary {
   std::vector<std::string> problems;  ///< bad keys, tripped guards, config errors
   std::vector<rejected_sample> rejected;  ///< up to 10, with the vendor's reasons
   double peak_rss_mb = 0;
+  /// Incremental syncs: the window read (incremental_read.hpp, read_window::to_json); else null.
+  nlohmann::json read_window;
 
   [[nodiscard]] nlohmann::json to_json() const;
   /// A few human lines for the terminal.

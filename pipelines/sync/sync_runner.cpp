@@ -270,6 +270,8 @@ std::optional<run_status> sync_runner::plan_changes(attempt& a) {
                           .count();
   a.summary.plan = a.planned.tally;
   a.summary.problems = a.planned.problems;
+  if (a.planned.window)
+    a.summary.read_window = a.planned.window->to_json();
   if (a.planned.ok)
     return std::nullopt;
   a.summary.error = a.planned.error;
@@ -306,8 +308,16 @@ std::optional<run_status> sync_runner::record_plan(attempt& a) {
   record.config_fingerprint = a.cfg.config_fingerprint();
   record.fields = a.planned.shape.fields;
   record.counts = plan_json(a.planned.tally);
-  auto profile = profile_of(a.summary.run_id, a.planned.tally, a.planned.values,
+  auto previous = state::load_model_profile(*a.st);
+  auto profile = profile_of(a.summary.run_id, model_tally(a.planned, previous), a.planned.values,
                             a.planned.shape.column_names());
+  if (a.planned.window && a.planned.window->windowed && previous)
+    for (auto& column : profile.columns)  // a window shows some of each column's kinds
+      if (const auto* was = previous->find(column.name))
+        column.kinds |= was->kinds;
+  // The mark this run read waits for its change set to be fully committed (finish_change_set).
+  if (a.planned.mark)
+    state::store_pending_mark(*a.st, *a.planned.mark);
   state::start_apply(*a.st, record, profile);
   return std::nullopt;
 }
