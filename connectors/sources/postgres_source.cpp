@@ -2,6 +2,7 @@
 #include "connectors/sources/postgres_source.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
@@ -12,11 +13,9 @@
 #include "connectors/sources/postgres_values.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
-#include "spdlog/spdlog.h"
 
 namespace backflow {
 namespace {
-
 
 struct conn_closer {
   void operator()(PGconn* conn) const { PQfinish(conn); }
