@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "connectors/sources/source_text.hpp"
+#include "pipelines/core/crypto.hpp"
 #include "pipelines/core/decimal.hpp"
 
 namespace backflow {
@@ -53,6 +54,22 @@ void write_numeric(row_writer& writer, std::string_view text) {
     writer.decimal(*decimal);
 }
 
+/// Decodes bare hex digits ("6162"), as Redshift prints a VARBYTE.
+bool decode_hex(std::string_view in, std::string& out) {
+  out.clear();
+  if (in.size() % 2 != 0)
+    return false;
+  out.reserve(in.size() / 2);
+  for (size_t i = 0; i < in.size(); i += 2) {
+    int high = hex_digit_value(in[i]);
+    int low = hex_digit_value(in[i + 1]);
+    if (high < 0 || low < 0)
+      return false;
+    out.push_back(static_cast<char>(high << 4 | low));
+  }
+  return true;
+}
+
 }  // namespace
 
 pg_cell pg_cell_of(unsigned int type_oid) {
@@ -93,6 +110,7 @@ column_kind pg_column_kind(pg_cell cell) {
     case pg_cell::timestamp:
       return column_kind::timestamp;
     case pg_cell::bytes:
+    case pg_cell::hex_bytes:
       return column_kind::bytes;
     case pg_cell::text:
       return column_kind::text;
@@ -130,6 +148,12 @@ void write_pg_value(row_writer& writer, pg_cell cell, std::string_view text, std
         writer.bytes(scratch);
       else
         writer.text(text);  // bytea_output is set to hex, so this is not expected
+      return;
+    case pg_cell::hex_bytes:
+      if (decode_hex(text, scratch))
+        writer.bytes(scratch);
+      else
+        writer.text(text);
       return;
     case pg_cell::timestamp:
       if (normalise_timestamp(text, scratch))

@@ -10,7 +10,8 @@
 namespace backflow {
 
 /// How a column's text values become cells, from the column's type OID (catalog/pg_type.dat).
-enum class pg_cell { boolean, integer, floating, numeric, timestamp, bytes, text };
+/// `hex_bytes` is binary printed as bare hex digits (Redshift's VARBYTE), `bytes` bytea's "\x...".
+enum class pg_cell { boolean, integer, floating, numeric, timestamp, bytes, hex_bytes, text };
 
 /// The cell kind for a type OID (libpq's Oid); types without their own become text.
 pg_cell pg_cell_of(unsigned int type_oid);

@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(a_sqlite_source_reports_all_its_errors_with_key_paths) {
         "source.colour: unknown key (known keys: type, query, key, incremental, path)",
         "source.query: expected a string",
         "source.key[1]: must name a column",
-        "source.dsn: only applies to a postgres source"})
+        "source.dsn: only applies to a postgres or redshift source"})
     BOOST_TEST(has_prefix(errors, expected), expected << "\n" << joined(errors));
   BOOST_TEST(errors.size() == 5u, joined(errors));
   BOOST_TEST(!has_text(errors, warehouse_dsn), joined(errors));

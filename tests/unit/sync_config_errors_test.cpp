@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(source_kinds_check_their_own_options) {
              joined(pg_with_path));
   auto sqlite_with_dsn = errors_of_doc(hubspot_with({{"source", {{"dsn", "${WAREHOUSE_DSN}"}}}}));
   BOOST_TEST(sqlite_with_dsn ==
-                 std::vector<std::string>({"source.dsn: only applies to a postgres source"}),
+                 std::vector<std::string>(
+                     {"source.dsn: only applies to a postgres or redshift source"}),
              joined(sqlite_with_dsn));
   auto unknown = errors_of_doc(hubspot_with({{"source", {{"type", "oracle"}}}}));
   BOOST_TEST(
