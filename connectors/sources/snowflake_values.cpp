@@ -116,19 +116,18 @@ bool write_time(std::string_view text, std::string& out) {
   return true;
 }
 
+/// The instant of a TIMESTAMP_TZ, in UTC like every zoned timestamp of every source: the same
+/// instant reaches the destination as the same value whatever offset it was stored at.
 bool write_timestamp_tz(std::string_view text, std::string& out) {
   size_t space = text.find(' ');
   int64_t encoded = 0;
   if (space == std::string_view::npos || !parse_int(text.substr(space + 1), encoded))
     return false;
-  int offset = static_cast<int>(encoded - 1440);  // Snowflake adds 1440 to keep it positive
-  if (offset <= -1440 || offset >= 1440 || !sf_epoch_to_iso(text.substr(0, space), offset, out))
+  int64_t offset = encoded - 1440;  // Snowflake adds 1440 to keep it positive
+  // The seconds are the instant already; the offset only says where it was written.
+  if (offset <= -1440 || offset >= 1440 || !sf_epoch_to_iso(text.substr(0, space), 0, out))
     return false;
-  char zone[8];
-  int magnitude = offset < 0 ? -offset : offset;
-  std::snprintf(zone, sizeof zone, "%c%02d:%02d", offset < 0 ? '-' : '+', magnitude / 60,
-                magnitude % 60);
-  out.append(zone);
+  out += "+00:00";
   return true;
 }
 

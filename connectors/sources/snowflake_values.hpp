@@ -21,7 +21,7 @@ enum class sf_cell {
   time,           ///< seconds since midnight with 9 decimals → text "HH:MM:SS[.f]"
   timestamp_ntz,  ///< epoch seconds.nanoseconds → "YYYY-MM-DDTHH:MM:SS[.f]" (wall clock)
   timestamp_ltz,  ///< epoch seconds.nanoseconds → the UTC instant "…+00:00"
-  timestamp_tz,   ///< "seconds.nanos offset+1440" → local wall clock with its "+HH:MM"
+  timestamp_tz,   ///< "seconds.nanos offset+1440" → the UTC instant "…+00:00" (offset dropped)
   json,           ///< VARIANT, OBJECT, ARRAY: JSON text without insignificant whitespace
   binary,         ///< hex → bytes
   text,           ///< TEXT and anything else

@@ -221,6 +221,7 @@ BOOST_DATA_TEST_CASE(a_model_failing_mid_stream_sends_no_deletes,
 
   warehouse->exec("DELETE FROM contacts WHERE n <= 10");
   sync["source"]["query"] = a->failing_query(4000);
+  warehouse->fail_late_read(4000);
   auto failed = backflow.run_sync(write_sync(dir, sync));
   // Incomplete (exit 4): the read failed; the next run reads the model again.
   BOOST_TEST(failed.process.exit_code == 4, failed.process.out << failed.process.err);

@@ -1,12 +1,15 @@
 // End to end: every sync file in examples/ (found, not listed) is validated and run against its
-// emulator on the example warehouse (a SQLite file; examples/warehouse.sql loaded into the
-// throwaway MariaDB server for a mysql example, examples/warehouse.clickhouse.sql into the
-// throwaway ClickHouse server for a clickhouse one).
+// emulator on the example warehouse (a SQLite file, served by the emulator standing in for the
+// source type where one does, e.g. backflow-emulator snowflake; examples/warehouse.sql loaded
+// into the throwaway MariaDB server for a mysql example, examples/warehouse.clickhouse.sql into
+// the throwaway ClickHouse server for a clickhouse one).
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -31,6 +34,7 @@ struct example {
   std::string emulator;
   std::map<std::string, std::string> endpoints;  ///< variable → path below the emulator's URL
   std::string source_type;
+  std::string source_emulator;  ///< the emulator standing in for the warehouse, or ""
   /// Source option → the variable its value is read from ("${VAR}" or "${VAR:-default}").
   std::map<std::string, std::string> source_variables;
 };
@@ -48,10 +52,11 @@ std::vector<std::string> example_files() {
 /// Reads an example: its destination type names the emulator, and each destination value
 /// written "${VAR:-http://127.0.0.1:PORT/path}" names a variable that points it at the emulator.
 example read_example(const std::string& file) {
-  example e{file, {}, {}, {}, {}};
+  example e{file, {}, {}, {}, {}, {}};
   auto sync = nlohmann::json::parse(read_file(source_dir() + "/examples/" + file), nullptr, true,
                                     /*ignore_comments=*/true);
   e.source_type = sync.at("source").at("type").get<std::string>();
+  e.source_emulator = emulator_process::for_source(e.source_type);
   static const std::regex variable(R"(^\$\{([A-Z0-9_]+)(:-[^}]*)?\}$)");
   for (const auto& [key, value] : sync.at("source").items()) {
     std::smatch m;
@@ -118,6 +123,35 @@ std::unique_ptr<clickhouse_server> build_clickhouse_warehouse() {
   return server;
 }
 
+/// What a warehouse emulator needs besides `--database <dir>/warehouse.sqlite`, and the source
+/// options (besides `url`, its address) that reach it.
+struct warehouse_setup {
+  std::vector<std::string> flags;
+  nlohmann::json options = nlohmann::json::object();
+};
+
+/// Snowflake: the user's key pair made by openssl in the example's directory, its public half
+/// given to the emulator with the account and user the source signs its JWT as.
+warehouse_setup snowflake_setup(const temp_dir& dir) {
+  const std::string key = dir.file("snowflake_key.pem");
+  const std::string public_key = dir.file("snowflake_key.pub");
+  const std::string made = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
+                           key + " 2>/dev/null && openssl pkey -in " + key + " -pubout -out " +
+                           public_key;
+  BOOST_REQUIRE_MESSAGE(std::system(made.c_str()) == 0, made);
+  return {{"--public-key", public_key, "--account", "my_account", "--user", "backflow"},
+          {{"account", "my_account"}, {"user", "backflow"}, {"private_key_file", key}}};
+}
+
+/// Each emulator standing in for a warehouse (by the registry's `sources`) that needs more than
+/// the example's SQLite file, by emulator name. Another one: one function, one line.
+const std::map<std::string, std::function<warehouse_setup(const temp_dir&)>>& warehouse_setups() {
+  static const std::map<std::string, std::function<warehouse_setup(const temp_dir&)>> setups = {
+      {"snowflake", snowflake_setup},
+  };
+  return setups;
+}
+
 /// Points each of `wanted` source options of `e` at `values`; fails naming one the example
 /// does not read from a variable.
 void point_source_at(const example& e, const nlohmann::json& values,
@@ -154,7 +188,20 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   cli backflow{dir.file("state"), {}};
   std::unique_ptr<mariadb_server> mariadb;
   std::unique_ptr<clickhouse_server> clickhouse;
-  if (e.source_type == "mysql") {
+  std::unique_ptr<emulator_process> warehouse;
+  if (!e.source_emulator.empty()) {
+    warehouse_setup setup;
+    if (auto it = warehouse_setups().find(e.source_emulator); it != warehouse_setups().end())
+      setup = it->second(dir);
+    std::vector<std::string> flags = {"--database", dir.file("warehouse.sqlite")};
+    flags.insert(flags.end(), setup.flags.begin(), setup.flags.end());
+    warehouse = std::make_unique<emulator_process>(e.source_emulator, flags);
+    setup.options["url"] = warehouse->url();
+    std::vector<std::string> wanted;
+    for (const auto& [key, value] : setup.options.items())
+      wanted.push_back(key);
+    point_source_at(e, setup.options, wanted, backflow);
+  } else if (e.source_type == "mysql") {
     mariadb = build_mariadb_warehouse();
     point_source_at(e, {{"url", mariadb->url()}}, {"url"}, backflow);
   } else if (e.source_type == "clickhouse") {
@@ -169,6 +216,8 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   BOOST_REQUIRE_MESSAGE(run.process.exit_code == 0, run.process.out << run.process.err);
   int delivered = run.summary["counts"]["delivered"];
   BOOST_TEST(delivered > 0);
+  if (warehouse != nullptr)  // the model was read through the warehouse's emulator
+    BOOST_TEST(!warehouse->records().empty(), file << ": " << e.source_emulator << " ran nothing");
   // Nothing changed: the second run succeeds and calls nothing (its endpoint, given by an
   // environment variable, is redacted where the state records it, and still the same).
   auto again = backflow.run_sync(dir.file(file));

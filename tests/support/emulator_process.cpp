@@ -12,6 +12,26 @@ std::vector<std::string> command(const std::string& kind, const std::vector<std:
   return argv;
 }
 
+/// `backflow-emulator --list`, read once.
+const nlohmann::json& emulator_list() {
+  static const nlohmann::json list = [] {
+    auto listed = run_process({binary_path("backflow-emulator"), "--list"});
+    if (listed.exit_code != 0)
+      throw std::runtime_error("backflow-emulator --list failed: " + listed.err);
+    return nlohmann::json::parse(listed.out);
+  }();
+  return list;
+}
+
+/// The name of the emulator whose `field` ("destinations", "sources") lists `type`, or "".
+std::string emulator_listing(const std::string& field, const std::string& type) {
+  for (const auto& e : emulator_list())
+    for (const auto& t : e.value(field, nlohmann::json::array()))
+      if (t == type)
+        return e["name"].get<std::string>();
+  return {};
+}
+
 nlohmann::json checked(const test_response& r, const std::string& what) {
   if (r.status != 200)
     throw std::runtime_error("emulator control " + what + " answered " + std::to_string(r.status) +
@@ -33,18 +53,15 @@ emulator_process::emulator_process(const std::string& kind, const std::vector<st
 }
 
 std::string emulator_process::for_destination(const std::string& destination_type) {
-  static const nlohmann::json list = [] {
-    auto listed = run_process({binary_path("backflow-emulator"), "--list"});
-    if (listed.exit_code != 0)
-      throw std::runtime_error("backflow-emulator --list failed: " + listed.err);
-    return nlohmann::json::parse(listed.out);
-  }();
-  for (const auto& e : list)
-    for (const auto& d : e["destinations"])
-      if (d == destination_type)
-        return e["name"].get<std::string>();
-  throw std::runtime_error("no emulator stands in for destination '" + destination_type +
-                           "' (emulators/registry.cpp)");
+  auto name = emulator_listing("destinations", destination_type);
+  if (name.empty())
+    throw std::runtime_error("no emulator stands in for destination '" + destination_type +
+                             "' (emulators/registry.cpp)");
+  return name;
+}
+
+std::string emulator_process::for_source(const std::string& source_type) {
+  return emulator_listing("sources", source_type);
 }
 
 nlohmann::json emulator_process::control_get(const std::string& name) {

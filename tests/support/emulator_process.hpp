@@ -20,6 +20,9 @@ class emulator_process {
   /// The emulator (`backflow-emulator --list`) that stands in for a destination type; throws
   /// when none does.
   static std::string for_destination(const std::string& destination_type);
+  /// The emulator that stands in for a source (warehouse) type, by the registry's `sources`;
+  /// "" when none does (the warehouse is a file or a real server).
+  static std::string for_source(const std::string& source_type);
 
   /// "http://127.0.0.1:PORT" + path.
   [[nodiscard]] std::string url(const std::string& path = "") const { return base_ + path; }

@@ -23,6 +23,11 @@ class test_warehouse {
   virtual void exec(const std::string& sql) = 0;
   /// The `source` options (besides type, query and key) that read this place.
   [[nodiscard]] virtual nlohmann::json options() const = 0;
+  /// Makes the next read of the contacts model fail at the part of its result holding row
+  /// `bad_row`; called before a failing_query is read. For a warehouse that runs a statement
+  /// whole before serving its result (an emulator answering in partitions, pages or chunks),
+  /// where only a late part can fail; the others fail by the failing_query itself.
+  virtual void fail_late_read(int bad_row) { (void)bad_row; }
 };
 
 /// One warehouse type's part of the suite. Adding a source: one function returning this, one
@@ -40,7 +45,8 @@ struct source_adapter {
   /// row n with email "user<n>@example.com".
   std::function<std::vector<std::string>(int rows)> create_contacts;
   /// A model over `contacts` (columns email, first_name, score, tier, in order of n) whose row
-  /// n = `bad_row` makes the warehouse fail the query while it streams (a runtime error).
+  /// n = `bad_row` makes the warehouse fail the query while it streams (a runtime error), or,
+  /// where a statement cannot fail mid-stream, that test_warehouse::fail_late_read fails.
   std::function<std::string(int bad_row)> failing_query;
 };
 

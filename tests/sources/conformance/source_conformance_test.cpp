@@ -156,6 +156,7 @@ BOOST_DATA_TEST_CASE(a_late_failure_fails_the_read, data::make(adapter_types()),
   auto warehouse = a.open(dir);
   for (const auto& sql : a.create_contacts(20000))
     warehouse->exec(sql);
+  warehouse->fail_late_read(15000);
   auto cursor = open_ok(source_spec_of(a, *warehouse, a.failing_query(15000)));
   packed_rows out;
   size_t read = 0;
