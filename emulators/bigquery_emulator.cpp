@@ -234,8 +234,8 @@ api_response bigquery_emulator::results(const httplib::Request& req, const std::
   std::size_t start = number_param(req, "startIndex", 0);
   if (req.has_param("pageToken")) {
     const std::string token = req.get_param_value("pageToken");
-    auto decoded = base64_decode(token);
-    if (!decoded || decoded->rfind(j.id + ":", 0) != 0)
+    auto decoded = base64url_decode(token);
+    if (!decoded.ok() || decoded->rfind(j.id + ":", 0) != 0)
       return google_error(400, "invalid", "Invalid page token: " + token);
     start = std::strtoull(decoded->c_str() + j.id.size() + 1, nullptr, 10);
   }
@@ -264,7 +264,7 @@ std::string bigquery_emulator::page_body(job& j, const char* kind, std::size_t s
   head["cacheHit"] = false;
   head["totalBytesProcessed"] = "0";
   if (start + take < rows.size())
-    head["pageToken"] = base64_encode(j.id + ":" + std::to_string(start + take));
+    head["pageToken"] = base64url_encode(j.id + ":" + std::to_string(start + take));
   j.pages.push_back(start);
   std::string body = head.dump();
   body.pop_back();

@@ -215,9 +215,7 @@ struct stmt_finalizer {
 };
 
 bool bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq_error& error) {
-  if (!parameters.is_array())
-    return true;
-  for (const auto& p : parameters) {
+  for (const auto& p : parameters.is_array() ? parameters : nlohmann::json::array()) {
     std::string name = "@" + p.value("name", "");
     int index = sqlite3_bind_parameter_index(stmt, name.c_str());
     if (index == 0)
