@@ -8,10 +8,10 @@
 namespace backflow::emulators {
 namespace {
 
-constexpr std::string_view api_prefix = "/bigquery/v2/projects/";
+constexpr std::string_view bq_api_prefix = "/bigquery/v2/projects/";
 
 /// Google's JSON error body: {"error":{"code","message","errors":[{reason,...}],"status"}}.
-api_response google_error(int status, const std::string& reason, const std::string& message) {
+api_response bq_google_error(int status, const std::string& reason, const std::string& message) {
   static const std::map<int, const char*> statuses = {
       {400, "INVALID_ARGUMENT"}, {401, "UNAUTHENTICATED"}, {403, "PERMISSION_DENIED"},
       {404, "NOT_FOUND"},        {405, "METHOD_NOT_ALLOWED"}, {500, "INTERNAL"}};
@@ -29,7 +29,7 @@ api_response google_error(int status, const std::string& reason, const std::stri
   return out;
 }
 
-api_response oauth_error(const std::string& error, const std::string& description) {
+api_response bq_oauth_error(const std::string& error, const std::string& description) {
   api_response out;
   out.status = 400;
   out.body = nlohmann::json{{"error", error}, {"error_description", description}}.dump();
@@ -37,9 +37,9 @@ api_response oauth_error(const std::string& error, const std::string& descriptio
 }
 
 /// The parts of /bigquery/v2/projects/{p}/<rest> after the prefix, split at '/'.
-std::vector<std::string> path_parts(const std::string& path) {
+std::vector<std::string> bq_path_parts(const std::string& path) {
   std::vector<std::string> parts;
-  std::string rest = path.substr(api_prefix.size());
+  std::string rest = path.substr(bq_api_prefix.size());
   size_t start = 0;
   for (size_t slash; (slash = rest.find('/', start)) != std::string::npos; start = slash + 1)
     parts.push_back(rest.substr(start, slash - start));
@@ -47,7 +47,7 @@ std::vector<std::string> path_parts(const std::string& path) {
   return parts;
 }
 
-std::size_t number_param(const httplib::Request& req, const char* name, std::size_t fallback) {
+std::size_t bq_number_param(const httplib::Request& req, const char* name, std::size_t fallback) {
   if (!req.has_param(name))
     return fallback;
   return std::strtoull(req.get_param_value(name).c_str(), nullptr, 10);
@@ -93,12 +93,12 @@ emulator_type bigquery_emulator::type() {
 
 void bigquery_emulator::describe(const httplib::Request& req, api_response& out) const {
   out.inputs = 1;
-  if (req.path.rfind(api_prefix, 0) != 0) {
+  if (req.path.rfind(bq_api_prefix, 0) != 0) {
     out.endpoint = req.method + " " + req.path;
     return;
   }
-  auto parts = path_parts(req.path);
-  std::string endpoint = std::string(api_prefix) + "{projectId}";
+  auto parts = bq_path_parts(req.path);
+  std::string endpoint = std::string(bq_api_prefix) + "{projectId}";
   if (parts.size() >= 2)
     endpoint += "/" + parts[1];
   if (parts.size() >= 3)
@@ -110,31 +110,31 @@ void bigquery_emulator::describe(const httplib::Request& req, api_response& out)
 
 api_response bigquery_emulator::token(const httplib::Request& req) {
   if (req.get_param_value("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer")
-    return oauth_error("unsupported_grant_type", "Invalid grant_type: " +
+    return bq_oauth_error("unsupported_grant_type", "Invalid grant_type: " +
                                                      req.get_param_value("grant_type"));
   if (!settings_.public_key)
-    return oauth_error("invalid_grant", "Invalid JWT Signature.");
+    return bq_oauth_error("invalid_grant", "Invalid JWT Signature.");
   auto claims = verify_rs256_jwt(req.get_param_value("assertion"), *settings_.public_key);
   if (!claims)
-    return oauth_error("invalid_grant", "Invalid JWT Signature.");
+    return bq_oauth_error("invalid_grant", "Invalid JWT Signature.");
   const auto& c = *claims;
   const std::int64_t now = now_ms() / 1000;
   const std::string audience = "http://" + req.get_header_value("Host") + req.path;
   if (c.value("aud", "") != audience)
-    return oauth_error("invalid_grant", "Invalid JWT: aud must be " + audience);
+    return bq_oauth_error("invalid_grant", "Invalid JWT: aud must be " + audience);
   if (!c.contains("iat") || !c["iat"].is_number_integer() || !c.contains("exp") ||
       !c["exp"].is_number_integer())
-    return oauth_error("invalid_grant", "Invalid JWT: iat and exp are required");
+    return bq_oauth_error("invalid_grant", "Invalid JWT: iat and exp are required");
   const auto iat = c["iat"].get<std::int64_t>();
   const auto exp = c["exp"].get<std::int64_t>();
   if (exp <= now || iat > now + 60 || exp - iat > 3600)
-    return oauth_error("invalid_grant",
+    return bq_oauth_error("invalid_grant",
                        "Invalid JWT: Token must be a short-lived token (60 minutes) and in a "
                        "reasonable timeframe. Check your iat and exp values in the JWT claim.");
   const std::string scope = c.value("scope", "");
   if (c.value("iss", "").empty() || (scope.find("auth/bigquery") == std::string::npos &&
                                      scope.find("auth/cloud-platform") == std::string::npos))
-    return oauth_error("invalid_scope", "Invalid OAuth scope or ID token audience provided.");
+    return bq_oauth_error("invalid_scope", "Invalid OAuth scope or ID token audience provided.");
   std::string access = "ya29.emu-" + random_hex(24);
   {
     std::lock_guard lock(mutex_);
@@ -169,14 +169,14 @@ api_response bigquery_emulator::handle(const httplib::Request& req, const limits
   api_response answer;
   if (req.path == "/token" && req.method == "POST") {
     answer = token(req);
-  } else if (req.path.rfind(api_prefix, 0) != 0) {
-    answer = google_error(404, "notFound", "Not found: " + req.path);
+  } else if (req.path.rfind(bq_api_prefix, 0) != 0) {
+    answer = bq_google_error(404, "notFound", "Not found: " + req.path);
   } else if (auto auth = check_bearer(req); !auth) {
-    answer = google_error(401, "authError",
+    answer = bq_google_error(401, "authError",
                           "Request had invalid authentication credentials. Expected OAuth 2 "
                           "access token, login cookie or other valid authentication credential.");
   } else {
-    auto parts = path_parts(req.path);
+    auto parts = bq_path_parts(req.path);
     if (parts.size() == 2 && parts[1] == "queries" && req.method == "POST")
       answer = query(req, parts[0], *auth);
     else if (parts.size() == 3 && parts[1] == "queries" && req.method == "GET")
@@ -184,7 +184,7 @@ api_response bigquery_emulator::handle(const httplib::Request& req, const limits
     else if (parts.size() == 4 && parts[1] == "jobs" && parts[3] == "cancel" && req.method == "POST")
       answer = cancel(parts[2]);
     else
-      answer = google_error(404, "notFound", "Not found: " + req.method + " " + req.path);
+      answer = bq_google_error(404, "notFound", "Not found: " + req.method + " " + req.path);
   }
   answer.endpoint = out.endpoint;
   answer.inputs = out.inputs;
@@ -195,9 +195,9 @@ api_response bigquery_emulator::query(const httplib::Request& req, const std::st
                                       const std::string& auth) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object() || !body.contains("query") || !body["query"].is_string())
-    return google_error(400, "invalid", "Required parameter is missing: query");
+    return bq_google_error(400, "invalid", "Required parameter is missing: query");
   if (body.value("useLegacySql", true))
-    return google_error(400, "invalidQuery",
+    return bq_google_error(400, "invalidQuery",
                         "The emulator runs standard SQL only: set useLegacySql to false");
   bool int64_ts = body.contains("formatOptions") && body["formatOptions"].is_object() &&
                   body["formatOptions"].value("useInt64Timestamp", false);
@@ -211,7 +211,7 @@ api_response bigquery_emulator::query(const httplib::Request& req, const std::st
   bq_error error;
   if (!run_bq_query(settings_.database, j->query, body.value("queryParameters", nlohmann::json()),
                     int64_ts, j->result, error))
-    return google_error(error.status, error.reason, error.message);
+    return bq_google_error(error.status, error.reason, error.message);
   std::lock_guard lock(mutex_);
   jobs_[j->id] = j;
   order_.push_back(j->id);
@@ -227,21 +227,21 @@ api_response bigquery_emulator::results(const httplib::Request& req, const std::
   std::lock_guard lock(mutex_);
   auto it = jobs_.find(job_id);
   if (it == jobs_.end())
-    return google_error(404, "notFound", "Not found: Job " + job_id);
+    return bq_google_error(404, "notFound", "Not found: Job " + job_id);
   auto& j = *it->second;
   if (j.cancelled)
-    return google_error(400, "stopped", "Job execution was cancelled: User requested cancellation");
-  std::size_t start = number_param(req, "startIndex", 0);
+    return bq_google_error(400, "stopped", "Job execution was cancelled: User requested cancellation");
+  std::size_t start = bq_number_param(req, "startIndex", 0);
   if (req.has_param("pageToken")) {
     const std::string token = req.get_param_value("pageToken");
     auto decoded = base64url_decode(token);
     if (!decoded.ok() || decoded->rfind(j.id + ":", 0) != 0)
-      return google_error(400, "invalid", "Invalid page token: " + token);
+      return bq_google_error(400, "invalid", "Invalid page token: " + token);
     start = std::strtoull(decoded->c_str() + j.id.size() + 1, nullptr, 10);
   }
   api_response out;
   out.body = page_body(j, "bigquery#getQueryResultsResponse", start,
-                       number_param(req, "maxResults", settings_.page_rows));
+                       bq_number_param(req, "maxResults", settings_.page_rows));
   return out;
 }
 
@@ -282,7 +282,7 @@ api_response bigquery_emulator::cancel(const std::string& job_id) {
   std::lock_guard lock(mutex_);
   auto it = jobs_.find(job_id);
   if (it == jobs_.end())
-    return google_error(404, "notFound", "Not found: Job " + job_id);
+    return bq_google_error(404, "notFound", "Not found: Job " + job_id);
   auto& j = *it->second;
   j.cancelled = true;
   api_response out;

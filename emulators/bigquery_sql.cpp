@@ -16,20 +16,20 @@
 namespace backflow::emulators {
 namespace {
 
-std::string upper(std::string text) {
+std::string bq_upper(std::string text) {
   for (auto& c : text)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
-std::string trim(const std::string& text) {
+std::string bq_trim(const std::string& text) {
   size_t a = text.find_first_not_of(" \t\n");
   size_t b = text.find_last_not_of(" \t\n");
   return a == std::string::npos ? "" : text.substr(a, b - a + 1);
 }
 
 /// Splits "a T, b STRUCT<c T, d T>" at the top-level commas.
-std::vector<std::string> top_level_parts(const std::string& text) {
+std::vector<std::string> bq_top_level_parts(const std::string& text) {
   std::vector<std::string> parts;
   int depth = 0;
   size_t start = 0;
@@ -37,14 +37,14 @@ std::vector<std::string> top_level_parts(const std::string& text) {
     char c = i < text.size() ? text[i] : ',';
     depth += c == '<' ? 1 : c == '>' ? -1 : 0;
     if (c == ',' && depth == 0) {
-      parts.push_back(trim(text.substr(start, i - start)));
+      parts.push_back(bq_trim(text.substr(start, i - start)));
       start = i + 1;
     }
   }
   return parts;
 }
 
-bool digits(std::string_view s, size_t at, size_t n, int& value) {
+bool bq_digits(std::string_view s, size_t at, size_t n, int& value) {
   if (at + n > s.size())
     return false;
   value = 0;
@@ -57,15 +57,15 @@ bool digits(std::string_view s, size_t at, size_t n, int& value) {
 }
 
 /// "YYYY-MM-DD[ |T]HH:MM:SS[.f][Z|±HH:MM]" as microseconds since the epoch (UTC).
-bool timestamp_micros(std::string_view s, int64_t& micros) {
+bool bq_timestamp_micros(std::string_view s, int64_t& micros) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-      !digits(s, 8, 2, d))
+  if (!bq_digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !bq_digits(s, 5, 2, mo) || s[7] != '-' ||
+      !bq_digits(s, 8, 2, d))
     return false;
   size_t p = 10;
   int64_t fraction = 0;
   if (p < s.size() && (s[p] == ' ' || s[p] == 'T')) {
-    if (!digits(s, p + 1, 2, h) || !digits(s, p + 4, 2, mi) || !digits(s, p + 7, 2, sec))
+    if (!bq_digits(s, p + 1, 2, h) || !bq_digits(s, p + 4, 2, mi) || !bq_digits(s, p + 7, 2, sec))
       return false;
     p += 9;
     if (p < s.size() && s[p] == '.') {
@@ -79,7 +79,7 @@ bool timestamp_micros(std::string_view s, int64_t& micros) {
     ++p;
   } else if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
     int oh = 0, om = 0;
-    if (!digits(s, p + 1, 2, oh) || !digits(s, p + 4, 2, om))
+    if (!bq_digits(s, p + 1, 2, oh) || !bq_digits(s, p + 4, 2, om))
       return false;
     offset = (s[p] == '-' ? -1 : 1) * (oh * 60 + om);
     p += 6;
@@ -91,7 +91,7 @@ bool timestamp_micros(std::string_view s, int64_t& micros) {
   return true;
 }
 
-std::string raw_text(sqlite3_stmt* stmt, int c) {
+std::string bq_raw_text(sqlite3_stmt* stmt, int c) {
   switch (sqlite3_column_type(stmt, c)) {
     case SQLITE_INTEGER:
       return std::to_string(sqlite3_column_int64(stmt, c));
@@ -105,7 +105,7 @@ std::string raw_text(sqlite3_stmt* stmt, int c) {
   }
 }
 
-std::string float_text(double v) {
+std::string bq_float_text(double v) {
   if (std::isnan(v))
     return "NaN";
   if (std::isinf(v))
@@ -113,8 +113,8 @@ std::string float_text(double v) {
   return shortest_real_text(v);
 }
 
-/// A scalar's wire text for `type`, from its SQLite text (or JSON scalar) form.
-nlohmann::json scalar(const std::string& type, const std::string& raw, bool int64_ts) {
+/// A bq_scalar's wire text for `type`, from its SQLite text (or JSON bq_scalar) form.
+nlohmann::json bq_scalar(const std::string& type, const std::string& raw, bool int64_ts) {
   if (type == "INT64" || type == "NUMERIC" || type == "BIGNUMERIC") {
     auto decimal = normalize_decimal(raw);
     return decimal ? *decimal : raw;
@@ -122,10 +122,10 @@ nlohmann::json scalar(const std::string& type, const std::string& raw, bool int6
   if (type == "FLOAT64") {
     char* end = nullptr;
     double v = std::strtod(raw.c_str(), &end);
-    return end != raw.c_str() ? float_text(v) : raw;
+    return end != raw.c_str() ? bq_float_text(v) : raw;
   }
   if (type == "BOOL") {
-    std::string v = upper(raw);
+    std::string v = bq_upper(raw);
     return std::string(v == "1" || v == "TRUE" ? "true" : "false");
   }
   if (type == "BYTES")
@@ -139,7 +139,7 @@ nlohmann::json scalar(const std::string& type, const std::string& raw, bool int6
     return v;
   }
   int64_t micros = 0;
-  if (type == "TIMESTAMP" && timestamp_micros(raw, micros)) {
+  if (type == "TIMESTAMP" && bq_timestamp_micros(raw, micros)) {
     if (int64_ts)
       return std::to_string(micros);
     char buf[40];
@@ -150,7 +150,7 @@ nlohmann::json scalar(const std::string& type, const std::string& raw, bool int6
 }
 
 /// `value` (parsed from the column's JSON text) rendered as the `v` of `type`.
-nlohmann::json nested(const bq_type& type, const nlohmann::json& value, bool int64_ts) {
+nlohmann::json bq_nested(const bq_type& type, const nlohmann::json& value, bool int64_ts) {
   if (value.is_null())
     return nullptr;
   if (type.repeated) {
@@ -158,14 +158,14 @@ nlohmann::json nested(const bq_type& type, const nlohmann::json& value, bool int
     element.repeated = false;
     nlohmann::json out = nlohmann::json::array();
     for (const auto& item : value.is_array() ? value : nlohmann::json::array({value}))
-      out.push_back({{"v", nested(element, item, int64_ts)}});
+      out.push_back({{"v", bq_nested(element, item, int64_ts)}});
     return out;
   }
   if (type.name == "RECORD") {
     nlohmann::json cells = nlohmann::json::array();
     for (const auto& [name, field] : type.fields)
       cells.push_back({{"v", value.is_object() && value.contains(name)
-                                  ? nested(field, value[name], int64_ts)
+                                  ? bq_nested(field, value[name], int64_ts)
                                   : nlohmann::json()}});
     return {{"f", cells}};
   }
@@ -174,21 +174,21 @@ nlohmann::json nested(const bq_type& type, const nlohmann::json& value, bool int
   std::string raw = value.is_string() ? value.get<std::string>() : value.dump();
   if (value.is_boolean())
     raw = value.get<bool>() ? "true" : "false";
-  return scalar(type.name, raw, int64_ts);
+  return bq_scalar(type.name, raw, int64_ts);
 }
 
-nlohmann::json cell_value(sqlite3_stmt* stmt, int c, const bq_type& type, bool int64_ts) {
+nlohmann::json bq_cell_value(sqlite3_stmt* stmt, int c, const bq_type& type, bool int64_ts) {
   if (sqlite3_column_type(stmt, c) == SQLITE_NULL)
     return nullptr;
-  std::string raw = raw_text(stmt, c);
+  std::string raw = bq_raw_text(stmt, c);
   if (type.repeated || type.name == "RECORD") {
     auto parsed = nlohmann::json::parse(raw, nullptr, false);
-    return parsed.is_discarded() ? nlohmann::json(raw) : nested(type, parsed, int64_ts);
+    return parsed.is_discarded() ? nlohmann::json(raw) : bq_nested(type, parsed, int64_ts);
   }
-  return scalar(type.name, raw, int64_ts);
+  return bq_scalar(type.name, raw, int64_ts);
 }
 
-bq_type inferred(int storage) {
+bq_type bq_inferred(int storage) {
   bq_type t;
   t.name = storage == SQLITE_INTEGER ? "INT64"
            : storage == SQLITE_FLOAT ? "FLOAT64"
@@ -197,7 +197,7 @@ bq_type inferred(int storage) {
   return t;
 }
 
-bq_error error_of(sqlite3* db) {
+bq_error bq_error_of(sqlite3* db) {
   std::string message = db != nullptr ? sqlite3_errmsg(db) : "cannot open the database";
   if (message.rfind("no such table: ", 0) == 0)
     return {404, "notFound", "Not found: Table " + message.substr(15) +
@@ -207,14 +207,14 @@ bq_error error_of(sqlite3* db) {
   return {400, "invalidQuery", "Syntax error: " + message + " at [1:1]"};
 }
 
-struct db_closer {
+struct bq_db_closer {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
-struct stmt_finalizer {
+struct bq_stmt_finalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 
-bool bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq_error& error) {
+bool bq_bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq_error& error) {
   for (const auto& p : parameters.is_array() ? parameters : nlohmann::json::array()) {
     std::string name = "@" + p.value("name", "");
     int index = sqlite3_bind_parameter_index(stmt, name.c_str());
@@ -253,8 +253,8 @@ bool bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq_er
 }  // namespace
 
 bool bq_type_named(const std::string& text_in, bq_type& out) {
-  std::string text = trim(text_in);
-  std::string name = upper(text.substr(0, text.find_first_of("<( ")));
+  std::string text = bq_trim(text_in);
+  std::string name = bq_upper(text.substr(0, text.find_first_of("<( ")));
   if (name == "ARRAY" && text.size() > 7 && text.back() == '>') {
     if (!bq_type_named(text.substr(6, text.size() - 7), out) || out.repeated)
       return false;
@@ -264,7 +264,7 @@ bool bq_type_named(const std::string& text_in, bq_type& out) {
   if ((name == "STRUCT" || name == "RECORD") && text.size() > 8 && text.back() == '>') {
     bq_type record;
     record.name = "RECORD";
-    for (const auto& part : top_level_parts(text.substr(7, text.size() - 8))) {
+    for (const auto& part : bq_top_level_parts(text.substr(7, text.size() - 8))) {
       size_t space = part.find(' ');
       bq_type field;
       if (space == std::string::npos || !bq_type_named(part.substr(space + 1), field))
@@ -309,7 +309,7 @@ bool run_bq_query(const std::string& database, const std::string& query,
                   bq_error& error) {
   sqlite3* raw_db = nullptr;
   int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, db_closer> db(raw_db);
+  std::unique_ptr<sqlite3, bq_db_closer> db(raw_db);
   if (rc != SQLITE_OK) {
     error = {500, "backendError", "The emulator cannot open its database"};
     return false;
@@ -321,15 +321,15 @@ bool run_bq_query(const std::string& database, const std::string& query,
                          &tail) != SQLITE_OK || raw_stmt == nullptr) {
     error = raw_stmt == nullptr && sqlite3_errcode(db.get()) == SQLITE_OK
                 ? bq_error{400, "invalidQuery", "Syntax error: Unexpected end of script at [1:1]"}
-                : error_of(db.get());
+                : bq_error_of(db.get());
     return false;
   }
-  std::unique_ptr<sqlite3_stmt, stmt_finalizer> stmt(raw_stmt);
+  std::unique_ptr<sqlite3_stmt, bq_stmt_finalizer> stmt(raw_stmt);
   if (std::string(tail != nullptr ? tail : "").find_first_not_of(" \t\r\n;") != std::string::npos) {
     error = {400, "invalidQuery", "The emulator runs one statement per query, not a script"};
     return false;
   }
-  if (!bind_parameters(stmt.get(), parameters, error))
+  if (!bq_bind_parameters(stmt.get(), parameters, error))
     return false;
   const int count = sqlite3_column_count(stmt.get());
   std::vector<bq_type> types(static_cast<size_t>(count));
@@ -351,16 +351,16 @@ bool run_bq_query(const std::string& database, const std::string& query,
     for (int c = 0; c < count; ++c) {
       int storage = sqlite3_column_type(stmt.get(), c);
       if (!known[c] && storage != SQLITE_NULL) {
-        types[c] = inferred(storage);
+        types[c] = bq_inferred(storage);
         known[c] = true;
       }
-      cells.push_back({{"v", cell_value(stmt.get(), c, types[c], int64_ts)}});
+      cells.push_back({{"v", bq_cell_value(stmt.get(), c, types[c], int64_ts)}});
     }
     out.rows.push_back(nlohmann::json{{"f", cells}}.dump(-1, ' ', false,
                                                          nlohmann::json::error_handler_t::replace));
   }
   if (rc != SQLITE_DONE) {
-    error = error_of(db.get());
+    error = bq_error_of(db.get());
     return false;
   }
   for (int c = 0; c < count; ++c)

@@ -7,11 +7,11 @@
 namespace backflow {
 namespace {
 
-constexpr const char* scope = "https://www.googleapis.com/auth/bigquery.readonly";
-constexpr const char* grant_type = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-constexpr auto refresh_margin = std::chrono::seconds(60);
+constexpr const char* bq_scope = "https://www.googleapis.com/auth/bigquery.readonly";
+constexpr const char* bq_grant_type = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+constexpr auto bq_refresh_margin = std::chrono::seconds(60);
 
-std::string form_escape(const std::string& text) {
+std::string bq_form_escape(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
@@ -67,7 +67,7 @@ std::vector<std::string> bigquery_auth::secrets() const {
 result<std::string> bigquery_auth::exchange() {
   auto now = std::chrono::system_clock::now();
   auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json claims = {{"iss", client_email_}, {"scope", scope},  {"aud", token_uri_},
+  nlohmann::json claims = {{"iss", client_email_}, {"scope", bq_scope},  {"aud", token_uri_},
                            {"iat", iat},           {"exp", iat + 3600}};
   auto jwt = make_rs256_jwt(claims, *key_);
   if (!jwt)
@@ -81,7 +81,7 @@ result<std::string> bigquery_auth::exchange() {
   request.url = token_uri_;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = "grant_type=" + form_escape(grant_type) + "&assertion=" + form_escape(*jwt);
+  request.body = "grant_type=" + bq_form_escape(bq_grant_type) + "&assertion=" + bq_form_escape(*jwt);
   auto answer = http.send_json(request);
   if (!answer)
     return failure{"source.credentials_file: the token exchange failed: " + answer.error().message};
@@ -98,7 +98,7 @@ result<std::string> bigquery_auth::exchange() {
 result<std::string> bigquery_auth::authorization(bool refresh) {
   std::lock_guard lock(mutex_);
   if (key_ && (refresh || token_.empty() ||
-               std::chrono::steady_clock::now() + refresh_margin >= expires_)) {
+               std::chrono::steady_clock::now() + bq_refresh_margin >= expires_)) {
     auto token = exchange();
     if (!token)
       return token.error();

@@ -9,7 +9,7 @@
 namespace backflow {
 namespace {
 
-rest_client_options client_options(const bigquery_target& target) {
+rest_client_options bq_client_options(const bigquery_target& target) {
   rest_client_options o;
   o.secrets = target.auth->secrets();
   o.stop_requested = [stop = target.stop] { return stop->load(); };
@@ -17,23 +17,32 @@ rest_client_options client_options(const bigquery_target& target) {
   return o;
 }
 
-int http_status_of(const std::string& message) {
+int bq_http_status_of(const std::string& message) {
   size_t at = message.find(": HTTP ");
   return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
 }
 
-/// Google's error object in a failure message ("… HTTP 400: {\"error\":{…}}"), or null.
-nlohmann::json google_error(const std::string& message) {
-  size_t open = message.find('{');
-  if (open == std::string::npos)
-    return nullptr;
-  auto body = nlohmann::json::parse(message.substr(open), nullptr, false);
-  if (!body.is_object() || !body.contains("error") || !body["error"].is_object())
-    return nullptr;
-  return body["error"];
+/// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
+std::string bq_quoted_field(const std::string& text, const std::string& key) {
+  size_t at = text.find("\"" + key + "\"");
+  if (at == std::string::npos)
+    return {};
+  size_t colon = text.find_first_not_of(" ", at + key.size() + 2);
+  if (colon == std::string::npos || text[colon] != ':')
+    return {};
+  size_t open = text.find_first_not_of(" ", colon + 1);
+  if (open == std::string::npos || text[open] != '"')
+    return {};
+  std::string out;
+  for (size_t i = open + 1; i < text.size() && text[i] != '"'; ++i) {
+    if (text[i] == '\\' && i + 1 < text.size())
+      ++i;
+    out.push_back(text[i]);
+  }
+  return out;
 }
 
-bigquery_page page_of(const nlohmann::json& body) {
+bigquery_page bq_page_of(const nlohmann::json& body) {
   bigquery_page out;
   out.complete = body.value("jobComplete", false);
   if (auto ref = body.find("jobReference"); ref != body.end() && ref->is_object()) {
@@ -66,24 +75,28 @@ std::string bq_url_escape(const std::string& text) {
 }
 
 failure bigquery_failure(const failure& call, const std::string& credential_option) {
-  const int status = http_status_of(call.message);
-  auto error = google_error(call.message);
-  if (error.is_null())
-    return failure{"source: BigQuery API: " + one_line(call.message)};
-  std::string reason;
-  if (auto list = error.find("errors"); list != error.end() && list->is_array() && !list->empty())
-    reason = (*list)[0].value("reason", "");
+  const std::string& text = call.message;
+  if (text.rfind("source.", 0) == 0 || text.rfind("source:", 0) == 0)
+    return call;  // already the source's own (a token exchange, a stop)
+  const int status = bq_http_status_of(text);
+  const size_t body = text.find("{\"error\"");
+  const std::string reason = body == std::string::npos ? "" : bq_quoted_field(text.substr(body), "reason");
+  const std::string message = body == std::string::npos ? "" : bq_quoted_field(text.substr(body), "message");
+  if (reason.empty() && message.empty())
+    return failure{"source: BigQuery API: " + one_line(text)};
   std::string said = "BigQuery error " + (reason.empty() ? std::to_string(status) : reason) +
-                     ": " + one_line(error.value("message", ""));
+                     ": " + one_line(message);
   if (status == 401 || status == 403 || reason == "accessDenied")
     return failure{"source." + credential_option + ": BigQuery refused the credentials: " + said};
   if (status == 400 || status == 404 || reason == "invalidQuery" || reason == "notFound")
     return failure{"source.query: " + said};
-  return failure{"source: BigQuery API: " + said};
+  return failure{"source: BigQuery API: " + said + (text.find("(gave up after") != std::string::npos
+                                                        ? text.substr(text.rfind(" (gave up after"))
+                                                        : "")};
 }
 
 bigquery_client::bigquery_client(bigquery_target target)
-    : target_(std::move(target)), http_(client_options(target_)) {}
+    : target_(std::move(target)), http_(bq_client_options(target_)) {}
 
 result<nlohmann::json> bigquery_client::send(http_request request) {
   const auto base_headers = request.headers;
@@ -95,7 +108,7 @@ result<nlohmann::json> bigquery_client::send(http_request request) {
     request.headers.push_back({"Authorization", *auth});
     auto answer = http_.send_json(request);
     if (answer || attempt > 0 || !target_.auth->can_refresh() ||
-        http_status_of(answer.error().message) != 401)
+        bq_http_status_of(answer.error().message) != 401)
       return answer;
   }
 }
@@ -113,7 +126,7 @@ result<bigquery_page> bigquery_client::query(const std::string& sql) {
       body));
   if (!answer)
     return answer.error();
-  auto first = page_of(*answer);
+  auto first = bq_page_of(*answer);
   if (first.complete)
     return first;
   auto done = poll(first.job_id, first.location, "");
@@ -140,7 +153,7 @@ result<bigquery_page> bigquery_client::poll(const std::string& job_id, const std
     auto answer = send(json_request("GET", url));
     if (!answer)
       return answer.error();
-    auto page = page_of(*answer);
+    auto page = bq_page_of(*answer);
     if (page.job_id.empty())
       page.job_id = job_id;
     if (page.location.empty())

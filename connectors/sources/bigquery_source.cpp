@@ -110,7 +110,7 @@ class bigquery_cursor final : public source_cursor {
   std::string error_;
 };
 
-result<bigquery_target> target_of(const source_spec& spec) {
+result<bigquery_target> bq_target_of(const source_spec& spec) {
   bigquery_target target;
   target.endpoint = spec.string_option("endpoint");
   if (target.endpoint.empty())
@@ -140,9 +140,9 @@ result<std::string> bigquery_query(const source_spec& spec) {
 }
 
 /// Runs `sql`: its first complete page, fields and columns.
-result<std::tuple<bigquery_target, bigquery_page, std::vector<bq_field>, schema>> run(
+result<std::tuple<bigquery_target, bigquery_page, std::vector<bq_field>, schema>> bq_run(
     const source_spec& spec, const std::string& sql) {
-  auto target = target_of(spec);
+  auto target = bq_target_of(spec);
   if (!target)
     return target.error();
   auto first = bigquery_client(*target).query(sql);
@@ -166,7 +166,7 @@ result<std::unique_ptr<source_cursor>> open_bigquery_source(const source_spec& s
   auto query = bigquery_query(spec);
   if (!query)
     return query.error();
-  auto ran = run(spec, *query);
+  auto ran = bq_run(spec, *query);
   if (!ran)
     return ran.error();
   auto& [target, first, fields, columns] = *ran;
@@ -178,7 +178,7 @@ result<schema> describe_bigquery_source(const source_spec& spec) {
   auto query = bigquery_query(spec);
   if (!query)
     return query.error();
-  auto ran = run(spec, "SELECT * FROM (" + *query + ") LIMIT 0");
+  auto ran = bq_run(spec, "SELECT * FROM (" + *query + ") LIMIT 0");
   if (!ran)
     return ran.error();
   return std::get<3>(*ran);

@@ -14,7 +14,7 @@
 namespace backflow {
 namespace {
 
-std::string folded_type(std::string type) {
+std::string bq_folded_type(std::string type) {
   for (auto& c : type)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (type == "INTEGER")
@@ -32,16 +32,16 @@ std::string folded_type(std::string type) {
   return type;
 }
 
-result<bq_field> field_of(const nlohmann::json& f, const std::string& path) {
+result<bq_field> bq_field_of(const nlohmann::json& f, const std::string& path) {
   if (!f.is_object() || !f.contains("name") || !f["name"].is_string())
     return failure{"source: BigQuery API: schema field " + path + " has no name"};
   bq_field out;
   out.name = f["name"].get<std::string>();
-  out.type = folded_type(f.value("type", "STRING"));
+  out.type = bq_folded_type(f.value("type", "STRING"));
   out.repeated = f.value("mode", "") == "REPEATED";
   if (out.type == "RECORD") {
     for (const auto& sub : f.value("fields", nlohmann::json::array())) {
-      auto child = field_of(sub, path + "." + out.name);
+      auto child = bq_field_of(sub, path + "." + out.name);
       if (!child)
         return child.error();
       out.fields.push_back(std::move(*child));
@@ -50,13 +50,13 @@ result<bq_field> field_of(const nlohmann::json& f, const std::string& path) {
   return out;
 }
 
-bool parse_int(std::string_view text, int64_t& v) {
+bool bq_parse_int(std::string_view text, int64_t& v) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
 /// FLOAT64 text as BigQuery sends it ("1.5", "NaN", "Infinity", "-Infinity", "1e+300").
-bool parse_real(std::string_view text, double& v) {
+bool bq_parse_real(std::string_view text, double& v) {
   if (text == "NaN") {
     v = std::numeric_limits<double>::quiet_NaN();
     return true;
@@ -70,37 +70,37 @@ bool parse_real(std::string_view text, double& v) {
 }
 
 /// A TIMESTAMP value: int64 microseconds (useInt64Timestamp) or float seconds ("1.7E9").
-bool timestamp_micros(std::string_view text, int64_t& micros) {
-  if (parse_int(text, micros))
+bool bq_timestamp_micros(std::string_view text, int64_t& micros) {
+  if (bq_parse_int(text, micros))
     return true;
   double seconds = 0;
-  if (!parse_real(text, seconds) || !std::isfinite(seconds))
+  if (!bq_parse_real(text, seconds) || !std::isfinite(seconds))
     return false;
   micros = static_cast<int64_t>(std::llround(seconds * 1e6));
   return true;
 }
 
-void append_quoted(std::string& out, std::string_view text) {
+void bq_append_quoted(std::string& out, std::string_view text) {
   out += nlohmann::json(std::string(text)).dump(-1, ' ', false,
                                                 nlohmann::json::error_handler_t::replace);
 }
 
-void append_scalar_json(std::string& out, const bq_field& field, const std::string& text) {
+void bq_append_scalar_json(std::string& out, const bq_field& field, const std::string& text) {
   const std::string& t = field.type;
   if (t == "INT64" || t == "NUMERIC" || t == "BIGNUMERIC") {
     auto decimal = normalize_decimal(text);
     if (decimal)
       out.append(*decimal);
     else
-      append_quoted(out, text);
+      bq_append_quoted(out, text);
     return;
   }
   if (t == "FLOAT64") {
     double v = 0;
-    if (parse_real(text, v) && std::isfinite(v))
+    if (bq_parse_real(text, v) && std::isfinite(v))
       out.append(shortest_real_text(v));
     else
-      append_quoted(out, text);
+      bq_append_quoted(out, text);
     return;
   }
   if (t == "BOOL" && (text == "true" || text == "false")) {
@@ -111,17 +111,17 @@ void append_scalar_json(std::string& out, const bq_field& field, const std::stri
     if (nlohmann::json::accept(text))
       out.append(minify_json_text(text));
     else
-      append_quoted(out, text);
+      bq_append_quoted(out, text);
     return;
   }
   std::string iso;
   int64_t micros = 0;
-  if (t == "TIMESTAMP" && timestamp_micros(text, micros) && bq_micros_to_iso(micros, iso))
-    return append_quoted(out, iso);
-  append_quoted(out, text);
+  if (t == "TIMESTAMP" && bq_timestamp_micros(text, micros) && bq_micros_to_iso(micros, iso))
+    return bq_append_quoted(out, iso);
+  bq_append_quoted(out, text);
 }
 
-void append_one(std::string& out, const bq_field& field, const nlohmann::json& v) {
+void bq_append_one(std::string& out, const bq_field& field, const nlohmann::json& v) {
   if (v.is_null()) {
     out.append("null");
     return;
@@ -132,7 +132,7 @@ void append_one(std::string& out, const bq_field& field, const nlohmann::json& v
     for (size_t i = 0; i < field.fields.size() && i < cells.size(); ++i) {
       if (i > 0)
         out.push_back(',');
-      append_quoted(out, field.fields[i].name);
+      bq_append_quoted(out, field.fields[i].name);
       out.push_back(':');
       append_bq_json(out, field.fields[i], cells[i].is_object() ? cells[i].value("v", nlohmann::json())
                                                                 : nlohmann::json());
@@ -140,7 +140,7 @@ void append_one(std::string& out, const bq_field& field, const nlohmann::json& v
     return out.push_back('}');
   }
   if (v.is_string())
-    return append_scalar_json(out, field, v.get_ref<const std::string&>());
+    return bq_append_scalar_json(out, field, v.get_ref<const std::string&>());
   out.append(v.dump());  // not what BigQuery sends; kept rather than dropped
 }
 
@@ -151,7 +151,7 @@ result<std::vector<bq_field>> bq_fields_of(const nlohmann::json& schema) {
   if (!schema.is_object() || !schema.contains("fields") || !schema["fields"].is_array())
     return failure{"source: BigQuery API: the answer has no schema.fields"};
   for (const auto& f : schema["fields"]) {
-    auto field = field_of(f, std::to_string(out.size()));
+    auto field = bq_field_of(f, std::to_string(out.size()));
     if (!field)
       return field.error();
     out.push_back(std::move(*field));
@@ -196,7 +196,7 @@ bool bq_micros_to_iso(int64_t micros, std::string& out) {
 
 void append_bq_json(std::string& out, const bq_field& field, const nlohmann::json& value) {
   if (!field.repeated)
-    return append_one(out, field, value);
+    return bq_append_one(out, field, value);
   if (!value.is_array()) {
     out.append("null");
     return;
@@ -207,7 +207,7 @@ void append_bq_json(std::string& out, const bq_field& field, const nlohmann::jso
   for (size_t i = 0; i < value.size(); ++i) {
     if (i > 0)
       out.push_back(',');
-    append_one(out, element, value[i].is_object() ? value[i].value("v", nlohmann::json())
+    bq_append_one(out, element, value[i].is_object() ? value[i].value("v", nlohmann::json())
                                                   : nlohmann::json());
   }
   out.push_back(']');
@@ -235,7 +235,7 @@ void write_bq_value(row_writer& writer, const bq_field& field, const nlohmann::j
   }
   if (t == "FLOAT64") {
     double v = 0;
-    return parse_real(text, v) ? writer.real(v) : writer.text(text);
+    return bq_parse_real(text, v) ? writer.real(v) : writer.text(text);
   }
   if (t == "BOOL" && (text == "true" || text == "false"))
     return writer.boolean(text == "true");
@@ -248,7 +248,7 @@ void write_bq_value(row_writer& writer, const bq_field& field, const nlohmann::j
   if (t == "TIMESTAMP") {
     int64_t micros = 0;
     std::string iso;
-    if (timestamp_micros(text, micros) && bq_micros_to_iso(micros, iso))
+    if (bq_timestamp_micros(text, micros) && bq_micros_to_iso(micros, iso))
       return writer.timestamp(iso);
     return writer.text(text);
   }
