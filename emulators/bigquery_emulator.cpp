@@ -205,6 +205,8 @@ api_response bigquery_emulator::query(const httplib::Request& req, const std::st
   j->id = "job_" + random_hex(12);
   j->project = project;
   j->location = body.value("location", "US");
+  if (body.contains("defaultDataset") && body["defaultDataset"].is_object())
+    j->dataset = body["defaultDataset"].value("datasetId", "");
   j->query = body["query"].get<std::string>();
   j->auth = auth;
   j->polls_left = settings_.pending_polls;
@@ -304,6 +306,7 @@ nlohmann::json bigquery_emulator::records(const httplib::Request&) const {
                     {"project", j.project},
                     {"location", j.location},
                     {"query", j.query},
+                    {"dataset", j.dataset},
                     {"auth", j.auth},
                     {"state", j.cancelled ? "cancelled" : j.polls_left > 0 ? "running" : "done"},
                     {"rows", j.result.rows.size()},

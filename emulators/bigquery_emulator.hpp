@@ -52,6 +52,7 @@ class bigquery_emulator final : public emulator {
     std::string id;
     std::string project;
     std::string location;
+    std::string dataset;  ///< defaultDataset.datasetId; recorded, not applied (one SQLite file)
     std::string query;
     std::string auth;
     int polls_left = 0;

@@ -121,6 +121,8 @@ result<bigquery_page> bigquery_client::query(const std::string& sql) {
                          {"formatOptions", {{"useInt64Timestamp", true}}}};
   if (!target_.location.empty())
     body["location"] = target_.location;
+  if (!target_.dataset.empty())
+    body["defaultDataset"] = {{"projectId", target_.project}, {"datasetId", target_.dataset}};
   auto answer = send(json_request(
       "POST", target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) + "/queries",
       body));

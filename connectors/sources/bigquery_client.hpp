@@ -19,6 +19,7 @@ struct bigquery_target {
   std::string endpoint;  ///< "https://bigquery.googleapis.com" or the `endpoint` option
   std::string project;
   std::string location;    ///< "" lets BigQuery pick
+  std::string dataset;     ///< defaultDataset for unqualified table names; "" for none
   long max_results = 10000;  ///< rows per page asked for
   long timeout_ms = 10000;   ///< how long one call waits for the job
   std::shared_ptr<bigquery_auth> auth;

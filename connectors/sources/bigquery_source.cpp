@@ -121,6 +121,7 @@ result<bigquery_target> bq_target_of(const source_spec& spec) {
   if (target.project.empty())
     return failure{"source.project: missing; give the Google Cloud project that runs the query"};
   target.location = spec.string_option("location");
+  target.dataset = spec.string_option("dataset");
   if (auto it = spec.options.find("page_rows"); it != spec.options.end() && it->is_number())
     target.max_results = it->get<long>();
   if (auto it = spec.options.find("timeout_ms"); it != spec.options.end() && it->is_number())
@@ -195,6 +196,8 @@ source_type bigquery_source_type() {
            "service-account key file (JSON with client_email, private_key, token_uri)"),
     option("access_token", option_type::string,
            "OAuth access token instead of a key file (not refreshed)").secret_value(),
+    option("dataset", option_type::string,
+           "default dataset of unqualified table names in the query (defaultDataset)"),
     option("location", option_type::string, "where the job runs, e.g. \"EU\" or \"us-central1\""),
     option("endpoint", option_type::url,
            "API base URL instead of https://bigquery.googleapis.com (an emulator)"),

@@ -9,7 +9,7 @@ namespace backflow {
 
 struct source_type;
 
-/// The registry entry: project, credentials_file or access_token, location, endpoint,
+/// The registry entry: project, credentials_file or access_token, dataset, location, endpoint,
 /// page_rows, timeout_ms.
 source_type bigquery_source_type();
 

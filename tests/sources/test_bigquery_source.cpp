@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(pages_are_read_in_order_after_pending_polls) {
       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
       "INSERT INTO t SELECT i, 'row ' || i FROM n;");
   auto emu = f.emulator({"--page-rows", "100", "--pending-polls", "2"});
-  auto cursor = open_ok(f.spec(emu, "SELECT id, name FROM t ORDER BY id", {{"location", "EU"}}));
+  auto cursor = open_ok(f.spec(emu, "SELECT id, name FROM t ORDER BY id", {{"location", "EU"}, {"dataset", "marts"}}));
   auto out = drain(*cursor, 333);
   BOOST_REQUIRE_EQUAL(out.rows.size(), 2000u);
   for (size_t i = 0; i < out.rows.size(); ++i)
@@ -178,6 +178,7 @@ BOOST_AUTO_TEST_CASE(pages_are_read_in_order_after_pending_polls) {
   auto jobs = emu.records();
   BOOST_TEST(jobs[0]["pages"].size() == 20u);
   BOOST_TEST(jobs[0]["location"] == "EU");
+  BOOST_TEST(jobs[0]["dataset"] == "marts");
   BOOST_TEST(jobs[0]["state"] == "done");
   auto gets = emu.requests()["by_endpoint"]["GET /bigquery/v2/projects/{projectId}/queries/{jobId}"];
   BOOST_TEST(gets["requests"] == 21);  // 2 polls (one was jobs.query's answer) + 19 pages
