@@ -86,13 +86,16 @@ failure bigquery_failure(const failure& call, const std::string& credential_opti
     return failure{"source: BigQuery API: " + one_line(text)};
   std::string said = "BigQuery error " + (reason.empty() ? std::to_string(status) : reason) +
                      ": " + one_line(message);
+  static const char* transient[] = {"rateLimitExceeded", "quotaExceeded", "backendError",
+                                    "internalError", "jobRateLimitExceeded"};
+  for (const char* r : transient)
+    if (reason == r)  // past the retries, or a quota: the warehouse cannot be used now
+      return failure{"source: BigQuery API: " + said};
   if (status == 401 || status == 403 || reason == "accessDenied")
     return failure{"source." + credential_option + ": BigQuery refused the credentials: " + said};
   if (status == 400 || status == 404 || reason == "invalidQuery" || reason == "notFound")
     return failure{"source.query: " + said};
-  return failure{"source: BigQuery API: " + said + (text.find("(gave up after") != std::string::npos
-                                                        ? text.substr(text.rfind(" (gave up after"))
-                                                        : "")};
+  return failure{"source: BigQuery API: " + said};
 }
 
 bigquery_client::bigquery_client(bigquery_target target)
@@ -100,16 +103,33 @@ bigquery_client::bigquery_client(bigquery_target target)
 
 result<nlohmann::json> bigquery_client::send(http_request request) {
   const auto base_headers = request.headers;
-  for (int attempt = 0;; ++attempt) {
-    auto auth = target_.auth->authorization(attempt > 0);
+  bool refreshed = false;
+  auto wait = std::chrono::milliseconds(200);
+  for (int throttled = 0;;) {
+    auto auth = target_.auth->authorization(refreshed);
     if (!auth)
       return auth.error();
     request.headers = base_headers;
     request.headers.push_back({"Authorization", *auth});
     auto answer = http_.send_json(request);
-    if (answer || attempt > 0 || !target_.auth->can_refresh() ||
-        bq_http_status_of(answer.error().message) != 401)
+    if (answer)
       return answer;
+    const std::string& text = answer.error().message;
+    const int status = bq_http_status_of(text);
+    if (status == 401 && !refreshed && target_.auth->can_refresh()) {
+      refreshed = true;  // an expired or revoked token: a new one, once
+      continue;
+    }
+    // BigQuery also throttles with 403 rateLimitExceeded, which the shared classifier does not
+    // retry (other 403s are permanent): back off here, a few times.
+    if (status != 403 || bq_quoted_field(text, "reason") != "rateLimitExceeded" || ++throttled > 5)
+      return answer;
+    for (auto slept = std::chrono::milliseconds(0); slept < wait; slept += std::chrono::milliseconds(20)) {
+      if (target_.stop->load())
+        return answer;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    wait = std::min(wait * 2, std::chrono::milliseconds(5000));
   }
 }
 
