@@ -19,12 +19,14 @@ class bigquery_cursor final : public source_cursor {
       : target_(std::move(target)),
         page_(std::move(first)),
         fields_(std::move(fields)),
-        columns_(std::move(columns)) {
+        columns_(std::move(columns)),
+        fetcher_(std::make_shared<bigquery_client>(target_)) {
     prefetch();
   }
 
   ~bigquery_cursor() override {
-    if (finished_)
+    // After the last page nothing runs any more: there is nothing to cancel.
+    if (finished_ || (page_.page_token.empty() && !next_.valid()))
       return;
     target_.stop->store(true);  // the prefetch gives up its retries
     if (next_.valid())
@@ -73,10 +75,12 @@ class bigquery_cursor final : public source_cursor {
   void prefetch() {
     if (page_.page_token.empty())
       return;
-    next_ = std::async(std::launch::async, [target = target_, job = page_.job_id,
-                                            location = page_.location, token = page_.page_token] {
-      auto page = bigquery_client(target).page(job, location, token);
-      return page ? page : result<bigquery_page>(bigquery_failure(page.error(), target.auth->option()));
+    // One request at a time on the fetcher's own connection (reused from page to page).
+    next_ = std::async(std::launch::async, [fetcher = fetcher_, option = target_.auth->option(),
+                                            job = page_.job_id, location = page_.location,
+                                            token = page_.page_token] {
+      auto page = fetcher->page(job, location, token);
+      return page ? page : result<bigquery_page>(bigquery_failure(page.error(), option));
     });
   }
 
@@ -103,6 +107,7 @@ class bigquery_cursor final : public source_cursor {
   bigquery_page page_;  // the page being read
   std::vector<bq_field> fields_;
   schema columns_;
+  std::shared_ptr<bigquery_client> fetcher_;  // used by the prefetch only
   std::future<result<bigquery_page>> next_;
   size_t row_ = 0;
   size_t rows_read_ = 0;

@@ -293,9 +293,17 @@ BOOST_AUTO_TEST_CASE(a_stopped_read_cancels_its_job) {
   BOOST_TEST(emu.records()[0]["state"] == "cancelled");
   BOOST_TEST(emu.requests()["by_endpoint"]["POST /bigquery/v2/projects/{projectId}/jobs/{jobId}/cancel"]
                                           ["requests"] == 1);
-  // A read to the end cancels nothing.
+  // A read to the end cancels nothing, nor does leaving a one-page result early.
   drain(*open_ok(f.spec(emu, "SELECT id FROM t")), 1000);
   BOOST_TEST(emu.records()[1]["state"] == "done");
+  {
+    auto cursor = open_ok(f.spec(emu, "SELECT id FROM t LIMIT 3"));
+    packed_rows rows;
+    BOOST_REQUIRE(cursor->fetch(rows, 1).ok());
+  }
+  BOOST_TEST(emu.records()[2]["state"] == "done");
+  BOOST_TEST(emu.requests()["by_endpoint"]["POST /bigquery/v2/projects/{projectId}/jobs/{jobId}/cancel"]
+                                          ["requests"] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(describe_reads_the_columns_without_rows) {
