@@ -62,7 +62,7 @@ class bigquery_emulator final : public emulator {
   };
 
   api_response token(const httplib::Request& req);
-  /// "" when the bearer token is good, else the kind of token ("service_account", "static").
+  /// The kind of a good bearer token ("service_account", "access_token"), else nullopt.
   [[nodiscard]] std::optional<std::string> check_bearer(const httplib::Request& req) const;
   api_response query(const httplib::Request& req, const std::string& project,
                      const std::string& auth);

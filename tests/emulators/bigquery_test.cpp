@@ -64,7 +64,11 @@ struct bigquery_env {
                  "CREATE TABLE t(id INTEGER, name TEXT, at TIMESTAMP, d DATE, b BLOB);"
                  "INSERT INTO t VALUES (1, 'a', '2024-03-10 01:59:59.250001-05:00', '1969-07-20',"
                  " x'00ff'), (2, 'b', NULL, '1970-01-01', NULL), (3, 'c', NULL, NULL, NULL),"
-                 "(4, 'd', NULL, NULL, NULL), (5, 'e', NULL, NULL, NULL);",
+                 "(4, 'd', NULL, NULL, NULL), (5, 'e', NULL, NULL, NULL);"
+                 // The declared type's first word is the BigQuery type; TEXT keeps it exact.
+                 "CREATE TABLE exact(n NUMERIC TEXT, b BIGNUMERIC TEXT);"
+                 "INSERT INTO exact VALUES ('12345678901234567890123456789.123456789',"
+                 " '-578960446186580977117854925043439539266.34992332820282019728792003956564819968');",
                  nullptr, nullptr, nullptr);
     sqlite3_close(h);
   }
@@ -184,6 +188,11 @@ BOOST_AUTO_TEST_CASE(results_are_rendered_the_bigquery_way_in_pages) {
   auto classic = bq_query(emu, "tok-1", {{"query", "SELECT at FROM t WHERE id = 1"}});
   BOOST_TEST(std::stod(classic.json()["rows"][0]["f"][0]["v"].get<std::string>()) ==
              1710053999.250001);
+  auto exact = bq_query(emu, "tok-1", {{"query", "SELECT n, b FROM exact"}});
+  BOOST_TEST(exact.json()["schema"]["fields"][1]["type"] == "BIGNUMERIC");
+  BOOST_TEST(exact.json()["rows"][0] == json::parse(R"({"f":[
+      {"v":"12345678901234567890123456789.123456789"},
+      {"v":"-578960446186580977117854925043439539266.34992332820282019728792003956564819968"}]})"));
   // Nested types: a STRUCT with an ARRAY inside, from JSON text.
   auto nested = bq_query(emu, "tok-1", {{"query",
       R"(SELECT '{"a":"9007199254740993","b":["x","y"]}' AS "r::STRUCT<a INT64, b ARRAY<STRING>>")"}});
