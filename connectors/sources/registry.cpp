@@ -1,6 +1,7 @@
 // The source catalogue. Adding a source: one line here, one in CMakeLists.txt.
 #include "connectors/sources/registry.hpp"
 
+#include "connectors/sources/bigquery_source.hpp"
 #include "connectors/sources/clickhouse_source.hpp"
 #include "connectors/sources/mysql_source.hpp"
 #include "connectors/sources/postgres_source.hpp"
@@ -18,6 +19,7 @@ const std::vector<source_type>& source_types() {
     mysql_source_type(),
     snowflake_source_type(),
     redshift_source_type(),
+    bigquery_source_type(),
   };
   return types;
 }

@@ -1,0 +1,213 @@
+// BigQuery REST API v2 calls (see bigquery_client.hpp).
+#include "connectors/sources/bigquery_client.hpp"
+
+#include <cctype>
+#include <thread>
+
+#include "connectors/sources/source_text.hpp"
+
+namespace backflow {
+namespace {
+
+rest_client_options bq_client_options(const bigquery_target& target) {
+  rest_client_options o;
+  o.secrets = target.auth->secrets();
+  o.stop_requested = [stop = target.stop] { return stop->load(); };
+  o.request_timeout = std::chrono::milliseconds(target.timeout_ms + 120'000);
+  return o;
+}
+
+int bq_http_status_of(const std::string& message) {
+  size_t at = message.find(": HTTP ");
+  return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
+}
+
+/// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
+std::string bq_quoted_field(const std::string& text, const std::string& key) {
+  size_t at = text.find("\"" + key + "\"");
+  if (at == std::string::npos)
+    return {};
+  size_t colon = text.find_first_not_of(" ", at + key.size() + 2);
+  if (colon == std::string::npos || text[colon] != ':')
+    return {};
+  size_t open = text.find_first_not_of(" ", colon + 1);
+  if (open == std::string::npos || text[open] != '"')
+    return {};
+  std::string out;
+  for (size_t i = open + 1; i < text.size() && text[i] != '"'; ++i) {
+    if (text[i] == '\\' && i + 1 < text.size())
+      ++i;
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+bigquery_page bq_page_of(const nlohmann::json& body) {
+  bigquery_page out;
+  out.complete = body.value("jobComplete", false);
+  if (auto ref = body.find("jobReference"); ref != body.end() && ref->is_object()) {
+    out.job_id = ref->value("jobId", "");
+    out.location = ref->value("location", "");
+  }
+  out.page_token = body.value("pageToken", "");
+  if (auto schema = body.find("schema"); schema != body.end())
+    out.schema = *schema;
+  if (auto rows = body.find("rows"); rows != body.end() && rows->is_array())
+    out.rows = std::move(*rows);
+  return out;
+}
+
+}  // namespace
+
+std::string bq_url_escape(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+failure bigquery_failure(const failure& call, const std::string& credential_option) {
+  const std::string& text = call.message;
+  if (text.rfind("source.", 0) == 0 || text.rfind("source:", 0) == 0)
+    return call;  // already the source's own (a token exchange, a stop)
+  const int status = bq_http_status_of(text);
+  const size_t body = text.find("{\"error\"");
+  const std::string reason = body == std::string::npos ? "" : bq_quoted_field(text.substr(body), "reason");
+  const std::string message = body == std::string::npos ? "" : bq_quoted_field(text.substr(body), "message");
+  if (reason.empty() && message.empty())
+    return failure{"source: BigQuery API: " + one_line(text)};
+  std::string said = "BigQuery error " + (reason.empty() ? std::to_string(status) : reason) +
+                     ": " + one_line(message);
+  static const char* transient[] = {"rateLimitExceeded", "quotaExceeded", "backendError",
+                                    "internalError", "jobRateLimitExceeded"};
+  for (const char* r : transient)
+    if (reason == r)  // past the retries, or a quota: the warehouse cannot be used now
+      return failure{"source: BigQuery API: " + said};
+  if (status == 401 || status == 403 || reason == "accessDenied")
+    return failure{"source." + credential_option + ": BigQuery refused the credentials: " + said};
+  if (status == 400 || status == 404 || reason == "invalidQuery" || reason == "notFound")
+    return failure{"source.query: " + said};
+  return failure{"source: BigQuery API: " + said};
+}
+
+bigquery_client::bigquery_client(bigquery_target target)
+    : target_(std::move(target)), http_(bq_client_options(target_)) {}
+
+result<nlohmann::json> bigquery_client::send(http_request request) {
+  const auto base_headers = request.headers;
+  bool refreshed = false;
+  auto wait = std::chrono::milliseconds(200);
+  for (int throttled = 0;;) {
+    auto auth = target_.auth->authorization(refreshed);
+    if (!auth)
+      return auth.error();
+    request.headers = base_headers;
+    request.headers.push_back({"Authorization", *auth});
+    auto answer = http_.send_json(request);
+    if (answer)
+      return answer;
+    const std::string& text = answer.error().message;
+    const int status = bq_http_status_of(text);
+    if (status == 401 && !refreshed && target_.auth->can_refresh()) {
+      refreshed = true;  // an expired or revoked token: a new one, once
+      continue;
+    }
+    // BigQuery also throttles with 403 rateLimitExceeded, which the shared classifier does not
+    // retry (other 403s are permanent): back off here, a few times.
+    if (status != 403 || bq_quoted_field(text, "reason") != "rateLimitExceeded" || ++throttled > 5)
+      return answer;
+    for (auto slept = std::chrono::milliseconds(0); slept < wait; slept += std::chrono::milliseconds(20)) {
+      if (target_.stop->load())
+        return answer;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+result<bigquery_page> bigquery_client::query(const std::string& sql) {
+  nlohmann::json body = {{"query", sql},
+                         {"useLegacySql", false},
+                         {"maxResults", target_.max_results},
+                         {"timeoutMs", target_.timeout_ms},
+                         {"formatOptions", {{"useInt64Timestamp", true}}}};
+  if (!target_.location.empty())
+    body["location"] = target_.location;
+  if (!target_.dataset.empty())
+    body["defaultDataset"] = {{"projectId", target_.project}, {"datasetId", target_.dataset}};
+  auto answer = send(json_request(
+      "POST", target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) + "/queries",
+      body));
+  if (!answer)
+    return answer.error();
+  auto first = bq_page_of(*answer);
+  if (first.complete)
+    return first;
+  auto done = poll(first.job_id, first.location, "");
+  if (!done && target_.stop->load())
+    cancel(first.job_id, first.location);
+  return done;
+}
+
+result<bigquery_page> bigquery_client::poll(const std::string& job_id, const std::string& location,
+                                            const std::string& token) {
+  if (job_id.empty())
+    return failure{"source: BigQuery API: an incomplete job without a jobReference.jobId"};
+  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) +
+                    "/queries/" + bq_url_escape(job_id) + "?maxResults=" +
+                    std::to_string(target_.max_results) + "&timeoutMs=" +
+                    std::to_string(target_.timeout_ms) + "&formatOptions.useInt64Timestamp=true";
+  if (!location.empty())
+    url += "&location=" + bq_url_escape(location);
+  if (!token.empty())
+    url += "&pageToken=" + bq_url_escape(token);
+  for (;;) {
+    if (target_.stop->load())
+      return failure{"source: stopped while BigQuery ran the query"};
+    auto answer = send(json_request("GET", url));
+    if (!answer)
+      return answer.error();
+    auto page = bq_page_of(*answer);
+    if (page.job_id.empty())
+      page.job_id = job_id;
+    if (page.location.empty())
+      page.location = location;
+    if (page.complete)
+      return page;
+    // getQueryResults itself waits up to timeoutMs for the job; a short pause guards a server
+    // that answers at once.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+result<bigquery_page> bigquery_client::page(const std::string& job_id, const std::string& location,
+                                            const std::string& token) {
+  return poll(job_id, location, token);
+}
+
+void bigquery_client::cancel(const std::string& job_id, const std::string& location) {
+  if (job_id.empty())
+    return;
+  auto auth = target_.auth->authorization();
+  if (!auth)
+    return;
+  rest_client_options once;
+  once.retry.max_attempts = 1;
+  once.request_timeout = std::chrono::milliseconds(10'000);
+  rest_client quick(once);
+  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) +
+                    "/jobs/" + bq_url_escape(job_id) + "/cancel";
+  if (!location.empty())
+    url += "?location=" + bq_url_escape(location);
+  (void)quick.send(json_request("POST", url, nullptr, {{"Authorization", *auth}}));
+}
+
+}  // namespace backflow
