@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
@@ -18,6 +19,7 @@ const std::vector<emulator_type>& emulator_types() {
     meta_emulator::type(),
     webhook_emulator::type(),
     snowflake_emulator::type(),
+    databricks_emulator::type(),
   };
   return types;
 }

@@ -2,6 +2,7 @@
 #include "connectors/sources/registry.hpp"
 
 #include "connectors/sources/clickhouse_source.hpp"
+#include "connectors/sources/databricks_source.hpp"
 #include "connectors/sources/mysql_source.hpp"
 #include "connectors/sources/postgres_source.hpp"
 #include "connectors/sources/snowflake_source.hpp"
@@ -16,6 +17,7 @@ const std::vector<source_type>& source_types() {
     clickhouse_source_type(),
     mysql_source_type(),
     snowflake_source_type(),
+    databricks_source_type(),
   };
   return types;
 }
