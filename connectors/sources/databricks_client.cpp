@@ -61,6 +61,16 @@ failure statement_failure(const nlohmann::json& status) {
                  (code.empty() ? "" : " (" + code + "): " + one_line(message))};
 }
 
+/// `message` with the presigned `url`'s query (its signature: a credential for the chunk) cut.
+std::string without_signature(std::string message, const std::string& url) {
+  size_t query = url.find('?');
+  if (query == std::string::npos)
+    return message;
+  for (size_t at = message.find(url); at != std::string::npos; at = message.find(url, at))
+    message.replace(at, url.size(), url.substr(0, query) + "?<signature>");
+  return message;
+}
+
 }  // namespace
 
 failure databricks_failure(const failure& call, const std::string& credential_option) {
@@ -194,7 +204,8 @@ result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
       return encode_db_rows(*content, cells);
     if (attempt >= 3)
       return failure{"source: Databricks SQL API: chunk " + std::to_string(n) +
-                     "'s external link failed 3 times: " + one_line(content.error().message)};
+                     "'s external link failed 3 times: " +
+                     one_line(without_signature(content.error().message, url))};
     // Expired (or refused) link: ask for the chunk again, which signs a fresh one.
     auto again = send(json_request("GET", target_.base_url + statements_path + "/" +
                                               statement_id + "/result/chunks/" + std::to_string(n)));
