@@ -7,10 +7,10 @@
 namespace backflow::emulators {
 namespace {
 
-constexpr std::string_view statements_path = "/api/2.0/sql/statements";
-constexpr std::string_view links_path = "/presigned/";
+constexpr std::string_view dbx_statements_path = "/api/2.0/sql/statements";
+constexpr std::string_view dbx_links_path = "/presigned/";
 
-api_response reply(int status, std::string body) {
+api_response dbx_reply(int status, std::string body) {
   api_response out;
   out.status = status;
   out.body = std::move(body);
@@ -18,21 +18,21 @@ api_response reply(int status, std::string body) {
 }
 
 /// Databricks' REST error body.
-api_response api_error(int status, const std::string& code, const std::string& message) {
-  return reply(status, nlohmann::json{{"error_code", code}, {"message", message}}.dump());
+api_response dbx_api_error(int status, const std::string& code, const std::string& message) {
+  return dbx_reply(status, nlohmann::json{{"error_code", code}, {"message", message}}.dump());
 }
 
 /// A cloud store's XML error, as S3 answers a presigned URL it will not serve.
-api_response store_error(int status, const std::string& code, const std::string& message) {
-  api_response out = reply(status, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" +
+api_response dbx_store_error(int status, const std::string& code, const std::string& message) {
+  api_response out = dbx_reply(status, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" +
                                        code + "</Code><Message>" + message + "</Message></Error>");
   out.headers.emplace("Content-Type", "application/xml");
   return out;
 }
 
 /// The parts of /api/2.0/sql/statements[/{id}[/rest]].
-void split_path(const std::string& path, std::string& id, std::string& rest) {
-  std::string tail = path.substr(statements_path.size());
+void dbx_split_path(const std::string& path, std::string& id, std::string& rest) {
+  std::string tail = path.substr(dbx_statements_path.size());
   if (!tail.empty() && tail[0] == '/')
     tail.erase(0, 1);
   size_t slash = tail.find('/');
@@ -41,7 +41,7 @@ void split_path(const std::string& path, std::string& id, std::string& rest) {
 }
 
 /// "10s" → 10; -1 when malformed or outside Databricks' range (0, or 5 to 50 seconds).
-int wait_seconds(const std::string& text) {
+int dbx_wait_seconds(const std::string& text) {
   if (text.size() < 2 || text.back() != 's')
     return -1;
   int n = 0;
@@ -98,20 +98,20 @@ emulator_type databricks_emulator::type() {
 
 void databricks_emulator::describe(const httplib::Request& req, api_response& out) const {
   out.inputs = 1;
-  if (req.path.rfind(links_path, 0) == 0) {
+  if (req.path.rfind(dbx_links_path, 0) == 0) {
     out.endpoint = "GET /presigned/{id}/{chunk}";
     return;
   }
-  if (req.path.rfind(statements_path, 0) != 0) {
+  if (req.path.rfind(dbx_statements_path, 0) != 0) {
     out.endpoint = req.method + " " + req.path;
     return;
   }
   std::string id;
   std::string rest;
-  split_path(req.path, id, rest);
+  dbx_split_path(req.path, id, rest);
   if (rest.rfind("result/chunks/", 0) == 0)
     rest = "result/chunks/{n}";
-  out.endpoint = req.method + " " + std::string(statements_path) + (id.empty() ? "" : "/{id}") +
+  out.endpoint = req.method + " " + std::string(dbx_statements_path) + (id.empty() ? "" : "/{id}") +
                  (rest.empty() ? "" : "/" + rest);
 }
 
@@ -144,17 +144,17 @@ api_response databricks_emulator::token(const httplib::Request& req) {
   auto decoded = header.rfind("Basic ", 0) == 0 ? base64_decode(header.substr(6)) : std::nullopt;
   const std::string expected = settings_.client_id + ":" + settings_.client_secret;
   if (settings_.client_id.empty() || !decoded || !constant_time_equal(*decoded, expected))
-    return reply(401, R"({"error":"invalid_client","error_description":"Client authentication failed"})");
+    return dbx_reply(401, R"({"error":"invalid_client","error_description":"Client authentication failed"})");
   if (req.get_param_value("grant_type") != "client_credentials")
-    return reply(400, R"({"error":"unsupported_grant_type","error_description":"grant_type must be client_credentials"})");
+    return dbx_reply(400, R"({"error":"unsupported_grant_type","error_description":"grant_type must be client_credentials"})");
   if (req.get_param_value("scope") != "all-apis")
-    return reply(400, R"({"error":"invalid_scope","error_description":"scope must be all-apis"})");
+    return dbx_reply(400, R"({"error":"invalid_scope","error_description":"scope must be all-apis"})");
   std::string access = "dbxoauth-" + random_hex(24);
   {
     std::lock_guard lock(mutex_);
     issued_[access] = now_ms() + settings_.token_ttl_s * 1000;
   }
-  return reply(200, nlohmann::json{{"access_token", access},
+  return dbx_reply(200, nlohmann::json{{"access_token", access},
                                    {"token_type", "Bearer"},
                                    {"scope", "all-apis"},
                                    {"expires_in", settings_.token_ttl_s}}.dump());
@@ -166,16 +166,16 @@ api_response databricks_emulator::handle(const httplib::Request& req, const limi
   api_response answer;
   if (req.path == "/oidc/v1/token" && req.method == "POST") {
     answer = token(req);
-  } else if (req.path.rfind(links_path, 0) == 0 && req.method == "GET") {
+  } else if (req.path.rfind(dbx_links_path, 0) == 0 && req.method == "GET") {
     answer = link(req);
-  } else if (req.path.rfind(statements_path, 0) != 0) {
-    answer = api_error(404, "ENDPOINT_NOT_FOUND", "No API found for '" + req.method + " " + req.path + "'");
+  } else if (req.path.rfind(dbx_statements_path, 0) != 0) {
+    answer = dbx_api_error(404, "ENDPOINT_NOT_FOUND", "No API found for '" + req.method + " " + req.path + "'");
   } else if (std::string kind, refused = check_auth(req, kind); !refused.empty()) {
-    answer = reply(401, refused);
+    answer = dbx_reply(401, refused);
   } else {
     std::string id;
     std::string rest;
-    split_path(req.path, id, rest);
+    dbx_split_path(req.path, id, rest);
     std::shared_ptr<statement> s;
     if (!id.empty()) {
       std::lock_guard lock(mutex_);
@@ -185,22 +185,22 @@ api_response databricks_emulator::handle(const httplib::Request& req, const limi
     if (id.empty() && req.method == "POST") {
       answer = submit(req, kind);
     } else if (!s) {
-      answer = api_error(404, "RESOURCE_DOES_NOT_EXIST", "Statement " + id + " not found");
+      answer = dbx_api_error(404, "RESOURCE_DOES_NOT_EXIST", "Statement " + id + " not found");
     } else if (rest == "cancel" && req.method == "POST") {
       std::lock_guard lock(mutex_);
       if (s->state == "PENDING" || s->state == "RUNNING" || s->state == "SUCCEEDED")
         s->state = "CANCELED";
-      answer = reply(200, "{}");
+      answer = dbx_reply(200, "{}");
     } else if (rest.empty() && req.method == "DELETE") {
       std::lock_guard lock(mutex_);
       s->state = "CLOSED";
-      answer = reply(200, "{}");
+      answer = dbx_reply(200, "{}");
     } else if (rest.empty() && req.method == "GET") {
       answer = status_of(*s, req);
     } else if (rest.rfind("result/chunks/", 0) == 0 && req.method == "GET") {
       answer = chunk(*s, std::strtoul(rest.c_str() + 14, nullptr, 10), req);
     } else {
-      answer = api_error(405, "BAD_REQUEST", "Method not allowed");
+      answer = dbx_api_error(405, "BAD_REQUEST", "Method not allowed");
     }
   }
   answer.endpoint = out.endpoint;
@@ -211,26 +211,26 @@ api_response databricks_emulator::handle(const httplib::Request& req, const limi
 api_response databricks_emulator::submit(const httplib::Request& req, const std::string& auth) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object() || !body.contains("statement") || !body["statement"].is_string())
-    return api_error(400, "INVALID_PARAMETER_VALUE", "statement is required");
+    return dbx_api_error(400, "INVALID_PARAMETER_VALUE", "statement is required");
   if (!body.contains("warehouse_id") || !body["warehouse_id"].is_string())
-    return api_error(400, "INVALID_PARAMETER_VALUE", "warehouse_id is required");
+    return dbx_api_error(400, "INVALID_PARAMETER_VALUE", "warehouse_id is required");
   std::string warehouse = body["warehouse_id"].get<std::string>();
   if (!settings_.warehouse_id.empty() && warehouse != settings_.warehouse_id)
-    return api_error(404, "RESOURCE_DOES_NOT_EXIST",
+    return dbx_api_error(404, "RESOURCE_DOES_NOT_EXIST",
                      "Warehouse " + warehouse + " does not exist or you have no access to it.");
   std::string disposition = body.value("disposition", "INLINE");
   std::string format = body.value("format", "JSON_ARRAY");
-  int wait = wait_seconds(body.value("wait_timeout", "10s"));
+  int wait = dbx_wait_seconds(body.value("wait_timeout", "10s"));
   std::string on_timeout = body.value("on_wait_timeout", "CONTINUE");
   if (disposition != "INLINE" && disposition != "EXTERNAL_LINKS")
-    return api_error(400, "INVALID_PARAMETER_VALUE", "disposition must be INLINE or EXTERNAL_LINKS");
+    return dbx_api_error(400, "INVALID_PARAMETER_VALUE", "disposition must be INLINE or EXTERNAL_LINKS");
   if (format != "JSON_ARRAY")
-    return api_error(400, "NOT_IMPLEMENTED", "the emulator serves format JSON_ARRAY only");
+    return dbx_api_error(400, "NOT_IMPLEMENTED", "the emulator serves format JSON_ARRAY only");
   if (wait < 0)
-    return api_error(400, "INVALID_PARAMETER_VALUE",
+    return dbx_api_error(400, "INVALID_PARAMETER_VALUE",
                      "wait_timeout must be 0s or between 5s and 50s");
   if (on_timeout != "CONTINUE" && on_timeout != "CANCEL")
-    return api_error(400, "INVALID_PARAMETER_VALUE", "on_wait_timeout must be CONTINUE or CANCEL");
+    return dbx_api_error(400, "INVALID_PARAMETER_VALUE", "on_wait_timeout must be CONTINUE or CANCEL");
   auto s = std::make_shared<statement>();
   s->id = correlation_id();
   s->text = body["statement"].get<std::string>();
@@ -268,13 +268,13 @@ nlohmann::json databricks_emulator::result_data(statement& s, std::size_t n,
   if (n + 1 < r.chunks.size()) {
     data["next_chunk_index"] = n + 1;
     data["next_chunk_internal_link"] =
-        std::string(statements_path) + "/" + s.id + "/result/chunks/" + std::to_string(n + 1);
+        std::string(dbx_statements_path) + "/" + s.id + "/result/chunks/" + std::to_string(n + 1);
   }
   if (s.disposition == "INLINE") {
     data["data_array"] = nlohmann::json::parse(r.chunks[n]);
     return data;
   }
-  const std::string path = std::string(links_path) + s.id + "/" + std::to_string(n);
+  const std::string path = std::string(dbx_links_path) + s.id + "/" + std::to_string(n);
   const std::int64_t expires = now_ms() + settings_.link_ttl_s * 1000;
   data["byte_count"] = r.chunks[n].size();
   data["external_link"] = "http://" + req.get_header_value("Host") + path + "?X-Expires=" +
@@ -293,7 +293,7 @@ api_response databricks_emulator::status_of(statement& s, const httplib::Request
   if (s.state == "FAILED")
     body["status"]["error"] = {{"error_code", s.error.code}, {"message", s.error.message}};
   if (s.state != "SUCCEEDED")
-    return reply(200, body.dump());
+    return dbx_reply(200, body.dump());
   const auto& r = s.result;
   nlohmann::json chunks = nlohmann::json::array();
   std::size_t offset = 0;
@@ -311,24 +311,24 @@ api_response databricks_emulator::status_of(statement& s, const httplib::Request
     body["result"] = result_data(s, 0, req);
     ++s.served[0];
   }
-  return reply(200, body.dump());
+  return dbx_reply(200, body.dump());
 }
 
 api_response databricks_emulator::chunk(statement& s, std::size_t n, const httplib::Request& req) {
   std::lock_guard lock(mutex_);
   if (s.state != "SUCCEEDED")
-    return api_error(400, "BAD_REQUEST", "Statement " + s.id + " is " + s.state +
+    return dbx_api_error(400, "BAD_REQUEST", "Statement " + s.id + " is " + s.state +
                                              "; its result cannot be fetched");
   if (n >= s.result.chunks.size() || s.result.rows == 0)
-    return api_error(400, "INVALID_PARAMETER_VALUE", "chunk_index " + std::to_string(n) +
+    return dbx_api_error(400, "INVALID_PARAMETER_VALUE", "chunk_index " + std::to_string(n) +
                                                          " is out of range");
   ++s.served[n];
-  return reply(200, result_data(s, n, req).dump());
+  return dbx_reply(200, result_data(s, n, req).dump());
 }
 
 api_response databricks_emulator::link(const httplib::Request& req) {
   if (req.has_header("Authorization"))
-    return store_error(400, "InvalidArgument",
+    return dbx_store_error(400, "InvalidArgument",
                        "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
                        "parameter, Signature query string parameter or the Authorization header "
                        "should be specified");
@@ -336,20 +336,20 @@ api_response databricks_emulator::link(const httplib::Request& req) {
   const std::int64_t expires = std::strtoll(expires_text.c_str(), nullptr, 10);
   if (expires_text.empty() ||
       !constant_time_equal(req.get_param_value("X-Signature"), signature(req.path, expires)))
-    return store_error(403, "SignatureDoesNotMatch",
+    return dbx_store_error(403, "SignatureDoesNotMatch",
                        "The request signature we calculated does not match the signature you "
                        "provided.");
   if (now_ms() >= expires)
-    return store_error(403, "AccessDenied", "Request has expired");
-  std::string rest = req.path.substr(links_path.size());
+    return dbx_store_error(403, "AccessDenied", "Request has expired");
+  std::string rest = req.path.substr(dbx_links_path.size());
   std::string id = rest.substr(0, rest.find('/'));
   std::size_t n = std::strtoul(rest.c_str() + id.size() + 1, nullptr, 10);
   std::lock_guard lock(mutex_);
   auto it = statements_.find(id);
   if (it == statements_.end() || n >= it->second->result.chunks.size())
-    return store_error(404, "NoSuchKey", "The specified key does not exist.");
+    return dbx_store_error(404, "NoSuchKey", "The specified key does not exist.");
   ++it->second->links[n];
-  return reply(200, it->second->result.chunks[n]);
+  return dbx_reply(200, it->second->result.chunks[n]);
 }
 
 nlohmann::json databricks_emulator::records(const httplib::Request&) const {

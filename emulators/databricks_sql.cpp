@@ -16,13 +16,13 @@
 namespace backflow::emulators {
 namespace {
 
-std::string upper(std::string text) {
+std::string dbx_upper(std::string text) {
   for (auto& c : text)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return text;
 }
 
-void append_json_string(std::string& out, std::string_view text) {
+void dbx_append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   for (unsigned char c : text) {
     if (c == '"' || c == '\\') {
@@ -39,7 +39,7 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
-bool digits(std::string_view s, size_t at, size_t n, int& value) {
+bool dbx_digits(std::string_view s, size_t at, size_t n, int& value) {
   if (at + n > s.size())
     return false;
   value = 0;
@@ -53,15 +53,15 @@ bool digits(std::string_view s, size_t at, size_t n, int& value) {
 
 /// "YYYY-MM-DD[ |T]HH:MM[:SS][.f][Z|±HH:MM]" → "YYYY-MM-DDTHH:MM:SS[.f]" with `zone` appended,
 /// shifted to UTC when an offset was written and `to_utc`; the text as is when malformed.
-std::string iso_timestamp(const std::string& s, bool to_utc, const char* zone) {
+std::string dbx_iso_timestamp(const std::string& s, bool to_utc, const char* zone) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      !digits(s, 8, 2, d) || (s[10] != ' ' && s[10] != 'T') || !digits(s, 11, 2, h) ||
-      !digits(s, 14, 2, mi))
+  if (!dbx_digits(s, 0, 4, y) || s.size() < 16 || s[4] != '-' || !dbx_digits(s, 5, 2, mo) ||
+      !dbx_digits(s, 8, 2, d) || (s[10] != ' ' && s[10] != 'T') || !dbx_digits(s, 11, 2, h) ||
+      !dbx_digits(s, 14, 2, mi))
     return s;
   size_t p = 16;
   if (p < s.size() && s[p] == ':') {
-    if (!digits(s, p + 1, 2, sec))
+    if (!dbx_digits(s, p + 1, 2, sec))
       return s;
     p += 3;
   }
@@ -75,7 +75,7 @@ std::string iso_timestamp(const std::string& s, bool to_utc, const char* zone) {
   int offset = 0;
   if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
     int oh = 0, om = 0;
-    if (!digits(s, p + 1, 2, oh) || !digits(s, p + 4, 2, om))
+    if (!dbx_digits(s, p + 1, 2, oh) || !dbx_digits(s, p + 4, 2, om))
       return s;
     offset = (s[p] == '-' ? -1 : 1) * (oh * 60 + om);
   }
@@ -95,7 +95,7 @@ std::string iso_timestamp(const std::string& s, bool to_utc, const char* zone) {
   return std::string(buf) + (fraction.empty() ? "" : "." + fraction) + zone;
 }
 
-std::string fixed_text(const std::string& raw, int scale) {
+std::string dbx_fixed_text(const std::string& raw, int scale) {
   auto decimal = normalize_decimal(raw);
   if (!decimal)
     return raw;
@@ -113,7 +113,7 @@ std::string fixed_text(const std::string& raw, int scale) {
   return out;
 }
 
-std::string raw_text(sqlite3_stmt* stmt, int c) {
+std::string dbx_raw_text(sqlite3_stmt* stmt, int c) {
   switch (sqlite3_column_type(stmt, c)) {
     case SQLITE_INTEGER:
       return std::to_string(sqlite3_column_int64(stmt, c));
@@ -128,7 +128,7 @@ std::string raw_text(sqlite3_stmt* stmt, int c) {
 }
 
 /// A double as Java prints it in JSON_ARRAY: "-0.0", "NaN", "Infinity".
-std::string double_text(double v) {
+std::string dbx_double_text(double v) {
   if (std::isnan(v))
     return "NaN";
   if (std::isinf(v))
@@ -139,33 +139,33 @@ std::string double_text(double v) {
 }
 
 /// One non-null value as JSON_ARRAY prints it for `type` (always a string).
-std::string render(sqlite3_stmt* stmt, int c, const dbx_type& type) {
+std::string dbx_render(sqlite3_stmt* stmt, int c, const dbx_type& type) {
   const int storage = sqlite3_column_type(stmt, c);
-  std::string raw = raw_text(stmt, c);
+  std::string raw = dbx_raw_text(stmt, c);
   const std::string& t = type.name;
   if (t == "LONG" || t == "INT" || t == "SHORT" || t == "BYTE")
-    return fixed_text(raw, 0);
+    return dbx_fixed_text(raw, 0);
   if (t == "DECIMAL")
-    return fixed_text(raw, type.scale);
+    return dbx_fixed_text(raw, type.scale);
   if (t == "DOUBLE" || t == "FLOAT") {
     if (storage == SQLITE_FLOAT || storage == SQLITE_INTEGER)
-      return double_text(sqlite3_column_double(stmt, c));
+      return dbx_double_text(sqlite3_column_double(stmt, c));
     return raw == "-0" ? "-0.0" : raw;
   }
   if (t == "BOOLEAN") {
-    std::string v = upper(raw);
+    std::string v = dbx_upper(raw);
     return v == "1" || v == "TRUE" || v == "T" ? "true" : "false";
   }
   if (t == "BINARY")
     return base64_encode(raw);
   if (t == "TIMESTAMP")
-    return iso_timestamp(raw, true, "Z");
+    return dbx_iso_timestamp(raw, true, "Z");
   if (t == "TIMESTAMP_NTZ")
-    return iso_timestamp(raw, false, "");
+    return dbx_iso_timestamp(raw, false, "");
   return raw;
 }
 
-dbx_type inferred(int storage) {
+dbx_type dbx_inferred(int storage) {
   dbx_type t;
   if (storage == SQLITE_INTEGER)
     t = {"LONG", "BIGINT", 0, 0};
@@ -176,7 +176,7 @@ dbx_type inferred(int storage) {
   return t;
 }
 
-nlohmann::json column_entry(const std::string& name, int position, const dbx_type& t) {
+nlohmann::json dbx_column_entry(const std::string& name, int position, const dbx_type& t) {
   nlohmann::json c = {{"name", name}, {"position", position}, {"type_name", t.name},
                       {"type_text", t.text}};
   if (t.name == "DECIMAL") {
@@ -187,7 +187,7 @@ nlohmann::json column_entry(const std::string& name, int position, const dbx_typ
 }
 
 /// Spark's error classes for what SQLite says.
-dbx_error error_of(sqlite3* db) {
+dbx_error dbx_error_of(sqlite3* db) {
   std::string message = db != nullptr ? sqlite3_errmsg(db) : "cannot open the database";
   std::string error_class = message.find("no such table") != std::string::npos
                                 ? "TABLE_OR_VIEW_NOT_FOUND"
@@ -197,14 +197,14 @@ dbx_error error_of(sqlite3* db) {
   return {"BAD_REQUEST", "[" + error_class + "] " + message + " SQLSTATE: 42000"};
 }
 
-struct db_closer {
+struct dbx_db_closer {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
-struct stmt_finalizer {
+struct dbx_stmt_finalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 
-bool bind_all(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_error& error) {
+bool dbx_bind_all(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_error& error) {
   if (!parameters.is_array())
     return true;
   for (const auto& p : parameters) {
@@ -227,7 +227,7 @@ bool bind_all(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_error& e
 }  // namespace
 
 bool dbx_type_named(std::string text, dbx_type& out) {
-  text = upper(text);
+  text = dbx_upper(text);
   while (!text.empty() && text.back() == ' ')
     text.pop_back();
   if (text.empty())
@@ -271,9 +271,9 @@ bool run_dbx_statement(const std::string& database, const std::string& statement
                        dbx_error& error) {
   sqlite3* raw_db = nullptr;
   int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, db_closer> db(raw_db);
+  std::unique_ptr<sqlite3, dbx_db_closer> db(raw_db);
   if (rc != SQLITE_OK) {
-    error = error_of(raw_db);
+    error = dbx_error_of(raw_db);
     return false;
   }
   sqlite3_busy_timeout(db.get(), 5000);
@@ -281,16 +281,16 @@ bool run_dbx_statement(const std::string& database, const std::string& statement
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db.get(), statement.c_str(), static_cast<int>(statement.size()),
                          &raw_stmt, &tail) != SQLITE_OK || raw_stmt == nullptr) {
-    error = error_of(db.get());
+    error = dbx_error_of(db.get());
     return false;
   }
-  std::unique_ptr<sqlite3_stmt, stmt_finalizer> stmt(raw_stmt);
+  std::unique_ptr<sqlite3_stmt, dbx_stmt_finalizer> stmt(raw_stmt);
   std::string rest = tail != nullptr ? tail : "";
   if (rest.find_first_not_of(" \t\r\n;") != std::string::npos) {
     error = {"BAD_REQUEST", "[PARSE_SYNTAX_ERROR] Syntax error: only one statement is allowed."};
     return false;
   }
-  if (!bind_all(stmt.get(), parameters, error))
+  if (!dbx_bind_all(stmt.get(), parameters, error))
     return false;
   const int count = sqlite3_column_count(stmt.get());
   std::vector<dbx_type> types(static_cast<size_t>(count));
@@ -329,23 +329,23 @@ bool run_dbx_statement(const std::string& database, const std::string& statement
         continue;
       }
       if (!known[c]) {
-        types[c] = inferred(storage);
+        types[c] = dbx_inferred(storage);
         known[c] = true;
       }
-      append_json_string(chunk, render(stmt.get(), c, types[c]));
+      dbx_append_json_string(chunk, dbx_render(stmt.get(), c, types[c]));
     }
     chunk.push_back(']');
     ++in_chunk;
     ++out.rows;
   }
   if (rc != SQLITE_DONE) {
-    error = error_of(db.get());
+    error = dbx_error_of(db.get());
     return false;
   }
   if (in_chunk > 0 || out.chunks.empty())
     close_chunk();
   for (int c = 0; c < count; ++c)
-    out.columns.push_back(column_entry(names[c], c, types[c]));
+    out.columns.push_back(dbx_column_entry(names[c], c, types[c]));
   return true;
 }
 

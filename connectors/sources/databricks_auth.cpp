@@ -9,7 +9,7 @@ namespace backflow {
 namespace {
 
 /// application/x-www-form-urlencoded escaping of one value.
-std::string form_escape(const std::string& text) {
+std::string dbx_form_escape(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
@@ -64,7 +64,7 @@ result<std::string> databricks_auth::fetch_token() {
       {"Authorization", "Basic " + base64_encode(client_id_ + ":" + client_secret_)},
       {"Content-Type", "application/x-www-form-urlencoded"},
       {"Accept", "application/json"}};
-  request.body = "grant_type=client_credentials&scope=" + form_escape("all-apis");
+  request.body = "grant_type=client_credentials&scope=" + dbx_form_escape("all-apis");
   auto answer = http.send_json(request);
   if (!answer) {
     std::string said = one_line(answer.error().message);

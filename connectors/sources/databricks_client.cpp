@@ -10,9 +10,9 @@
 namespace backflow {
 namespace {
 
-constexpr const char* statements_path = "/api/2.0/sql/statements";
+constexpr const char* dbx_statements_path = "/api/2.0/sql/statements";
 
-rest_client_options client_options(const databricks_target& target) {
+rest_client_options dbx_client_options(const databricks_target& target) {
   rest_client_options o;
   o.secrets = target.auth->secrets();
   o.stop_requested = [stop = target.stop] { return stop->load(); };
@@ -21,7 +21,7 @@ rest_client_options client_options(const databricks_target& target) {
 }
 
 /// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
-std::string quoted_field(const std::string& text, const std::string& key) {
+std::string dbx_error_field(const std::string& text, const std::string& key) {
   size_t at = text.find("\"" + key + "\"");
   if (at == std::string::npos)
     return {};
@@ -34,12 +34,12 @@ std::string quoted_field(const std::string& text, const std::string& key) {
   return text.substr(open + 1, std::min(close, text.size()) - open - 1);
 }
 
-int http_status_of(const std::string& message) {
+int dbx_http_status(const std::string& message) {
   size_t at = message.find(": HTTP ");
   return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
 }
 
-bool sleep_unless_stopped(const databricks_target& target, std::chrono::milliseconds wait) {
+bool dbx_sleep_unless_stopped(const databricks_target& target, std::chrono::milliseconds wait) {
   for (auto slept = std::chrono::milliseconds(0); slept < wait;
        slept += std::chrono::milliseconds(10)) {
     if (target.stop->load())
@@ -49,11 +49,17 @@ bool sleep_unless_stopped(const databricks_target& target, std::chrono::millisec
   return true;
 }
 
-failure statement_failure(const nlohmann::json& status) {
+failure dbx_statement_failure(const nlohmann::json& status) {
   std::string state = status.value("state", "?");
   auto error = status.value("error", nlohmann::json::object());
   std::string code = error.is_object() ? error.value("error_code", "") : "";
   std::string message = error.is_object() ? error.value("message", "") : "";
+  // Failures of the warehouse rather than of the statement: the next run may well succeed.
+  static const char* transient[] = {"TEMPORARILY_UNAVAILABLE", "INTERNAL_ERROR",
+                                    "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED", "ABORTED"};
+  for (const char* t : transient)
+    if (code == t)
+      return failure{"source: Databricks error " + code + ": " + one_line(message)};
   if (state == "FAILED")
     return failure{"source.query: Databricks error " + (code.empty() ? "?" : code) + ": " +
                    one_line(message)};
@@ -62,7 +68,7 @@ failure statement_failure(const nlohmann::json& status) {
 }
 
 /// `message` with the presigned `url`'s query (its signature: a credential for the chunk) cut.
-std::string without_signature(std::string message, const std::string& url) {
+std::string dbx_without_signature(std::string message, const std::string& url) {
   size_t query = url.find('?');
   if (query == std::string::npos)
     return message;
@@ -77,9 +83,9 @@ failure databricks_failure(const failure& call, const std::string& credential_op
   const std::string& text = call.message;
   if (text.rfind("source", 0) == 0)
     return call;  // already ours (a FAILED statement, a token endpoint refusal)
-  int status = http_status_of(text);
-  std::string code = quoted_field(text, "error_code");
-  std::string message = quoted_field(text, "message");
+  int status = dbx_http_status(text);
+  std::string code = dbx_error_field(text, "error_code");
+  std::string message = dbx_error_field(text, "message");
   std::string said = code.empty() ? one_line(text) : "Databricks error " + code + ": " + one_line(message);
   if (status == 400 || status == 404)
     return failure{"source.query: " + said};
@@ -113,7 +119,7 @@ result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector
 }
 
 databricks_client::databricks_client(databricks_target target)
-    : target_(std::move(target)), http_(client_options(target_)), links_(client_options(target_)) {}
+    : target_(std::move(target)), http_(dbx_client_options(target_)), links_(dbx_client_options(target_)) {}
 
 result<nlohmann::json> databricks_client::send(http_request request) {
   const auto base_headers = request.headers;
@@ -125,7 +131,7 @@ result<nlohmann::json> databricks_client::send(http_request request) {
     request.headers.push_back(*auth);
     auto response = http_.send_json(request);
     if (response || attempt > 0 || !target_.auth->can_refresh() ||
-        http_status_of(response.error().message) != 401)
+        dbx_http_status(response.error().message) != 401)
       return response;
   }
 }
@@ -137,7 +143,7 @@ result<databricks_result> databricks_client::run(const std::string& statement) {
   body["on_wait_timeout"] = "CONTINUE";
   body["disposition"] = target_.disposition;
   body["format"] = "JSON_ARRAY";
-  auto answer = send(json_request("POST", target_.base_url + statements_path, body));
+  auto answer = send(json_request("POST", target_.base_url + dbx_statements_path, body));
   auto wait = std::chrono::milliseconds(50);
   for (;;) {
     if (!answer)
@@ -150,13 +156,13 @@ result<databricks_result> databricks_client::run(const std::string& statement) {
     if (state == "SUCCEEDED")
       return read_result(*answer);
     if (state != "PENDING" && state != "RUNNING")
-      return statement_failure(status);
-    if (!sleep_unless_stopped(target_, wait)) {
+      return dbx_statement_failure(status);
+    if (!dbx_sleep_unless_stopped(target_, wait)) {
       cancel(id);
       return failure{"source: stopped while Databricks ran the statement"};
     }
     wait = std::min(wait * 2, std::chrono::milliseconds(2000));
-    answer = send(json_request("GET", target_.base_url + statements_path + "/" + id));
+    answer = send(json_request("GET", target_.base_url + dbx_statements_path + "/" + id));
   }
 }
 
@@ -205,9 +211,9 @@ result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
     if (attempt >= 3)
       return failure{"source: Databricks SQL API: chunk " + std::to_string(n) +
                      "'s external link failed 3 times: " +
-                     one_line(without_signature(content.error().message, url))};
+                     one_line(dbx_without_signature(content.error().message, url))};
     // Expired (or refused) link: ask for the chunk again, which signs a fresh one.
-    auto again = send(json_request("GET", target_.base_url + statements_path + "/" +
+    auto again = send(json_request("GET", target_.base_url + dbx_statements_path + "/" +
                                               statement_id + "/result/chunks/" + std::to_string(n)));
     if (!again)
       return again.error();
@@ -220,7 +226,7 @@ result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
 
 result<packed_rows> databricks_client::chunk(const std::string& statement_id, size_t n,
                                              const std::vector<db_cell>& cells) {
-  auto answer = send(json_request("GET", target_.base_url + statements_path + "/" +
+  auto answer = send(json_request("GET", target_.base_url + dbx_statements_path + "/" +
                                              statement_id + "/result/chunks/" + std::to_string(n)));
   if (!answer)
     return answer.error();
@@ -237,7 +243,7 @@ void databricks_client::cancel(const std::string& statement_id) {
   once.retry.max_attempts = 1;
   once.request_timeout = std::chrono::milliseconds(10'000);
   rest_client quick(once);
-  (void)quick.send(json_request("POST", target_.base_url + statements_path + "/" + statement_id +
+  (void)quick.send(json_request("POST", target_.base_url + dbx_statements_path + "/" + statement_id +
                                             "/cancel",
                                 nullptr, {*header}));
 }

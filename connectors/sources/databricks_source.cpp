@@ -2,6 +2,7 @@
 #include "connectors/sources/databricks_source.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 #include "connectors/sources/databricks_chunks.hpp"
@@ -84,7 +85,7 @@ class databricks_cursor final : public source_cursor {
   std::string error_;
 };
 
-result<databricks_target> target_of(const source_spec& spec) {
+result<databricks_target> databricks_target_of(const source_spec& spec) {
   databricks_target target;
   target.base_url = spec.string_option("host");
   if (target.base_url.find("://") == std::string::npos)
@@ -112,12 +113,12 @@ result<std::string> databricks_query(const source_spec& spec) {
   return std::string(query);
 }
 
-size_t in_flight_of(const source_spec& spec) {
+size_t dbx_chunks_in_flight(const source_spec& spec) {
   auto it = spec.options.find("chunks_in_flight");
   return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;
 }
 
-result<databricks_result> run_query(const source_spec& spec, const std::string& statement,
+result<databricks_result> run_databricks_query(const source_spec& spec, const std::string& statement,
                                     databricks_target& target) {
   auto ran = databricks_client(target).run(statement);
   if (!ran)
@@ -131,24 +132,24 @@ result<std::unique_ptr<source_cursor>> open_databricks_source(const source_spec&
   auto query = databricks_query(spec);
   if (!query)
     return query.error();
-  auto target = target_of(spec);
+  auto target = databricks_target_of(spec);
   if (!target)
     return target.error();
-  auto ran = run_query(spec, *query, *target);
+  auto ran = run_databricks_query(spec, *query, *target);
   if (!ran)
     return ran.error();
   return std::unique_ptr<source_cursor>(std::make_unique<databricks_cursor>(
-      std::move(*target), std::move(*ran), in_flight_of(spec)));
+      std::move(*target), std::move(*ran), dbx_chunks_in_flight(spec)));
 }
 
 result<schema> describe_databricks_source(const source_spec& spec) {
   auto query = databricks_query(spec);
   if (!query)
     return query.error();
-  auto target = target_of(spec);
+  auto target = databricks_target_of(spec);
   if (!target)
     return target.error();
-  auto ran = run_query(spec, "SELECT * FROM (" + *query + ") LIMIT 0", *target);
+  auto ran = run_databricks_query(spec, "SELECT * FROM (" + *query + ") LIMIT 0", *target);
   if (!ran)
     return ran.error();
   return ran->columns;
@@ -186,6 +187,16 @@ source_type databricks_source_type() {
     bool m2m = options.contains("client_id") || options.contains("client_secret");
     if (m2m && options.contains("token"))
       errors.add(path, "give one of token (personal access token) or client_id + client_secret");
+    if (auto w = options.find("wait_timeout"); w != options.end() && w->is_string()) {
+      const std::string text = w->get<std::string>();
+      int seconds = text.size() >= 2 && text.back() == 's' &&
+                            text.find_first_not_of("0123456789") == text.size() - 1
+                        ? std::atoi(text.c_str())
+                        : -1;
+      if (seconds != 0 && (seconds < 5 || seconds > 50))
+        errors.add(join_path(path, "wait_timeout"),
+                   "must be \"0s\" or between \"5s\" and \"50s\", got \"" + text + "\"");
+    }
     if (options.contains("client_id") != options.contains("client_secret"))
       errors.add(join_path(path, options.contains("client_id") ? "client_secret" : "client_id"),
                  "is required with OAuth M2M (client_id and client_secret go together)");

@@ -14,7 +14,7 @@
 namespace backflow {
 namespace {
 
-bool digits(std::string_view s, size_t at, size_t n, int& value) {
+bool dbx_digits(std::string_view s, size_t at, size_t n, int& value) {
   if (at + n > s.size())
     return false;
   value = 0;
@@ -26,7 +26,7 @@ bool digits(std::string_view s, size_t at, size_t n, int& value) {
   return true;
 }
 
-void write_exact(row_writer& writer, std::string_view text) {
+void dbx_write_exact(row_writer& writer, std::string_view text) {
   auto decimal = normalize_decimal(text);
   if (!decimal)
     return writer.text(text);
@@ -36,7 +36,7 @@ void write_exact(row_writer& writer, std::string_view text) {
     writer.decimal(*decimal);
 }
 
-void write_real(row_writer& writer, std::string_view text) {
+void dbx_write_real(row_writer& writer, std::string_view text) {
   if (text == "NaN")
     return writer.real(std::numeric_limits<double>::quiet_NaN());
   if (text == "Infinity" || text == "inf")
@@ -51,23 +51,23 @@ void write_real(row_writer& writer, std::string_view text) {
     writer.text(text);
 }
 
-bool valid_date(std::string_view text) {
+bool dbx_valid_date(std::string_view text) {
   int y = 0, m = 0, d = 0;
-  return text.size() == 10 && digits(text, 0, 4, y) && text[4] == '-' && digits(text, 5, 2, m) &&
-         text[7] == '-' && digits(text, 8, 2, d) && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+  return text.size() == 10 && dbx_digits(text, 0, 4, y) && text[4] == '-' && dbx_digits(text, 5, 2, m) &&
+         text[7] == '-' && dbx_digits(text, 8, 2, d) && m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
 }  // namespace
 
 bool db_iso_timestamp(std::string_view s, bool keep_wall_clock, std::string& out) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!valid_date(s.substr(0, 10)) || s.size() < 19 || (s[10] != 'T' && s[10] != ' ') ||
-      !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
-      !digits(s, 17, 2, sec))
+  if (!dbx_valid_date(s.substr(0, 10)) || s.size() < 19 || (s[10] != 'T' && s[10] != ' ') ||
+      !dbx_digits(s, 11, 2, h) || s[13] != ':' || !dbx_digits(s, 14, 2, mi) || s[16] != ':' ||
+      !dbx_digits(s, 17, 2, sec))
     return false;
-  digits(s, 0, 4, y);
-  digits(s, 5, 2, mo);
-  digits(s, 8, 2, d);
+  dbx_digits(s, 0, 4, y);
+  dbx_digits(s, 5, 2, mo);
+  dbx_digits(s, 8, 2, d);
   size_t p = 19;
   std::string fraction;
   if (p < s.size() && s[p] == '.') {
@@ -82,8 +82,8 @@ bool db_iso_timestamp(std::string_view s, bool keep_wall_clock, std::string& out
     ++p;
   } else if (p < s.size() && (s[p] == '+' || s[p] == '-')) {
     int oh = 0, om = 0;
-    if (!digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' ||
-        !digits(s, p + 4, 2, om))
+    if (!dbx_digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' ||
+        !dbx_digits(s, p + 4, 2, om))
       return false;
     offset = (s[p] == '-' ? -1 : 1) * (oh * 60 + om);
     p += 6;
@@ -166,15 +166,15 @@ void write_db_value(row_writer& writer, db_cell cell, std::string_view text, std
   switch (cell) {
     case db_cell::integer:
     case db_cell::decimal:
-      return write_exact(writer, text);
+      return dbx_write_exact(writer, text);
     case db_cell::real:
-      return write_real(writer, text);
+      return dbx_write_real(writer, text);
     case db_cell::boolean:
       if (text == "true" || text == "false")
         return writer.boolean(text == "true");
       return writer.text(text);
     case db_cell::date:
-      return valid_date(text) ? writer.timestamp(text) : writer.text(text);
+      return dbx_valid_date(text) ? writer.timestamp(text) : writer.text(text);
     case db_cell::timestamp:
     case db_cell::timestamp_ntz:
       if (db_iso_timestamp(text, cell == db_cell::timestamp_ntz, scratch))

@@ -280,6 +280,14 @@ BOOST_AUTO_TEST_CASE(a_failed_statement_is_a_config_error_naming_the_error_code)
              {"body", R"({"error_code":"INVALID_PARAMETER_VALUE","message":"Catalog 'x' does not exist."})"}});
   BOOST_TEST(error_of(open_source(f.spec(emu, "SELECT id FROM t"))) ==
              "source.query: Databricks error INVALID_PARAMETER_VALUE: Catalog 'x' does not exist.");
+  // A warehouse that is unavailable fails the run without blaming the sync file.
+  emu.fault({{"match", {{"method", "POST"}}}, {"status", 200},
+             {"body", R"({"statement_id":"s1","status":{"state":"FAILED","error":{"error_code":"TEMPORARILY_UNAVAILABLE","message":"warehouse is restarting"}}})"}});
+  auto spec_down = f.spec(emu, "SELECT id FROM t");
+  auto down = open_source(spec_down);
+  BOOST_TEST(error_of(down) ==
+             "source: Databricks error TEMPORARILY_UNAVAILABLE: warehouse is restarting");
+  BOOST_TEST(!is_config_problem(spec_down, down.error()));
   // A warehouse that does not exist.
   BOOST_TEST(contains(error_of(open_source(f.spec(emu, "SELECT id FROM t", {{"warehouse_id", "nope"}}))),
                       "RESOURCE_DOES_NOT_EXIST"));
