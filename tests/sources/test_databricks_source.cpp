@@ -337,4 +337,24 @@ BOOST_AUTO_TEST_CASE(freshness_reads_the_newest_value_through_the_api) {
                   .fresh);
 }
 
+BOOST_AUTO_TEST_CASE(the_sync_file_is_checked_before_anything_runs) {
+  json source = {{"type", "databricks"}, {"host", "https://dbc-1.cloud.databricks.com"},
+                 {"warehouse_id", "wh1"}, {"token", "dapi-Lit3ral-Qz"}, {"client_id", "sp"},
+                 {"wait_timeout", "3s"}, {"query", "SELECT 1 AS id"}, {"key", "id"}};
+  json sync = {{"name", "dbx"},
+               {"source", source},
+               {"destination", {{"type", "webhook"}, {"endpoint", "http://127.0.0.1:9/hooks"}}}};
+  auto parsed = parse_sync_config(sync.dump(), "/srv/syncs",
+                                  [](const std::string&) { return std::optional<std::string>(); });
+  BOOST_TEST(!parsed.config);
+  std::string all;
+  for (const auto& e : parsed.errors.items())
+    all += e + "\n";
+  BOOST_TEST(contains(all, "source: give one of token (personal access token) or client_id + "
+                           "client_secret"), all);
+  BOOST_TEST(contains(all, "source.client_secret: is required with OAuth M2M"), all);
+  BOOST_TEST(contains(all, R"(source.wait_timeout: must be "0s" or between "5s" and "50s", got "3s")"), all);
+  BOOST_TEST(!contains(all, "dapi-Lit3ral-Qz"), all);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
