@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "emulators/bigquery_emulator.hpp"
+#include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
@@ -20,6 +21,7 @@ const std::vector<emulator_type>& emulator_types() {
     webhook_emulator::type(),
     snowflake_emulator::type(),
     bigquery_emulator::type(),
+    databricks_emulator::type(),
   };
   return types;
 }

@@ -3,6 +3,7 @@
 
 #include "connectors/sources/bigquery_source.hpp"
 #include "connectors/sources/clickhouse_source.hpp"
+#include "connectors/sources/databricks_source.hpp"
 #include "connectors/sources/mysql_source.hpp"
 #include "connectors/sources/postgres_source.hpp"
 #include "connectors/sources/redshift_source.hpp"
@@ -20,6 +21,7 @@ const std::vector<source_type>& source_types() {
     snowflake_source_type(),
     redshift_source_type(),
     bigquery_source_type(),
+    databricks_source_type(),
   };
   return types;
 }

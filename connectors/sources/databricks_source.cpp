@@ -1,0 +1,212 @@
+// A Databricks SQL warehouse read over the Statement Execution API 2.0 (see databricks_source.hpp).
+#include "connectors/sources/databricks_source.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
+
+#include "connectors/sources/databricks_chunks.hpp"
+#include "connectors/sources/registry.hpp"
+#include "connectors/sources/source_text.hpp"
+
+namespace backflow {
+namespace {
+
+/// Streams chunk 0 (in the statement's answer), then the others from the prefetcher.
+class databricks_cursor final : public source_cursor {
+ public:
+  databricks_cursor(databricks_target target, databricks_result result, size_t in_flight)
+      : target_(std::move(target)), result_(std::move(result)), rows_(std::move(result_.first)) {
+    if (result_.chunks > 1)
+      chunks_.emplace(target_, result_.statement_id, result_.chunks, in_flight, result_.cells);
+  }
+
+  ~databricks_cursor() override {
+    if (finished_ || result_.chunks <= 1)
+      return;  // everything is here already: nothing is left to cancel
+    target_.stop->store(true);  // workers give up their retries
+    chunks_.reset();
+    databricks_client(target_).cancel(result_.statement_id);
+  }
+
+  databricks_cursor(const databricks_cursor&) = delete;
+  databricks_cursor& operator=(const databricks_cursor&) = delete;
+
+  [[nodiscard]] const schema& columns() const override { return result_.columns; }
+
+  result<size_t> fetch(packed_rows& out, size_t max_rows) override {
+    if (!error_.empty())
+      return failure{error_};
+    size_t fetched = 0;
+    while (fetched < max_rows && !finished_) {
+      if (row_ == rows_.size()) {
+        if (auto next = next_chunk(); !next) {
+          error_ = next.error().message;
+          return failure{error_};
+        }
+        continue;
+      }
+      size_t take = std::min(max_rows - fetched, rows_.size() - row_);
+      const uint32_t begin = row_ == 0 ? 0 : rows_.ends[row_ - 1];
+      const uint32_t end = rows_.ends[row_ + take - 1];
+      const auto base = static_cast<uint32_t>(out.bytes.size());
+      out.bytes.append(rows_.bytes, begin, end - begin);
+      for (size_t i = row_; i < row_ + take; ++i)
+        out.ends.push_back(base + (rows_.ends[i] - begin));
+      row_ += take;
+      fetched += take;
+    }
+    return fetched;
+  }
+
+ private:
+  status next_chunk() {
+    rows_.clear();
+    row_ = 0;
+    if (chunk_ + 1 >= result_.chunks) {
+      finished_ = true;
+      chunks_.reset();
+      return {};
+    }
+    auto rows = chunks_->take(++chunk_);
+    if (!rows)
+      return rows.error();
+    rows_ = std::move(*rows);
+    return {};
+  }
+
+  databricks_target target_;
+  databricks_result result_;
+  packed_rows rows_;  // the chunk being read
+  size_t row_ = 0;
+  size_t chunk_ = 0;
+  bool finished_ = false;
+  std::optional<databricks_chunks> chunks_;
+  std::string error_;
+};
+
+result<databricks_target> databricks_target_of(const source_spec& spec) {
+  databricks_target target;
+  target.base_url = spec.string_option("host");
+  if (target.base_url.find("://") == std::string::npos)
+    target.base_url = "https://" + target.base_url;
+  while (!target.base_url.empty() && target.base_url.back() == '/')
+    target.base_url.pop_back();
+  for (const char* key : {"warehouse_id", "catalog", "schema"})
+    if (auto value = spec.string_option(key); !value.empty())
+      target.context[key] = value;
+  if (auto d = spec.string_option("disposition"); !d.empty())
+    target.disposition = d;
+  if (auto w = spec.string_option("wait_timeout"); !w.empty())
+    target.wait_timeout = w;
+  auto auth = databricks_auth::from_spec(spec, target.base_url);
+  if (!auth)
+    return auth.error();
+  target.auth = std::move(*auth);
+  return target;
+}
+
+result<std::string> databricks_query(const source_spec& spec) {
+  std::string_view query = strip_query_terminator(spec.query);
+  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
+  return std::string(query);
+}
+
+size_t dbx_chunks_in_flight(const source_spec& spec) {
+  auto it = spec.options.find("chunks_in_flight");
+  return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;
+}
+
+result<databricks_result> run_databricks_query(const source_spec& spec, const std::string& statement,
+                                    databricks_target& target) {
+  auto ran = databricks_client(target).run(statement);
+  if (!ran)
+    return databricks_failure(ran.error(), target.auth->credential_option());
+  return ran;
+}
+
+}  // namespace
+
+result<std::unique_ptr<source_cursor>> open_databricks_source(const source_spec& spec) {
+  auto query = databricks_query(spec);
+  if (!query)
+    return query.error();
+  auto target = databricks_target_of(spec);
+  if (!target)
+    return target.error();
+  auto ran = run_databricks_query(spec, *query, *target);
+  if (!ran)
+    return ran.error();
+  return std::unique_ptr<source_cursor>(std::make_unique<databricks_cursor>(
+      std::move(*target), std::move(*ran), dbx_chunks_in_flight(spec)));
+}
+
+result<schema> describe_databricks_source(const source_spec& spec) {
+  auto query = databricks_query(spec);
+  if (!query)
+    return query.error();
+  auto target = databricks_target_of(spec);
+  if (!target)
+    return target.error();
+  auto ran = run_databricks_query(spec, "SELECT * FROM (" + *query + ") LIMIT 0", *target);
+  if (!ran)
+    return ran.error();
+  return ran->columns;
+}
+
+source_type databricks_source_type() {
+  source_type t;
+  t.name = "databricks";
+  t.summary = "a Databricks SQL warehouse over the Statement Execution API 2.0 (PAT or OAuth M2M)";
+  t.options = {
+    option("host", option_type::string,
+           "workspace URL, e.g. \"https://dbc-a1b2.cloud.databricks.com\" (or an emulator's)")
+        .mandatory(),
+    option("warehouse_id", option_type::string, "SQL warehouse that runs the query").mandatory(),
+    option("catalog", option_type::string, "default catalog of the query"),
+    option("schema", option_type::string, "default schema of the query"),
+    option("token", option_type::string, "personal access token").secret_value(),
+    option("client_id", option_type::string, "OAuth M2M: the service principal's client id"),
+    option("client_secret", option_type::string, "OAuth M2M: its secret").secret_value(),
+    option("token_url", option_type::url,
+           "OAuth token endpoint instead of <host>/oidc/v1/token"),
+    option("disposition", option_type::string,
+           "results inline (≤ 25 MiB) or as presigned external links (large results)")
+        .one_of({"INLINE", "EXTERNAL_LINKS"}).defaults_to("INLINE"),
+    option("wait_timeout", option_type::string,
+           "how long the submit call waits before the statement is polled (\"0s\" or 5s-50s)")
+        .defaults_to("10s"),
+    option("chunks_in_flight", option_type::integer,
+           "result chunks fetched at once (and held in memory at most)")
+        .between(1, 16).defaults_to(4),
+  };
+  t.open = open_databricks_source;
+  t.describe = describe_databricks_source;
+  t.check = [](const nlohmann::json& options, const std::string& path, config_errors& errors) {
+    bool m2m = options.contains("client_id") || options.contains("client_secret");
+    if (m2m && options.contains("token"))
+      errors.add(path, "give one of token (personal access token) or client_id + client_secret");
+    if (auto w = options.find("wait_timeout"); w != options.end() && w->is_string()) {
+      const std::string text = w->get<std::string>();
+      int seconds = text.size() >= 2 && text.back() == 's' &&
+                            text.find_first_not_of("0123456789") == text.size() - 1
+                        ? std::atoi(text.c_str())
+                        : -1;
+      if (seconds != 0 && (seconds < 5 || seconds > 50))
+        errors.add(join_path(path, "wait_timeout"),
+                   "must be \"0s\" or between \"5s\" and \"50s\", got \"" + text + "\"");
+    }
+    if (options.contains("client_id") != options.contains("client_secret"))
+      errors.add(join_path(path, options.contains("client_id") ? "client_secret" : "client_id"),
+                 "is required with OAuth M2M (client_id and client_secret go together)");
+  };
+  t.location = [](const source_spec& spec) {
+    return "databricks:" + spec.string_option("host") + "/" + spec.string_option("warehouse_id") +
+           "/" + spec.string_option("catalog") + "/" + spec.string_option("schema");
+  };
+  t.config_problem_options = {"token", "client_secret", "client_id", "host", "warehouse_id"};
+  return t;
+}
+
+}  // namespace backflow
