@@ -369,6 +369,8 @@ source_adapter redshift_adapter() {
       "repeat('ab', 32767))"};
   a.cannot = {{"text_100k", "Redshift's VARCHAR holds at most 65535 bytes: 100 KB of text "
                             "cannot be a column value there"}};
+  return a;
+}
 
 source_adapter snowflake_adapter() {
   source_adapter a;
