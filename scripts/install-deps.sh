@@ -7,6 +7,7 @@ packages=(
   libcaf-dev libcurl4-openssl-dev nlohmann-json3-dev liblmdb-dev libspdlog-dev
   libboost-test-dev libxxhash-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libssl-dev
   libmariadb-dev mariadb-server mariadb-client  # the mysql source and its test server
+  zlib1g-dev openssl  # gzip in the warehouse emulators; key pairs made by the source tests
   libicu-dev  # Unicode normalisation and case mapping (transforms, Meta identifiers)
   postgresql sqlite3 curl time procps
   clickhouse-server clickhouse-client  # the ClickHouse source tests (scripts/clickhouse-test-server.sh)
