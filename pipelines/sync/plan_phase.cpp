@@ -80,8 +80,10 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
       return dest->identity(fields, payload);
     };
   }
+  auto preparer = make_preparer(settings);
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
-  auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
+  auto extract = spawn_extract(sys, source, std::move(preparer), diff, extract_window,
+                               extract_batch_rows, progress);
   self->monitor(diff);
 
   bool done = false;
