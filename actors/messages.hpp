@@ -1,6 +1,6 @@
 // Typed messages and actor interfaces of the sync pipeline, with CAF 0.17 inspect overloads.
 //
-//  plan:   extract ──row_batch──► diff ──► change set (LMDB) ──plan_result──► coordinator
+//  plan:   extract ──planned_batch──► diff ──► change set (LMDB) ──plan_result──► coordinator
 //            ▲        credit        │
 //            └──────────────────────┘
 //  apply:  read ──change_batch──► map ──record_batch──► batch ──delivery_batch──► deliver ──► HTTP
@@ -28,6 +28,7 @@
 #include "pipelines/delivery/outcome_counts.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
 #include "pipelines/delivery/record.hpp"
+#include "pipelines/diff/row_preparer.hpp"
 #include "state/change_set_builder.hpp"
 #include "state/sync_state.hpp"
 
@@ -94,6 +95,8 @@ static_assert(field_count<http_header>() == 2, "inspect(http_header) must list e
 static_assert(field_count<http_response>() == 6, "inspect(http_response) must list every field");
 static_assert(field_count<packed_rows>() == 2, "inspect(packed_rows) must list every field");
 static_assert(field_count<row_batch>() == 1, "inspect(row_batch) must list every field");
+static_assert(field_count<planned_rows>() == 5, "inspect(planned_rows) must list every field");
+static_assert(field_count<planned_batch>() == 2, "inspect(planned_batch) must list every field");
 static_assert(field_count<change_batch>() == 1, "inspect(change_batch) must list every field");
 static_assert(field_count<outbound_record>() == 6, "inspect(outbound_record) must list every field");
 static_assert(field_count<record_batch>() == 2, "inspect(record_batch) must list every field");
@@ -138,6 +141,22 @@ typename Inspector::result_type inspect(Inspector& f, packed_rows& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, row_batch& x) {
   return f(caf::meta::type_name("row_batch"), x.rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, planned_rows& x) {
+  return f(caf::meta::type_name("planned_rows"), x.keys, x.payloads, x.hashes, x.mapping_failed,
+           x.identities);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, planned_batch& x) {
+  return f(caf::meta::type_name("planned_batch"), x.rows, x.null_key_rows);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, value_findings& x) {
+  return f(caf::meta::type_name("value_findings"), x.bad_values, x.samples, x.kinds);
 }
 
 template <class Inspector>
@@ -247,6 +266,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(backflow, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(backflow, (backflow::apply_report))
   CAF_ADD_TYPE_ID(backflow, (backflow::plan_result))
   CAF_ADD_TYPE_ID(backflow, (backflow::http_response))
+  CAF_ADD_TYPE_ID(backflow, (backflow::planned_batch))
+  CAF_ADD_TYPE_ID(backflow, (backflow::value_findings))
   CAF_ADD_ATOM(backflow, backflow::atoms, credit_atom, "credit")
   CAF_ADD_ATOM(backflow, backflow::atoms, end_atom, "end")
   CAF_ADD_ATOM(backflow, backflow::atoms, pump_atom, "pump")
@@ -273,7 +294,8 @@ using namespace atoms;
 using extract_actor = caf::typed_actor<caf::reacts_to<pump_atom>, caf::reacts_to<credit_atom, uint32_t>>;
 
 /// Diffs rows into the change set; reports a plan_result to the coordinator at the end.
-using diff_actor = caf::typed_actor<caf::reacts_to<row_batch>, caf::reacts_to<end_atom>,
+using diff_actor = caf::typed_actor<caf::reacts_to<planned_batch>,
+                                    caf::reacts_to<end_atom, value_findings>,
                                     caf::reacts_to<fail_atom, std::string>>;
 
 /// Reads the change set back in key order, one batch per credit.

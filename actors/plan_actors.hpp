@@ -9,16 +9,11 @@
 #include "connectors/sources/source.hpp"
 #include "pipelines/diff/row_identity.hpp"
 #include "pipelines/diff/row_planner.hpp"
+#include "pipelines/diff/row_preparer.hpp"
 #include "pipelines/mapping/row_mapper.hpp"
 #include "state/change_set_builder.hpp"
 
 namespace backflow {
-
-/// Spawns the extract actor on its own thread (database cursors block). It sends at most
-/// `window` batches of `batch_rows` rows ahead of the diff's credit.
-extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_cursor> cursor,
-                            diff_actor downstream, uint32_t window, size_t batch_rows,
-                            std::shared_ptr<run_progress> progress);
 
 /// What the diff needs to know about the model and the sync.
 struct diff_settings {
@@ -43,9 +38,20 @@ struct diff_settings {
   std::shared_ptr<bool> key_scan_skipped;
 };
 
-/// Spawns the diff actor on its own thread (it writes LMDB): each row is checked, keyed, mapped
-/// to what the destination would receive, hashed and compared. At the end it sends a
-/// plan_result to `coordinator` and quits.
+/// What the extract does to each row before the diff sees it: checks, keys, maps it to what the
+/// destination would receive, and hashes that (copies what it needs from `settings`).
+std::unique_ptr<row_preparer> make_preparer(const diff_settings& settings);
+
+/// Spawns the extract actor on its own thread (database cursors block). It prepares each batch
+/// of `batch_rows` rows for the diff (on its own thread, so both work at once) and sends at
+/// most `window` batches ahead of the diff's credit.
+extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_cursor> cursor,
+                            std::unique_ptr<row_preparer> preparer, diff_actor downstream,
+                            uint32_t window, size_t batch_rows,
+                            std::shared_ptr<run_progress> progress);
+
+/// Spawns the diff actor on its own thread (it writes LMDB): each prepared row is compared with
+/// the state. At the end it sends a plan_result to `coordinator` and quits.
 diff_actor spawn_diff(caf::actor_system& sys, diff_settings settings, caf::actor coordinator,
                       std::shared_ptr<run_progress> progress);
 

@@ -62,11 +62,13 @@ void change_set_builder::note_duplicate(const std::string& key) {
     tally_.duplicate_samples.push_back(key);
 }
 
-void change_set_builder::null_key() {
+void change_set_builder::null_key() { null_key(tally_.extracted + 1); }
+
+void change_set_builder::null_key(uint64_t row) {
   ++tally_.extracted;
   ++tally_.null_keys;
   if (tally_.null_key_rows.size() < max_bad_key_samples)
-    tally_.null_key_rows.push_back(tally_.extracted);
+    tally_.null_key_rows.push_back(row);
 }
 
 void change_set_builder::add(const planned_rows& rows) {

@@ -60,6 +60,9 @@ class change_set_builder {
 
   /// Counts a model row without a usable key (null or empty).
   void null_key();
+  /// Counts a model row without a usable key, naming its 1-based row number in the model (for
+  /// rows planned elsewhere, counted before the diff saw them).
+  void null_key(uint64_t row);
 
   /// Diffs a batch of planned rows.
   void add(const planned_rows& rows);

@@ -136,8 +136,10 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   settings.key_scan = key_scan;
   settings.model_count = model_count;
   settings.key_scan_skipped = key_scan_skipped;
+  auto preparer = make_preparer(settings);
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
-  auto extract = spawn_extract(sys, source, diff, extract_window, extract_batch_rows, progress);
+  auto extract = spawn_extract(sys, source, std::move(preparer), diff, extract_window,
+                               extract_batch_rows, progress);
   self->monitor(diff);
 
   bool done = false;

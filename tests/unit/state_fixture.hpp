@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/diff/row_planner.hpp"
+#include "pipelines/diff/row_preparer.hpp"
 #include "state/change_set_builder.hpp"
 #include "state/sync_state.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -50,17 +51,23 @@ inline state::diff_tally plan_rows(const state::sync_state& st,
   for (const auto& rows : batches)
     if (!rows.empty())
       width = decode_row(rows[0]).size();
-  auto planner = planner_for(std::max(width, key_columns), key_columns, fingerprint,
-                             std::move(identity));
+  width = std::max(width, key_columns);
+  std::vector<size_t> all_columns(width);
+  std::vector<std::string> names(width);
+  for (size_t i = 0; i < width; ++i) {
+    all_columns[i] = i;
+    names[i] = "c" + std::to_string(i);
+  }
+  // As the plan's actors do: the extract prepares each batch, the diff looks it up.
+  row_preparer preparer(row_projection(all_columns, width),
+                        planner_for(width, key_columns, fingerprint, std::move(identity)),
+                        value_inspector(names, key_columns, 65536));
   for (const auto& rows : batches) {
-    planned_rows planned;
-    for (size_t i = 0; i < rows.size(); ++i)
-      if (!planner.plan(rows[i], planned)) {
-        b.add(planned);
-        planned.clear();
-        b.null_key();
-      }
-    b.add(planned);
+    planned_batch batch;
+    preparer.prepare(rows, batch);
+    for (auto row : batch.null_key_rows)
+      b.null_key(row);
+    b.add(batch.rows);
   }
   b.finish();
   return b.tally();

@@ -1,0 +1,45 @@
+// Turns a batch of model rows into planned rows: the diff's work that needs no state, so it runs
+// beside the lookups (on the extract's thread) instead of before them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipelines/core/row_codec.hpp"
+#include "pipelines/diff/row_identity.hpp"
+#include "pipelines/diff/row_planner.hpp"
+#include "pipelines/diff/value_inspector.hpp"
+
+namespace backflow {
+
+/// Planned rows of one batch, and the rows of it that had no usable key.
+struct planned_batch {
+  planned_rows rows;
+  std::vector<uint64_t> null_key_rows;  ///< 1-based row numbers in the model
+};
+
+/// Appends every row of `from` to `to`.
+void append_planned(planned_rows& to, const planned_rows& from);
+
+/// Projects, checks, keys, maps and hashes model rows, counting them as it goes.
+class row_preparer {
+ public:
+  row_preparer(row_projection projection, row_planner planner, value_inspector values);
+
+  /// Appends the plan of each row of `rows` to `out`. Throws std::runtime_error on a malformed
+  /// row (and whatever the planner throws).
+  void prepare(const packed_rows& rows, planned_batch& out);
+
+  /// The values found over every row prepared so far.
+  [[nodiscard]] const value_findings& findings() const { return values_.findings(); }
+
+ private:
+  row_projection projection_;
+  row_planner planner_;
+  value_inspector values_;
+  std::string projected_;
+  uint64_t rows_seen_ = 0;
+};
+
+}  // namespace backflow
