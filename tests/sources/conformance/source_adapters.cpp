@@ -16,6 +16,8 @@ const std::vector<source_adapter>& source_adapters() {
       clickhouse_adapter(),
       redshift_adapter(),
       snowflake_adapter(),
+      bigquery_adapter(),
+      databricks_adapter(),
   };
   return adapters;
 }
