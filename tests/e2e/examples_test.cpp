@@ -1,6 +1,7 @@
 // End to end: every sync file in examples/ (found, not listed) is validated and run against its
 // emulator on the example warehouse (a SQLite file, served by the emulator standing in for the
-// source type where one does, e.g. backflow-emulator snowflake; examples/warehouse.sql loaded
+// source type where one does, e.g. backflow-emulator snowflake, bigquery (a service-account key
+// file whose token_uri is the emulator's) or databricks; examples/warehouse.sql loaded
 // into the throwaway MariaDB server for a mysql example, examples/warehouse.clickhouse.sql into
 // the throwaway ClickHouse server for a clickhouse one).
 #include <boost/test/data/test_case.hpp>
@@ -124,10 +125,13 @@ std::unique_ptr<clickhouse_server> build_clickhouse_warehouse() {
 }
 
 /// What a warehouse emulator needs besides `--database <dir>/warehouse.sqlite`, and the source
-/// options (besides `url`, its address) that reach it.
+/// options (besides `url_option`, its address) that reach it.
 struct warehouse_setup {
   std::vector<std::string> flags;
   nlohmann::json options = nlohmann::json::object();
+  std::string url_option = "url";  ///< the source option holding the emulator's address
+  /// Run once the emulator listens, with its address (e.g. to write a file naming it).
+  std::function<void(const std::string& url)> started;
 };
 
 /// Snowflake: the user's key pair made by openssl in the example's directory, its public half
@@ -143,11 +147,46 @@ warehouse_setup snowflake_setup(const temp_dir& dir) {
           {{"account", "my_account"}, {"user", "backflow"}, {"private_key_file", key}}};
 }
 
+/// BigQuery: a service-account key made by openssl in the example's directory, its public half
+/// given to the emulator; the key file (written once the emulator listens) names the
+/// emulator's /token as its token_uri, where the source exchanges its signed JWT.
+warehouse_setup bigquery_setup(const temp_dir& dir) {
+  const std::string key = dir.file("bigquery_key.pem");
+  const std::string public_key = dir.file("bigquery_key.pub");
+  const std::string key_file = dir.file("bigquery_key.json");
+  const std::string made = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out " +
+                           key + " 2>/dev/null && openssl pkey -in " + key + " -pubout -out " +
+                           public_key;
+  BOOST_REQUIRE_MESSAGE(std::system(made.c_str()) == 0, made);
+  warehouse_setup setup{{"--public-key", public_key},
+                        {{"credentials_file", key_file}},
+                        "endpoint",
+                        {}};
+  setup.started = [key, key_file](const std::string& url) {
+    write_file(key_file, nlohmann::json{{"type", "service_account"},
+                                        {"client_email", "backflow@my-project.iam.gserviceaccount.com"},
+                                        {"private_key", read_file(key)},
+                                        {"token_uri", url + "/token"}}
+                             .dump());
+  };
+  return setup;
+}
+
+/// Databricks: the personal access token and warehouse id the example names by default.
+warehouse_setup databricks_setup(const temp_dir&) {
+  return {{"--token", "dapi-emulator-token", "--warehouse-id", "1234567890abcdef"},
+          nlohmann::json::object(),
+          "host",
+          {}};
+}
+
 /// Each emulator standing in for a warehouse (by the registry's `sources`) that needs more than
 /// the example's SQLite file, by emulator name. Another one: one function, one line.
 const std::map<std::string, std::function<warehouse_setup(const temp_dir&)>>& warehouse_setups() {
   static const std::map<std::string, std::function<warehouse_setup(const temp_dir&)>> setups = {
       {"snowflake", snowflake_setup},
+      {"bigquery", bigquery_setup},
+      {"databricks", databricks_setup},
   };
   return setups;
 }
@@ -196,7 +235,9 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
     std::vector<std::string> flags = {"--database", dir.file("warehouse.sqlite")};
     flags.insert(flags.end(), setup.flags.begin(), setup.flags.end());
     warehouse = std::make_unique<emulator_process>(e.source_emulator, flags);
-    setup.options["url"] = warehouse->url();
+    if (setup.started)
+      setup.started(warehouse->url());
+    setup.options[setup.url_option] = warehouse->url();
     std::vector<std::string> wanted;
     for (const auto& [key, value] : setup.options.items())
       wanted.push_back(key);

@@ -30,8 +30,9 @@ class test_warehouse {
   virtual void fail_late_read(int bad_row) { (void)bad_row; }
 };
 
-/// One warehouse type's part of the suite. Adding a source: one function returning this, one
-/// line in source_adapters() (source_adapters.cpp).
+/// One warehouse type's part of the suite. Adding a source: a file adapters/<type>.cpp with a
+/// function returning this (declared in adapters/adapter_support.hpp), one line in
+/// source_adapters() (source_adapters.cpp) and one in tests/sources/CMakeLists.txt.
 struct source_adapter {
   std::string type;  ///< the registered source type
   std::function<std::unique_ptr<test_warehouse>(const temp_dir& dir)> open;
