@@ -1,6 +1,7 @@
 // A MySQL or MariaDB warehouse read as one unbuffered result (see mysql_source.hpp).
 #include "connectors/sources/mysql_source.hpp"
 
+#include <charconv>
 #include <string>
 #include <utility>
 #include <vector>
@@ -138,6 +139,82 @@ void check_mysql_options(const nlohmann::json& options, const std::string& path,
     errors.add(join_path(path, "user"), "is empty (an empty variable?)");
 }
 
+/// `name` as a MySQL identifier: in backticks, a backtick doubled (double quotes are string
+/// literals unless sql_mode has ANSI_QUOTES).
+std::string quote_mysql_identifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`')
+      out.push_back('`');
+    out.push_back(c);
+  }
+  return out + "`";
+}
+
+/// The key-only scan of an incremental read, with MySQL's quoting.
+std::string mysql_key_query(const std::string& model, const std::vector<std::string>& columns) {
+  std::string select;
+  for (const auto& c : columns)
+    select += (select.empty() ? "" : ", ") + quote_mysql_identifier(c);
+  return wrap_model(model, select, "");
+}
+
+/// The user variable standing for an incremental read's lower bound in mysql_window_query.
+constexpr const char* bound_variable = "@backflow_from";
+
+/// Incremental reads in MySQL's dialect. The main query runs on the text protocol (so that it
+/// streams with mysql_use_result); the bound reaches it as a user variable set by a prepared
+/// `SET @backflow_from = ?` (see bind_bound). An integer cursor compares with the variable as a
+/// 64-bit integer; a timestamp cursor with it cast to DATETIME(6) without its "+00:00" (the
+/// session is UTC, so a TIMESTAMP column compares as an instant, a DATETIME as wall time). A
+/// NULL cursor is read.
+std::string mysql_window_query(const std::string& model, const std::string& cursor,
+                               bool integer) {
+  auto c = quote_mysql_identifier(cursor);
+  std::string bound = integer ? std::string(bound_variable)
+                              : "CAST(LEFT(" + std::string(bound_variable) + ", 26) AS DATETIME(6))";
+  return wrap_model(model, "*", c + " >= " + bound + " OR " + c + " IS NULL");
+}
+
+/// Sets @backflow_from to the spec's one parameter through a prepared statement (binary
+/// protocol: the value is never part of any SQL text), as a BIGINT or as utf8mb4 text.
+result<bool> bind_bound(MYSQL* my, const source_spec& spec, const mysql_params& params) {
+  if (spec.params.empty())
+    return true;
+  if (spec.params.size() != 1)
+    return failure{"source: a MySQL incremental read binds one value, not " +
+                   std::to_string(spec.params.size())};
+  const query_param& p = spec.params.front();
+  long long number = 0;
+  if (p.integer) {
+    auto [end, ec] = std::from_chars(p.text.data(), p.text.data() + p.text.size(), number);
+    if (ec != std::errc() || end != p.text.data() + p.text.size())
+      return failure{"source: the incremental bound \"" + p.text + "\" is not a 64-bit integer"};
+  }
+  std::unique_ptr<MYSQL_STMT, decltype(&mysql_stmt_close)> stmt(mysql_stmt_init(my),
+                                                                 &mysql_stmt_close);
+  if (!stmt)
+    return failure{"source: cannot bind the incremental bound: out of memory"};
+  std::string sql = std::string("SET ") + bound_variable + " = ?";
+  if (mysql_stmt_prepare(stmt.get(), sql.data(), sql.size()) != 0)
+    return mysql_failure(my, params);
+  MYSQL_BIND bind{};
+  unsigned long length = static_cast<unsigned long>(p.text.size());
+  if (p.integer) {
+    bind.buffer_type = MYSQL_TYPE_LONGLONG;
+    bind.buffer = &number;
+  } else {
+    bind.buffer_type = MYSQL_TYPE_STRING;
+    bind.buffer = const_cast<char*>(p.text.data());
+    bind.buffer_length = length;
+    bind.length = &length;
+  }
+  if (mysql_stmt_bind_param(stmt.get(), &bind) != 0 || mysql_stmt_execute(stmt.get()) != 0)
+    return failure{"source: MySQL refused the incremental bound: " +
+                   std::string(mysql_stmt_error(stmt.get()))};
+  return true;
+}
+
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_mysql_source(const source_spec& spec) {
@@ -151,6 +228,8 @@ result<std::unique_ptr<source_cursor>> open_mysql_source(const source_spec& spec
   if (!conn)
     return conn.error();
   MYSQL* my = conn->get();
+  if (auto bound = bind_bound(my, spec, *params); !bound)
+    return bound.error();
   // One snapshot for the whole read, and a guarantee that the model cannot write.
   if (mysql_query(my, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY") != 0)
     return mysql_failure(my, *params);
@@ -228,6 +307,8 @@ source_type mysql_source_type() {
            p->database;
   };
   // A refused login or an unknown database will not mend by itself; a server down may.
+  t.window_query = mysql_window_query;
+  t.key_query = mysql_key_query;
   t.config_problem_options = {"user", "database", "url", "tls"};
   return t;
 }

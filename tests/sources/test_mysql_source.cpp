@@ -2,9 +2,11 @@
 #define BOOST_TEST_MODULE mysql_source
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
+#include "connectors/sources/registry.hpp"
 #include "tests/sources/mariadb_server.hpp"
 #include "tests/sources/source_test_util.hpp"
 
@@ -275,4 +277,88 @@ BOOST_AUTO_TEST_CASE(tls_required_is_enforced) {
   BOOST_TEST(message == "source.tls: the connection to 127.0.0.1:" + std::to_string(server().port()) +
                             " is not encrypted (the server offers no TLS?); tls is \"required\"");
   BOOST_TEST(is_config_problem(spec, failure{message}));
+}
+
+namespace {
+
+/// The ids (column 0) a windowed read of `inc` returns with `bound` on `column`.
+std::vector<long long> window_ids(const std::string& column, const std::string& bound,
+                                  bool integer) {
+  auto spec = server().spec("SELECT id, v, ts, dt FROM inc");
+  spec.query = find_source_type("mysql")->window_query(spec.query, column, integer);
+  spec.params = {query_param{bound, integer}};
+  auto all = drain(*open_ok(spec), 100);
+  std::vector<long long> ids;
+  for (size_t i = 0; i < all.rows.size(); ++i)
+    ids.push_back(all.row(i)[0].integer);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+void make_inc_table() {
+  static bool made = [] {
+    server().exec("CREATE TABLE inc (id INT PRIMARY KEY, v BIGINT NULL, ts TIMESTAMP(6) NULL, "
+                  "dt DATETIME(6) NULL)");
+    server().exec("SET time_zone = '+00:00'");
+    // 2^53, 2^53 + 1, 2^53 + 2: a bound compared as a double would read row 1 too.
+    server().exec(R"sql(INSERT INTO inc VALUES
+      (1, 9007199254740992, '2026-01-05 09:59:59.999999', '2026-01-05 09:59:59.999999'),
+      (2, 9007199254740993, '2026-01-05 10:00:00', '2026-01-05 10:00:00'),
+      (3, 9007199254740994, '2026-01-05 10:00:00.000001', '2026-01-05 10:00:00.000001'),
+      (4, NULL, NULL, NULL))sql");
+    // Written at +02:00: 09:59 and 10:00 UTC. The DATETIME keeps the wall time (11:59, 12:00).
+    server().exec("SET time_zone = '+02:00'");
+    server().exec(R"sql(INSERT INTO inc VALUES
+      (5, 1, '2026-01-05 11:59:00', '2026-01-05 11:59:00'),
+      (6, 2, '2026-01-05 12:00:00', '2026-01-05 12:00:00'))sql");
+    server().exec("SET time_zone = '+00:00'");
+    return true;
+  }();
+  (void)made;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(incremental_integer_bound_is_exact_past_2_53) {
+  make_inc_table();
+  auto ids = window_ids("v", "9007199254740993", true);
+  BOOST_TEST(ids == (std::vector<long long>{2, 3, 4}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(incremental_timestamp_bound_compares_instants) {
+  make_inc_table();
+  // TIMESTAMP: an instant (row 6 was written as 12:00+02:00); the zoned bound is in UTC.
+  auto ids = window_ids("ts", "2026-01-05T10:00:00.000000+00:00", false);
+  BOOST_TEST(ids == (std::vector<long long>{2, 3, 4, 6}), boost::test_tools::per_element());
+  // DATETIME: wall time, so rows 5 and 6 (11:59, 12:00) are past 10:00.
+  ids = window_ids("dt", "2026-01-05T10:00:00.000000", false);
+  BOOST_TEST(ids == (std::vector<long long>{2, 3, 4, 5, 6}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(incremental_bound_is_never_sql) {
+  make_inc_table();
+  // A quote in the bound stays data: the injected OR 1=1 reads nothing more, the DROP runs not.
+  auto ids = window_ids("ts", "2026-01-05T10:00:00' OR 1=1 -- ", false);
+  BOOST_TEST(ids == (std::vector<long long>{2, 3, 4, 6}), boost::test_tools::per_element());
+  // Text MariaDB cannot read as a time casts to the zero date: everything is read, nothing runs.
+  ids = window_ids("ts", "'; DROP TABLE inc; -- ", false);
+  BOOST_TEST(ids == (std::vector<long long>{1, 2, 3, 4, 5, 6}), boost::test_tools::per_element());
+  BOOST_TEST(server().exec("SELECT count(*) FROM inc") == "6");
+  // An integer bound that is not one is refused before anything runs.
+  auto spec = server().spec("SELECT id, v FROM inc");
+  spec.query = find_source_type("mysql")->window_query(spec.query, "v", true);
+  spec.params = {query_param{"1 OR 1=1", true}};
+  auto refused = open_source(spec);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().message.find("not a 64-bit integer") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(incremental_key_scan_quotes_with_backticks) {
+  make_inc_table();
+  auto spec = server().spec("SELECT id AS `odd``key`, v FROM inc");
+  spec.query = find_source_type("mysql")->key_query(spec.query, {"odd`key"});
+  auto cursor = open_ok(spec);
+  BOOST_REQUIRE_EQUAL(cursor->columns().size(), 1u);
+  BOOST_TEST(cursor->columns()[0].name == "odd`key");
+  BOOST_TEST(drain(*cursor, 100).rows.size() == 6u);
 }
