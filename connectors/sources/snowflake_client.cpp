@@ -82,9 +82,12 @@ result<http_response> snowflake_client::send(http_request request) {
   }
 }
 
-result<snowflake_result> snowflake_client::run(const std::string& statement) {
+result<snowflake_result> snowflake_client::run(const std::string& statement,
+                                               const nlohmann::json& bindings) {
   nlohmann::json body = target_.context;
   body["statement"] = statement;
+  if (bindings.is_object() && !bindings.empty())
+    body["bindings"] = bindings;
   if (target_.timeout_s > 0)
     body["timeout"] = target_.timeout_s;
   auto submitted = send(json_request("POST", target_.base_url + "/api/v2/statements?requestId=" +

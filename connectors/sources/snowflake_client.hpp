@@ -40,7 +40,10 @@ class snowflake_client {
 
   /// Submits `statement` (with a requestId, so a retried submit is not run twice) and polls
   /// statementStatusUrl with backoff while Snowflake answers 202.
-  result<snowflake_result> run(const std::string& statement);
+  /// `bindings` is the SQL API's {"1": {"type": "TEXT", "value": "..."}} for the statement's
+  /// `?` placeholders, or null for none.
+  result<snowflake_result> run(const std::string& statement,
+                               const nlohmann::json& bindings = nlohmann::json());
 
   /// The answer's body for partition `n` of statement `handle` (gzip accepted and decoded).
   result<std::string> partition(const std::string& handle, size_t n);

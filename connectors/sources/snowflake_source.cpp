@@ -128,6 +128,25 @@ std::string failure_option(const snowflake_target& target) {
   return target.auth->can_refresh() ? "private_key_file" : "token";
 }
 
+/// The spec's parameters as SQL API bindings, "1", "2", ... in order: an integer as FIXED, the
+/// rest as TEXT (which Snowflake casts to the type of the column it is compared with).
+nlohmann::json bindings_of(const source_spec& spec) {
+  nlohmann::json out = nlohmann::json::object();
+  for (size_t i = 0; i < spec.params.size(); ++i)
+    out[std::to_string(i + 1)] = {{"type", spec.params[i].integer ? "FIXED" : "TEXT"},
+                                  {"value", spec.params[i].text}};
+  return out;
+}
+
+/// Incremental reads in Snowflake's dialect: the bound (a TEXT binding, or FIXED for an integer
+/// cursor) is compared with the column as it is, so Snowflake casts it to the column's own
+/// type: TIMESTAMP_TZ/LTZ compare instants (the bound's "+00:00" honoured), TIMESTAMP_NTZ wall
+/// times, NUMBER exactly. NULL cursors are read.
+std::string snowflake_window_query(const std::string& model, const std::string& cursor, bool) {
+  auto c = quote_identifier(cursor);
+  return wrap_model(model, "*", c + " >= ? OR " + c + " IS NULL");
+}
+
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& spec) {
@@ -137,7 +156,7 @@ result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& 
   auto target = target_of(spec);
   if (!target)
     return target.error();
-  auto ran = snowflake_client(*target).run(*query);
+  auto ran = snowflake_client(*target).run(*query, bindings_of(spec));
   if (!ran)
     return snowflake_failure(ran.error(), failure_option(*target));
   auto first = encode_sf_rows(ran->first, ran->cells);
@@ -155,7 +174,8 @@ result<schema> describe_snowflake_source(const source_spec& spec) {
   auto target = target_of(spec);
   if (!target)
     return target.error();
-  auto ran = snowflake_client(*target).run("SELECT * FROM (" + *query + ") LIMIT 0");
+  auto ran = snowflake_client(*target).run("SELECT * FROM (" + *query + ") LIMIT 0",
+                                          bindings_of(spec));
   if (!ran)
     return snowflake_failure(ran.error(), failure_option(*target));
   return ran->columns;
@@ -210,6 +230,8 @@ source_type snowflake_source_type() {
     return "snowflake:" + (url.empty() ? spec.string_option("account") : url) + "/" +
            spec.string_option("database") + "/" + spec.string_option("schema");
   };
+  t.window_query = snowflake_window_query;
+  t.key_query = standard_key_query;
   t.config_problem_options = {"private_key_file", "token", "user", "account"};
   return t;
 }

@@ -5,10 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 
+#include "connectors/sources/registry.hpp"
 #include "pipelines/config/sync_config.hpp"
 #include "pipelines/sync/freshness.hpp"
 #include "tests/sources/source_test_util.hpp"
@@ -323,6 +325,59 @@ BOOST_AUTO_TEST_CASE(freshness_reads_the_newest_value_through_the_sql_api) {
   BOOST_TEST(contains(verdict.message, "2024-01-05T08:00:00"), verdict.message);
   BOOST_TEST(!check_freshness(f.spec(emu, "SELECT id FROM t"), config, *at + std::chrono::hours(2))
                   .fresh);
+}
+
+
+namespace {
+
+const char* incremental_table =
+    "CREATE TABLE t(id INTEGER, v INTEGER, at TIMESTAMP_NTZ);"
+    "INSERT INTO t VALUES (1, 9007199254740992, '2026-01-05T09:59:59.999999'),"
+    " (2, 9007199254740993, '2026-01-05T10:00:00.000000'),"
+    " (3, 9007199254740994, '2026-01-05T10:00:00.000001'), (4, NULL, NULL);";
+
+/// The ids a windowed read returns with `bound` on `column`, and the statement Snowflake got.
+std::vector<int64_t> window_ids(const snowflake_fixture& f, emulator_process& emu,
+                                const std::string& column, const std::string& bound,
+                                bool integer, std::string* statement = nullptr) {
+  auto spec = f.spec(emu, "SELECT id, v, at FROM t");
+  spec.query = find_source_type("snowflake")->window_query(spec.query, column, integer);
+  spec.params = {query_param{bound, integer}};
+  auto out = drain(*open_ok(spec), 100);
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < out.rows.size(); ++i)
+    ids.push_back(out.row(i)[0].integer);
+  std::sort(ids.begin(), ids.end());
+  if (statement != nullptr)
+    *statement = statements(emu).back()["statement"].get<std::string>();
+  return ids;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(incremental_reads_bind_the_bound) {
+  snowflake_fixture f(incremental_table);
+  auto emu = f.emulator();
+  std::string statement;
+  // 2^53 + 1 as a FIXED binding: a double would make it 2^53 and read row 1 too.
+  auto ids = window_ids(f, emu, "v", "9007199254740993", true, &statement);
+  BOOST_TEST(ids == (std::vector<int64_t>{2, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(contains(statement, "\"v\" >= ? OR \"v\" IS NULL"), statement);
+  BOOST_TEST(!contains(statement, "9007199254740993"), statement);
+  ids = window_ids(f, emu, "at", "2026-01-05T10:00:00.000000", false);
+  BOOST_TEST(ids == (std::vector<int64_t>{2, 3, 4}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_incremental_bound_with_a_quote_stays_data) {
+  snowflake_fixture f(incremental_table);
+  auto emu = f.emulator();
+  std::string statement;
+  auto ids = window_ids(f, emu, "at", "x' OR 1=1 --", false, &statement);
+  BOOST_TEST(ids == (std::vector<int64_t>{4}), boost::test_tools::per_element());
+  BOOST_TEST(!contains(statement, "OR 1=1"), statement);
+  auto keys = f.spec(emu, "SELECT id, v FROM t");
+  keys.query = find_source_type("snowflake")->key_query(keys.query, {"id"});
+  BOOST_TEST(drain(*open_ok(keys), 100).rows.size() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
