@@ -133,7 +133,8 @@ result<nlohmann::json> bigquery_client::send(http_request request) {
   }
 }
 
-result<bigquery_page> bigquery_client::query(const std::string& sql) {
+result<bigquery_page> bigquery_client::query(const std::string& sql,
+                                             const nlohmann::json& parameters) {
   nlohmann::json body = {{"query", sql},
                          {"useLegacySql", false},
                          {"maxResults", target_.max_results},
@@ -141,6 +142,10 @@ result<bigquery_page> bigquery_client::query(const std::string& sql) {
                          {"formatOptions", {{"useInt64Timestamp", true}}}};
   if (!target_.location.empty())
     body["location"] = target_.location;
+  if (parameters.is_array() && !parameters.empty()) {
+    body["parameterMode"] = "NAMED";
+    body["queryParameters"] = parameters;
+  }
   if (!target_.dataset.empty())
     body["defaultDataset"] = {{"projectId", target_.project}, {"datasetId", target_.dataset}};
   auto answer = send(json_request(

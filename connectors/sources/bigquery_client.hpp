@@ -44,7 +44,9 @@ class bigquery_client {
   explicit bigquery_client(bigquery_target target);
 
   /// jobs.query; then getQueryResults (no page token) until the job is complete.
-  result<bigquery_page> query(const std::string& sql);
+  /// `parameters` is jobs.query's `queryParameters` (named, @name in `sql`), or null for none.
+  result<bigquery_page> query(const std::string& sql,
+                              const nlohmann::json& parameters = nlohmann::json());
 
   /// getQueryResults for the page after `token` of job `job_id`.
   result<bigquery_page> page(const std::string& job_id, const std::string& location,

@@ -5,9 +5,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
+#include "connectors/sources/registry.hpp"
 #include "pipelines/config/sync_config.hpp"
 #include "pipelines/sync/freshness.hpp"
 #include "tests/sources/source_test_util.hpp"
@@ -336,6 +338,59 @@ BOOST_AUTO_TEST_CASE(freshness_reads_the_newest_value_through_the_api) {
   BOOST_TEST(contains(verdict.message, "2024-01-05T08:00:00"), verdict.message);
   BOOST_TEST(!check_freshness(f.spec(emu, "SELECT id FROM t"), config, *at + std::chrono::hours(2))
                   .fresh);
+}
+
+namespace {
+
+const char* incremental_table =
+    "CREATE TABLE t(id INTEGER, v INTEGER, at DATETIME);"
+    "INSERT INTO t VALUES (1, 9007199254740992, '2026-01-05T09:59:59.999999'),"
+    " (2, 9007199254740993, '2026-01-05T10:00:00.000000'),"
+    " (3, 9007199254740994, '2026-01-05T10:00:00.000001'), (4, NULL, NULL);";
+
+/// The ids a windowed read returns with `bound` on `column`, and the SQL BigQuery got.
+std::vector<int64_t> window_ids(const bigquery_fixture& f, emulator_process& emu,
+                                const std::string& column, const std::string& bound,
+                                bool integer, std::string* sql = nullptr) {
+  auto spec = f.spec(emu, "SELECT id, v, at FROM t");
+  spec.query = find_source_type("bigquery")->window_query(spec.query, column, integer);
+  spec.params = {query_param{bound, integer}};
+  auto out = drain(*open_ok(spec), 100);
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < out.rows.size(); ++i)
+    ids.push_back(out.row(i)[0].integer);
+  std::sort(ids.begin(), ids.end());
+  if (sql != nullptr)
+    *sql = emu.records().back()["query"].get<std::string>();
+  return ids;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(incremental_reads_pass_the_bound_as_a_query_parameter) {
+  bigquery_fixture f(incremental_table);
+  auto emu = f.emulator();
+  std::string sql;
+  // 2^53 + 1 as an INT64 parameter (its digits as a string): a double would read row 1 too.
+  auto ids = window_ids(f, emu, "v", "9007199254740993", true, &sql);
+  BOOST_TEST(ids == (std::vector<int64_t>{2, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(contains(sql, "`v` >= @backflow_from OR `v` IS NULL"), sql);
+  BOOST_TEST(!contains(sql, "9007199254740993"), sql);
+  ids = window_ids(f, emu, "at", "2026-01-05T10:00:00.000000", false);
+  BOOST_TEST(ids == (std::vector<int64_t>{2, 3, 4}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_incremental_bound_with_a_quote_stays_data) {
+  bigquery_fixture f(incremental_table);
+  auto emu = f.emulator();
+  std::string sql;
+  auto ids = window_ids(f, emu, "at", "x' OR 1=1 --", false, &sql);
+  BOOST_TEST(ids == (std::vector<int64_t>{4}), boost::test_tools::per_element());
+  BOOST_TEST(!contains(sql, "OR 1=1"), sql);
+  auto keys = f.spec(emu, "SELECT id, v FROM t");
+  keys.query = find_source_type("bigquery")->key_query(keys.query, {"id"});
+  BOOST_TEST(contains(keys.query, "SELECT `id` FROM"), keys.query);
+  BOOST_TEST(drain(*open_ok(keys), 100).rows.size() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
