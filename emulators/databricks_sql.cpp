@@ -4,6 +4,8 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -219,7 +221,33 @@ bool dbx_bind_all(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_erro
       continue;
     }
     std::string value = p["value"].is_string() ? p["value"].get<std::string>() : p["value"].dump();
-    sqlite3_bind_text(stmt, i, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    // Databricks casts the value to the parameter's `type` (STRING when absent).
+    std::string type = dbx_upper(p.value("type", "STRING"));
+    int rc = SQLITE_OK;
+    if (type == "BIGINT" || type == "INT" || type == "INTEGER" || type == "SMALLINT" ||
+        type == "TINYINT") {
+      char* end = nullptr;
+      errno = 0;
+      long long number = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || errno == ERANGE) {
+        error = {"BAD_REQUEST", "[CAST_INVALID_INPUT] The value '" + value +
+                                    "' of the type \"STRING\" cannot be cast to \"" + type +
+                                    "\" because it is malformed."};
+        return false;
+      }
+      rc = sqlite3_bind_int64(stmt, i, number);
+    } else if (type == "DOUBLE" || type == "FLOAT") {
+      rc = sqlite3_bind_double(stmt, i, std::strtod(value.c_str(), nullptr));
+    } else if (type == "BOOLEAN") {
+      rc = sqlite3_bind_int(stmt, i, dbx_upper(value) == "TRUE" ? 1 : 0);
+    } else {
+      rc = sqlite3_bind_text(stmt, i, value.c_str(), static_cast<int>(value.size()),
+                             SQLITE_TRANSIENT);
+    }
+    if (rc != SQLITE_OK) {
+      error = {"BAD_REQUEST", "cannot bind parameter " + name};
+      return false;
+    }
   }
   return true;
 }

@@ -38,7 +38,8 @@ struct dbx_error {
 };
 
 /// Runs `statement` (one statement; `parameters` as the API's [{"name","value","type"}], bound
-/// to `:name` markers) on the SQLite file `database`, read-only, in chunks of `chunk_rows`.
+/// to `:name` markers as their `type` says: integer types as integers, DOUBLE/FLOAT as reals,
+/// BOOLEAN as 0/1, the rest as text) on the SQLite file `database`, read-only, in chunks of `chunk_rows`.
 /// Column types come from a `name::TYPE` alias suffix, else the declared type, else the first
 /// non-null value's storage class. Returns false with `error` set when SQLite refuses it.
 bool run_dbx_statement(const std::string& database, const std::string& statement,

@@ -136,9 +136,12 @@ result<nlohmann::json> databricks_client::send(http_request request) {
   }
 }
 
-result<databricks_result> databricks_client::run(const std::string& statement) {
+result<databricks_result> databricks_client::run(const std::string& statement,
+                                                 const nlohmann::json& parameters) {
   nlohmann::json body = target_.context;
   body["statement"] = statement;
+  if (parameters.is_array() && !parameters.empty())
+    body["parameters"] = parameters;
   body["wait_timeout"] = target_.wait_timeout;
   body["on_wait_timeout"] = "CONTINUE";
   body["disposition"] = target_.disposition;

@@ -41,7 +41,10 @@ class databricks_client {
 
   /// Submits `statement` with wait_timeout and on_wait_timeout CONTINUE, polls while the state
   /// is PENDING or RUNNING (backoff 50 ms → 2 s), and reads chunk 0.
-  result<databricks_result> run(const std::string& statement);
+  /// `parameters` is the API's [{"name", "value", "type"}] for the statement's `:name` markers,
+  /// or null for none.
+  result<databricks_result> run(const std::string& statement,
+                                const nlohmann::json& parameters = nlohmann::json());
 
   /// Chunk `n`'s rows: from GET .../result/chunks/n (inline data_array, or its external link
   /// fetched without Authorization; an expired or refused link is asked for again, up to 3 times).

@@ -5,9 +5,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
+#include "connectors/sources/registry.hpp"
 #include "pipelines/config/sync_config.hpp"
 #include "pipelines/sync/freshness.hpp"
 #include "tests/sources/source_test_util.hpp"
@@ -358,6 +360,62 @@ BOOST_AUTO_TEST_CASE(the_sync_file_is_checked_before_anything_runs) {
   BOOST_TEST(contains(all, "source.client_secret: is required with OAuth M2M"), all);
   BOOST_TEST(contains(all, R"(source.wait_timeout: must be "0s" or between "5s" and "50s", got "3s")"), all);
   BOOST_TEST(!contains(all, "dapi-Lit3ral-Qz"), all);
+}
+
+namespace {
+
+const char* incremental_table =
+    "CREATE TABLE t(id INTEGER, v INTEGER, at TIMESTAMP_NTZ);"
+    "INSERT INTO t VALUES (1, 9007199254740992, '2026-01-05T09:59:59.999999'),"
+    " (2, 9007199254740993, '2026-01-05T10:00:00.000000'),"
+    " (3, 9007199254740994, '2026-01-05T10:00:00.000001'), (4, NULL, NULL);";
+
+/// The ids a windowed read of `model` returns with `bound` on `column`, and the statement run.
+std::vector<int64_t> window_ids(const databricks_fixture& f, emulator_process& emu,
+                                const std::string& model, const std::string& column,
+                                const std::string& bound, bool integer,
+                                std::string* statement = nullptr) {
+  auto spec = f.spec(emu, model);
+  spec.query = find_source_type("databricks")->window_query(spec.query, column, integer);
+  spec.params = {query_param{bound, integer}};
+  auto out = drain(*open_ok(spec), 100);
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < out.rows.size(); ++i)
+    ids.push_back(out.row(i)[0].integer);
+  std::sort(ids.begin(), ids.end());
+  if (statement != nullptr)
+    *statement = emu.records().back()["statement"].get<std::string>();
+  return ids;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(incremental_reads_pass_the_bound_as_a_named_parameter) {
+  databricks_fixture f(incremental_table);
+  auto emu = f.emulator();
+  std::string statement;
+  // 2^53 + 1 as a BIGINT parameter. `v + 0` has no column type to lend the bound: only a
+  // parameter typed BIGINT compares as a number there (STRING would compare as text).
+  auto ids = window_ids(f, emu, "SELECT id, v + 0 AS v, at FROM t", "v", "9007199254740993",
+                        true, &statement);
+  BOOST_TEST(ids == (std::vector<int64_t>{2, 3, 4}), boost::test_tools::per_element());
+  BOOST_TEST(contains(statement, "`v` >= :backflow_from OR `v` IS NULL"), statement);
+  BOOST_TEST(!contains(statement, "9007199254740993"), statement);
+  ids = window_ids(f, emu, "SELECT id, v, at FROM t", "at", "2026-01-05T10:00:00.000000", false);
+  BOOST_TEST(ids == (std::vector<int64_t>{2, 3, 4}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(an_incremental_bound_with_a_quote_stays_data) {
+  databricks_fixture f(incremental_table);
+  auto emu = f.emulator();
+  std::string statement;
+  auto ids = window_ids(f, emu, "SELECT id, v, at FROM t", "at", "x' OR 1=1 --", false, &statement);
+  BOOST_TEST(ids == (std::vector<int64_t>{4}), boost::test_tools::per_element());
+  BOOST_TEST(!contains(statement, "OR 1=1"), statement);
+  auto keys = f.spec(emu, "SELECT id, v FROM t");
+  keys.query = find_source_type("databricks")->key_query(keys.query, {"id"});
+  BOOST_TEST(contains(keys.query, "SELECT `id` FROM"), keys.query);
+  BOOST_TEST(drain(*open_ok(keys), 100).rows.size() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
