@@ -149,7 +149,7 @@ result<std::string> bigquery_query(const source_spec& spec) {
 }
 
 /// The name of an incremental read's bound in bigquery_window_query (`@backflow_from`).
-constexpr const char* bound_name = "backflow_from";
+constexpr const char* bq_bound_name = "backflow_from";
 
 /// `name` as a GoogleSQL quoted identifier: in backticks, a backtick or backslash escaped by a
 /// backslash (double quotes would make a string literal).
@@ -169,7 +169,7 @@ std::string quote_bq_identifier(std::string_view name) {
 /// the bound's date. NULL cursors are read.
 std::string bigquery_window_query(const std::string& model, const std::string& cursor, bool) {
   auto c = quote_bq_identifier(cursor);
-  return wrap_model(model, "*", c + " >= @" + bound_name + " OR " + c + " IS NULL");
+  return wrap_model(model, "*", c + " >= @" + bq_bound_name + " OR " + c + " IS NULL");
 }
 
 std::string bigquery_key_query(const std::string& model, const std::vector<std::string>& columns) {
@@ -187,7 +187,7 @@ result<nlohmann::json> bq_parameters(const source_spec& spec) {
     return failure{"source: a BigQuery incremental read binds one value, not " +
                    std::to_string(spec.params.size())};
   for (const auto& p : spec.params)
-    out.push_back({{"name", bound_name},
+    out.push_back({{"name", bq_bound_name},
                    {"parameterType", {{"type", p.integer ? "INT64" : "STRING"}}},
                    {"parameterValue", {{"value", p.text}}}});
   return out;

@@ -122,7 +122,7 @@ size_t dbx_chunks_in_flight(const source_spec& spec) {
 }
 
 /// The name of an incremental read's bound in databricks_window_query (`:backflow_from`).
-constexpr const char* bound_name = "backflow_from";
+constexpr const char* dbx_bound_name = "backflow_from";
 
 /// `name` as a Databricks SQL identifier: in backticks, a backtick doubled (double quotes would
 /// make a string literal).
@@ -142,7 +142,7 @@ std::string quote_dbx_identifier(std::string_view name) {
 /// TIMESTAMP_NTZ wall times, a DATE the bound's date. NULL cursors are read.
 std::string databricks_window_query(const std::string& model, const std::string& cursor, bool) {
   auto c = quote_dbx_identifier(cursor);
-  return wrap_model(model, "*", c + " >= :" + bound_name + " OR " + c + " IS NULL");
+  return wrap_model(model, "*", c + " >= :" + dbx_bound_name + " OR " + c + " IS NULL");
 }
 
 std::string databricks_key_query(const std::string& model, const std::vector<std::string>& columns) {
@@ -156,7 +156,7 @@ std::string databricks_key_query(const std::string& model, const std::vector<std
 nlohmann::json dbx_parameters(const source_spec& spec) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : spec.params)
-    out.push_back({{"name", bound_name}, {"value", p.text}, {"type", p.integer ? "BIGINT" : "STRING"}});
+    out.push_back({{"name", dbx_bound_name}, {"value", p.text}, {"type", p.integer ? "BIGINT" : "STRING"}});
   return out;
 }
 
