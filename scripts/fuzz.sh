@@ -3,7 +3,7 @@
 # bounded time, starting from the committed seeds; fails on any crash, leak or sanitizer report.
 #
 #   scripts/fuzz.sh [TARGET...]      all targets by default
-#   FUZZ_SECONDS=60                  wall-clock budget for all targets together
+#   FUZZ_SECONDS=45                  wall-clock budget for all targets together
 #   FUZZ_JOBS=$(nproc)               targets fuzzed at once, in rounds that share FUZZ_SECONDS
 #   BUILD_DIR=build-hardened         the clang build (scripts/build-hardened.sh)
 #
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 
 build=${BUILD_DIR:-build-hardened}
-seconds=${FUZZ_SECONDS:-60}
+seconds=${FUZZ_SECONDS:-45}
 jobs=${FUZZ_JOBS:-$(nproc)}
 work=$build/fuzz
 

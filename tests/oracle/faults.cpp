@@ -2,11 +2,12 @@
 #include "tests/oracle/faults.hpp"
 
 namespace backflow::oracle {
-namespace {
 
 int between(std::mt19937_64& rng, int low, int high) {
   return std::uniform_int_distribution<int>(low, high)(rng);
 }
+
+namespace {
 
 nlohmann::json match(const fault_context& c) {
   return {{"path_contains", c.api_path}};

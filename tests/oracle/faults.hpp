@@ -11,6 +11,9 @@
 
 namespace backflow::oracle {
 
+/// A uniform integer in [low, high] from the oracle's seeded generator.
+int between(std::mt19937_64& rng, int low, int high);
+
 enum class fault_kind {
   none,
   burst_short,         ///< 5xx answers fewer than delivery.max_attempts: the run finishes

@@ -5,15 +5,12 @@
 #include <cstdlib>
 #include <random>
 
+#include "tests/oracle/faults.hpp"
 #include "tests/oracle/model_writer.hpp"
 #include "tests/oracle/session.hpp"
 
 namespace backflow::oracle {
 namespace {
-
-int between(std::mt19937_64& rng, int low, int high) {
-  return std::uniform_int_distribution<int>(low, high)(rng);
-}
 
 bool chance(std::mt19937_64& rng, double p) {
   return std::uniform_real_distribution<double>(0, 1)(rng) < p;
