@@ -46,8 +46,10 @@ uint32_t seal_of(std::string_view key, std::string_view value) {
   if (sizeof key_size + key.size() + value.size() <= seal_stack_bytes) {
     char buf[seal_stack_bytes];
     std::memcpy(buf, &key_size, sizeof key_size);
-    std::memcpy(buf + sizeof key_size, key.data(), key.size());
-    std::memcpy(buf + sizeof key_size + key.size(), value.data(), value.size());
+    if (!key.empty())  // an empty view may have no data pointer, which memcpy may not take
+      std::memcpy(buf + sizeof key_size, key.data(), key.size());
+    if (!value.empty())
+      std::memcpy(buf + sizeof key_size + key.size(), value.data(), value.size());
     return XXH32(buf, sizeof key_size + key.size() + value.size(), seal_seed);
   }
   XXH32_state_t state;
