@@ -35,7 +35,11 @@ class snowflake_warehouse final : public test_warehouse {
   void exec(const std::string& sql) override { file_.exec(sql); }
   [[nodiscard]] nlohmann::json options() const override {
     return {{"account", "conformance"}, {"user", "reader"}, {"url", emulator_.url()},
-            {"private_key_file", keys().key}, {"warehouse", "CONFORMANCE_WH"}};
+            {"private_key_file", keys().key}, {"warehouse", "CONFORMANCE_WH"},
+            // One partition at a time, so that the nth partition GET is partition n and the
+            // late failure lands on the same row every run (test_snowflake_source covers the
+            // partitions fetched several at once).
+            {"partitions_in_flight", 1}};
   }
   /// Snowflake runs a statement whole before it serves a row, so no row can fail it
   /// mid-stream; what can is a late partition: the GET of the one holding `bad_row` is answered
