@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "connectors/sources/databricks_chunks.hpp"
+#include "connectors/sources/databricks_client.hpp"
+#include "connectors/sources/ordered_parts.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
 
@@ -21,7 +23,17 @@ class databricks_cursor final : public source_cursor {
   databricks_cursor(databricks_target target, databricks_result result, size_t in_flight)
       : target_(std::move(target)), result_(std::move(result)), rows_(std::move(result_.first)) {
     if (result_.chunks > 1)
-      chunks_.emplace(target_, result_.statement_id, result_.chunks, in_flight, result_.cells);
+      chunks_.emplace(result_.chunks, in_flight, [this] {
+        // Each thread its own client (connection); a 401 blames the credential option.
+        auto client = std::make_shared<databricks_client>(target_);
+        return [client, id = result_.statement_id, cells = result_.cells,
+                blamed = target_.auth->credential_option()](size_t n) -> backflow::result<packed_rows> {
+          auto rows = client->chunk(id, n, cells);
+          if (!rows)
+            return databricks_failure(rows.error(), blamed);
+          return rows;
+        };
+      });
   }
 
   ~databricks_cursor() override {
@@ -50,12 +62,7 @@ class databricks_cursor final : public source_cursor {
         continue;
       }
       size_t take = std::min(max_rows - fetched, rows_.size() - row_);
-      const uint32_t begin = row_ == 0 ? 0 : rows_.ends[row_ - 1];
-      const uint32_t end = rows_.ends[row_ + take - 1];
-      const auto base = static_cast<uint32_t>(out.bytes.size());
-      out.bytes.append(rows_.bytes, begin, end - begin);
-      for (size_t i = row_; i < row_ + take; ++i)
-        out.ends.push_back(base + (rows_.ends[i] - begin));
+      out.append_range(rows_, row_, take);
       row_ += take;
       fetched += take;
     }
@@ -84,7 +91,7 @@ class databricks_cursor final : public source_cursor {
   size_t row_ = 0;
   size_t chunk_ = 0;
   bool finished_ = false;
-  std::optional<databricks_chunks> chunks_;
+  std::optional<ordered_parts> chunks_;
   std::string error_;
 };
 

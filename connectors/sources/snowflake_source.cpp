@@ -2,11 +2,12 @@
 #include "connectors/sources/snowflake_source.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
+#include "connectors/sources/ordered_parts.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/snowflake_client.hpp"
-#include "connectors/sources/snowflake_partitions.hpp"
 #include "connectors/sources/snowflake_rows.hpp"
 #include "connectors/sources/source_text.hpp"
 
@@ -20,8 +21,17 @@ class snowflake_cursor final : public source_cursor {
                    size_t in_flight)
       : target_(std::move(target)), result_(std::move(result)), rows_(std::move(first)) {
     if (result_.partitions > 1)
-      partitions_.emplace(target_, result_.handle, result_.partitions, in_flight, result_.cells,
-                          credential_option());
+      partitions_.emplace(result_.partitions, in_flight, [this] {
+        // Each thread its own client (connection); a 401 blames the credential option.
+        auto client = std::make_shared<snowflake_client>(target_);
+        return [client, handle = result_.handle, cells = result_.cells,
+                blamed = credential_option()](size_t n) -> backflow::result<packed_rows> {
+          auto body = client->partition(handle, n);
+          if (!body)
+            return snowflake_failure(body.error(), blamed);
+          return decode_sf_partition(*body, cells);
+        };
+      });
   }
 
   ~snowflake_cursor() override {
@@ -51,12 +61,7 @@ class snowflake_cursor final : public source_cursor {
         continue;
       }
       size_t take = std::min(max_rows - fetched, rows_.size() - row_);
-      const uint32_t begin = row_ == 0 ? 0 : rows_.ends[row_ - 1];
-      const uint32_t end = rows_.ends[row_ + take - 1];
-      const auto base = static_cast<uint32_t>(out.bytes.size());
-      out.bytes.append(rows_.bytes, begin, end - begin);
-      for (size_t i = row_; i < row_ + take; ++i)
-        out.ends.push_back(base + (rows_.ends[i] - begin));
+      out.append_range(rows_, row_, take);
       row_ += take;
       fetched += take;
     }
@@ -89,7 +94,7 @@ class snowflake_cursor final : public source_cursor {
   size_t row_ = 0;
   size_t partition_ = 0;
   bool finished_ = false;
-  std::optional<snowflake_partitions> partitions_;
+  std::optional<ordered_parts> partitions_;
   std::string error_;
 };
 

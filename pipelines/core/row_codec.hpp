@@ -134,6 +134,17 @@ struct packed_rows {
     bytes.clear();
     ends.clear();
   }
+  /// Appends rows [first, first + count) of `from` in one copy of their bytes.
+  void append_range(const packed_rows& from, size_t first, size_t count) {
+    if (count == 0)
+      return;
+    const uint32_t begin = first == 0 ? 0 : from.ends[first - 1];
+    const uint32_t end = from.ends[first + count - 1];
+    const auto base = static_cast<uint32_t>(bytes.size());
+    bytes.append(from.bytes, begin, end - begin);
+    for (size_t i = first; i < first + count; ++i)
+      ends.push_back(base + (from.ends[i] - begin));
+  }
 };
 
 }  // namespace backflow
