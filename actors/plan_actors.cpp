@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+
 #include "state/change_set_builder.hpp"
 
 namespace backflow {
@@ -19,10 +21,7 @@ constexpr size_t diff_group_rows = 262'144;
 constexpr size_t diff_group_bytes = size_t{32} << 20;
 
 bool group_full(const planned_rows& planned) {
-  return planned.size() >= diff_group_rows ||
-         planned.keys.bytes.size() + planned.payloads.bytes.size() +
-                 planned.identities.bytes.size() >=
-             diff_group_bytes;
+  return planned.size() >= diff_group_rows || planned.bytes() >= diff_group_bytes;
 }
 
 struct extract_state {
@@ -30,6 +29,10 @@ struct extract_state {
   std::unique_ptr<row_preparer> preparer;
   diff_actor downstream;
   uint32_t credit = 0;
+  /// Bytes of the batches sent and not yet credited back, oldest first: the diff takes them in
+  /// order, so each credit returns the oldest. At most one diff group's worth is in flight.
+  std::deque<size_t> in_flight;
+  size_t bytes_in_flight = 0;
   size_t batch_rows = 1000;
   std::shared_ptr<run_progress> progress;
   packed_rows rows;  ///< reused between batches
@@ -43,7 +46,7 @@ void stop(extract_actor::stateful_pointer<extract_state> self) {
 
 void pump(extract_actor::stateful_pointer<extract_state> self) {
   auto& st = self->state;
-  while (st.credit > 0 && !st.done) {
+  while (st.credit > 0 && st.bytes_in_flight < diff_group_bytes && !st.done) {
     st.rows.clear();
     auto fetched = st.cursor->fetch(st.rows, st.batch_rows);
     if (!fetched) {
@@ -63,6 +66,8 @@ void pump(extract_actor::stateful_pointer<extract_state> self) {
       return stop(self);
     }
     --st.credit;
+    st.in_flight.push_back(batch.rows.bytes());
+    st.bytes_in_flight += st.in_flight.back();
     self->send(st.downstream, std::move(batch));
   }
 }
@@ -84,7 +89,12 @@ extract_actor::behavior_type extract_impl(extract_actor::stateful_pointer<extrac
   return {
     [=](pump_atom) { pump(self); },
     [=](credit_atom, uint32_t n) {
-      self->state.credit += n;
+      auto& st = self->state;
+      st.credit += n;
+      for (; n > 0 && !st.in_flight.empty(); --n) {
+        st.bytes_in_flight -= st.in_flight.front();
+        st.in_flight.pop_front();
+      }
       pump(self);
     },
   };
@@ -174,6 +184,10 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
         for (auto row : batch.null_key_rows)  // numbered by the extract: no order to keep
           st.builder->null_key(row);
         append_planned(st.planned, batch.rows);
+        // Credit before the lookups: the extract fills the next group while this one is looked
+        // up, so both threads work at once (the window lets it run one group ahead).
+        if (upstream)
+          self->send(upstream, credit_atom_v, uint32_t{1});
         if (group_full(st.planned)) {
           st.builder->add(st.planned);
           st.planned.clear();
@@ -186,8 +200,6 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
         finish(self, std::move(failed));
         return;
       }
-      if (upstream)
-        self->send(upstream, credit_atom_v, uint32_t{1});
     },
     [=](end_atom, value_findings& values) {
       auto& st = self->state;

@@ -27,6 +27,10 @@ struct planned_rows {
   packed_rows identities;
 
   [[nodiscard]] size_t size() const { return hashes.size(); }
+  /// The bytes the rows hold (keys, payloads, identities).
+  [[nodiscard]] size_t bytes() const {
+    return keys.bytes.size() + payloads.bytes.size() + identities.bytes.size();
+  }
   void clear() {
     keys.clear();
     payloads.clear();

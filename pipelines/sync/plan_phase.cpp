@@ -12,7 +12,9 @@
 namespace backflow {
 namespace {
 
-constexpr uint32_t extract_window = 4;   ///< row batches in flight between extract and diff
+/// Row batches in flight between extract and diff: the extract may run one diff group (256k
+/// rows, and at most 32 MB: spawn_extract) ahead, so it reads while the diff looks a group up.
+constexpr uint32_t extract_window = 256;
 constexpr size_t extract_batch_rows = 1000;
 
 }  // namespace
