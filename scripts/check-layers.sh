@@ -16,6 +16,7 @@ state                 3 state
 connectors            4 connectors
 actors                5 actors
 pipelines/config      6 engine
+pipelines/dbt         6 engine
 pipelines/sync        6 engine
 pipelines/serve       7 application
 pipelines/cli         7 application

@@ -4,7 +4,9 @@
 #include <set>
 
 #include "connectors/sources/registry.hpp"
+#include "connectors/sources/source_text.hpp"
 #include "pipelines/config/sync_options.hpp"
+#include "pipelines/dbt/dbt_manifest.hpp"
 
 namespace backflow {
 namespace {
@@ -128,7 +130,82 @@ void parse_incremental(const nlohmann::json& given, const source_type& type, sou
   spec.incremental = std::move(read);
 }
 
+/// The relation of `m` as SQL, when dbt did not render it: database.schema.alias quoted in the
+/// source's dialect (backticks where the warehouse quotes that way).
+std::string relation_sql(const dbt::model_node& m, const std::string& source_type) {
+  bool backticks = source_type == "mysql" || source_type == "bigquery" ||
+                   source_type == "databricks" || source_type == "clickhouse";
+  auto quote = [&](const std::string& name) {
+    if (!backticks)
+      return quote_identifier(name);
+    std::string out = "`";
+    for (char c : name)
+      out += c == '`' ? std::string("``") : std::string(1, c);
+    return out + "`";
+  };
+  std::string out;
+  for (const auto* part : {&m.database, &m.schema, &m.alias})
+    if (!part->empty())
+      out += (out.empty() ? "" : ".") + quote(*part);
+  return out;
+}
+
+/// `source.dbt`: the model from the project's manifest; the query defaults to its relation.
+void parse_dbt(const nlohmann::json& given, const std::filesystem::path& base_dir,
+               sync_config& cfg, bool query_given, config_errors& errors) {
+  const std::string path = "source.dbt";
+  dbt_model_config d;
+  d.project_dir = std::filesystem::absolute(base_dir / given.value("project_dir", ""))
+                      .lexically_normal();
+  d.target_dir = (d.project_dir / given.value("target_path", "target")).lexically_normal();
+  d.model = given.value("model", "");
+  d.policy.block_on_warn = given.value("warn", "allow") == "block";
+  if (auto age = given.find("max_age"); age != given.end() && !age->is_null()) {
+    long long ms = 0;
+    if (parse_duration(*age, ms))
+      d.policy.max_age = std::chrono::milliseconds(ms);
+  }
+  if (d.model.empty())
+    return;  // the table reported it
+  auto manifest = dbt::load_manifest(d.target_dir);
+  if (!manifest) {
+    errors.add(path + ".project_dir", manifest.error().message);
+    return;
+  }
+  auto model = manifest->model(d.model);
+  if (!model) {
+    errors.add(path + ".model", model.error().message);
+    return;
+  }
+  d.unique_id = model->unique_id;
+  if (!query_given) {
+    auto relation = model->relation_name.empty() ? relation_sql(*model, cfg.source.type)
+                                                 : model->relation_name;
+    cfg.source.query = "SELECT * FROM " + relation;
+  }
+  cfg.dbt = std::move(d);
+}
+
 }  // namespace
+
+const std::vector<option_spec>& dbt_options() {
+  static const std::vector<option_spec> spec = {
+    option("project_dir", option_type::string,
+           "the dbt project's directory (relative to the sync file)").mandatory(),
+    option("model", option_type::string, "the dbt model to read: its name or unique id")
+        .mandatory(),
+    option("target_path", option_type::string,
+           "where dbt writes manifest.json and run_results.json, relative to project_dir")
+        .defaults_to("target"),
+    option("max_age", option_type::duration,
+           "the model must have been built at most this long ago by the latest dbt results "
+           "(e.g. \"24h\"); unset: no age check").at_least(1),
+    option("warn", option_type::string,
+           "whether a test of severity warn that warned stops the sync").defaults_to("allow")
+        .one_of({"allow", "block"}),
+  };
+  return spec;
+}
 
 const std::vector<option_spec>& incremental_options() {
   static const std::vector<option_spec> spec = {
@@ -173,6 +250,9 @@ void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_d
   cfg.key_columns = string_list(checked.value("key", nlohmann::json()));
   cfg.source.query = checked.value("query", "");
   check_key_and_query(checked, cfg, errors);
+  if (!it->contains("query") && !it->contains("dbt"))
+    errors.add("source.query", "is required (the model: a SQL query), unless source.dbt names a "
+                               "dbt model");
   if (type == nullptr)
     return;
   cfg.source.type = type->name;
@@ -185,6 +265,8 @@ void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_d
     type->check(cfg.source.options, "source", errors);
   if (auto inc = checked.find("incremental"); inc != checked.end() && inc->is_object())
     parse_incremental(*inc, *type, cfg.source, errors);
+  if (auto dbt = checked.find("dbt"); dbt != checked.end() && dbt->is_object())
+    parse_dbt(*dbt, base_dir, cfg, checked.contains("query"), errors);
   if (type->resolve)
     type->resolve(cfg.source.options, base_dir);
   collect_source_secrets(cfg.source.options, type->options, cfg.secrets);

@@ -19,6 +19,9 @@ void parse_source(const nlohmann::json& doc, const std::filesystem::path& base_d
 /// The keys of `source.incremental`: cursor, lookback, deletes.
 const std::vector<option_spec>& incremental_options();
 
+/// The keys of `source.dbt`: project_dir, model, target_path, max_age, warn.
+const std::vector<option_spec>& dbt_options();
+
 /// `source` with every option that is secret in a registered source type replaced by "***".
 nlohmann::json redact_source(const nlohmann::json& source);
 

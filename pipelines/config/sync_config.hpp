@@ -12,6 +12,7 @@
 #include "connectors/sources/source.hpp"
 #include "pipelines/core/env_interpolation.hpp"
 #include "pipelines/core/option_spec.hpp"
+#include "pipelines/dbt/dbt_gate.hpp"
 #include "pipelines/delivery/destination.hpp"
 #include "pipelines/schedule/schedule.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
@@ -52,6 +53,15 @@ struct notify_config {
   std::optional<uint64_t> rejected_over;  ///< also notify when more records were rejected
 };
 
+/// `source.dbt`: the sync reads a dbt model, gated by the latest dbt results.
+struct dbt_model_config {
+  std::filesystem::path project_dir;  ///< absolute
+  std::filesystem::path target_dir;   ///< absolute: project_dir / target_path
+  std::string model;                  ///< as written: a model name or unique id
+  std::string unique_id;              ///< resolved from the manifest at validation
+  dbt::gate_policy policy;
+};
+
 /// Which rejected records a run sends again (`retry_rejected`).
 enum class retry_rejected_policy {
   changed,  ///< only when the record's row changed since it was rejected (the default)
@@ -76,6 +86,7 @@ struct sync_config {
   guards_config guards;
   delivery_config delivery;
   std::optional<freshness_config> freshness;
+  std::optional<dbt_model_config> dbt;
   std::optional<notify_config> notify;
   nlohmann::json schedule;
   sync_schedule when;  ///< `schedule`, parsed (manual when absent)

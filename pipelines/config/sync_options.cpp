@@ -18,12 +18,16 @@ const std::vector<option_spec>& source_options() {
     }
     return std::vector<option_spec>{
       option("type", option_type::string, "warehouse type: " + list).mandatory().one_of(names),
-      option("query", option_type::string, "the model: a SQL query").mandatory(),
+      option("query", option_type::string,
+             "the model: a SQL query (with `dbt`: defaults to the dbt model's relation)"),
       option("key", option_type::string_list,
              "column(s) identifying a row and its destination record").mandatory(),
       option("incremental", option_type::object,
              "read only the rows whose cursor moved since the last run (README, Incremental "
              "reads)").with(incremental_options()),
+      option("dbt", option_type::object,
+             "read a dbt model, and run only when its tests and those upstream passed (README, "
+             "Running Backflow with dbt)").with(dbt_options()),
     };
   }();
   return spec;

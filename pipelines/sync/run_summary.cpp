@@ -112,6 +112,8 @@ nlohmann::json run_summary::to_json() const {
     j["problems"] = problems;
   if (!read_window.is_null())
     j["read"] = read_window;
+  if (!dbt_gate.is_null())
+    j["dbt_gate"] = dbt_gate;
   return j;
 }
 
@@ -132,6 +134,9 @@ std::string run_summary::to_text() const {
       << " (" << plan.extracted << " rows read)\n";
   if (!read_window.is_null())
     out << "  read:      " << read_window_text(read_window) << "\n";
+  if (dbt_gate.is_object())
+    out << "  dbt gate:  " << (dbt_gate.value("open", false) ? "open" : "closed") << " ("
+        << dbt_gate.value("tests_checked", 0) << " tests on the model and its upstream nodes)\n";
   out << "  delivery:  " << outcomes.delivered << " delivered, " << outcomes.rejected
       << " rejected, " << outcomes.skipped << " settled without a request, " << outcomes.failed
       << " left for the next run; " << api_calls << " API calls, " << outcomes.retried

@@ -57,6 +57,8 @@ struct run_summary {
   double peak_rss_mb = 0;
   /// Incremental syncs: the window read (incremental_read.hpp, read_window::to_json); else null.
   nlohmann::json read_window;
+  /// Syncs of a dbt model: the gate's verdict (dbt_gate.hpp, gate_verdict::to_json); else null.
+  nlohmann::json dbt_gate;
 
   [[nodiscard]] nlohmann::json to_json() const;
   /// A few human lines for the terminal.

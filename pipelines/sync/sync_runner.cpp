@@ -8,6 +8,7 @@
 
 #include "pipelines/core/clock.hpp"
 #include "pipelines/core/redaction.hpp"
+#include "pipelines/sync/dbt_check.hpp"
 #include "pipelines/sync/freshness.hpp"
 #include "pipelines/sync/guards.hpp"
 #include "pipelines/sync/phases.hpp"
@@ -228,6 +229,25 @@ std::optional<run_status> sync_runner::load_pending(attempt& a) {
   return std::nullopt;
 }
 
+std::optional<run_status> sync_runner::check_dbt(attempt& a) {
+  // A model whose dbt tests failed is not sent anywhere: before anything is read or resumed.
+  if (!a.cfg.dbt)
+    return std::nullopt;
+  auto verdict = judge_dbt_model(*a.cfg.dbt, wall_now());
+  a.summary.dbt_gate = verdict.to_json();
+  if (!verdict.open) {
+    a.summary.error = verdict.summary() + "; nothing was read or sent";
+    a.summary.problems = verdict.blocking;
+    return run_status::aborted;
+  }
+  spdlog::info("dbt gate open: sync={} run={} model={} tests={} nodes={}", a.cfg.name,
+               a.summary.run_id, a.cfg.dbt->unique_id, verdict.tests_checked,
+               verdict.nodes_checked);
+  for (const auto& note : verdict.notes)
+    spdlog::warn("dbt gate: sync={} note=\"{}\"", a.cfg.name, note);
+  return std::nullopt;
+}
+
 std::optional<run_status> sync_runner::check_fresh(attempt& a) {
   // Stale warehouse data is not worth sending: skip before touching the change set.
   if (a.plan_only || !a.cfg.freshness)
@@ -342,7 +362,8 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
   // Each step either lets the run go on or ends it with a status; apply_plan always ends it.
   using step = std::optional<run_status> (sync_runner::*)(attempt&);
   static constexpr step steps[] = {&sync_runner::open_state,   &sync_runner::load_pending,
-                                   &sync_runner::check_fresh,  &sync_runner::resume_interrupted,
+                                   &sync_runner::check_dbt,    &sync_runner::check_fresh,
+                                   &sync_runner::resume_interrupted,
                                    &sync_runner::plan_changes, &sync_runner::check_guards,
                                    &sync_runner::record_plan,  &sync_runner::apply_plan};
   try {

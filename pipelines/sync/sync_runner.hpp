@@ -61,6 +61,7 @@ class sync_runner {
                       std::vector<planned_change>* samples);
   std::optional<run_status> open_state(attempt& a);
   std::optional<run_status> load_pending(attempt& a);
+  std::optional<run_status> check_dbt(attempt& a);
   std::optional<run_status> check_fresh(attempt& a);
   std::optional<run_status> resume_interrupted(attempt& a);
   std::optional<run_status> plan_changes(attempt& a);

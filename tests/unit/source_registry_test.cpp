@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_sqlite_source_reports_all_its_errors_with_key_paths) {
   for (const char* expected :
        {"source.path: is required for a sqlite source (the SQLite database file, relative to the "
         "sync file's directory)",
-        "source.colour: unknown key (known keys: type, query, key, incremental, path)",
+        "source.colour: unknown key (known keys: type, query, key, incremental, dbt, path)",
         "source.query: expected a string",
         "source.key[1]: must name a column",
         "source.dsn: only applies to a postgres or redshift source"})
@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(a_postgres_source_reports_all_its_errors_without_its_dsn) {
       source_errors(postgres({{"path", "w.db"}, {"key", {"email", "email"}}, {"colour", 5432}}));
   for (const char* expected :
        {"source.path: only applies to a sqlite source", "source.key: column \"email\" is listed twice",
-        "source.colour: unknown key (known keys: type, query, key, incremental, dsn)"})
+        "source.colour: unknown key (known keys: type, query, key, incremental, dbt, dsn)"})
     BOOST_TEST(has_prefix(errors, expected), expected << "\n" << joined(errors));
   BOOST_TEST(errors.size() == 3u, joined(errors));
   BOOST_TEST(!has_text(errors, "Lit3ral-Pa55word"), joined(errors));
