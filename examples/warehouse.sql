@@ -23,3 +23,7 @@ SELECT 1000 + (i % 250),
        i % 5 = 0,
        '2026-11-0' || (1 + i % 9) || ' 08:00:00'
 FROM n;
+-- What dbt builds on it (examples/dbt, the model product_qualified_leads): a view.
+DROP VIEW IF EXISTS product_qualified_leads;
+CREATE VIEW product_qualified_leads AS
+  SELECT email, first_name, pql_score, health_tier, is_customer, updated_at FROM pql;

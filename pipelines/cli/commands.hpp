@@ -20,6 +20,8 @@ int cmd_retry(const cli_args& args);
 int cmd_unpause(const cli_args& args);
 /// Runs every sync of a directory on its schedule, with an HTTP interface, until stopped.
 int cmd_serve(const cli_args& args);
+/// dbt helpers: `dbt exposures` writes the syncs of dbt models as dbt exposures.
+int cmd_dbt(const cli_args& args);
 
 /// Exit code for usage and configuration errors.
 constexpr int exit_usage = 2;

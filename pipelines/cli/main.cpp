@@ -29,6 +29,8 @@ usage:
   backflow unpause SYNC|SYNC.json|ACCOUNT [--state DIR]
                                                       lift a pause a destination asked for
   backflow describe [TYPE]                            destinations and their options
+  backflow dbt exposures --syncs DIR [--out FILE]     the syncs of dbt models as dbt exposures
+                                                      (YAML for the dbt project's models/)
   backflow serve --syncs DIR [--state DIR] [--listen HOST:PORT] [--max-concurrent-runs N]
                  [--keep-runs N] [--stop-deadline 30s] [--poll-interval 3s]
                                                       run every sync file of DIR on its
@@ -44,8 +46,9 @@ options:
   --log-format FMT   text or json (one object per line); default text on a terminal, else json
 
 exit codes of run: 0 success, 1 finished with rejected records, 2 configuration or usage error,
-  3 aborted by a guard or a bad model (nothing sent), 4 could not finish (state intact; the next
-  run resumes), 5 skipped as stale, 6 the state directory is damaged (nothing sent from it)
+  3 aborted by a guard, a bad model or the dbt gate (nothing sent), 4 could not finish (state
+  intact; the next run resumes), 5 skipped as stale, 6 the state directory is damaged (nothing
+  sent from it)
 )";
 
 }  // namespace
@@ -53,7 +56,7 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
-                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval"},
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out"},
                           {"json", "offline", "print", "help", "version", "adopt"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
@@ -83,7 +86,7 @@ int main(int argc, char** argv) {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
     {"rejects", cmd_rejects},   {"retry", cmd_retry},  {"serve", cmd_serve},
-    {"unpause", cmd_unpause},
+    {"unpause", cmd_unpause},   {"dbt", cmd_dbt},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {

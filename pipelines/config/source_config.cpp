@@ -178,6 +178,7 @@ void parse_dbt(const nlohmann::json& given, const std::filesystem::path& base_di
     return;
   }
   d.unique_id = model->unique_id;
+  d.model_name = model->name;
   if (!query_given) {
     auto relation = model->relation_name.empty() ? relation_sql(*model, cfg.source.type)
                                                  : model->relation_name;

@@ -276,6 +276,8 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   auto checked = validate_options(doc, sync_options(), "", errors);
 
   cfg.name = checked.value("name", "");
+  cfg.description = checked.value("description", "");
+  cfg.owner = checked.value("owner", nlohmann::json());
   if (doc.contains("name") && doc["name"].is_string() && !valid_sync_name(cfg.name))
     errors.add("name", "\"" + cfg.name + "\" may only contain letters, digits, '_', '-' and '.'");
   cfg.mode = parse_mode(checked.value("mode", "upsert")).value_or(sync_mode::upsert);

@@ -59,6 +59,7 @@ struct dbt_model_config {
   std::filesystem::path target_dir;   ///< absolute: project_dir / target_path
   std::string model;                  ///< as written: a model name or unique id
   std::string unique_id;              ///< resolved from the manifest at validation
+  std::string model_name;             ///< the model's dbt name (what ref() takes)
   dbt::gate_policy policy;
 };
 
@@ -70,6 +71,8 @@ enum class retry_rejected_policy {
 
 struct sync_config {
   std::string name;
+  std::string description;
+  nlohmann::json owner;  ///< {"name", "email"} when given (dbt exposures list it)
   std::filesystem::path file;
   source_spec source;
   std::vector<std::string> key_columns;

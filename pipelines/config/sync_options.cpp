@@ -43,6 +43,11 @@ const std::vector<option_spec>& sync_options() {
   static const std::vector<option_spec> spec = {
     option("name", option_type::string, "unique sync name (letters, digits, _ - .)").mandatory(),
     option("description", option_type::string, "free text"),
+    option("owner", option_type::object, "who answers for this sync (listed in dbt exposures)")
+        .with({
+          option("name", option_type::string, "a person or team"),
+          option("email", option_type::string, "where to reach them"),
+        }),
     option("source", option_type::custom,
            "where the model's rows come from: {\"type\": ..., \"query\": ..., \"key\": ..., "
            "options}").mandatory(),

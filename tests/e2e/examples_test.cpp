@@ -223,6 +223,9 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   temp_dir dir;
   build_warehouse(dir);
   write_file(dir.file(file), read_file(source_dir() + "/examples/" + file));
+  // The example dbt project (its artifacts), for the examples that read a dbt model.
+  std::filesystem::copy(source_dir() + "/examples/dbt", dir.path() / "dbt",
+                        std::filesystem::copy_options::recursive);
   emulator_process emulator(e.emulator);
   cli backflow{dir.file("state"), {}};
   std::unique_ptr<mariadb_server> mariadb;
