@@ -150,6 +150,14 @@ void sync_service::apply_reload() {
     spdlog::info("Reloaded sync: sync={} file={} schedule=\"{}\"{}", name, fresh->file.string(),
                  fresh->when.describe(), slot.running ? " (takes effect from the next run)" : "");
   }
+  // A dbt run that built a sync's model triggers it (its gate then reads those results).
+  for (const auto& name : dbt_watch_.poll(catalog_.syncs())) {
+    auto* slot = live_slot(name);
+    if (slot && !slot->paused && !slot->triggered_at) {
+      slot->triggered_at = now;
+      spdlog::info("Run triggered: sync={} by=dbt", name);
+    }
+  }
   for (const auto& name : changes.removed) {
     auto it = slots_.find(name);
     if (it == slots_.end())

@@ -17,6 +17,7 @@
 #include <caf/all.hpp>
 
 #include "actors/messages.hpp"
+#include "pipelines/serve/dbt_watch.hpp"
 #include "pipelines/serve/log_throttle.hpp"
 #include "pipelines/serve/metrics.hpp"
 #include "pipelines/serve/run_pool.hpp"
@@ -128,6 +129,7 @@ class sync_service : public service_control {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   sync_catalog catalog_;
+  dbt_watch dbt_watch_;  ///< run_results.json of the dbt projects the syncs read
   std::map<std::string, sync_slot> slots_;
   log_throttle queue_delay_log_{std::chrono::seconds(10)};    ///< slots that waited for a run slot
   log_throttle overlap_delay_log_{std::chrono::seconds(10)};  ///< slots the sync's own run overran
