@@ -10,6 +10,7 @@
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
 #include "emulators/webhook_emulator.hpp"
+#include "emulators/zendesk_emulator.hpp"
 
 namespace backflow::emulators {
 
@@ -22,6 +23,7 @@ const std::vector<emulator_type>& emulator_types() {
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),
+    zendesk_emulator::type(),
   };
   return types;
 }

@@ -5,6 +5,7 @@
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
+#include "connectors/destinations/zendesk.hpp"
 
 namespace backflow {
 
@@ -14,6 +15,7 @@ const std::vector<destination_type>& destination_types() {
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),
+    zendesk_destination::type(),
   };
   return types;
 }
