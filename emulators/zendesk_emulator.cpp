@@ -87,7 +87,7 @@ emulator_type zendesk_emulator::type() {
   t.own_limits = {{"per_minute", "requests per minute (429 with Retry-After); 0 = unlimited"},
                   {"max_jobs", "background jobs queued at once (429 TooManyJobs); 0 = unlimited"},
                   {"bulk_delay_ms", "how long a job stays queued; 0 = completed when submitted"}};
-  t.initial.per_minute = 700;
+  t.initial.per_minute = 200;  // the Team plan, the connector's default too
   t.initial.max_jobs = 30;
   t.initial.bulk_delay_ms = 200;
   t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
