@@ -10,21 +10,21 @@
 namespace backflow::emulators {
 namespace {
 
-constexpr std::size_t max_per_job = 100;
-constexpr const char* api = "/api/v2";
+constexpr std::size_t zd_max_per_job = 100;
+constexpr const char* zd_api = "/api/v2";
 
-struct route {
+struct zd_route {
   std::string endpoint;  ///< "METHOD /path/{template}", "" when unknown
   std::string kind;      ///< upsert, remove, job
   std::string job_id;
 };
 
-route parse_route(const httplib::Request& req) {
+zd_route parse_zd_route(const httplib::Request& req) {
   std::string path = req.path;
   if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0)
     path.resize(path.size() - 5);
-  const std::string users = std::string(api) + "/users/";
-  const std::string jobs = std::string(api) + "/job_statuses/";
+  const std::string users = std::string(zd_api) + "/users/";
+  const std::string jobs = std::string(zd_api) + "/job_statuses/";
   if (req.method == "POST" && path == users + "create_or_update_many")
     return {"POST /api/v2/users/create_or_update_many", "upsert", {}};
   if (req.method == "DELETE" && path == users + "destroy_many")
@@ -34,7 +34,7 @@ route parse_route(const httplib::Request& req) {
   return {req.method + " " + req.path, "", {}};
 }
 
-std::vector<std::string> split_ids(const std::string& list) {
+std::vector<std::string> split_zd_ids(const std::string& list) {
   std::vector<std::string> out;
   std::size_t from = 0;
   while (from <= list.size()) {
@@ -49,7 +49,7 @@ std::vector<std::string> split_ids(const std::string& list) {
   return out;
 }
 
-void fail(api_response& out, int status, const std::string& error, const std::string& description) {
+void zd_fail(api_response& out, int status, const std::string& error, const std::string& description) {
   out.status = status;
   nlohmann::json body = {{"error", error}};
   if (!description.empty())
@@ -57,14 +57,14 @@ void fail(api_response& out, int status, const std::string& error, const std::st
   out.body = body.dump();
 }
 
-bool plausible_email(const std::string& email) {
+bool zd_plausible_email(const std::string& email) {
   auto at = email.find('@');
   return at != std::string::npos && at > 0 && email.find('@', at + 1) == std::string::npos &&
          email.find('.', at + 2) != std::string::npos && email.back() != '.' &&
          email.find_first_of(" \t\r\n") == std::string::npos;
 }
 
-std::int64_t seconds_until(std::chrono::steady_clock::time_point from,
+std::int64_t zd_seconds_until(std::chrono::steady_clock::time_point from,
                            std::chrono::steady_clock::time_point to) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
   return std::max<std::int64_t>(1, (ms + 999) / 1000);
@@ -98,7 +98,7 @@ emulator_type zendesk_emulator::type() {
 }
 
 void zendesk_emulator::describe(const httplib::Request& req, api_response& out) const {
-  auto r = parse_route(req);
+  auto r = parse_zd_route(req);
   out.endpoint = r.endpoint;
   out.inputs = 0;
   if (r.kind == "upsert") {
@@ -106,7 +106,7 @@ void zendesk_emulator::describe(const httplib::Request& req, api_response& out) 
     if (body.is_object() && body.contains("users") && body["users"].is_array())
       out.inputs = body["users"].size();
   } else if (r.kind == "remove") {
-    out.inputs = split_ids(req.get_param_value("external_ids")).size();
+    out.inputs = split_zd_ids(req.get_param_value("external_ids")).size();
   }
 }
 
@@ -140,14 +140,14 @@ bool zendesk_emulator::admit(const limits& current, api_response& out) {
   // proportional to how far over the limit the window is.
   out.headers.emplace("Retry-After", std::to_string(std::max<std::int64_t>(
                                          1, 60 * (used - current.per_minute + 1) / current.per_minute)));
-  fail(out, 429, "APIRateLimitExceeded", "Number of allowed API requests per minute exceeded");
+  zd_fail(out, 429, "APIRateLimitExceeded", "Number of allowed API requests per minute exceeded");
   return false;
 }
 
 api_response zendesk_emulator::handle(const httplib::Request& req, const limits& current) {
   api_response out;
   describe(req, out);
-  auto r = parse_route(req);
+  auto r = parse_zd_route(req);
   if (!authorized(req)) {
     out.status = 401;
     out.body = R"({"error":"Couldn't authenticate you"})";
@@ -160,7 +160,7 @@ api_response zendesk_emulator::handle(const httplib::Request& req, const limits&
   else if (r.kind == "job")
     show_job(r.job_id, req, out);
   else
-    fail(out, 404, "InvalidEndpoint", "Not found");
+    zd_fail(out, 404, "InvalidEndpoint", "Not found");
   return out;
 }
 
@@ -168,24 +168,24 @@ void zendesk_emulator::submit(const httplib::Request& req, const limits& current
                               api_response& out) {
   nlohmann::json input;
   if (remove) {
-    auto ids = split_ids(req.get_param_value("external_ids"));
+    auto ids = split_zd_ids(req.get_param_value("external_ids"));
     if (ids.empty())
-      return fail(out, 400, "InvalidValue", "external_ids (or ids) is required");
+      return zd_fail(out, 400, "InvalidValue", "external_ids (or ids) is required");
     input = ids;
   } else {
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("users") || !body["users"].is_array())
-      return fail(out, 400, "InvalidValue", "users must be an array of user objects");
+      return zd_fail(out, 400, "InvalidValue", "users must be an array of user objects");
     input = std::move(body["users"]);
   }
-  if (input.size() > max_per_job)
-    return fail(out, 400, "TooManyValues", "at most 100 users per request");
+  if (input.size() > zd_max_per_job)
+    return zd_fail(out, 400, "TooManyValues", "at most 100 users per request");
   const auto now = clock::now();
   std::lock_guard lock(mutex_);
   run_due(now);
   if (current.max_jobs > 0 && static_cast<std::int64_t>(pending_.size()) >= current.max_jobs) {
-    out.headers.emplace("Retry-After", std::to_string(seconds_until(now, jobs_[pending_.front()].due)));
-    return fail(out, 429, "TooManyJobs",
+    out.headers.emplace("Retry-After", std::to_string(zd_seconds_until(now, jobs_[pending_.front()].due)));
+    return zd_fail(out, 429, "TooManyJobs",
                 "Too many background jobs are queued or running for this account");
   }
   char id[33];
@@ -207,7 +207,7 @@ void zendesk_emulator::show_job(const std::string& id, const httplib::Request& r
   run_due(clock::now());
   auto it = jobs_.find(id);
   if (it == jobs_.end())
-    return fail(out, 404, "RecordNotFound", "Not found");
+    return zd_fail(out, 404, "RecordNotFound", "Not found");
   out.body = nlohmann::json{{"job_status", job_json(it->second, req)}}.dump();
 }
 
@@ -238,7 +238,7 @@ nlohmann::json zendesk_emulator::upsert(const nlohmann::json& u, std::size_t ind
     return failed("InvalidValue", "a user must be an object");
   auto ext = u.contains("external_id") ? scalar_text(u["external_id"]) : std::string();
   auto email = u.contains("email") && u["email"].is_string() ? u["email"].get<std::string>() : "";
-  if (u.contains("email") && !u["email"].is_null() && !plausible_email(email))
+  if (u.contains("email") && !u["email"].is_null() && !zd_plausible_email(email))
     return failed("UserUpdateError", "Email: " + email + " is not properly formatted");
   if (ext.empty() && email.empty())
     return failed("InvalidValue", "external_id or email is required");
@@ -290,7 +290,7 @@ nlohmann::json zendesk_emulator::destroy(const std::string& external_id, std::si
 nlohmann::json zendesk_emulator::job_json(const job& j, const httplib::Request& req) const {
   nlohmann::json out = {
       {"id", j.id},
-      {"url", "http://" + req.get_header_value("Host") + api + "/job_statuses/" + j.id + ".json"},
+      {"url", "http://" + req.get_header_value("Host") + zd_api + "/job_statuses/" + j.id + ".json"},
       {"total", j.input.size()},
       {"progress", j.done ? j.input.size() : 0},
       {"status", j.done ? "completed" : "queued"},

@@ -12,24 +12,24 @@
 namespace backflow {
 namespace {
 
-constexpr size_t max_per_job = 100;  // create_or_update_many and destroy_many take 100
-constexpr const char* user_fields_prefix = "user_fields.";
+constexpr size_t zd_max_per_job = 100;  // create_or_update_many and destroy_many take 100
+constexpr const char* zd_user_fields_prefix = "user_fields.";
 
-long long duration_ms(const nlohmann::json& options, const char* key, long long fallback) {
+long long zd_duration_ms(const nlohmann::json& options, const char* key, long long fallback) {
   long long ms = fallback;
   if (options.contains(key))
     parse_duration(options[key], ms);
   return ms;
 }
 
-std::string lower(std::string text) {
+std::string zd_lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
-std::string url_encode(const std::string& text) {
+std::string zd_url_encode(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
@@ -44,12 +44,12 @@ std::string url_encode(const std::string& text) {
   return out;
 }
 
-bool is_remove(const delivery_batch& batch) {
+bool zd_is_remove(const delivery_batch& batch) {
   return batch.records.front().op == delivery_op::remove;
 }
 
 /// destroy_many names users in a comma-separated list: a key holding a comma cannot be named.
-const char* unsendable(const outbound_record& r) {
+const char* zd_unsendable(const outbound_record& r) {
   return r.op == delivery_op::remove && r.key.find(',') != std::string::npos
              ? "this key holds a comma, which Zendesk's destroy_many external_ids list cannot "
                "carry; delete the user by hand"
@@ -57,17 +57,17 @@ const char* unsendable(const outbound_record& r) {
 }
 
 /// The positions of the records a request carries, in request order.
-std::vector<size_t> sent_positions(const delivery_batch& batch) {
+std::vector<size_t> zd_sent_positions(const delivery_batch& batch) {
   std::vector<size_t> sent;
   for (size_t i = 0; i < batch.records.size(); ++i)
-    if (!unsendable(batch.records[i]))
+    if (!zd_unsendable(batch.records[i]))
       sent.push_back(i);
   return sent;
 }
 
 /// One record's outcome from a job result ({index, id, status, success, error, details}).
-record_outcome outcome_of(const nlohmann::json& r, bool remove) {
-  auto status = lower(json_text(r, "status"));
+record_outcome zd_outcome_of(const nlohmann::json& r, bool remove) {
+  auto status = zd_lower(json_text(r, "status"));
   bool ok = status == "created" || status == "updated" || status == "deleted";
   if (auto s = r.find("success"); s != r.end() && s->is_boolean())
     ok = s->get<bool>();
@@ -80,7 +80,7 @@ record_outcome outcome_of(const nlohmann::json& r, bool remove) {
   auto error = json_text(r, "error", "Failed");
   auto details = r.contains("details") && !r["details"].is_string() ? r["details"].dump()
                                                                      : json_text(r, "details");
-  if (remove && (error == "RecordNotFound" || lower(details).find("not found") != std::string::npos))
+  if (remove && (error == "RecordNotFound" || zd_lower(details).find("not found") != std::string::npos))
     return record_outcome::delivered();  // already gone
   return record_outcome::rejected("Zendesk " + error + (details.empty() ? "" : ": " + details));
 }
@@ -89,7 +89,7 @@ record_outcome outcome_of(const nlohmann::json& r, bool remove) {
 class zendesk_job final : public delivery_job {
  public:
   zendesk_job(const zendesk_destination& dest, const delivery_batch& batch, std::string job_id)
-      : dest_(dest), batch_(batch), sent_(sent_positions(batch)), job_id_(std::move(job_id)) {}
+      : dest_(dest), batch_(batch), sent_(zd_sent_positions(batch)), job_id_(std::move(job_id)) {}
 
   job_step start() override {
     if (!job_id_.empty())
@@ -131,7 +131,7 @@ class zendesk_job final : public delivery_job {
 
  private:
   job_step poll(std::chrono::milliseconds after) {
-    return job_step::send(dest_.request("GET", "/job_statuses/" + url_encode(job_id_) + ".json"),
+    return job_step::send(dest_.request("GET", "/job_statuses/" + zd_url_encode(job_id_) + ".json"),
                           after);
   }
 
@@ -145,7 +145,7 @@ class zendesk_job final : public delivery_job {
   job_step finish(std::vector<record_outcome> outcomes) {
     outcomes.resize(batch_.records.size(), record_outcome::retryable("no result"));
     for (size_t i = 0; i < batch_.records.size(); ++i)
-      if (auto why = unsendable(batch_.records[i]))
+      if (auto why = zd_unsendable(batch_.records[i]))
         outcomes[i] = record_outcome::rejected(why);
     done_ = true;
     return job_step::finished(std::move(outcomes));
@@ -209,9 +209,9 @@ destination_type zendesk_destination::type() {
 
 zendesk_destination::zendesk_destination(const destination_context& ctx)
     : url_(ctx.options.value("url", "")),
-      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_per_job), max_per_job)),
-      poll_initial_(duration_ms(ctx.options, "poll_initial", 1000)),
-      poll_max_(duration_ms(ctx.options, "poll_max", 10000)) {
+      batch_size_(std::min<size_t>(ctx.options.value("batch_size", zd_max_per_job), zd_max_per_job)),
+      poll_initial_(zd_duration_ms(ctx.options, "poll_initial", 1000)),
+      poll_max_(zd_duration_ms(ctx.options, "poll_max", 10000)) {
   if (ctx.options.contains("oauth_token")) {
     credential_ = ctx.options.value("oauth_token", "");
     authorization_ = "Bearer " + credential_;
@@ -235,11 +235,11 @@ http_request zendesk_destination::request(const std::string& method, const std::
 }
 
 http_request zendesk_destination::build_request(const delivery_batch& batch) const {
-  if (!is_remove(batch))
+  if (!zd_is_remove(batch))
     return request("POST", "/users/create_or_update_many.json", zendesk_users_body(batch));
   std::string ids;
-  for (auto i : sent_positions(batch))
-    ids += (ids.empty() ? "" : ",") + url_encode(batch.records[i].key);
+  for (auto i : zd_sent_positions(batch))
+    ids += (ids.empty() ? "" : ",") + zd_url_encode(batch.records[i].key);
   return request("DELETE", "/users/destroy_many.json?external_ids=" + ids);
 }
 
@@ -261,7 +261,7 @@ batch_verdict zendesk_destination::interpret(const delivery_batch& batch,
                                              const http_response& response) const {
   if (classify_status(response.status) != status_class::delivered)
     return classify_error(response, batch.records.size());
-  auto sent = sent_positions(batch);
+  auto sent = zd_sent_positions(batch);
   auto state = read_zendesk_job(batch, sent, response.body);
   if (state.status != "completed" || !state.missing.empty())
     return batch_verdict::whole(batch_verdict::kind::retry,
@@ -269,7 +269,7 @@ batch_verdict zendesk_destination::interpret(const delivery_batch& batch,
   batch_verdict v;
   v.outcomes = std::move(state.outcomes);
   for (size_t i = 0; i < batch.records.size(); ++i)
-    if (auto why = unsendable(batch.records[i]))
+    if (auto why = zd_unsendable(batch.records[i]))
       v.outcomes[i] = record_outcome::rejected(why);
   return v;
 }
@@ -304,8 +304,8 @@ std::string zendesk_users_body(const delivery_batch& batch) {
     auto fields = fields_to_json(batch.field_names, r.fields, nullptr, number_style::exact);
     nlohmann::json user = nlohmann::json::object();
     for (auto& [name, value] : fields.items()) {
-      if (name.rfind(user_fields_prefix, 0) == 0)
-        user["user_fields"][name.substr(std::char_traits<char>::length(user_fields_prefix))] =
+      if (name.rfind(zd_user_fields_prefix, 0) == 0)
+        user["user_fields"][name.substr(std::char_traits<char>::length(zd_user_fields_prefix))] =
             std::move(value);
       else
         user[name] = std::move(value);
@@ -322,11 +322,11 @@ zendesk_job_state read_zendesk_job(const delivery_batch& batch, const std::vecto
   auto doc = nlohmann::json::parse(body, nullptr, false);
   auto js = doc.is_object() ? doc.value("job_status", nlohmann::json()) : nlohmann::json();
   state.id = json_text(js, "id");
-  state.status = lower(json_text(js, "status"));
+  state.status = zd_lower(json_text(js, "status"));
   state.message = json_text(js, "message");
   if (state.status != "completed")
     return state;
-  const bool remove = !batch.records.empty() && is_remove(batch);
+  const bool remove = !batch.records.empty() && zd_is_remove(batch);
   state.outcomes.assign(batch.records.size(), record_outcome::retryable("no result"));
   std::vector<bool> seen(sent.size(), false);
   auto results = js.find("results");
@@ -340,7 +340,7 @@ zendesk_job_state read_zendesk_job(const delivery_batch& batch, const std::vecto
       if (at >= sent.size())
         continue;
       seen[at] = true;
-      state.outcomes[sent[at]] = outcome_of(r, remove);
+      state.outcomes[sent[at]] = zd_outcome_of(r, remove);
     }
   }
   for (size_t at = 0; at < sent.size() && state.missing.empty(); ++at)
