@@ -27,6 +27,8 @@ std::int64_t* limit_field(limits& l, const std::string& key) {
     return &l.per_minute;
   if (key == "max_jobs")
     return &l.max_jobs;
+  if (key == "concurrent")
+    return &l.concurrent;
   return nullptr;
 }
 

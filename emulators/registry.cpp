@@ -6,6 +6,7 @@
 #include "emulators/bigquery_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
+#include "emulators/mailchimp_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
@@ -24,6 +25,7 @@ const std::vector<emulator_type>& emulator_types() {
     bigquery_emulator::type(),
     databricks_emulator::type(),
     zendesk_emulator::type(),
+    mailchimp_emulator::type(),
   };
   return types;
 }

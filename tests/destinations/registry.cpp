@@ -13,6 +13,7 @@ test_destination webhook_tests();        // webhook.cpp
 test_destination salesforce_tests();     // salesforce.cpp
 test_destination meta_audience_tests();  // meta_audience.cpp
 test_destination zendesk_tests();        // zendesk.cpp
+test_destination mailchimp_tests();      // mailchimp.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -21,6 +22,7 @@ const std::vector<test_destination>& test_destinations() {
     salesforce_tests(),
     meta_audience_tests(),
     zendesk_tests(),
+    mailchimp_tests(),
   };
   return all;
 }
