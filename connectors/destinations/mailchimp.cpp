@@ -147,9 +147,11 @@ batch_verdict mailchimp_destination::interpret(const delivery_batch& batch,
   for (const char* list : {"new_members", "updated_members"}) {
     auto it = body.find(list);
     if (it != body.end() && it->is_array())
-      for (const auto& m : *it)
-        by_email[mc_lower(json_text(m, "email_address"))] =
-            record_outcome::delivered(json_text(m, "id"));
+      for (const auto& m : *it) {
+        auto email = json_text(m, "email_address");
+        by_email[mc_lower(email)] = record_outcome::delivered(
+            json_text(m, "id", mailchimp_subscriber_hash(email)));  // the id is that hash
+      }
   }
   if (auto errors = body.find("errors"); errors != body.end() && errors->is_array())
     for (const auto& e : *errors) {

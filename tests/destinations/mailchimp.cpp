@@ -15,7 +15,8 @@ expected_state expected_mailchimp(const model_view& model) {
 
 held_state held_mailchimp(testing::emulator_process& emulator) {
   held_state out;
-  for (const auto& r : emulator.control_get("records")["records"]) {
+  const auto all = emulator.control_get("records");  // kept: the loop reads into it
+  for (const auto& r : all["records"]) {
     held_record h;
     h.fields = r["fields"];  // merge fields shown as "merge_fields.NAME"
     h.live = r.value("status", "") == "subscribed";
