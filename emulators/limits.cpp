@@ -23,6 +23,12 @@ std::int64_t* limit_field(limits& l, const std::string& key) {
     return &l.bulk_delay_ms;
   if (key == "hourly")
     return &l.hourly;
+  if (key == "per_minute")
+    return &l.per_minute;
+  if (key == "max_jobs")
+    return &l.max_jobs;
+  if (key == "concurrent")
+    return &l.concurrent;
   return nullptr;
 }
 

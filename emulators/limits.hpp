@@ -20,6 +20,9 @@ struct limits {
   std::int64_t max_batch = 0;      ///< records per request (webhook)
   std::int64_t bulk_delay_ms = 0;  ///< Bulk 2.0 processing time after UploadComplete (Salesforce)
   std::int64_t hourly = 0;         ///< calls per ad account per rolling hour (Meta)
+  std::int64_t per_minute = 0;     ///< requests per rolling minute (Zendesk)
+  std::int64_t max_jobs = 0;       ///< background jobs queued or running at once (Zendesk)
+  std::int64_t concurrent = 0;     ///< requests being answered at once (Mailchimp)
 };
 
 /// The field of `l` named `key` ("per_10s"), or nullptr for an unknown key.

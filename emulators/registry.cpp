@@ -6,10 +6,12 @@
 #include "emulators/bigquery_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
+#include "emulators/mailchimp_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
 #include "emulators/webhook_emulator.hpp"
+#include "emulators/zendesk_emulator.hpp"
 
 namespace backflow::emulators {
 
@@ -22,6 +24,8 @@ const std::vector<emulator_type>& emulator_types() {
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),
+    zendesk_emulator::type(),
+    mailchimp_emulator::type(),
   };
   return types;
 }

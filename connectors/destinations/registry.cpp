@@ -2,18 +2,22 @@
 #include "connectors/destinations/registry.hpp"
 
 #include "connectors/destinations/hubspot.hpp"
+#include "connectors/destinations/mailchimp.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
+#include "connectors/destinations/zendesk.hpp"
 
 namespace backflow {
 
 const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
     hubspot_destination::type(),
+    mailchimp_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),
+    zendesk_destination::type(),
   };
   return types;
 }

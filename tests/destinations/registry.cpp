@@ -12,6 +12,8 @@ test_destination hubspot_tests();        // hubspot.cpp
 test_destination webhook_tests();        // webhook.cpp
 test_destination salesforce_tests();     // salesforce.cpp
 test_destination meta_audience_tests();  // meta_audience.cpp
+test_destination zendesk_tests();        // zendesk.cpp
+test_destination mailchimp_tests();      // mailchimp.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -19,6 +21,8 @@ const std::vector<test_destination>& test_destinations() {
     webhook_tests(),
     salesforce_tests(),
     meta_audience_tests(),
+    zendesk_tests(),
+    mailchimp_tests(),
   };
   return all;
 }
