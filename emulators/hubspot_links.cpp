@@ -6,7 +6,7 @@
 namespace backflow::emulators {
 namespace {
 
-std::string error_json(const std::string& category, const std::string& message) {
+std::string link_error_json(const std::string& category, const std::string& message) {
   return nlohmann::json{{"status", "error"},
                         {"message", message},
                         {"correlationId", correlation_id()},
@@ -15,7 +15,7 @@ std::string error_json(const std::string& category, const std::string& message) 
 }
 
 /// An object reference's id ({"id": "12"} or {"id": 12}); "" when malformed.
-std::string ref_id(const nlohmann::json& ref) {
+std::string link_ref_id(const nlohmann::json& ref) {
   if (!ref.is_object() || !ref.contains("id"))
     return {};
   const auto& id = ref["id"];
@@ -45,7 +45,7 @@ void hubspot_links::handle(const std::string& from, const std::string& to,
   auto inputs = doc.is_object() ? doc.find("inputs") : doc.end();
   if (inputs == doc.end() || !inputs->is_array() || inputs->size() > 100) {
     out.status = 400;
-    out.body = error_json("VALIDATION_ERROR",
+    out.body = link_error_json("VALIDATION_ERROR",
                           "Invalid input JSON: expected {\"inputs\":[...]} with at most 100 inputs");
     return;
   }
@@ -66,15 +66,15 @@ void hubspot_links::associate(const std::string& from, const std::string& to,
   const auto fallback = default_type(from, to);
   if (!with_types && fallback == 0) {
     out.status = 400;
-    out.body = error_json("VALIDATION_ERROR", "There is no default association type from " + from +
+    out.body = link_error_json("VALIDATION_ERROR", "There is no default association type from " + from +
                                                   " to " + to + "; create it with a type");
     return;
   }
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& in : inputs) {
-    auto from_id = ref_id(in.value("from", nlohmann::json()));
-    auto to_id = ref_id(in.value("to", nlohmann::json()));
+    auto from_id = link_ref_id(in.value("from", nlohmann::json()));
+    auto to_id = link_ref_id(in.value("to", nlohmann::json()));
     std::int64_t type = fallback;
     if (with_types) {
       auto types = in.value("types", nlohmann::json::array());
@@ -118,12 +118,12 @@ void hubspot_links::archive(const std::string& from, const std::string& to,
                             const nlohmann::json& inputs) {
   std::lock_guard lock(mutex_);
   for (const auto& in : inputs) {
-    auto from_id = ref_id(in.value("from", nlohmann::json()));
+    auto from_id = link_ref_id(in.value("from", nlohmann::json()));
     auto targets = in.value("to", nlohmann::json::array());
     if (targets.is_object())
       targets = nlohmann::json::array({targets});
     for (const auto& t : targets)
-      links_.erase(key({from, from_id}, {to, ref_id(t)}));
+      links_.erase(key({from, from_id}, {to, link_ref_id(t)}));
   }
 }
 
@@ -132,7 +132,7 @@ void hubspot_links::read(const std::string& from, const std::string& to,
   nlohmann::json results = nlohmann::json::array();
   std::lock_guard lock(mutex_);
   for (const auto& in : inputs) {
-    auto id = ref_id(in);
+    auto id = link_ref_id(in);
     nlohmann::json linked = nlohmann::json::array();
     for (const auto& [l, type] : links_) {
       const end self{from, id};

@@ -141,6 +141,13 @@ json hubspot_results_for_even_rows() {
 
 std::vector<fault_row> fault_rows();
 
+/// A destination patch linking each contact to itself (a typed contact-to-contact link).
+const json self_links = {{"associations", {{{"field", "email"},
+                                             {"to_object", "contacts"},
+                                             {"to_id_property", "email"},
+                                             {"type_id", 1},
+                                             {"category", "USER_DEFINED"}}}}};
+
 faults::destination_faults fault_view() {
   faults::destination_faults f;
   f.emulator = "hubspot";
@@ -253,6 +260,19 @@ std::vector<fault_row> fault_rows() {
     {"207 partial results", h,
      {{{"nth", 2}, {"status", 207}, {"apply", true}, {"body", hubspot_results_for_even_rows()}}},
      finishes(5, 6)},
+    // Associations (a job per batch: upsert, batch read of the other records, v4 link): each
+    // contact linked to itself by its email through a typed link, so the rows need no other
+    // records. 5 batches x 3 requests.
+    fault_row{"associations: link answer lost after it landed", h,
+              {{{"match", {{"method", "POST"}, {"path_contains", "/crm/v4/associations/"}}},
+                {"nth", 2}, {"drop", true}, {"apply", true}}},
+              finishes(10, 16)}  // the link request again; linking twice leaves one link
+        .with_destination(self_links),
+    fault_row{"associations: 503 on the batch read", h,
+              {{{"match", {{"method", "POST"}, {"path_contains", "batch/read"}}},
+                {"nth", 3}, {"status", 503}, {"body", hubspot_error("INTERNAL_ERROR", "oops")}}},
+              finishes(10, 16)}
+        .with_destination(self_links),
     // Deletes (mirror mode) under the same faults.
     fault_row{"deletes: 503 burst", h, {{{"nth", 2}, {"count", 2}, {"status", 503}}},
               deletes_finish(20, 5)}

@@ -13,7 +13,7 @@ BOOST_AUTO_TEST_SUITE(e2e_hubspot_objects)
 using namespace backflow::testing;
 using nlohmann::json;
 
-namespace {
+namespace hubspot_objects_parts {
 
 // Hostile keys: Unicode, an integer past 2^53 (as text, exactly), a long key.
 const std::string acme = "Société-Ω";
@@ -99,7 +99,9 @@ void require_exit(const cli::run_result& r, int code) {
                                                              << "\nstderr: " << r.process.err);
 }
 
-}  // namespace
+}  // namespace hubspot_objects_parts
+
+using namespace hubspot_objects_parts;
 
 BOOST_FIXTURE_TEST_CASE(contacts_link_to_their_company_and_follow_a_changed_column,
                         objects_fixture) {

@@ -8,7 +8,7 @@ using namespace backflow::emulators::testing;
 using backflow::testing::http_post_json;
 using nlohmann::json;
 
-namespace {
+namespace hubspot_objects_parts {
 
 const std::string auth = std::string("Authorization: Bearer ") + hubspot::token;
 
@@ -23,7 +23,9 @@ backflow::testing::test_response v4(hubspot& hs, const std::string& from, const 
                         {{"inputs", inputs}}, {auth});
 }
 
-}  // namespace
+}  // namespace hubspot_objects_parts
+
+using namespace hubspot_objects_parts;
 
 BOOST_AUTO_TEST_SUITE(hubspot_objects_api)
 

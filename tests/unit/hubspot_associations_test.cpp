@@ -10,7 +10,7 @@ using nlohmann::json;
 
 BOOST_AUTO_TEST_SUITE(hubspot_associations)
 
-namespace {
+namespace hubspot_associations_parts {
 
 const json to_company = {{"associations", {{{"field", "company_domain"},
                                             {"to_object", "companies"},
@@ -40,7 +40,9 @@ json upserted(const std::vector<std::pair<std::string, std::string>>& ids) {
   return {{"status", "COMPLETE"}, {"results", results}};
 }
 
-}  // namespace
+}  // namespace hubspot_associations_parts
+
+using namespace hubspot_associations_parts;
 
 BOOST_AUTO_TEST_CASE(writes_only_with_associations_go_as_jobs) {
   BOOST_TEST(hubspot().job_size(delivery_op::upsert, 1000) == 0u);
