@@ -49,6 +49,19 @@ std::vector<sent_value> sent_hubspot(const nlohmann::json& request) {
   return out;
 }
 
+/// Companies upserted by a custom unique property: one live company per key, as the contacts.
+held_state held_hubspot_companies(testing::emulator_process& emulator) {
+  held_state out;
+  const auto all = emulator.control_get("records?object=companies");
+  for (const auto& r : all["records"]) {
+    held_record h;
+    h.fields = r["properties"];
+    h.live = !r["archived"].get<bool>();
+    out.by_key[h.fields.value("company_key", "")].push_back(std::move(h));
+  }
+  return out;
+}
+
 }  // namespace backflow::oracle::hubspot_contract
 
 namespace backflow::testing {
@@ -111,6 +124,25 @@ oracle::profile oracle_profile() {
   p.fields = {{"fn", "firstname"}, {"score", "score"}, {"big", "big"}, {"amount", "amount"},
               {"tier", "tier"},    {"note", "note"},   {"notes", "notes"},
               {"score_text", "score_text"}};
+  return p;
+}
+
+/// Companies by the unique property company_key (HubSpot's batch upsert takes any property with
+/// unique values). No insert mode: the emulator models create conflicts for contact emails only.
+oracle::profile companies_profile() {
+  auto p = oracle_profile();
+  p.name = "hubspot_companies";
+  p.modes = {"upsert", "update", "mirror"};
+  p.email_keys = false;
+  p.held = oracle::hubspot_contract::held_hubspot_companies;
+  auto contacts_at = p.destination_at;
+  p.destination_at = [contacts_at](const std::string& url) {
+    auto d = contacts_at(url);
+    d["object"] = "companies";
+    d["id_property"] = "company_key";
+    return d;
+  };
+  p.fields["fn"] = "name";
   return p;
 }
 
@@ -290,7 +322,8 @@ std::vector<fault_row> fault_rows() {
 }  // namespace hubspot_parts
 
 test_destination hubspot_tests() {
-  return {"hubspot", hubspot_parts::conformance(), {hubspot_parts::oracle_profile()},
+  return {"hubspot", hubspot_parts::conformance(),
+          {hubspot_parts::oracle_profile(), hubspot_parts::companies_profile()},
           hubspot_parts::fault_view()};
 }
 
