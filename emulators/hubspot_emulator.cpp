@@ -2,6 +2,7 @@
 #include "emulators/hubspot_emulator.hpp"
 
 #include <algorithm>
+#include <regex>
 
 #include "emulators/emulator_util.hpp"
 #include "emulators/hubspot_validation.hpp"
@@ -73,7 +74,8 @@ std::vector<std::string> split_path(const std::string& path) {
 emulator_type hubspot_emulator::type() {
   emulator_type t;
   t.name = "hubspot";
-  t.summary = "HubSpot CRM v3 contacts and companies: batch writes and reads";
+  t.summary = "HubSpot CRM v3 contacts, companies, deals, tickets and custom objects: batch "
+              "writes and reads; v4 associations";
   t.destinations = {"hubspot"};
   t.options = {{"--token", "T", std::string("the accepted private-app token (default ") +
                                     default_token + ")"}};
@@ -91,14 +93,44 @@ emulator_type hubspot_emulator::type() {
 
 hubspot_emulator::hubspot_emulator(std::string token) : token_(std::move(token)) {}
 
+std::string hubspot_emulator::canonical(const std::string& object) const {
+  static const std::map<std::string, std::string> standard = {
+      {"0-1", "contacts"}, {"contact", "contacts"}, {"0-2", "companies"}, {"company", "companies"},
+      {"0-3", "deals"},    {"deal", "deals"},       {"0-5", "tickets"},   {"ticket", "tickets"}};
+  if (auto it = standard.find(object); it != standard.end())
+    return it->second;
+  std::lock_guard lock(objects_mutex_);
+  auto it = custom_ids_.find(object);
+  return it == custom_ids_.end() ? object : it->second;
+}
+
+hubspot_emulator::route hubspot_emulator::parse_v4_route(const httplib::Request& req) const {
+  route r;
+  r.endpoint = req.method + " " + req.path;
+  auto parts = split_path(req.path);
+  if (req.method != "POST" || parts.size() < 7 || parts[2] != "associations" || parts[5] != "batch")
+    return r;
+  r.object = canonical(parts[3]);
+  r.to = canonical(parts[4]);
+  auto action = parts[6] + (parts.size() == 8 ? "/" + parts[7] : "");
+  if (action == "associate/default" || ((action == "create" || action == "archive" ||
+                                         action == "read") && parts.size() == 7)) {
+    r.action = action;
+    r.endpoint = "POST /crm/v4/associations/{from}/{to}/batch/" + action;
+  }
+  return r;
+}
+
 hubspot_emulator::route hubspot_emulator::parse_route(const httplib::Request& req) const {
   route r;
   r.endpoint = req.method + " " + req.path;
   auto parts = split_path(req.path);
+  if (parts.size() >= 3 && parts[0] == "crm" && parts[1] == "v4")
+    return parse_v4_route(req);
   if (parts.size() < 5 || parts[0] != "crm" || parts[1] != "v3" || parts[2] != "objects")
     return r;
-  r.object = parts[3];
-  const std::string base = "/crm/v3/objects/" + r.object;
+  r.object = canonical(parts[3]);
+  const std::string base = "/crm/v3/objects/" + parts[3];
   static const std::vector<std::string> actions = {"upsert", "update", "create", "archive",
                                                    "read"};
   if (req.method == "POST" && parts.size() == 6 && parts[4] == "batch" &&
@@ -131,9 +163,13 @@ api_response hubspot_emulator::handle(const httplib::Request& req, const limits&
   } else if (r.action.empty()) {
     out.status = 404;
     out.body = error_body("OBJECT_NOT_FOUND", "No route for " + req.method + " " + req.path);
-  } else if (!store_.has_object(r.object)) {
+  } else if (!store_.has_object(r.object) || (!r.to.empty() && !store_.has_object(r.to))) {
     out.status = 404;
-    out.body = error_body("OBJECT_NOT_FOUND", "Unable to infer object type from: " + r.object);
+    out.body = error_body("OBJECT_NOT_FOUND", "Unable to infer object type from: " +
+                                                  (store_.has_object(r.object) ? r.to : r.object));
+  } else if (!r.to.empty()) {
+    associations(req, r, out);
+    return out;
   } else if (r.action == "get") {
     get_record(req, r, out);
     return out;
@@ -197,6 +233,8 @@ void hubspot_emulator::write_batch(const httplib::Request& req, const route& r, 
     return fail(out, *parsed.error);
   if (kind == batch_kind::archive) {
     store_.archive(r.object, parsed.inputs);
+    for (const auto& in : parsed.inputs)  // an archived record keeps no associations
+      links_.forget(r.object, in.key);
     out.status = 204;
     return;
   }
@@ -306,11 +344,25 @@ nlohmann::json hubspot_emulator::records(const httplib::Request& req) const {
   }
   nlohmann::json out = nlohmann::json::object();
   out["records"] = std::move(list);
+  out["associations"] = links_.snapshot();
   return out;
+}
+
+void hubspot_emulator::associations(const httplib::Request& req, const route& r,
+                                    api_response& out) {
+  auto exists = [this](const std::string& object, const std::string& id) {
+    return store_.find(object, "", id).has_value();
+  };
+  links_.handle(r.object, r.to, r.action, req.body, exists, out);
 }
 
 void hubspot_emulator::reset() {
   store_.clear();
+  links_.clear();
+  {
+    std::lock_guard lock(objects_mutex_);
+    custom_ids_.clear();
+  }
   {
     std::lock_guard lock(quota_mutex_);
     ten_seconds_.clear();
@@ -329,6 +381,13 @@ std::shared_ptr<const property_catalog> hubspot_emulator::catalog(const std::str
 
 bool hubspot_emulator::control(const std::string& name, const httplib::Request& req,
                                httplib::Response& res) {
+  if (name == "objects") {
+    if (req.method == "POST")
+      return add_object(req, res), true;
+    std::lock_guard lock(objects_mutex_);
+    reply_json(res, 200, custom_ids_);
+    return true;
+  }
   if (name != "properties")
     return false;
   if (req.method == "POST")
@@ -351,11 +410,12 @@ void hubspot_emulator::set_catalog(const httplib::Request& req, httplib::Respons
   if (!spec.is_object() || !spec.contains("object") || !spec["object"].is_string() ||
       !store_.has_object(spec["object"].get<std::string>()) ||
       (spec.contains("names") && !spec["names"].is_null() && !strings(spec["names"])) ||
-      (spec.contains("numbers") && !strings(spec["numbers"]))) {
+      (spec.contains("numbers") && !strings(spec["numbers"])) ||
+      (spec.contains("unique") && !strings(spec["unique"]))) {
     reply_json(
         res, 400,
         {{"error",
-          R"(expected {"object":"contacts"|"companies","names":[...]|null,"numbers":[...]})"}});
+          R"(expected {"object":"contacts"|"companies"|...,"names":[...]|null,"numbers":[...],"unique":[...]})"}});
     return;
   }
   property_catalog c;
@@ -363,10 +423,30 @@ void hubspot_emulator::set_catalog(const httplib::Request& req, httplib::Respons
     c.names = spec["names"].get<std::set<std::string>>();
   if (spec.contains("numbers"))
     c.numbers = spec["numbers"].get<std::set<std::string>>();
+  if (spec.contains("unique"))
+    c.unique = spec["unique"].get<std::set<std::string>>();
   const auto object = spec["object"].get<std::string>();
   std::lock_guard lock(catalog_mutex_);
   catalogs_[object] = std::make_shared<const property_catalog>(std::move(c));
   reply_json(res, 200, {{"object", object}, {"restricted", catalogs_[object]->names.has_value()}});
+}
+
+void hubspot_emulator::add_object(const httplib::Request& req, httplib::Response& res) {
+  auto spec = nlohmann::json::parse(req.body, nullptr, false);
+  static const std::regex name_shape(R"(p[0-9]*_[a-z][a-z0-9_]*)");
+  static const std::regex id_shape(R"(2-[0-9]{1,18})");
+  if (!spec.is_object() || !spec.value("name", nlohmann::json()).is_string() ||
+      !spec.value("object_type_id", nlohmann::json()).is_string() ||
+      !std::regex_match(spec["name"].get<std::string>(), name_shape) ||
+      !std::regex_match(spec["object_type_id"].get<std::string>(), id_shape)) {
+    reply_json(res, 400, {{"error", R"(expected {"name":"p_machines","object_type_id":"2-12345"})"}});
+    return;
+  }
+  const auto name = spec["name"].get<std::string>();
+  store_.add_object(name);
+  std::lock_guard lock(objects_mutex_);
+  custom_ids_[spec["object_type_id"].get<std::string>()] = name;
+  reply_json(res, 200, {{"name", name}, {"object_type_id", spec["object_type_id"]}});
 }
 
 }  // namespace backflow::emulators

@@ -11,16 +11,21 @@
 
 #include "emulators/emulator.hpp"
 #include "emulators/registry.hpp"
+#include "emulators/hubspot_links.hpp"
 #include "emulators/hubspot_store.hpp"
 #include "emulators/rate_window.hpp"
 
 namespace backflow::emulators {
 
-/// Emulates https://api.hubapi.com for private-app tokens (see /work/shared/api-contracts.md):
-///   POST /crm/v3/objects/{contacts|companies}/batch/{upsert|update|create|archive}
-///   GET  /crm/v3/objects/{contacts|companies}/{id}[?idProperty=...]
-/// Extra control endpoint: GET|POST /__emulator/properties restricts the property names an
-/// object accepts and declares number properties.
+/// Emulates https://api.hubapi.com for private-app tokens (see docs/connectors/hubspot.md):
+///   POST /crm/v3/objects/{object}/batch/{upsert|update|create|archive|read}
+///   GET  /crm/v3/objects/{object}/{id}[?idProperty=...]
+///   POST /crm/v4/associations/{from}/{to}/batch/{associate/default|create|archive|read}
+/// where an object is contacts, companies, deals, tickets (or their type ids 0-1, 0-2, 0-3,
+/// 0-5) or a custom object added through the control API. Extra control endpoints:
+/// GET|POST /__emulator/properties restricts the property names an object accepts and declares
+/// number and unique properties; GET|POST /__emulator/objects adds a custom object by name and
+/// type id.
 class hubspot_emulator final : public emulator {
  public:
   /// The private-app token accepted when none is configured.
@@ -46,9 +51,14 @@ class hubspot_emulator final : public emulator {
     std::string object;
     std::string action;  ///< upsert, update, create, archive, get; "" when unknown
     std::string id;      ///< get: the id in the path
+    std::string to;      ///< v4 associations: the other object ("" for v3 routes)
   };
 
   [[nodiscard]] route parse_route(const httplib::Request& req) const;
+  [[nodiscard]] route parse_v4_route(const httplib::Request& req) const;
+  [[nodiscard]] std::string canonical(const std::string& object) const;
+  void associations(const httplib::Request& req, const route& r, api_response& out);
+  void add_object(const httplib::Request& req, httplib::Response& res);
   bool admit(const limits& current, api_response& out);
   void write_batch(const httplib::Request& req, const route& r, api_response& out);
   void get_record(const httplib::Request& req, const route& r, api_response& out);
@@ -58,6 +68,9 @@ class hubspot_emulator final : public emulator {
 
   std::string token_;
   hubspot_store store_;
+  hubspot_links links_;
+  mutable std::mutex objects_mutex_;
+  std::map<std::string, std::string> custom_ids_;  ///< custom object type id → name
   std::mutex quota_mutex_;
   rate_window ten_seconds_{std::chrono::seconds(10)};
   std::int64_t daily_used_ = 0;

@@ -26,15 +26,46 @@ const std::string* email_of(const write_input& in) {
   return it == in.properties.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+const std::vector<std::string> standard_objects = {"contacts", "companies", "deals", "tickets"};
+
 }  // namespace
 
 hubspot_store::hubspot_store() {
-  tables_["contacts"];
-  tables_["companies"];
+  for (const auto& object : standard_objects)
+    tables_[object];
 }
 
 bool hubspot_store::has_object(const std::string& object) const {
-  return object == "contacts" || object == "companies";
+  std::lock_guard lock(mutex_);
+  return tables_.count(object) != 0;
+}
+
+void hubspot_store::add_object(const std::string& object) {
+  std::lock_guard lock(mutex_);
+  tables_[object];
+}
+
+/// A create without the properties HubSpot requires of a new record fails the whole batch.
+std::optional<batch_error> hubspot_store::missing_required(
+    const std::string& object, const std::vector<write_input>& inputs,
+    const std::vector<hubspot_record*>& targets) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (i < targets.size() && targets[i] != nullptr)
+      continue;
+    for (const auto& name : required_on_create(object)) {
+      auto value = inputs[i].properties.find(name);
+      if (value != inputs[i].properties.end() && !value->second.empty())
+        continue;
+      batch_error e;
+      e.message = "Property values were not valid: " + name + " is required to create a " +
+                  object_singular(object);
+      e.errors.push_back({{"message", name + " is required"},
+                          {"code", "REQUIRED_PROPERTY"},
+                          {"context", {{"propertyName", nlohmann::json::array({name})}}}});
+      return e;
+    }
+  }
+  return std::nullopt;
 }
 
 hubspot_store::outcome hubspot_store::upsert(const std::string& object,
@@ -48,6 +79,8 @@ hubspot_store::outcome hubspot_store::upsert(const std::string& object,
   for (const auto& in : inputs)
     targets.push_back(lookup(t, in.id_property, in.key));
   if ((out.error = email_conflicts(object, t, inputs, targets)))
+    return out;
+  if ((out.error = missing_required(object, inputs, targets)))
     return out;
   out.results.reserve(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -127,6 +160,10 @@ hubspot_store::outcome hubspot_store::create(const std::string& object,
       }
     }
   }
+  if ((out.error = missing_required(object, inputs, {}))) {
+    out.conflicts.clear();
+    return out;
+  }
   if (!out.conflicts.empty() && !per_input_errors) {
     out.error = conflict(out.conflicts.front().second);
     out.conflicts.clear();
@@ -190,6 +227,10 @@ std::vector<std::pair<std::string, hubspot_record>> hubspot_store::snapshot(
 
 void hubspot_store::clear() {
   std::lock_guard lock(mutex_);
+  for (auto it = tables_.begin(); it != tables_.end();)
+    it = std::find(standard_objects.begin(), standard_objects.end(), it->first) ==
+                 standard_objects.end()
+             ? tables_.erase(it) : std::next(it);
   for (auto& [object, t] : tables_) {
     t.records.clear();
     t.indexes.clear();

@@ -36,8 +36,12 @@ class hubspot_store {
 
   hubspot_store();
 
-  /// True for the objects the emulator knows ("contacts", "companies").
+  /// True for the objects the emulator knows: contacts, companies, deals, tickets and the
+  /// custom objects added.
   [[nodiscard]] bool has_object(const std::string& object) const;
+
+  /// Adds a custom object (kept until clear()).
+  void add_object(const std::string& object);
 
   /// Creates or updates one record per input, found by its id property among live records.
   outcome upsert(const std::string& object, const std::vector<write_input>& inputs);
@@ -76,6 +80,9 @@ class hubspot_store {
                         const std::map<std::string, std::string>& props);
   hubspot_record& create_record(table& t, const std::string& object, const write_input& in,
                                 const std::string& creation_property, std::int64_t now);
+  static std::optional<batch_error> missing_required(const std::string& object,
+                                                    const std::vector<write_input>& inputs,
+                                                    const std::vector<hubspot_record*>& targets);
   std::optional<batch_error> email_conflicts(const std::string& object, table& t,
                                              const std::vector<write_input>& inputs,
                                              const std::vector<hubspot_record*>& targets);

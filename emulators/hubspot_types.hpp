@@ -31,6 +31,8 @@ struct hubspot_record {
 struct property_catalog {
   std::optional<std::set<std::string>> names;  ///< nullopt: any name is accepted
   std::set<std::string> numbers;               ///< properties whose values must parse as numbers
+  /// Properties with unique values; when any is declared, idProperty must be one of them.
+  std::set<std::string> unique;
 };
 
 /// One validated input of a write batch, with values normalised as HubSpot stores them.
@@ -52,7 +54,23 @@ struct batch_error {
 
 /// "CONTACT" for contacts, "COMPANY" for companies: the singular HubSpot uses in messages.
 inline std::string object_singular(const std::string& object) {
-  return object == "companies" ? "COMPANY" : "CONTACT";
+  if (object == "companies")
+    return "COMPANY";
+  if (object == "deals")
+    return "DEAL";
+  if (object == "tickets")
+    return "TICKET";
+  return object == "contacts" ? "CONTACT" : "OBJECT";
+}
+
+/// The properties a new record of `object` must carry (deals: their stage; tickets: their
+/// status); the emulator refuses a create without them.
+inline std::vector<std::string> required_on_create(const std::string& object) {
+  if (object == "deals")
+    return {"dealstage"};
+  if (object == "tickets")
+    return {"hs_pipeline_stage"};
+  return {};
 }
 
 }  // namespace backflow::emulators

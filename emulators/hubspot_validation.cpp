@@ -40,6 +40,15 @@ class batch_checker {
     return false;
   }
 
+  /// Checks an idProperty has unique values (when the catalog declares which ones do).
+  bool unique(const std::string& name) {
+    if (catalog_.unique.empty() || catalog_.unique.count(name) != 0 || name == "hs_object_id")
+      return true;
+    property(name, "INVALID_ID_PROPERTY",
+             "Property \"" + name + "\" does not have unique values, so it cannot be an idProperty");
+    return false;
+  }
+
   /// Normalises and checks one value of property `name`.
   std::string value(const std::string& name, std::string text) {
     if (object_ == "contacts" && name == "email") {
@@ -143,7 +152,7 @@ void parse_id(batch_kind kind, std::size_t index, const nlohmann::json& input,
       check.structural(index, "idProperty is required");
     return;
   }
-  if (check.known(out.id_property))
+  if (check.known(out.id_property) && check.unique(out.id_property))
     out.key = check.value(out.id_property, *id);
 }
 

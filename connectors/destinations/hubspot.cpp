@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <unordered_map>
 
 #include "pipelines/core/clock.hpp"
@@ -29,10 +30,47 @@ std::string path_for(delivery_op op) {
   return "batch/upsert";
 }
 
-/// A record's properties. HubSpot's API types every property value as a string: decimals go as
-/// their exact text (a JSON number could be read as a double), nulls as "" (which clears).
-nlohmann::json properties_of(const delivery_batch& batch, const outbound_record& r) {
-  return fields_to_json(batch.field_names, r.fields, "", number_style::exact_decimal_strings);
+/// The objects HubSpot names in paths besides custom ones, and their type ids.
+const std::vector<std::string> standard_objects = {"contacts", "companies", "deals", "tickets"};
+
+/// True for an object HubSpot's paths accept: a standard name, an object type id ("0-3",
+/// "2-12345") or a custom object's name ("p_machines", "p1234_machines").
+bool is_object_name(const std::string& object) {
+  static const std::regex shape(R"(([02]-[0-9]{1,18})|(p[0-9]*_[a-z][a-z0-9_]{0,99}))");
+  return std::find(standard_objects.begin(), standard_objects.end(), object) !=
+             standard_objects.end() ||
+         std::regex_match(object, shape);
+}
+
+/// The properties HubSpot's docs ask for when a record of `object` is created.
+std::vector<std::string> create_properties(const std::string& object) {
+  if (object == "deals" || object == "0-3")
+    return {"dealname", "dealstage"};
+  if (object == "tickets" || object == "0-5")
+    return {"subject", "hs_pipeline_stage"};
+  return {};
+}
+
+void check_object(const destination_context& ctx, const std::string& path, config_errors& errors) {
+  const auto object = ctx.options.value("object", std::string("contacts"));
+  if (!is_object_name(object)) {  // never echoed: it may be a secret set by mistake
+    errors.add(join_path(path, "object"),
+               "must be one of \"contacts\", \"companies\", \"deals\", \"tickets\", an object "
+               "type id such as \"2-12345\" or a custom object's name such as \"p_machines\"");
+    return;
+  }
+  const auto id_property = ctx.options.value("id_property", std::string("email"));
+  if (object != "contacts" && object != "0-1" && id_property == "email")
+    errors.add(join_path(path, "id_property"),
+               object + " have no unique email property; name a unique property such as "
+                        "\"domain\" or a custom one");
+  if (ctx.mode == sync_mode::update || ctx.mapped_fields.empty())
+    return;
+  for (const auto& needed : create_properties(object))
+    if (std::find(ctx.mapped_fields.begin(), ctx.mapped_fields.end(), needed) ==
+        ctx.mapped_fields.end())
+      errors.add("mapping", object + " are created with \"" + needed +
+                                "\" (HubSpot's docs): map a column to it, or use update mode");
 }
 
 /// HubSpot's own words for a failed request: message plus error codes.
@@ -68,7 +106,8 @@ std::optional<int64_t> header_int(const http_response& r, std::string_view name)
 destination_type hubspot_destination::type() {
   destination_type t;
   t.name = "hubspot";
-  t.summary = "HubSpot CRM contacts or companies, by batch upsert on a unique property";
+  t.summary = "HubSpot CRM contacts, companies, deals, tickets or custom objects, by batch upsert "
+              "on a unique property, with associations from model fields";
   t.modes = {sync_mode::upsert, sync_mode::update, sync_mode::insert, sync_mode::mirror};
   t.credential_names_account = true;  // every portal shares api.hubapi.com
   t.max_wait = std::chrono::hours(24);  // the daily limit resets at the account's midnight
@@ -77,10 +116,17 @@ destination_type hubspot_destination::type() {
         .defaults_to("https://api.hubapi.com"),
     option("token", option_type::string, "private app access token, e.g. \"${HUBSPOT_TOKEN}\"")
         .mandatory().secret_value(),
-    option("object", option_type::string, "CRM object to write")
-        .defaults_to("contacts").one_of({"contacts", "companies"}).shapes_payload(),
+    option("object", option_type::string,
+           "CRM object to write: contacts, companies, deals, tickets, an object type id "
+           "(\"2-12345\") or a custom object's name (\"p_machines\")")
+        .defaults_to("contacts").shapes_payload(),
     option("id_property", option_type::string, "unique property the key matches (contacts: email)")
         .defaults_to("email").shapes_payload(),
+    option("associations", option_type::custom,
+           "links from fields naming another record: [{\"field\": \"company_domain\", "
+           "\"to_object\": \"companies\", \"to_id_property\": \"domain\"}] (optional "
+           "\"type_id\", \"category\"; default: HubSpot's default association)")
+        .shapes_payload(),
     option("batch_size", option_type::integer, "inputs per request (HubSpot allows 100)")
         .defaults_to(100).between(1, 100),
     option("rate_limit", option_type::object, "the account's limits (defaults: Free/Starter tier)")
@@ -107,11 +153,8 @@ destination_type hubspot_destination::type() {
     if (ctx.key_columns.size() != 1)
       errors.add("source.key", "hubspot needs exactly one key column: its value is the input's id ("
                                + ctx.options.value("id_property", std::string("email")) + ")");
-    if (ctx.options.value("object", "contacts") == "companies" &&
-        ctx.options.value("id_property", "email") == "email")
-      errors.add(join_path(path, "id_property"),
-                 "companies have no unique email property; name a unique property such as "
-                 "\"domain\" or a custom one");
+    check_object(ctx, path, errors);
+    check_associations(ctx, path, errors);
   };
   return t;
 }
@@ -121,7 +164,10 @@ hubspot_destination::hubspot_destination(const destination_context& ctx)
       token_(ctx.options.value("token", "")),
       object_(ctx.options.value("object", "contacts")),
       id_property_(ctx.options.value("id_property", "email")),
-      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_inputs), max_inputs)) {
+      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_inputs), max_inputs)),
+      associations_(parse_associations(ctx.options)) {
+  for (const auto& a : associations_)
+    association_fields_.insert(a.field);
   auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
   limits_.requests_per_window = rl.value("per_10s", 100);
   limits_.window = std::chrono::seconds(10);
@@ -133,6 +179,33 @@ hubspot_destination::hubspot_destination(const destination_context& ctx)
 
 size_t hubspot_destination::batch_size(delivery_op) const {
   return batch_size_;
+}
+
+/// A record's properties. HubSpot's API types every property value as a string: decimals go as
+/// their exact text (a JSON number could be read as a double), nulls as "" (which clears).
+/// Fields that name an associated record are not properties.
+nlohmann::json hubspot_destination::properties_of(const delivery_batch& batch,
+                                                  const outbound_record& r) const {
+  auto props = fields_to_json(batch.field_names, r.fields, "", number_style::exact_decimal_strings);
+  for (const auto& field : association_fields_)
+    props.erase(field);
+  return props;
+}
+
+size_t hubspot_destination::job_size(delivery_op op, uint64_t) const {
+  bool writes = op == delivery_op::upsert || op == delivery_op::update;
+  return writes && !associations_.empty() ? batch_size_ : 0;
+}
+
+std::unique_ptr<delivery_job> hubspot_destination::make_job(const delivery_batch& batch) const {
+  if (associations_.empty())
+    return nullptr;
+  return make_hubspot_association_job({this, endpoint_, token_, object_, associations_}, batch);
+}
+
+std::unique_ptr<delivery_job> hubspot_destination::resume_job(const delivery_batch& batch,
+                                                              const std::string&) const {
+  return make_job(batch);  // never checkpointed: every step may simply run again
 }
 
 std::string hubspot_destination::id_value(const std::string& key) const {
@@ -162,7 +235,7 @@ http_request hubspot_destination::build_request(const delivery_batch& batch) con
       }
       case delivery_op::remove:
         if (!r.dest_id.empty())  // see interpret(): without a HubSpot id there is nothing to archive
-          inputs.push_back({{"id", r.dest_id}});
+          inputs.push_back({{"id", hubspot_record_id(r.dest_id)}});
         break;
     }
   }

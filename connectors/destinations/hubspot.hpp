@@ -1,14 +1,20 @@
-// HubSpot CRM v3 objects (contacts, companies): batch upsert/update/create/archive.
+// HubSpot CRM v3 objects (contacts, companies, deals, tickets, custom objects): batch
+// upsert/update/create/archive, and associations written from model fields.
 #pragma once
 
+#include <set>
 #include <string>
+#include <vector>
 
+#include "connectors/destinations/hubspot_associations.hpp"
 #include "connectors/destinations/registry.hpp"
 
 namespace backflow {
 
 /// Upserts by a unique property (`id_property`, default email), the key's value as each input's
-/// id; archives with the HubSpot ids kept from upsert results. 100 inputs per request.
+/// id; archives with the HubSpot ids kept from upsert results. 100 inputs per request. With
+/// `associations`, upserts and updates go as jobs (hubspot_associations.hpp) that link each
+/// record to the other records its fields name.
 class hubspot_destination final : public destination {
  public:
   explicit hubspot_destination(const destination_context& ctx);
@@ -25,8 +31,14 @@ class hubspot_destination final : public destination {
   [[nodiscard]] rate_signal read_rate_signal(const http_response& response) const override;
   [[nodiscard]] std::string account() const override;
   [[nodiscard]] rate_limit_spec rate_limits() const override;
+  [[nodiscard]] size_t job_size(delivery_op op, uint64_t pending) const override;
+  [[nodiscard]] std::unique_ptr<delivery_job> make_job(const delivery_batch& batch) const override;
+  [[nodiscard]] std::unique_ptr<delivery_job> resume_job(const delivery_batch& batch,
+                                                         const std::string& checkpoint) const override;
 
  private:
+  [[nodiscard]] nlohmann::json properties_of(const delivery_batch& batch,
+                                             const outbound_record& r) const;
   [[nodiscard]] std::string id_value(const std::string& key) const;
   [[nodiscard]] batch_verdict read_results(const delivery_batch& batch,
                                            const nlohmann::json& body) const;
@@ -37,6 +49,8 @@ class hubspot_destination final : public destination {
   std::string id_property_;
   size_t batch_size_;
   rate_limit_spec limits_;
+  std::vector<hubspot_association> associations_;
+  std::set<std::string> association_fields_;  ///< fields that name other records, not properties
 };
 
 }  // namespace backflow

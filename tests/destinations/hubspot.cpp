@@ -49,6 +49,19 @@ std::vector<sent_value> sent_hubspot(const nlohmann::json& request) {
   return out;
 }
 
+/// Companies upserted by a custom unique property: one live company per key, as the contacts.
+held_state held_hubspot_companies(testing::emulator_process& emulator) {
+  held_state out;
+  const auto all = emulator.control_get("records?object=companies");
+  for (const auto& r : all["records"]) {
+    held_record h;
+    h.fields = r["properties"];
+    h.live = !r["archived"].get<bool>();
+    out.by_key[h.fields.value("company_key", "")].push_back(std::move(h));
+  }
+  return out;
+}
+
 }  // namespace backflow::oracle::hubspot_contract
 
 namespace backflow::testing {
@@ -114,6 +127,25 @@ oracle::profile oracle_profile() {
   return p;
 }
 
+/// Companies by the unique property company_key (HubSpot's batch upsert takes any property with
+/// unique values). No insert mode: the emulator models create conflicts for contact emails only.
+oracle::profile companies_profile() {
+  auto p = oracle_profile();
+  p.name = "hubspot_companies";
+  p.modes = {"upsert", "update", "mirror"};
+  p.email_keys = false;
+  p.held = oracle::hubspot_contract::held_hubspot_companies;
+  auto contacts_at = p.destination_at;
+  p.destination_at = [contacts_at](const std::string& url) {
+    auto d = contacts_at(url);
+    d["object"] = "companies";
+    d["id_property"] = "company_key";
+    return d;
+  };
+  p.fields["fn"] = "name";
+  return p;
+}
+
 // -- fault matrix ------------------------------------------------------------------------------
 
 using faults::fault_row;
@@ -140,6 +172,13 @@ json hubspot_results_for_even_rows() {
 }
 
 std::vector<fault_row> fault_rows();
+
+/// A destination patch linking each contact to itself (a typed contact-to-contact link).
+const json self_links = {{"associations", {{{"field", "email"},
+                                             {"to_object", "contacts"},
+                                             {"to_id_property", "email"},
+                                             {"type_id", 1},
+                                             {"category", "USER_DEFINED"}}}}};
 
 faults::destination_faults fault_view() {
   faults::destination_faults f;
@@ -253,6 +292,19 @@ std::vector<fault_row> fault_rows() {
     {"207 partial results", h,
      {{{"nth", 2}, {"status", 207}, {"apply", true}, {"body", hubspot_results_for_even_rows()}}},
      finishes(5, 6)},
+    // Associations (a job per batch: upsert, batch read of the other records, v4 link): each
+    // contact linked to itself by its email through a typed link, so the rows need no other
+    // records. 5 batches x 3 requests.
+    fault_row{"associations: link answer lost after it landed", h,
+              {{{"match", {{"method", "POST"}, {"path_contains", "/crm/v4/associations/"}}},
+                {"nth", 2}, {"drop", true}, {"apply", true}}},
+              finishes(10, 16)}  // the link request again; linking twice leaves one link
+        .with_destination(self_links),
+    fault_row{"associations: 503 on the batch read", h,
+              {{{"match", {{"method", "POST"}, {"path_contains", "batch/read"}}},
+                {"nth", 3}, {"status", 503}, {"body", hubspot_error("INTERNAL_ERROR", "oops")}}},
+              finishes(10, 16)}
+        .with_destination(self_links),
     // Deletes (mirror mode) under the same faults.
     fault_row{"deletes: 503 burst", h, {{{"nth", 2}, {"count", 2}, {"status", 503}}},
               deletes_finish(20, 5)}
@@ -270,7 +322,8 @@ std::vector<fault_row> fault_rows() {
 }  // namespace hubspot_parts
 
 test_destination hubspot_tests() {
-  return {"hubspot", hubspot_parts::conformance(), {hubspot_parts::oracle_profile()},
+  return {"hubspot", hubspot_parts::conformance(),
+          {hubspot_parts::oracle_profile(), hubspot_parts::companies_profile()},
           hubspot_parts::fault_view()};
 }
 

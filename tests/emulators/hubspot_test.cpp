@@ -254,10 +254,11 @@ BOOST_AUTO_TEST_CASE(reads_by_id_and_unknown_routes) {
   BOOST_TEST(got.json()["archived"] == false);
   BOOST_TEST(hs.get(id, "", "companies").status == 404);
 
-  auto deals = hs.batch("upsert", {}, "deals");
-  BOOST_REQUIRE_EQUAL(deals.status, 404);
-  BOOST_TEST(deals.json()["category"] == "OBJECT_NOT_FOUND");
-  BOOST_TEST(deals.json()["message"] == "Unable to infer object type from: deals");
+  // (deals became a known object with hubspot_objects_test.cpp; an unknown one still is not)
+  auto widgets = hs.batch("upsert", {}, "widgets");
+  BOOST_REQUIRE_EQUAL(widgets.status, 404);
+  BOOST_TEST(widgets.json()["category"] == "OBJECT_NOT_FOUND");
+  BOOST_TEST(widgets.json()["message"] == "Unable to infer object type from: widgets");
   auto unknown =
       http_call("GET", hs.url("/crm/v4/whatever"), {}, {"Authorization: Bearer emulator-token"});
   BOOST_TEST(unknown.status == 404);
