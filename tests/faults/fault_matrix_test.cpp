@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <map>
@@ -267,9 +268,20 @@ BOOST_AUTO_TEST_CASE(every_fault_is_survived_with_exact_counts_and_nothing_lost)
   // FAULT_MATRIX_KNOWN_BUGS=1 runs the rows marked known_bug too (to check a fix).
   const char* only = std::getenv("FAULT_MATRIX_ONLY");
   const bool known_bugs = std::getenv("FAULT_MATRIX_KNOWN_BUGS") != nullptr;
+  // FAULT_MATRIX_SHARD=k/n runs every n-th selected row from the k-th (ctest runs the matrix
+  // as n tests at once: tests/faults/CMakeLists.txt).
   tally t;
   const auto table = fault_table();
-  const auto rows = select_rows(table, only != nullptr ? only : "", known_bugs, t.skipped);
+  auto rows = select_rows(table, only != nullptr ? only : "", known_bugs, t.skipped);
+  if (const char* shard = std::getenv("FAULT_MATRIX_SHARD")) {
+    unsigned k = 0, n = 1;
+    BOOST_REQUIRE_MESSAGE(std::sscanf(shard, "%u/%u", &k, &n) == 2 && n > 0 && k < n,
+                          "FAULT_MATRIX_SHARD=" << shard << ": expected k/n with k < n");
+    std::vector<fault_row> mine;
+    for (size_t i = k; i < rows.size(); i += n)
+      mine.push_back(rows[i]);
+    rows = std::move(mine);
+  }
   BOOST_REQUIRE_MESSAGE(!rows.empty(),
                         "the fault matrix has no row to run: " << table.size() << " rows, "
                             << t.skipped << " known bugs skipped, FAULT_MATRIX_ONLY="
