@@ -58,8 +58,8 @@ destination_type http_destination::type() {
         .shapes_payload()
         .with({
           option("path", option_type::string,
-                 "JSON pointer of the records' array in the body (\"\": the body is the array)")
-              .defaults_to(""),
+                 "JSON pointer of the records' array in the body (default \"\": the body is "
+                 "the array)"),
           option("envelope", option_type::custom, "JSON template of the rest of the body"),
         }),
     option("batch_size", option_type::integer, "records per request in batch mode")
@@ -87,8 +87,8 @@ destination_type http_destination::type() {
     option("results", option_type::object, "per-record results in a 2xx answer, by JSON pointer")
         .with({
           option("items", option_type::string,
-                 "the array of results, one per record in order (one record: the item)")
-              .defaults_to(""),
+                 "the array of results, one per record in order (one record: the item); "
+                 "default \"\", the answer itself"),
           option("success", option_type::string, "in an item: true when it was applied"),
           option("error", option_type::string, "in an item: the error message"),
           option("id", option_type::string, "in an item: the record's id"),
