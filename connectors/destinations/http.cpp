@@ -121,23 +121,7 @@ http_destination::http_destination(const destination_context& ctx)
       if (auto src = template_source(b["envelope"], "", nullptr))
         envelope_.emplace(*src);
   }
-  auto ops = ctx.options.value("operations", json::object());
-  for (int i = 0; i < 4; ++i) {
-    auto spec = ops.value(http_op_names[i], json());
-    auto& op = ops_[i];
-    if (!spec.is_object())
-      continue;
-    op.method = spec.value("method", i == 3 ? "DELETE" : "POST");
-    op.url.emplace(spec.value("url", ""), text_template::escaping::url);
-    if (spec.contains("body")) {
-      if (auto src = template_source(spec["body"], "", nullptr))
-        op.body.emplace(*src);
-    } else if (i != 3) {
-      op.body.emplace(json("{{fields}}"));
-    } else if (batched_) {
-      op.body.emplace(json("{{key}}"));
-    }
-  }
+  read_operations(ctx.options.value("operations", json::object()));
   auto headers = ctx.options.value("headers", json::object());
   if (headers.is_object())
     for (const auto& [name, value] : headers.items())
@@ -155,6 +139,29 @@ http_destination::http_destination(const destination_context& ctx)
   } else if (per_minute > 0) {
     limits_.requests_per_window = per_minute;
     limits_.window = std::chrono::minutes(1);
+  }
+}
+
+void http_destination::read_operations(const json& ops) {
+  for (int i = 0; i < 4; ++i) {
+    auto spec = ops.is_object() ? ops.value(http_op_names[i], json()) : json();
+    auto& op = ops_[i];
+    if (!spec.is_object())
+      continue;
+    op.method = spec.value("method", i == 3 ? "DELETE" : "POST");
+    op.url.emplace(spec.value("url", ""), text_template::escaping::url);
+    if (spec.contains("body"))
+      if (auto src = template_source(spec["body"], "", nullptr))
+        op.body.emplace(*src);
+  }
+  for (int i = 0; i < 4; ++i) {  // defaults, also for an operation the mode never sends
+    auto& op = ops_[i];
+    if (op.method.empty())
+      op.method = i == 3 ? "DELETE" : "POST";
+    if (!op.body && i != 3)
+      op.body.emplace(json("{{fields}}"));
+    else if (!op.body && batched_)
+      op.body.emplace(json("{{key}}"));
   }
 }
 
@@ -209,10 +216,13 @@ http_request http_destination::build_request(const delivery_batch& batch) const 
   } else if (op.body) {
     req.body = dump_exact(op.body->render(scope));
   }
-  if (!req.body.empty())
-    req.headers.push_back({"Content-Type", "application/json"});
-  for (const auto& [name, value] : headers_)
+  bool typed = false;
+  for (const auto& [name, value] : headers_) {
     req.headers.push_back({name, value.render(scope)});
+    typed = typed || iequals(name, "Content-Type");
+  }
+  if (!req.body.empty() && !typed)
+    req.headers.push_back({"Content-Type", "application/json"});
   sign(req);
   return req;
 }
@@ -258,17 +268,15 @@ batch_verdict http_destination::interpret(const delivery_batch& batch,
   if (items == nullptr)
     return unreadable("the answer has no results at \"" + results_->items + "\"");
   batch_verdict out;
-  if (!batched_) {
-    if (items->is_array() && items->size() != 1)
-      return unreadable("the answer has " + std::to_string(items->size()) + " results for 1 record");
-    out.outcomes.push_back(item_outcome(items->is_array() ? (*items)[0] : *items));
-    return out;
-  }
-  if (!items->is_array() || items->size() != n)
+  if (items->is_array() && items->size() == n) {
+    for (const auto& item : *items)
+      out.outcomes.push_back(item_outcome(item));
+  } else if (items->is_object() && n == 1) {  // one record per request: the item itself
+    out.outcomes.push_back(item_outcome(*items));
+  } else {
     return unreadable("the answer's \"" + results_->items + "\" is not an array of " +
                       std::to_string(n) + " results");
-  for (const auto& item : *items)
-    out.outcomes.push_back(item_outcome(item));
+  }
   return out;
 }
 
@@ -279,7 +287,7 @@ record_outcome http_destination::item_outcome(const json& item) const {
   std::string id;
   if (const json* v = field(results_->id); v != nullptr && !v->is_null())
     id = scalar(*v);
-  if (const json* status = field(results_->status); status != nullptr && status->is_number()) {
+  if (const json* status = field(results_->status); status != nullptr && status->is_number_integer()) {
     const long code = status->get<long>();
     if (reason.empty())
       reason = "item status " + std::to_string(code);

@@ -13,12 +13,16 @@ namespace backflow {
 
 // -- templates (http_template.cpp) -----------------------------------------------------------
 
+struct mustache_data;  ///< kainjow's data, in http_template.cpp only
+
 /// What one rendering sees: `typed` holds every variable as JSON (exact numbers, NULL as null),
 /// `plain` the same with decimals as their text; both have the record's fields at the top level
 /// and under "fields", with the reserved names (key, sync_name, run_id, batch_id, op) on top.
 struct template_values {
   nlohmann::json typed = nlohmann::json::object();
   nlohmann::json plain = nlohmann::json::object();
+  /// `plain` as Mustache data, made by the first text template rendered with these values.
+  mutable std::shared_ptr<const mustache_data> text_data;
 };
 
 /// A Mustache text template (kainjow/mustache). `{{name}}` is escaped for where the text goes
@@ -107,6 +111,8 @@ class http_destination final : public destination {
     std::string items, success, error, id, status;
   };
 
+  /// The operations' methods, URL and body templates, with the defaults of those not given.
+  void read_operations(const nlohmann::json& ops);
   [[nodiscard]] const operation& operation_for(delivery_op op) const;
   [[nodiscard]] template_values request_values(const delivery_batch& batch) const;
   [[nodiscard]] template_values record_values(const delivery_batch& batch,

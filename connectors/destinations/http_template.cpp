@@ -120,6 +120,11 @@ const nlohmann::json* lookup(const nlohmann::json& values, const std::string& na
 
 // -- text_template ---------------------------------------------------------------------------
 
+/// The Mustache form of a rendering's values (see template_values::text_data).
+struct mustache_data {
+  mstch::data data;
+};
+
 struct text_template::compiled {
   explicit compiled(const std::string& source) : tmpl(source) {}
   std::mutex mutex;  ///< kainjow's render() is not const
@@ -146,9 +151,10 @@ text_template::text_template(const std::string& source, escaping how)
 std::string text_template::render(const template_values& values) const {
   if (literal_)
     return source_;
-  auto data = to_data(values.plain);
+  if (!values.text_data)
+    values.text_data = std::make_shared<const mustache_data>(mustache_data{to_data(values.plain)});
   std::lock_guard lock(compiled_->mutex);
-  return compiled_->tmpl.render(data);
+  return compiled_->tmpl.render(values.text_data->data);
 }
 
 std::vector<std::string> text_template_problems(const std::string& source,
