@@ -65,7 +65,7 @@ destination_type http_destination::type() {
     option("batch_size", option_type::integer, "records per request in batch mode")
         .defaults_to(100).between(1, 10000),
     option("headers", option_type::custom, "header name → text template"),
-    option("auth", option_type::object, "credentials (every value here is redacted)")
+    option("auth", option_type::object, "credentials (tokens, passwords, keys and header values redacted)")
         .with({
           option("type", option_type::string, "how requests are authenticated")
               .defaults_to("none").one_of({"none", "bearer", "basic", "hmac", "header"}),

@@ -67,8 +67,10 @@ std::vector<std::string> text_template_problems(const std::string& source,
                                                 const variable_check& known);
 
 /// Every problem of every string in a JSON template, reported under `path` + the leaf's pointer.
+/// `hint` is appended to unknown-variable messages (the names that are known there).
 void check_json_template(const nlohmann::json& source, const std::string& path,
-                         const variable_check& known, config_errors& errors);
+                         const variable_check& known, config_errors& errors,
+                         const std::string& hint = {});
 
 /// "upsert", "update", "insert", "delete": the `operations` keys, by delivery_op.
 extern const char* const http_op_names[4];

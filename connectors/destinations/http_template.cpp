@@ -248,22 +248,23 @@ nlohmann::json json_template::render(const template_values& values) const {
 }
 
 void check_json_template(const nlohmann::json& source, const std::string& path,
-                         const variable_check& known, config_errors& errors) {
+                         const variable_check& known, config_errors& errors,
+                         const std::string& hint) {
   auto check_text = [&](const std::string& text, const std::string& where) {
     if (text.find("{{") == std::string::npos)
       return;
     for (const auto& p : text_template_problems(text, known))
-      errors.add(where, p);
+      errors.add(where, p + (p.rfind("unknown", 0) == 0 ? hint : ""));
   };
   if (source.is_object()) {
     for (const auto& [key, value] : source.items()) {
       auto where = path + "/" + key;
       check_text(key, where);
-      check_json_template(value, where, known, errors);
+      check_json_template(value, where, known, errors, hint);
     }
   } else if (source.is_array()) {
     for (size_t i = 0; i < source.size(); ++i)
-      check_json_template(source[i], path + "/" + std::to_string(i), known, errors);
+      check_json_template(source[i], path + "/" + std::to_string(i), known, errors, hint);
   } else if (source.is_string()) {
     check_text(source.get<std::string>(), path);
   }
@@ -352,7 +353,8 @@ void check_batch(const json& options, const std::string& path, config_errors& er
   else if (src && path_value == "")
     errors.add(where, "needs batch.path: where in the envelope the records' array goes");
   else if (src)
-    check_json_template(*src, where, known, errors);
+    check_json_template(*src, where, known, errors,
+                        " (the envelope is one per request: sync_name, run_id, batch_id, op)");
 }
 
 }  // namespace
@@ -369,8 +371,14 @@ void check_http_options(const destination_context& ctx, const std::string& path,
     return fields.empty() || std::find(fields.begin(), fields.end(), field) != fields.end();
   };
   variable_check request_var = request_variable;
+  std::string named = "each mapped field";
+  if (!fields.empty()) {
+    named.clear();
+    for (const auto& f : fields)
+      named += (named.empty() ? "" : ", ") + f;
+  }
   const std::string record_hint =
-      " (known: key, fields, each mapped field, fields.<field>, sync_name, run_id, batch_id, op)";
+      " (known: key, fields, " + named + ", fields.<field>, sync_name, run_id, batch_id, op)";
   const std::string request_hint =
       " (batch mode: one per request, so only sync_name, run_id, batch_id, op)";
   const auto ops = o.value("operations", json::object());
@@ -384,7 +392,7 @@ void check_http_options(const destination_context& ctx, const std::string& path,
                  batched ? request_var : record_var, batched ? request_hint : record_hint, errors);
     if (spec.contains("body"))
       if (auto src = template_source(spec["body"], join_path(where, "body"), &errors))
-        check_json_template(*src, join_path(where, "body"), record_var, errors);
+        check_json_template(*src, join_path(where, "body"), record_var, errors, record_hint);
   }
   for (int i : operations_of(ctx.mode))
     if (!ops.is_object() || !ops.contains(http_op_names[i]))
