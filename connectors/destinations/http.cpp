@@ -258,6 +258,8 @@ batch_verdict http_destination::interpret(const delivery_batch& batch,
   auto verdict = classify_response(response, n);
   if (!results_ || response.status < 200 || response.status > 299)
     return verdict;
+  if (response.status == 204 || response.body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return verdict;  // No Content (a DELETE's usual answer): nothing to read, all delivered
   auto unreadable = [&](const std::string& why) {
     return batch_verdict::all(n, record_outcome::retryable(why));
   };

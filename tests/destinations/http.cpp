@@ -54,6 +54,18 @@ std::vector<sent_value> sent_http(const nlohmann::json& request) {
   return out;
 }
 
+/// One record per request: the body is the record itself.
+std::vector<sent_value> sent_http_single(const nlohmann::json& request) {
+  std::vector<sent_value> out;
+  auto body = parse_exact(request.value("body", ""));
+  if (!body.is_object() || !body.contains("fields") || !body["fields"].is_object())
+    return out;
+  const auto key = body.contains("key") && body["key"].is_string() ? body["key"].get<std::string>() : "";
+  for (const auto& [name, value] : body["fields"].items())
+    out.push_back({key, name, value});
+  return out;
+}
+
 }  // namespace backflow::oracle::http_contract
 
 namespace backflow::testing {
@@ -157,6 +169,29 @@ oracle::profile oracle_profile() {
   return p;
 }
 
+/// One record per request: `PUT /v1/people/{{key}}` (the key percent-encoded in the path, where
+/// the emulator takes it from), `DELETE` the same URL, the answer's own `success` and `id`.
+oracle::profile oracle_single_profile() {
+  oracle::profile p = oracle_profile();
+  p.name = "http_single";
+  p.emulator_options = {"--per-second", "0", "--key", "path", "--bearer", token};
+  p.api_path = "/v1/people/";
+  p.sent = oracle::http_contract::sent_http_single;
+  p.destination_at = [](const std::string& url) {
+    return json{{"type", "http"},
+                {"base_url", url},
+                {"operations",
+                 {{"upsert",
+                   {{"method", "PUT"},
+                    {"url", "/v1/people/{{key}}"},
+                    {"body", {{"key", "{{key}}"}, {"fields", "{{fields}}"}}}}},
+                  {"delete", {{"url", "/v1/people/{{key}}"}}}}},
+                {"auth", {{"type", "bearer"}, {"token", token}}},
+                {"results", {{"success", "/success"}, {"id", "/id"}}}};
+  };
+  return p;
+}
+
 // -- fault matrix ------------------------------------------------------------------------------
 
 using faults::fault_row;
@@ -224,7 +259,8 @@ faults::destination_faults fault_view() {
 }  // namespace http_parts
 
 test_destination http_tests() {
-  return {"http", http_parts::conformance(), {http_parts::oracle_profile()},
+  return {"http", http_parts::conformance(),
+          {http_parts::oracle_profile(), http_parts::oracle_single_profile()},
           http_parts::fault_view()};
 }
 

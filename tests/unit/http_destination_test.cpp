@@ -202,6 +202,9 @@ BOOST_AUTO_TEST_CASE(one_record_per_request_reads_the_answer_itself) {
   auto v = dest.interpret(one, response(422, {{"error", "score out of range"}}));
   BOOST_TEST((v.what == batch_verdict::kind::reject));
   BOOST_TEST(v.reason.find("score out of range") != std::string::npos);
+  // An answer without content (a DELETE's 204) has no results to read: delivered.
+  BOOST_TEST((dest.interpret(one, response(204, json())).outcomes[0].what ==
+              record_outcome::kind::delivered));
   // Without results, any 2xx delivers: its body is not read.
   auto plain = make_http(http_options());
   BOOST_TEST((plain.interpret(one, response(204, json())).outcomes[0].what ==
