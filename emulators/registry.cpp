@@ -15,12 +15,15 @@
 
 namespace backflow::emulators {
 
+emulator_type http_emulator_type();  // http_emulator.cpp (no header: only this list needs it)
+
 const std::vector<emulator_type>& emulator_types() {
   static const std::vector<emulator_type> types = {
     hubspot_emulator::type(),
     salesforce_emulator::type(),
     meta_emulator::type(),
     webhook_emulator::type(),
+    http_emulator_type(),
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),

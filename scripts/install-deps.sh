@@ -8,6 +8,7 @@ packages=(
   libboost-test-dev libxxhash-dev libsqlite3-dev libpq-dev libcpp-httplib-dev libssl-dev
   libmariadb-dev mariadb-server mariadb-client  # the mysql source and its test server
   zlib1g-dev openssl  # gzip in the warehouse emulators; key pairs made by the source tests
+  libkainjow-mustache-dev  # the http destination's templates (header-only Mustache)
   libicu-dev  # Unicode normalisation and case mapping (transforms, Meta identifiers)
   postgresql sqlite3 curl time procps
   clickhouse-server clickhouse-client  # the ClickHouse source tests (scripts/clickhouse-test-server.sh)

@@ -1,6 +1,7 @@
 // The destination catalogue. Adding a destination: one line here, one in CMakeLists.txt.
 #include "connectors/destinations/registry.hpp"
 
+#include "connectors/destinations/http.hpp"
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/mailchimp.hpp"
 #include "connectors/destinations/meta_audience.hpp"
@@ -12,6 +13,7 @@ namespace backflow {
 
 const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
+    http_destination::type(),
     hubspot_destination::type(),
     mailchimp_destination::type(),
     meta_audience_destination::type(),

@@ -14,6 +14,7 @@ test_destination salesforce_tests();     // salesforce.cpp
 test_destination meta_audience_tests();  // meta_audience.cpp
 test_destination zendesk_tests();        // zendesk.cpp
 test_destination mailchimp_tests();      // mailchimp.cpp
+test_destination http_tests();           // http.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -23,6 +24,7 @@ const std::vector<test_destination>& test_destinations() {
     meta_audience_tests(),
     zendesk_tests(),
     mailchimp_tests(),
+    http_tests(),
   };
   return all;
 }
