@@ -23,6 +23,8 @@ std::int64_t* limit_field(limits& l, const std::string& key) {
     return &l.bulk_delay_ms;
   if (key == "hourly")
     return &l.hourly;
+  if (key == "per_3s")
+    return &l.per_3s;
   return nullptr;
 }
 

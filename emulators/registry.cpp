@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "emulators/bigquery_emulator.hpp"
+#include "emulators/braze_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
@@ -22,6 +23,7 @@ const std::vector<emulator_type>& emulator_types() {
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),
+    braze_emulator::type(),
   };
   return types;
 }

@@ -1,6 +1,7 @@
 // The destination catalogue. Adding a destination: one line here, one in CMakeLists.txt.
 #include "connectors/destinations/registry.hpp"
 
+#include "connectors/destinations/braze.hpp"
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
@@ -10,6 +11,7 @@ namespace backflow {
 
 const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
+    braze_destination::type(),
     hubspot_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
