@@ -5,6 +5,7 @@
 
 #include "emulators/bigquery_emulator.hpp"
 #include "emulators/braze_emulator.hpp"
+#include "emulators/customerio_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
@@ -24,6 +25,7 @@ const std::vector<emulator_type>& emulator_types() {
     bigquery_emulator::type(),
     databricks_emulator::type(),
     braze_emulator::type(),
+    customerio_emulator::type(),
   };
   return types;
 }

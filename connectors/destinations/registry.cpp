@@ -2,6 +2,7 @@
 #include "connectors/destinations/registry.hpp"
 
 #include "connectors/destinations/braze.hpp"
+#include "connectors/destinations/customerio.hpp"
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
@@ -12,6 +13,7 @@ namespace backflow {
 const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
     braze_destination::type(),
+    customerio_destination::type(),
     hubspot_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),

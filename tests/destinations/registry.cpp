@@ -13,6 +13,7 @@ test_destination webhook_tests();        // webhook.cpp
 test_destination salesforce_tests();     // salesforce.cpp
 test_destination meta_audience_tests();  // meta_audience.cpp
 test_destination braze_tests();          // braze.cpp
+test_destination customerio_tests();     // customerio.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -21,6 +22,7 @@ const std::vector<test_destination>& test_destinations() {
     salesforce_tests(),
     meta_audience_tests(),
     braze_tests(),
+    customerio_tests(),
   };
   return all;
 }
