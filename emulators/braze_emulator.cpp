@@ -6,13 +6,13 @@
 namespace backflow::emulators {
 namespace {
 
-constexpr std::size_t max_objects = 75;  // attributes, events and purchases together
-constexpr std::size_t max_deletes = 50;
-constexpr auto window = std::chrono::seconds(3);
+constexpr std::size_t braze_max_objects = 75;  // attributes, events and purchases together
+constexpr std::size_t braze_max_deletes = 50;
+constexpr auto track_window = std::chrono::seconds(3);
 const char* const no_valid_data =
     "Valid data must be provided in the 'attributes', 'events', or 'purchases' fields.";
 
-void fail(api_response& out, int status, const std::string& message,
+void braze_fail(api_response& out, int status, const std::string& message,
           const nlohmann::json& errors = nullptr) {
   out.status = status;
   nlohmann::json body = {{"message", message}};
@@ -21,12 +21,12 @@ void fail(api_response& out, int status, const std::string& message,
   out.body = body.dump();
 }
 
-std::size_t array_size(const nlohmann::json& body, const char* field) {
+std::size_t braze_array_size(const nlohmann::json& body, const char* field) {
   auto it = body.is_object() ? body.find(field) : body.end();
   return it != body.end() && it->is_array() ? it->size() : 0;
 }
 
-bool is_identifier(const std::string& key) {
+bool braze_identifier(const std::string& key) {
   return key == "external_id" || key == "user_alias" || key == "braze_id" ||
          key == "_update_existing_only";
 }
@@ -54,8 +54,8 @@ emulator_type braze_emulator::type() {
 void braze_emulator::describe(const httplib::Request& req, api_response& out) const {
   out.endpoint = req.method + " " + req.path;
   auto body = nlohmann::json::parse(req.body, nullptr, false);
-  out.inputs = req.path == "/users/delete" ? array_size(body, "external_ids")
-                                           : array_size(body, "attributes");
+  out.inputs = req.path == "/users/delete" ? braze_array_size(body, "external_ids")
+                                           : braze_array_size(body, "attributes");
 }
 
 api_response braze_emulator::handle(const httplib::Request& req, const limits& current) {
@@ -63,24 +63,24 @@ api_response braze_emulator::handle(const httplib::Request& req, const limits& c
   describe(req, out);
   const bool tracking = req.path == "/users/track";
   if (!tracking && req.path != "/users/delete") {
-    fail(out, 404, "Not Found");
+    braze_fail(out, 404, "Not Found");
     return out;
   }
   if (req.method != "POST") {
-    fail(out, 405, "Method Not Allowed");
+    braze_fail(out, 405, "Method Not Allowed");
     return out;
   }
   if (tracking && !admit(current.per_3s, out)) {
-    fail(out, 429, "API rate limit exceeded");
+    braze_fail(out, 429, "API rate limit exceeded");
     return out;
   }
   if (!has_bearer_token(req, api_key_)) {
-    fail(out, 401, "Invalid API key");
+    braze_fail(out, 401, "Invalid API key");
     return out;
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object()) {
-    fail(out, 400, "Invalid JSON: the request body must be a JSON object");
+    braze_fail(out, 400, "Invalid JSON: the request body must be a JSON object");
     return out;
   }
   if (tracking)
@@ -95,13 +95,13 @@ bool braze_emulator::admit(std::int64_t limit, api_response& out) {
     return true;
   std::lock_guard lock(rate_mutex_);
   const auto now = std::chrono::system_clock::now();
-  while (!admitted_.empty() && admitted_.front() + window <= now)
+  while (!admitted_.empty() && admitted_.front() + track_window <= now)
     admitted_.pop_front();
   const bool admit = static_cast<std::int64_t>(admitted_.size()) < limit;
   if (admit)
     admitted_.push_back(now);
   // The window frees its oldest request at `reset` (rounded up to the second, as Braze sends).
-  const auto reset = (admitted_.empty() ? now : admitted_.front()) + window;
+  const auto reset = (admitted_.empty() ? now : admitted_.front()) + track_window;
   const auto reset_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             reset.time_since_epoch()).count();
   out.headers.emplace("X-RateLimit-Limit", std::to_string(limit));
@@ -135,12 +135,12 @@ std::string braze_emulator::problem_of(const nlohmann::json& object) const {
 void braze_emulator::track(const nlohmann::json& body, const limits& current, api_response& out) {
   auto attributes = body.find("attributes");
   if (attributes != body.end() && !attributes->is_array())
-    return fail(out, 400, "'attributes' must be an array");
-  const std::size_t cap = current.max_batch > 0 ? current.max_batch : max_objects;
+    return braze_fail(out, 400, "'attributes' must be an array");
+  const std::size_t cap = current.max_batch > 0 ? current.max_batch : braze_max_objects;
   const std::size_t objects =
-      array_size(body, "attributes") + array_size(body, "events") + array_size(body, "purchases");
+      braze_array_size(body, "attributes") + braze_array_size(body, "events") + braze_array_size(body, "purchases");
   if (objects > cap)
-    return fail(out, 400, "Too many objects: at most " + std::to_string(cap) +
+    return braze_fail(out, 400, "Too many objects: at most " + std::to_string(cap) +
                               " attributes, events and purchases per request, got " +
                               std::to_string(objects));
   std::lock_guard lock(mutex_);
@@ -153,8 +153,8 @@ void braze_emulator::track(const nlohmann::json& body, const limits& current, ap
     else
       good.push_back(&object);
   }
-  if (good.empty() && array_size(body, "events") + array_size(body, "purchases") == 0)
-    return fail(out, 400, no_valid_data, errors.empty() ? nlohmann::json() : errors);
+  if (good.empty() && braze_array_size(body, "events") + braze_array_size(body, "purchases") == 0)
+    return braze_fail(out, 400, no_valid_data, errors.empty() ? nlohmann::json() : errors);
   for (const auto* object : good) {
     auto& u = users_[(*object)["external_id"].get<std::string>()];
     if (u.creations == 0 || u.deleted) {
@@ -162,7 +162,7 @@ void braze_emulator::track(const nlohmann::json& body, const limits& current, ap
     }
     ++u.updates;
     for (const auto& [key, value] : object->items()) {
-      if (is_identifier(key))
+      if (braze_identifier(key))
         continue;
       if (value.is_null())
         u.attributes.erase(key);  // null removes the attribute from the profile
@@ -182,17 +182,17 @@ void braze_emulator::remove(const nlohmann::json& body, api_response& out) {
   for (const char* field : {"external_ids", "user_aliases", "braze_ids"})
     kinds += body.contains(field) ? 1 : 0;
   if (kinds != 1)
-    return fail(out, 400, "Exactly one of external_ids, user_aliases or braze_ids is required");
+    return braze_fail(out, 400, "Exactly one of external_ids, user_aliases or braze_ids is required");
   auto ids = body.find("external_ids");
   if (ids == body.end() || !ids->is_array() || ids->empty())
-    return fail(out, 400, "external_ids must be a non-empty array (this emulator deletes by "
+    return braze_fail(out, 400, "external_ids must be a non-empty array (this emulator deletes by "
                           "external id only)");
-  if (ids->size() > max_deletes)
-    return fail(out, 400, "Too many ids: at most 50 per request, got " +
+  if (ids->size() > braze_max_deletes)
+    return braze_fail(out, 400, "Too many ids: at most 50 per request, got " +
                               std::to_string(ids->size()));
   for (const auto& id : *ids)
     if (!id.is_string())
-      return fail(out, 400, "external_ids must be strings");
+      return braze_fail(out, 400, "external_ids must be strings");
   std::lock_guard lock(mutex_);
   std::int64_t deleted = 0;
   for (const auto& id : *ids) {

@@ -9,22 +9,22 @@ namespace {
 
 constexpr std::size_t max_request_bytes = 500 * 1024;
 constexpr std::size_t max_action_bytes = 32 * 1024;
-constexpr std::size_t max_attributes = 300;
+constexpr std::size_t cio_max_attributes = 300;
 constexpr std::size_t max_name_bytes = 150;
 constexpr std::size_t max_value_bytes = 1000;
 
-void fail(api_response& out, int status, const std::string& message) {
+void cio_fail(api_response& out, int status, const std::string& message) {
   out.status = status;
   out.body = nlohmann::json{{"meta", {{"error", message}}}}.dump();
 }
 
-nlohmann::json error(const std::string& reason, const std::string& field,
+nlohmann::json cio_error(const std::string& reason, const std::string& field,
                      const std::string& message) {
   return {{"reason", reason}, {"field", field}, {"message", message}};
 }
 
 /// The identifier an action names: {"id", "42"}; empty when it names none usable.
-std::pair<std::string, std::string> identifier_of(const nlohmann::json& action) {
+std::pair<std::string, std::string> cio_identifier_of(const nlohmann::json& action) {
   auto ids = action.find("identifiers");
   if (ids == action.end() || !ids->is_object())
     return {};
@@ -66,32 +66,32 @@ api_response customerio_emulator::handle(const httplib::Request& req, const limi
   api_response out;
   describe(req, out);
   if (req.path != "/api/v2/batch") {
-    fail(out, 404, "not found");
+    cio_fail(out, 404, "not found");
     return out;
   }
   if (req.method != "POST") {
-    fail(out, 405, "method not allowed");
+    cio_fail(out, 405, "method not allowed");
     return out;
   }
   {
     std::lock_guard lock(rate_mutex_);
     if (!per_second_.try_admit(rate_window::clock::now(), current.per_second)) {
-      fail(out, 429, "rate limit exceeded");
+      cio_fail(out, 429, "rate limit exceeded");
       return out;
     }
   }
   if (!constant_time_equal(req.get_header_value("Authorization"), authorization_)) {
-    fail(out, 401, "unauthorized: check the site id and API key");
+    cio_fail(out, 401, "unauthorized: check the site id and API key");
     return out;
   }
   if (req.body.size() >= max_request_bytes) {
-    fail(out, 413, "request body must be smaller than 500kb");
+    cio_fail(out, 413, "request body must be smaller than 500kb");
     return out;
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   auto batch = body.is_object() ? body.find("batch") : body.end();
   if (batch == body.end() || !batch->is_array()) {
-    fail(out, 400, "the body must be an object with a batch array");
+    cio_fail(out, 400, "the body must be an object with a batch array");
     return out;
   }
   std::lock_guard lock(mutex_);
@@ -112,40 +112,40 @@ api_response customerio_emulator::handle(const httplib::Request& req, const limi
 
 nlohmann::json customerio_emulator::problem_of(const nlohmann::json& action) const {
   if (!action.is_object())
-    return error("invalid", "", "each batch entry must be an object");
+    return cio_error("invalid", "", "each batch entry must be an object");
   if (action.dump().size() > max_action_bytes)
-    return error("too_large", "", "each request in a batch must be 32kb or smaller");
+    return cio_error("too_large", "", "each request in a batch must be 32kb or smaller");
   if (action.value("type", nlohmann::json()) != "person")
-    return error("invalid", "type", "this emulator knows type person only");
+    return cio_error("invalid", "type", "this emulator knows type person only");
   const auto verb = action.value("action", nlohmann::json());
   if (verb != "identify" && verb != "delete")
-    return error("invalid", "action", "this emulator knows actions identify and delete only");
-  if (identifier_of(action).first.empty())
-    return error("required", "identifiers", "an id, email or cio_id identifier is required");
+    return cio_error("invalid", "action", "this emulator knows actions identify and delete only");
+  if (cio_identifier_of(action).first.empty())
+    return cio_error("required", "identifiers", "an id, email or cio_id identifier is required");
   if (verb == "delete")
     return nullptr;
   auto attributes = action.find("attributes");
   if (attributes == action.end())
     return nullptr;
   if (!attributes->is_object())
-    return error("invalid", "attributes", "attributes must be an object");
-  if (attributes->size() > max_attributes)
-    return error("invalid", "attributes", "cannot identify more than 300 attributes in one request");
+    return cio_error("invalid", "attributes", "attributes must be an object");
+  if (attributes->size() > cio_max_attributes)
+    return cio_error("invalid", "attributes", "cannot identify more than 300 attributes in one request");
   for (const auto& [name, value] : attributes->items()) {
     if (name.size() > max_name_bytes)
-      return error("invalid", "attributes", "attribute name cannot be longer than 150 bytes");
+      return cio_error("invalid", "attributes", "attribute name cannot be longer than 150 bytes");
     if (scalar_text(value).size() > max_value_bytes)
-      return error("invalid", "attributes." + name,
+      return cio_error("invalid", "attributes." + name,
                    "value for attribute '" + name + "' cannot be longer than 1000 bytes");
     for (const auto& rule : rules_)
       if (name == rule.field && scalar_text(value).find(rule.contains) != std::string::npos)
-        return error("invalid", "attributes." + name, "invalid value for attribute '" + name + "'");
+        return cio_error("invalid", "attributes." + name, "invalid value for attribute '" + name + "'");
   }
   return nullptr;
 }
 
 void customerio_emulator::apply(const nlohmann::json& action) {
-  auto [kind, value] = identifier_of(action);
+  auto [kind, value] = cio_identifier_of(action);
   auto& p = people_[value];
   if (action["action"] == "delete") {
     p.deleted = true;

@@ -11,8 +11,8 @@
 namespace backflow {
 namespace {
 
-constexpr size_t max_attributes = 75;  // attribute objects per /users/track request
-constexpr size_t max_deletes = 50;     // external ids per /users/delete request
+constexpr size_t braze_max_attributes = 75;  // attribute objects per /users/track request
+constexpr size_t braze_max_deletes = 50;     // external ids per /users/delete request
 
 /// The identifiers Braze reads from an attributes object: a mapped field of these names would
 /// name another user than the key does.
@@ -99,11 +99,11 @@ destination_type braze_destination::type() {
 braze_destination::braze_destination(const destination_context& ctx)
     : endpoint_(ctx.options.value("endpoint", "")),
       api_key_(ctx.options.value("api_key", "")),
-      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_attributes), max_attributes)),
+      batch_size_(std::min<size_t>(ctx.options.value("batch_size", braze_max_attributes), braze_max_attributes)),
       per_3s_(ctx.options.value("rate_limit", nlohmann::json::object()).value("per_3s", 3000.0)) {}
 
 size_t braze_destination::batch_size(delivery_op op) const {
-  return op == delivery_op::remove ? std::min(batch_size_, max_deletes) : batch_size_;
+  return op == delivery_op::remove ? std::min(batch_size_, braze_max_deletes) : batch_size_;
 }
 
 http_request braze_destination::build_request(const delivery_batch& batch) const {

@@ -36,7 +36,7 @@ std::map<size_t, std::string> action_errors(const nlohmann::json& body, size_t n
 }
 
 /// Customer.io's words for a refused request: `{"meta":{"error":"..."}}` or `{"errors":[...]}`.
-std::string vendor_reason(const nlohmann::json& body, const http_response& r) {
+std::string customerio_reason(const nlohmann::json& body, const http_response& r) {
   auto meta = body.is_object() ? body.find("meta") : body.end();
   if (meta != body.end() && !json_text(*meta, "error").empty())
     return "Customer.io " + std::to_string(r.status) + ": " + json_text(*meta, "error");
@@ -134,7 +134,7 @@ batch_verdict customerio_destination::interpret(const delivery_batch& batch,
                                         "large (32 KB per action)");
   auto verdict = classify_response(response, n);
   if (!body.is_discarded())
-    verdict.reason = vendor_reason(body, response);
+    verdict.reason = customerio_reason(body, response);
   if ((verdict.what == batch_verdict::kind::split || verdict.what == batch_verdict::kind::reject) &&
       !errors.empty()) {
     auto v = batch_verdict::all(
