@@ -185,6 +185,13 @@ std::vector<fault_row> fault_rows() {
     // The window is spent, but the limiter keeps to it: no stall to the reset's second.
     {"usage header: remaining 0 on a success", b,
      {{{"nth", 1}, {"headers", rate_headers(0, now + 3600)}}}, finishes(0, 5)},
+    // The 2nd batch's 4th object (user23) named in a minor error: only it is rejected.
+    {"201 with one bad item", b,
+     {{{"nth", 2}, {"status", 201}, {"apply", true},
+       {"body", json::parse(R"({"message":"success","attributes_processed":9,"errors":[)"
+                            R"({"type":"Invalid value for attribute 'tier'",)"
+                            R"("input_array":"attributes","index":3}]})")}}},
+     finishes_rejecting(1, 5)},
     {"201 whose minor error names an events item", b,
      {{{"nth", 2}, {"status", 201}, {"apply", true},
        {"body", {{"message", "success"}, {"attributes_processed", 10},

@@ -157,6 +157,12 @@ std::vector<fault_row> fault_rows() {
   using namespace faults;
   const std::string c = "customerio";
   return {
+    // The 2nd batch's 4th action (user23) named in the 207: only it is rejected.
+    {"207 with one index failing", c,
+     {{{"nth", 2}, {"status", 207}, {"apply", true},
+       {"body", json::parse(R"({"errors":[{"batch_index":3,"reason":"invalid",)"
+                            R"("field":"attributes.tier","message":"invalid value"}]})")}}},
+     finishes_rejecting(1, 5)},
     {"207 whose error names no action of the batch", c,
      {{{"nth", 2}, {"status", 207}, {"apply", true},
        {"body", json::parse(R"({"errors":[{"batch_index":10,"reason":"invalid","field":"x",)"
