@@ -29,6 +29,8 @@ std::int64_t* limit_field(limits& l, const std::string& key) {
     return &l.max_jobs;
   if (key == "concurrent")
     return &l.concurrent;
+  if (key == "per_3s")
+    return &l.per_3s;
   return nullptr;
 }
 

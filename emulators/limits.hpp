@@ -23,6 +23,7 @@ struct limits {
   std::int64_t per_minute = 0;     ///< requests per rolling minute (Zendesk)
   std::int64_t max_jobs = 0;       ///< background jobs queued or running at once (Zendesk)
   std::int64_t concurrent = 0;     ///< requests being answered at once (Mailchimp)
+  std::int64_t per_3s = 0;         ///< requests per rolling 3 s window (Braze /users/track)
 };
 
 /// The field of `l` named `key` ("per_10s"), or nullptr for an unknown key.

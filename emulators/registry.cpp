@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "emulators/bigquery_emulator.hpp"
+#include "emulators/braze_emulator.hpp"
+#include "emulators/customerio_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/mailchimp_emulator.hpp"
@@ -29,6 +31,8 @@ const std::vector<emulator_type>& emulator_types() {
     databricks_emulator::type(),
     zendesk_emulator::type(),
     mailchimp_emulator::type(),
+    braze_emulator::type(),
+    customerio_emulator::type(),
   };
   return types;
 }

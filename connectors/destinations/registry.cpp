@@ -2,6 +2,8 @@
 #include "connectors/destinations/registry.hpp"
 
 #include "connectors/destinations/http.hpp"
+#include "connectors/destinations/braze.hpp"
+#include "connectors/destinations/customerio.hpp"
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/mailchimp.hpp"
 #include "connectors/destinations/meta_audience.hpp"
@@ -13,6 +15,8 @@ namespace backflow {
 
 const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
+    braze_destination::type(),
+    customerio_destination::type(),
     http_destination::type(),
     hubspot_destination::type(),
     mailchimp_destination::type(),

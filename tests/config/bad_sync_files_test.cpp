@@ -177,7 +177,7 @@ const std::vector<row>& table() {
     {"missing source.query", "hubspot", {drop("/source/query")}, "", "source.query", "is required"},
     {"missing source.key", "webhook", {drop("/source/key")}, "", "source.key", "is required"},
     {"missing destination.type", "hubspot", {drop("/destination/type")}, "", "destination.type",
-     "is required (one of: hubspot, meta_audience, salesforce, webhook)"},
+     "is required (one of: braze, customerio, hubspot, meta_audience, salesforce, webhook)"},
     {"missing destination.token", "hubspot", {drop("/destination/token")}, "", "destination.token",
      "is required"},
     {"missing salesforce external_id_field", "salesforce", {drop("/destination/external_id_field")},
@@ -216,7 +216,7 @@ const std::vector<row>& table() {
      "destination.endpoint", "is not a valid http(s) URL"},
     // Destinations, modes, mapping.
     {"unknown destination type", "hubspot", {set("/destination/type", "mailchimp")}, "",
-     "destination.type", "unknown destination \"mailchimp\" (known: hubspot, meta_audience, "
+     "destination.type", "unknown destination \"mailchimp\" (known: braze, customerio, hubspot, meta_audience, "
      "salesforce, webhook)"},
     {"hubspot audience", "hubspot", {set("/mode", "audience")}, "", "mode",
      "hubspot does not support mode \"audience\""},

@@ -15,6 +15,8 @@ test_destination meta_audience_tests();  // meta_audience.cpp
 test_destination zendesk_tests();        // zendesk.cpp
 test_destination mailchimp_tests();      // mailchimp.cpp
 test_destination http_tests();           // http.cpp
+test_destination braze_tests();          // braze.cpp
+test_destination customerio_tests();     // customerio.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -25,6 +27,8 @@ const std::vector<test_destination>& test_destinations() {
     zendesk_tests(),
     mailchimp_tests(),
     http_tests(),
+    braze_tests(),
+    customerio_tests(),
   };
   return all;
 }

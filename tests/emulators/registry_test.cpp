@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(a_bad_command_line_is_named) {
   BOOST_TEST(message({}) == "missing emulator name");
   BOOST_TEST(message({"--help"}).empty());
   BOOST_TEST(message({"hubspot", "-h"}).empty());
-  BOOST_TEST(message({"nope"}) == "unknown emulator 'nope' (expected hubspot|salesforce|meta|webhook|snowflake|bigquery|databricks)");
+  BOOST_TEST(message({"nope"}) == "unknown emulator 'nope' (expected hubspot|salesforce|meta|webhook|snowflake|bigquery|databricks|braze|customerio)");
   BOOST_TEST(message({"webhook", "--per-10s", "5"}) ==
              "--per-10s applies to these emulators only: hubspot");
   BOOST_TEST(message({"webhook", "--token", "x"}) ==

@@ -24,18 +24,24 @@ inline constexpr int batch_size = 10;  // 5 requests per run; faults aim at the 
 
 /// What one run's summary must say. `retried` counts records once per re-send of their batch;
 /// `api_calls` counts every request sent, refused connections and timeouts included; `rejected`
-/// is always 0 (no fault here is any record's fault).
+/// is 0 except in rows whose fault is a vendor's per-item error in a 2xx answer.
 struct expect {
   int exit_code = 0;
   int delivered = 0;
   int retried = 0;
   int failed = 0;
   int api_calls = 0;  ///< -1: not deterministic (several requests in flight when it stops)
+  int rejected = 0;   ///< records a per-item error refused (not sent again: their rows are unchanged)
 };
 
 /// The run finishes (exit 0) with every row delivered.
 inline expect finishes(int retried, int api_calls) {
   return {0, rows, retried, 0, api_calls};
+}
+
+/// The run finishes with `rejected` rows refused by a per-item error (exit 1), the rest delivered.
+inline expect finishes_rejecting(int rejected, int api_calls) {
+  return {1, rows - rejected, 0, 0, api_calls, rejected};
 }
 
 /// The run stops (exit 4) after `delivered` rows; the rest are left for the next run.

@@ -81,11 +81,11 @@ BOOST_AUTO_TEST_CASE(all_errors_are_reported_at_once_with_key_paths) {
 BOOST_AUTO_TEST_CASE(an_unknown_destination_type_lists_the_known_ones) {
   auto errors = errors_of_doc(hubspot_with({{"destination", {{"type", "zendesk"}}}}));
   BOOST_TEST(errors == std::vector<std::string>(
-                           {"destination.type: unknown destination \"zendesk\" (known: hubspot, "
+                           {"destination.type: unknown destination \"zendesk\" (known: braze, customerio, hubspot, "
                             "meta_audience, salesforce, webhook)"}),
              joined(errors));
   auto untyped = errors_of_doc(hubspot_with({{"destination", {{"type", nullptr}}}}));
-  BOOST_TEST(has_prefix(untyped, "destination.type: is required (one of: hubspot, meta_audience, "
+  BOOST_TEST(has_prefix(untyped, "destination.type: is required (one of: braze, customerio, hubspot, meta_audience, "
                                  "salesforce, webhook)"),
              joined(untyped));
 }
