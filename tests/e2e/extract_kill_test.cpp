@@ -7,12 +7,14 @@
 // A kill counts only when it provably hit the read: backflow runs on a pseudo-terminal, so it
 // draws its progress line ("planning: N rows read") every 200 ms; the kill follows such a line
 // with 0 < N well below the model's rows, and the run then left no end, no change set and no
-// request. The test paces the process (SIGSTOP/SIGCONT, 1 or 2 ms in 32) so that a small model is read
-// for long enough to be cut at several points. The seed (BACKFLOW_TEST_SEED, else random) is
+// request. The test paces the process (SIGSTOP/SIGCONT: 1 or 2 ms running, then 30 ms stopped,
+// longer after a read that outran its first progress line) so that a small model is read for
+// long enough to be cut at several points. The seed (BACKFLOW_TEST_SEED, else random) is
 // printed; a replay draws the same aims and delays.
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -44,8 +46,10 @@ constexpr int removed_rows = 10;
 constexpr int first_sync_kills = 2;
 constexpr int resync_kills = 3;
 constexpr int max_attempts_per_phase = 12;
-// Paced: the process runs a drawn slice of 1 or 2 ms, then is stopped for `stop_slice`.
-constexpr auto stop_slice = std::chrono::milliseconds(30);
+// Paced: the process runs a drawn slice of 1 or 2 ms, then is stopped for a while: 30 ms at
+// first, twice as long after each read that outran its first progress line (a fast source).
+constexpr auto first_stop_slice = std::chrono::milliseconds(30);
+constexpr auto longest_stop_slice = std::chrono::milliseconds(240);
 
 unsigned test_seed() {
   static const unsigned seed = [] {
@@ -62,7 +66,8 @@ std::vector<std::string> cut_sources() {
   return {"sqlite", "postgres", "mysql", "clickhouse", "snowflake"};
 }
 
-/// The largest "planning: N rows read" in `text` after `from`, and how many such lines had N > 0.
+/// The last "planning: N rows read" in `text` with N > 0, how many such lines there were, and
+/// whether the apply phase had begun.
 struct progress_seen {
   uint64_t rows = 0;
   int lines = 0;
@@ -93,6 +98,7 @@ struct cut_result {
 
 struct cut_aim {
   std::chrono::milliseconds run_slice;
+  std::chrono::milliseconds stop_slice;
   int line;
   std::chrono::milliseconds delay;
 };
@@ -135,7 +141,7 @@ cut_result cut_while_reading(const cli& backflow, const std::string& sync, const
       break;
     }
     ended = waitpid(pid, &status, WNOHANG) == pid;
-    std::this_thread::sleep_for(stop_slice);
+    std::this_thread::sleep_for(aim.stop_slice);
   }
   if (!ended) {
     kill(pid, SIGKILL);
@@ -177,9 +183,11 @@ state_seen read_state(const cli& backflow) {
 void cut_reads(const std::string& type, const std::string& phase, int wanted, const cli& backflow,
                const std::string& sync, emulator_process& webhook, std::mt19937& rng) {
   int kills = 0, attempts = 0;
+  auto stop_slice = first_stop_slice;
   while (kills < wanted && attempts < max_attempts_per_phase) {
     ++attempts;
-    cut_aim aim{std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 2)(rng)), 1,
+    cut_aim aim{std::chrono::milliseconds(std::uniform_int_distribution<int>(1, 2)(rng)),
+                stop_slice, 1,
                 std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 4)(rng))};
     auto before = read_state(backflow);
     auto requests = webhook.requests()["count"].get<int64_t>();
@@ -190,16 +198,20 @@ void cut_reads(const std::string& type, const std::string& phase, int wanted, co
       BOOST_TEST_MESSAGE(type << " " << phase << ": attempt " << attempts << " missed the read ("
                               << seen.lines << " progress lines, last " << seen.rows
                               << " rows read" << (seen.applying ? ", applying" : "") << ")");
+      if (seen.rows >= row_limit)
+        stop_slice = std::min(stop_slice * 2, longest_stop_slice);
       continue;
     }
-    BOOST_TEST(after.last_run == before.last_run, type << ": the cut run recorded an end");
-    BOOST_TEST(!after.interrupted, type << ": a run cut while reading left a change set");
+    auto shown = cut.output.substr(cut.output.size() > 600 ? cut.output.size() - 600 : 0);
+    BOOST_TEST(after.last_run == before.last_run, type << ": the cut run recorded an end: " << shown);
+    BOOST_TEST(!after.interrupted, type << ": a run cut while reading left a change set (before: "
+                                        << (before.interrupted ? "one" : "none") << "): " << shown);
     BOOST_TEST(webhook.requests()["count"].get<int64_t>() == requests,
                type << " " << phase << ": a run cut while reading sent requests");
     ++kills;
     std::cout << "extract kill [" << type << " " << phase << "]: kill " << kills << " after "
               << cut.rows_at_kill << " of " << model_rows << " rows read (paced " << aim.run_slice.count()
-              << " ms in " << (aim.run_slice + stop_slice).count() << ", progress line "
+              << " ms in " << (aim.run_slice + aim.stop_slice).count() << ", progress line "
               << aim.line << " + " << aim.delay.count() << " ms)" << std::endl;
   }
   BOOST_TEST(kills == wanted,
