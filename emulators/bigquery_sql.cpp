@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "emulators/bigquery_numeric.hpp"
 #include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/decimal.hpp"
@@ -115,8 +116,13 @@ std::string bq_float_text(double v) {
 
 /// A bq_scalar's wire text for `type`, from its SQLite text (or JSON bq_scalar) form.
 nlohmann::json bq_scalar(const std::string& type, const std::string& raw, bool int64_ts) {
-  if (type == "INT64" || type == "NUMERIC" || type == "BIGNUMERIC") {
+  if (type == "INT64") {
     auto decimal = normalize_decimal(raw);
+    return decimal ? *decimal : raw;
+  }
+  if (type == "NUMERIC" || type == "BIGNUMERIC") {
+    auto decimal =
+        bq_numeric_text(raw, type == "NUMERIC" ? bq_numeric_scale : bq_bignumeric_scale);
     return decimal ? *decimal : raw;
   }
   if (type == "FLOAT64") {

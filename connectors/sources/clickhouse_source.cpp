@@ -10,6 +10,7 @@
 
 #include "connectors/sources/clickhouse_http.hpp"
 #include "connectors/sources/clickhouse_values.hpp"
+#include "connectors/sources/clickhouse_window.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
@@ -35,7 +36,7 @@ result<std::string> ch_model_query(const source_spec& spec) {
   std::string_view query = strip_query_terminator(spec.query);
   if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
     return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
-  return std::string(query);
+  return ch_bind_window(std::string(query), spec.params);  // an incremental read's bound
 }
 
 void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
@@ -363,6 +364,8 @@ source_type clickhouse_source_type() {
   t.describe = describe_clickhouse_source;
   t.check = check_options;
   t.location = clickhouse_location;
+  t.window_query = ch_window_query;
+  t.key_query = ch_key_query;
   t.config_problem_options = {"url", "password", "database"};
   return t;
 }

@@ -3,7 +3,8 @@
 // source type where one does, e.g. backflow-emulator snowflake, bigquery (a service-account key
 // file whose token_uri is the emulator's) or databricks; examples/warehouse.sql loaded
 // into the throwaway MariaDB server for a mysql example, examples/warehouse.clickhouse.sql into
-// the throwaway ClickHouse server for a clickhouse one).
+// the throwaway ClickHouse server for a clickhouse one, examples/warehouse.redshift.sql into a
+// schema of the test PostgreSQL for a redshift one).
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -19,6 +20,7 @@
 
 #include "tests/e2e/e2e_support.hpp"
 #include "tests/sources/clickhouse_server.hpp"
+#include "tests/sources/conformance/adapters/adapter_support.hpp"
 #include "tests/sources/mariadb_server.hpp"
 #include "tests/support/emulator_process.hpp"
 
@@ -122,6 +124,15 @@ std::unique_ptr<clickhouse_server> build_clickhouse_warehouse() {
   for (const auto& statement : statements_of("warehouse.clickhouse.sql"))
     server->exec(statement);
   return server;
+}
+
+/// examples/warehouse.redshift.sql loaded into a fresh schema of the test PostgreSQL, which the
+/// redshift source reads too (tested there only: Redshift is a cloud service).
+std::unique_ptr<test_warehouse> build_redshift_warehouse() {
+  auto warehouse = open_postgres_warehouse();
+  for (const auto& statement : statements_of("warehouse.redshift.sql"))
+    warehouse->exec(statement);
+  return warehouse;
 }
 
 /// What a warehouse emulator needs besides `--database <dir>/warehouse.sqlite`, and the source
@@ -230,6 +241,7 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   cli backflow{dir.file("state"), {}};
   std::unique_ptr<mariadb_server> mariadb;
   std::unique_ptr<clickhouse_server> clickhouse;
+  std::unique_ptr<test_warehouse> redshift;
   std::unique_ptr<emulator_process> warehouse;
   if (!e.source_emulator.empty()) {
     warehouse_setup setup;
@@ -251,6 +263,11 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   } else if (e.source_type == "clickhouse") {
     clickhouse = build_clickhouse_warehouse();
     point_source_at(e, clickhouse->options(), {"url", "user", "password", "database"}, backflow);
+  } else if (e.source_type == "redshift") {
+    redshift = build_redshift_warehouse();
+    // The test server has no SSL; the redshift type requires it unless the DSN says otherwise.
+    auto dsn = redshift->options()["dsn"].get<std::string>() + " sslmode=disable";
+    point_source_at(e, {{"dsn", dsn}}, {"dsn"}, backflow);
   }
   for (const auto& [variable, path] : e.endpoints)
     backflow.env[variable] = emulator.url(path);

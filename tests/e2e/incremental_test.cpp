@@ -13,6 +13,7 @@
 
 #include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
+#include "tests/sources/clickhouse_server.hpp"
 #include "tests/support/emulator_process.hpp"
 
 namespace incremental_e2e {
@@ -450,6 +451,60 @@ BOOST_FIXTURE_TEST_CASE(a_bigint_cursor_is_bound_as_the_columns_type, fixture) {
   BOOST_TEST(second.summary["counts"]["changed"] == 1);
   BOOST_TEST(received()[id_of(5)]["fields"]["score"] == 55);
   model->exec("DROP TABLE " + table);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(e2e_incremental_clickhouse)
+
+/// A DateTime('Europe/Paris') cursor in ClickHouse (18.16: no query parameters; the bound is an
+/// escaped literal): the window compares instants, NULL cursors are read every run, the key scan
+/// finds deletes (a mutation), and a row touched but unchanged is not resent.
+BOOST_FIXTURE_TEST_CASE(a_datetime_cursor_reads_the_window_and_scans_keys, fixture) {
+  clickhouse_server ch;
+  ch.exec("CREATE TABLE {d}.items (id String, name String, score Int64, "
+          "updated_at Nullable(DateTime('Europe/Paris'))) ENGINE = MergeTree ORDER BY id");
+  ch.exec("INSERT INTO {d}.items SELECT concat('item-', toString(number)), 'n', number, "
+          "if(number = 0, NULL, toDateTime('2026-03-01 10:00:00', 'UTC') + number) "
+          "FROM numbers(50)");
+  auto source = ch.options();
+  source["type"] = "clickhouse";
+  source["query"] = "SELECT id, name, score, updated_at FROM " + ch.database() + ".items";
+  source["key"] = "id";
+  source["incremental"] = {{"cursor", "updated_at"}, {"lookback", "1m"}};
+  auto sync = write(sync_of(source));
+  auto first = run(sync);
+  require_ok(first);
+  BOOST_TEST(first.summary["counts"]["delivered"] == 50);
+  BOOST_TEST(first.summary["read"]["mark_after"] == "2026-03-01T10:00:49+00:00");
+
+  // Window from 09:59:49Z. Row 3 moves to 12:00 Paris (11:00Z): read and sent. Row 4 is touched
+  // (same values, later time): read, not sent. Row 9 leaves the model.
+  ch.exec("ALTER TABLE {d}.items UPDATE score = 303, updated_at = toDateTime('2026-03-01 "
+          "11:00:00', 'UTC') WHERE id = 'item-3'");
+  ch.exec("ALTER TABLE {d}.items UPDATE updated_at = toDateTime('2026-03-01 11:00:00', 'UTC') "
+          "WHERE id = 'item-4'");
+  ch.exec("ALTER TABLE {d}.items DELETE WHERE id = 'item-9'");
+  for (int i = 0; i < 300 && ch.exec("SELECT count() FROM system.mutations WHERE database = '" +
+                                     ch.database() + "' AND is_done = 0") != "0\n"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto second = run(sync);
+  require_ok(second);
+  BOOST_TEST(second.summary["read"]["windowed"] == true);
+  BOOST_TEST(second.summary["read"]["from"] == "2026-03-01T09:59:49.000000+00:00");
+  BOOST_TEST(second.summary["read"]["rows_read"] == 49);  // all within the lookback, NULL too
+  BOOST_TEST(second.summary["read"]["keys_scanned"] == 49);
+  BOOST_TEST(second.summary["counts"]["changed"] == 1);
+  BOOST_TEST(second.summary["counts"]["deleted"] == 1);
+  BOOST_TEST(second.summary["read"]["mark_after"] == "2026-03-01T11:00:00+00:00");
+  auto got = received();
+  BOOST_TEST(got[id_of(3)]["fields"]["score"] == 303);
+  BOOST_TEST(got[id_of(9)]["deleted"] == true);
+  auto third = run(sync);
+  require_ok(third);
+  BOOST_TEST(third.summary["read"]["from"] == "2026-03-01T10:59:00.000000+00:00");
+  BOOST_TEST(third.summary["read"]["rows_read"] == 3);  // rows 3 and 4, and the NULL row 0
+  BOOST_TEST(third.summary["counts"]["delivered"] == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -68,7 +68,15 @@ struct bigquery_env {
                  // The declared type's first word is the BigQuery type; TEXT keeps it exact.
                  "CREATE TABLE exact(n NUMERIC TEXT, b BIGNUMERIC TEXT);"
                  "INSERT INTO exact VALUES ('12345678901234567890123456789.123456789',"
-                 " '-578960446186580977117854925043439539266.34992332820282019728792003956564819968');",
+                 " '-578960446186580977117854925043439539266.34992332820282019728792003956564819968');"
+                 // Stored text past each type's scale (9, 38) and with trailing zeros.
+                 "CREATE TABLE scales(k INTEGER, n NUMERIC TEXT, b BIGNUMERIC TEXT);"
+                 "INSERT INTO scales VALUES (1, '1.50', '1.50'), (2, '2.000', '-0.000'),"
+                 " (3, '-0.0', '1e3'),"
+                 " (4, '0.1234567885', '0.123456789012345678901234567890123456785'),"
+                 " (5, '-99999999999999999999999999999.9999999991',"
+                 "  '0.00000000000000000000000000000000000001'),"
+                 " (6, '0.9999999999', '12345678901234567890123456789012345678.5');",
                  nullptr, nullptr, nullptr);
     sqlite3_close(h);
   }
@@ -199,6 +207,33 @@ BOOST_AUTO_TEST_CASE(results_are_rendered_the_bigquery_way_in_pages) {
   BOOST_TEST(nested.json()["schema"]["fields"][0]["fields"][1]["mode"] == "REPEATED");
   BOOST_TEST(nested.json()["rows"][0]["f"][0]["v"] ==
              json::parse(R"({"f":[{"v":"9007199254740993"},{"v":[{"v":"x"},{"v":"y"}]}]})"));
+}
+
+// NUMERIC has a fixed scale of 9 and BIGNUMERIC of 38; a value written with more digits is
+// rounded half away from zero, and BigQuery's text of a value is its shortest exact form:
+// no trailing fraction zeros, no bare point, zero unsigned (ZetaSQL's NumericValue::ToString:
+// "-0.123", "1", "0"). Expected texts written by hand from those rules.
+BOOST_AUTO_TEST_CASE(numeric_values_have_bigquerys_scale_and_text) {
+  bigquery_env env;
+  auto emu = env.start();
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"1.5", "1.5"},
+      {"2", "0"},
+      {"0", "1000"},
+      {"0.123456789", "0.12345678901234567890123456789012345679"},
+      {"-99999999999999999999999999999.999999999", "0.00000000000000000000000000000000000001"},
+      {"1", "12345678901234567890123456789012345678.5"},
+  };
+  for (size_t k = 1; k <= expected.size(); ++k) {
+    auto r = bq_query(emu, "tok-1",
+                      {{"query", "SELECT n, b FROM scales WHERE k = " + std::to_string(k)}});
+    BOOST_REQUIRE_EQUAL(r.status, 200);
+    auto body = r.json();
+    BOOST_TEST(body["schema"]["fields"][0]["type"] == "NUMERIC");
+    BOOST_TEST(body["schema"]["fields"][1]["type"] == "BIGNUMERIC");
+    BOOST_TEST(body["rows"][0]["f"][0]["v"] == expected[k - 1].first, "row " << k);
+    BOOST_TEST(body["rows"][0]["f"][1]["v"] == expected[k - 1].second, "row " << k);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(pending_jobs_are_polled_and_can_be_cancelled) {

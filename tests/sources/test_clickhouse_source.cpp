@@ -2,12 +2,14 @@
 #define BOOST_TEST_MODULE clickhouse_source
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include <unistd.h>
 
 #include "connectors/sources/clickhouse_http.hpp"
+#include "connectors/sources/clickhouse_window.hpp"
 #include "tests/sources/clickhouse_server.hpp"
 #include "tests/sources/clickhouse_type_edges.hpp"
 #include "tests/sources/source_test_util.hpp"
@@ -221,4 +223,83 @@ BOOST_AUTO_TEST_CASE(answers_are_sorted_by_clickhouse_code_then_status) {
              0u, newer.message);
   auto echoed = ch_failure(e, 500, "Code: 999, e.displayText() = hunter2-secret, e.what() = x", "");
   BOOST_TEST(!contains(echoed.message, "hunter2-secret"), echoed.message);
+}
+
+// Incremental reads. ClickHouse 18.16 has no query parameters, so the bound is written into the
+// SQL as a literal; expected texts are written by hand from ClickHouse's string-literal rules
+// (a backslash before \ and ', \0 \n \t \r escapes, other bytes kept).
+BOOST_AUTO_TEST_CASE(the_bound_is_an_escaped_typed_literal) {
+  BOOST_TEST(ch_string_literal("it's") == R"('it\'s')");
+  BOOST_TEST(ch_string_literal(R"(a\b)") == R"('a\\b')");
+  BOOST_TEST(ch_string_literal(R"(\')") == R"('\\\'')");  // cannot close the literal early
+  BOOST_TEST(ch_string_literal("x') OR 1=1 --") == R"('x\') OR 1=1 --')");
+  BOOST_TEST(ch_string_literal(std::string("a\0b\n\t\r", 6)) == R"('a\0b\n\t\r')");
+  BOOST_TEST(ch_string_literal("\xF0\x9F\x8E\x89 \xC3\xA9") == "'\xF0\x9F\x8E\x89 \xC3\xA9'");
+  BOOST_TEST(ch_string_literal("NULL") == "'NULL'");  // the text, not the keyword
+  BOOST_TEST(ch_string_literal("") == "''");
+  BOOST_TEST(quote_ch_identifier("up`dated\\at") == R"(`up\`dated\\at`)");
+
+  BOOST_TEST(*ch_bound_literal({"9007199254740993", true}) == "9007199254740993");
+  BOOST_TEST(*ch_bound_literal({"-9223372036854775808", true}) == "-9223372036854775808");
+  BOOST_TEST(*ch_bound_literal({"18446744073709551615", true}) == "18446744073709551615");
+  for (const char* bad : {"1 OR 1=1", "", "-", "1e3", "12'", "123456789012345678901"}) {
+    auto r = ch_bound_literal({bad, true});
+    BOOST_TEST(!r.ok(), bad);
+  }
+  BOOST_TEST(*ch_bound_literal({"2026-03-01T09:48:19.000000+00:00", false}) ==
+             "parseDateTimeBestEffort('2026-03-01T09:48:19.000000+00:00')");
+  BOOST_TEST(*ch_bound_literal({"2026'); DROP TABLE t; --\\", false}) ==
+             R"(parseDateTimeBestEffort('2026\'); DROP TABLE t; --\\'))");
+  BOOST_TEST(!ch_bound_literal({"", false}).ok());  // no bound is no window
+
+  auto window = ch_window_query("SELECT * FROM t -- {backflow_from}", "updated_at", false);
+  BOOST_TEST(window == "SELECT * FROM (\nSELECT * FROM t -- {backflow_from}\n) AS backflow_model "
+                       "WHERE `updated_at` IS NULL OR toDateTime(`updated_at`) >= {backflow_from}");
+  auto bound = ch_bind_window(window, {{"2026-03-01T09:48:19+00:00", false}});
+  BOOST_REQUIRE(bound.ok());
+  // Only the window's own placeholder is replaced, never the model's text.
+  BOOST_TEST(*bound == "SELECT * FROM (\nSELECT * FROM t -- {backflow_from}\n) AS backflow_model "
+                       "WHERE `updated_at` IS NULL OR toDateTime(`updated_at`) >= "
+                       "parseDateTimeBestEffort('2026-03-01T09:48:19+00:00')");
+  BOOST_TEST(*ch_bind_window("SELECT 1", {}) == "SELECT 1");
+  BOOST_TEST(!ch_bind_window("SELECT 1", {{"1", true}}).ok());
+  BOOST_TEST(ch_key_query("SELECT a, b FROM t", {"a", "b`c"}) ==
+             "SELECT `a`, `b\\`c` FROM (\nSELECT a, b FROM t\n) AS backflow_model");
+}
+
+// The window on the real server: DateTime (any zone) and Date cursors compare as instants, an
+// integer cursor past 2^53 exactly, NULL cursors are always read; hostile text bounds are
+// refused by ClickHouse's parser, never run as SQL.
+BOOST_AUTO_TEST_CASE(the_window_reads_rows_at_or_past_the_bound_and_null_cursors) {
+  server().exec("CREATE TABLE {d}.moved (id String, at Nullable(DateTime('Europe/Paris')), "
+                "day Date, version UInt64) ENGINE = Memory");
+  server().exec("INSERT INTO {d}.moved VALUES "
+                "('a', toDateTime('2026-03-01 09:59:59', 'UTC'), '2026-02-27', 9007199254740992), "
+                "('b', toDateTime('2026-03-01 10:00:00', 'UTC'), '2026-02-28', 9007199254740993), "
+                "('c', toDateTime('2026-03-01 12:00:00', 'UTC'), '2026-03-01', 18446744073709551615), "
+                "('d', NULL, '2026-03-02', 1)");
+  auto ids = [&](const std::string& cursor, const query_param& bound) {
+    auto spec = server().spec(ch_window_query("SELECT * FROM {d}.moved", cursor, bound.integer));
+    spec.params = {bound};
+    auto cursor_ = open_ok(spec);
+    auto all = drain(*cursor_, 10);
+    std::string out;
+    for (size_t i = 0; i < all.rows.size(); ++i)
+      out += cell_to_string(all.row(i)[0]);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  // 10:00:00Z is 11:00 in Paris: an instant, not the digits of a wall time.
+  BOOST_TEST(ids("at", {"2026-03-01T10:00:00.000000+00:00", false}) == "bcd");
+  // 10:59:59 at +01:00 is 09:59:59Z: row a too (read as wall digits, it would not be).
+  BOOST_TEST(ids("at", {"2026-03-01T10:59:59.000000+01:00", false}) == "abcd");
+  BOOST_TEST(ids("at", {"2026-03-01T12:00:00.999999+00:00", false}) == "cd");  // rounded down
+  BOOST_TEST(ids("day", {"2026-02-28T00:00:00.000000+00:00", false}) == "bcd");
+  BOOST_TEST(ids("version", {"9007199254740993", true}) == "bc");
+  BOOST_TEST(ids("version", {"18446744073709551615", true}) == "c");
+  auto spec = server().spec(ch_window_query("SELECT * FROM {d}.moved", "at", false));
+  spec.params = {{"2026'), 1) OR (1 = 1", false}};
+  auto refused = open_source(spec);
+  BOOST_TEST(!refused.ok());
+  server().exec("DROP TABLE {d}.moved");
 }
