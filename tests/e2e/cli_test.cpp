@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(describe_lists_destinations_and_sources_with_their_options)
   auto pg = backflow.run({"describe", "postgres"});
   BOOST_TEST(pg.exit_code == 0, pg.err);
   for (const char* expected :
-       {"source options:\ntype (string, required)\n    \"postgres\"\n", "query (string, required)",
+       {"source options:\ntype (string, required)\n    \"postgres\"\n", "query (string)",
         "key (string or list, required)", "dsn (string, required, secret)"})
     BOOST_TEST(pg.out.find(expected) != std::string::npos, expected << "\n" << pg.out);
   auto lite = backflow.run({"describe", "sqlite"});
