@@ -23,6 +23,10 @@ std::int64_t* limit_field(limits& l, const std::string& key) {
     return &l.bulk_delay_ms;
   if (key == "hourly")
     return &l.hourly;
+  if (key == "per_20s")
+    return &l.per_20s;
+  if (key == "concurrent")
+    return &l.concurrent;
   return nullptr;
 }
 

@@ -20,6 +20,8 @@ struct limits {
   std::int64_t max_batch = 0;      ///< records per request (webhook)
   std::int64_t bulk_delay_ms = 0;  ///< Bulk 2.0 processing time after UploadComplete (Salesforce)
   std::int64_t hourly = 0;         ///< calls per ad account per rolling hour (Meta)
+  std::int64_t per_20s = 0;        ///< calls per rolling 20 s window (Marketo)
+  std::int64_t concurrent = 0;     ///< calls being handled at once (Marketo)
 };
 
 /// The field of `l` named `key` ("per_10s"), or nullptr for an unknown key.
