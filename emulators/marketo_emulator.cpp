@@ -8,7 +8,7 @@
 namespace backflow::emulators {
 namespace {
 
-constexpr std::size_t max_inputs = 300;
+constexpr std::size_t max_leads_per_call = 300;
 
 nlohmann::json envelope(bool success) {
   nlohmann::json body = nlohmann::json::object();
@@ -141,8 +141,11 @@ api_response marketo_emulator::handle(const httplib::Request& req, const limits&
     std::atomic<std::int64_t>& n;
     ~slot() { --n; }
   } taken{in_flight_};
-  if (++in_flight_ > current.concurrent && current.concurrent > 0)
+  if (++in_flight_ > current.concurrent && current.concurrent > 0) {
+    std::lock_guard lock(mutex_);
+    ++throttled_["615"];
     return refusal(out, "615", "Concurrent access limit reached");
+  }
   if (auto refused = admit(current); refused.status != 0) {
     refused.endpoint = out.endpoint;
     refused.inputs = out.inputs;
@@ -207,11 +210,15 @@ api_response marketo_emulator::check_token(const httplib::Request& req) const {
 
 api_response marketo_emulator::admit(const limits& current) {
   std::lock_guard lock(mutex_);
-  if (current.daily > 0 && calls_today_ >= current.daily)
+  if (current.daily > 0 && calls_today_ >= current.daily) {
+    ++throttled_["607"];
     return refusal({}, "607", "Daily quota reached");
-  if (!per_20s_.try_admit(rate_window::clock::now(), current.per_20s))
+  }
+  if (!per_20s_.try_admit(rate_window::clock::now(), current.per_20s)) {
+    ++throttled_["606"];
     return refusal({}, "606", "Max rate limit '" + std::to_string(current.per_20s) +
                                   "' exceeded with in '20' secs");
+  }
   ++calls_today_;
   return {0, {}, {}, 0, {}};
 }
@@ -238,7 +245,7 @@ api_response marketo_emulator::sync(const nlohmann::json& body) {
   if (!body.is_object() || !body.contains("input") || !body["input"].is_array())
     return refusal({}, "609", "Invalid JSON");
   const auto& input = body["input"];
-  if (input.size() > max_inputs)
+  if (input.size() > max_leads_per_call)
     return refusal({}, "1003", "Too many records in input: " + std::to_string(input.size()) +
                                    " (at most 300)");
   std::string action = body.value("action", "createOrUpdate");
@@ -292,7 +299,7 @@ api_response marketo_emulator::query(const httplib::Params& params) const {
   auto values = split_commas(param(params, "filterValues"));
   if (field.empty() || values.empty())
     return refusal({}, "1003", "filterType and filterValues are required");
-  if (values.size() > max_inputs)
+  if (values.size() > max_leads_per_call)
     return refusal({}, "1003", "Too many filterValues (at most 300)");
   auto wanted = split_commas(param(params, "fields"));
   if (wanted.empty())
@@ -318,7 +325,7 @@ api_response marketo_emulator::query(const httplib::Params& params) const {
 api_response marketo_emulator::remove(const nlohmann::json& body) {
   if (!body.is_object() || !body.contains("input") || !body["input"].is_array())
     return refusal({}, "609", "Invalid JSON");
-  if (body["input"].size() > max_inputs)
+  if (body["input"].size() > max_leads_per_call)
     return refusal({}, "1003", "Too many records in input (at most 300)");
   std::lock_guard lock(mutex_);
   nlohmann::json result = nlohmann::json::array();
@@ -364,6 +371,7 @@ void marketo_emulator::reset() {
   tokens_.clear();
   live_token_.clear();
   tokens_issued_ = 0;
+  throttled_.clear();
   per_20s_.clear();
   calls_today_ = 0;
   leads_.clear();
@@ -385,7 +393,9 @@ bool marketo_emulator::control(const std::string& name, const httplib::Request& 
     for (auto& [token, expiry] : tokens_)
       expiry = past;
   }
-  reply_json(res, 200, {{"tokens_issued", tokens_issued_}, {"tokens", tokens_.size()}});
+  reply_json(res, 200, {{"tokens_issued", tokens_issued_},
+                        {"tokens", tokens_.size()},
+                        {"throttled", throttled_}});
   return true;
 }
 

@@ -23,7 +23,7 @@ namespace backflow::emulators {
 /// `Authorization: Bearer <token>` (600/601/602 otherwise, uncounted), then passes the limits:
 /// concurrent calls (615), calls per rolling 20 s (606), calls per day (607).
 /// Extra control endpoint: GET|POST /__emulator/marketo, `{"expire_tokens":true}` expires every
-/// token now; GET answers `{"tokens_issued":N}`.
+/// token now; both answer `{"tokens_issued","tokens","throttled":{"606":N,...}}`.
 class marketo_emulator final : public emulator {
  public:
   static emulator_type type();
@@ -68,6 +68,7 @@ class marketo_emulator final : public emulator {
   std::map<std::string, clock::time_point> tokens_;  ///< token → expiry
   std::string live_token_;
   std::int64_t tokens_issued_ = 0;
+  std::map<std::string, std::int64_t> throttled_;  ///< 606/607/615 answers given, by code
   rate_window per_20s_{std::chrono::seconds(20)};
   std::int64_t calls_today_ = 0;
   std::map<std::int64_t, lead> leads_;

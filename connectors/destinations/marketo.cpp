@@ -12,7 +12,7 @@
 namespace backflow {
 namespace {
 
-constexpr size_t max_inputs = 300;
+constexpr size_t max_leads = 300;
 
 const char* action_for(delivery_op op) {
   switch (op) {
@@ -118,7 +118,7 @@ marketo_destination::marketo_destination(const destination_context& ctx)
       client_id_(ctx.options.value("client_id", "")),
       client_secret_(ctx.options.value("client_secret", "")),
       lookup_field_(ctx.options.value("lookup_field", "email")),
-      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_inputs), max_inputs)) {
+      batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_leads), max_leads)) {
   auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
   limits_.requests_per_window = rl.value("per_20s", 100);
   limits_.window = std::chrono::seconds(20);

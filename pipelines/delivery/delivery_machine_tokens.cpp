@@ -108,6 +108,7 @@ void delivery_machine::token_refused(work_item item, const std::string& reason) 
   }
   s_.log.info("Access token refused, sending again with a new one: batch={} reason=\"{}\"",
               item.batch.batch_id, reason);
+  report_.retried += item.batch.records.size();  // sent again, without a failed attempt
   ready_.push_front(std::move(item));
 }
 
