@@ -1,6 +1,7 @@
 // The Marketo Engage emulator (see marketo_emulator.hpp and docs/connectors/marketo.md).
 #include "emulators/marketo_emulator.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "emulators/emulator_util.hpp"
@@ -223,22 +224,41 @@ api_response marketo_emulator::admit(const limits& current) {
   return {0, {}, {}, 0, {}};
 }
 
+namespace {
+
+/// A field's value as lookups compare it: its text, lowercased for emails.
+std::string folded(const std::string& field, const nlohmann::json& value) {
+  return field == "email" ? to_lower(scalar_text(value)) : scalar_text(value);
+}
+
+}  // namespace
+
 std::vector<std::int64_t> marketo_emulator::matching(const std::string& field,
-                                                     const std::string& value) const {
+                                                     const nlohmann::json& value) const {
+  auto [it, fresh] = index_.try_emplace(field);
+  auto& index = it->second;
+  if (fresh)
+    for (const auto& [id, l] : leads_)
+      if (auto v = l.fields.find(field); v != l.fields.end() && !v->is_null())
+        index.emplace(folded(field, *v), id);
+  const auto wanted = folded(field, value);
   std::vector<std::int64_t> ids;
-  bool fold = field == "email";
-  auto wanted = fold ? to_lower(value) : value;
-  for (const auto& [id, l] : leads_) {
-    if (l.deleted)
-      continue;
-    auto it = l.fields.find(field);
-    if (it == l.fields.end() || it->is_null())
-      continue;
-    auto held = scalar_text(*it);
-    if ((fold ? to_lower(held) : held) == wanted)
-      ids.push_back(id);
+  auto [from, to] = index.equal_range(wanted);
+  for (auto c = from; c != to; ++c) {
+    const auto& l = leads_.at(c->second);
+    auto v = l.fields.find(field);
+    if (!l.deleted && v != l.fields.end() && !v->is_null() && folded(field, *v) == wanted &&
+        std::find(ids.begin(), ids.end(), l.id) == ids.end())
+      ids.push_back(l.id);
   }
+  std::sort(ids.begin(), ids.end());
   return ids;
+}
+
+void marketo_emulator::index_lead(const lead& l) {
+  for (auto& [field, index] : index_)
+    if (auto v = l.fields.find(field); v != l.fields.end() && !v->is_null())
+      index.emplace(folded(field, *v), l.id);
 }
 
 api_response marketo_emulator::sync(const nlohmann::json& body) {
@@ -266,7 +286,7 @@ api_response marketo_emulator::sync(const nlohmann::json& body) {
       result.push_back(skipped("1003", "Invalid email address"));
       continue;
     }
-    auto found = matching(field, scalar_text(value));
+    auto found = matching(field, value);
     if (found.size() > 1) {
       result.push_back(skipped("1007", "Multiple leads match the lookup criteria"));
       continue;
@@ -285,6 +305,7 @@ api_response marketo_emulator::sync(const nlohmann::json& body) {
     l.id = id;
     for (const auto& [k, v] : lead_in.items())
       l.fields[k] = v;
+    index_lead(l);
     result.push_back({{"id", id}, {"status", create ? "created" : "updated"}});
   }
   auto out = envelope(true);
@@ -307,7 +328,7 @@ api_response marketo_emulator::query(const httplib::Params& params) const {
   std::lock_guard lock(mutex_);
   nlohmann::json result = nlohmann::json::array();
   for (const auto& value : values)
-    for (auto id : matching(field, value)) {
+    for (auto id : matching(field, nlohmann::json(value))) {
       const auto& l = leads_.at(id);
       nlohmann::json lead = {{"id", id}};
       for (const auto& f : wanted)
@@ -375,6 +396,7 @@ void marketo_emulator::reset() {
   per_20s_.clear();
   calls_today_ = 0;
   leads_.clear();
+  index_.clear();
   next_id_ = 1001;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emulators/emulator.hpp"
@@ -57,7 +58,9 @@ class marketo_emulator final : public emulator {
   api_response remove(const nlohmann::json& body);
   /// Live leads whose `field` equals `value` (emails compare case-insensitively).
   [[nodiscard]] std::vector<std::int64_t> matching(const std::string& field,
-                                                   const std::string& value) const;
+                                                   const nlohmann::json& value) const;
+  /// Adds a written lead's values to the indexes of the fields looked up so far.
+  void index_lead(const lead& l);
 
   std::string client_id_;
   std::string client_secret_;
@@ -72,6 +75,9 @@ class marketo_emulator final : public emulator {
   rate_window per_20s_{std::chrono::seconds(20)};
   std::int64_t calls_today_ = 0;
   std::map<std::int64_t, lead> leads_;
+  /// field → its (folded) values → lead ids, built on a field's first lookup; entries are
+  /// candidates, checked against the lead (values change, leads are deleted).
+  mutable std::map<std::string, std::unordered_multimap<std::string, std::int64_t>> index_;
   std::int64_t next_id_ = 1001;
 };
 

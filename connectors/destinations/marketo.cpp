@@ -239,6 +239,8 @@ batch_verdict marketo_destination::read_results(const delivery_batch& batch,
       auto [code, message] = first_error(res, "reasons");
       if (removing && code == "1004")
         outcome = record_outcome::delivered(batch.records[sent[r]].dest_id);  // already gone
+      else if (code == "1005")  // createOnly: the lead is there (created earlier, or by others)
+        outcome = record_outcome::found_existing(id);
       else
         outcome = record_outcome::rejected("skipped: " + code + " " + message);
     }
