@@ -5,7 +5,7 @@
 //   send(item) ──no usable token──► waiting ──► token request ──granted──► send(waiting...)
 //                                                      └─ 429/5xx/transport: backoff, again
 //                                                      └─ refused: stop (exit 4), named
-//   answer with token_rejected ──► forget that token ──► item queued again (at most once more)
+//   answer with token_rejected ──► forget that token ──► item queued again (3 refusals: stop)
 #include "pipelines/delivery/delivery_machine.hpp"
 
 #include "pipelines/core/redaction.hpp"
@@ -13,6 +13,10 @@
 namespace backflow::delivery {
 
 namespace {
+
+/// Refusals of one request's token before the run stops. More than one: a token endpoint may hand
+/// out its live token a moment before it expires (Marketo does), so a new token can be refused.
+constexpr int max_token_refusals = 3;
 
 /// Refetch a little before the token endpoint says it expires: a request takes time to land.
 std::chrono::steady_clock::duration lifetime(std::chrono::seconds expires_in) {
@@ -100,7 +104,7 @@ void delivery_machine::read_token_response(const http_response& response) {
 void delivery_machine::token_refused(work_item item, const std::string& reason) {
   if (item.token_generation == token_.generation)
     token_.value.clear();  // that token is no good: the next send fetches another
-  if (++item.token_refusals > 1) {
+  if (++item.token_refusals >= max_token_refusals) {
     report_.failed += item.batch.records.size();
     stop("the destination refused a newly fetched access token too: " + reason);
     part_done(item.origin);

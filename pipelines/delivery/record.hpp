@@ -102,7 +102,7 @@ struct batch_verdict {
   std::chrono::milliseconds retry_after{0};
   destination_notes notes;
   /// The answer refused the request's access token (invalid or expired; see
-  /// destination::build_token_request): the batch goes again with a new token, once.
+  /// destination::build_token_request): the batch goes again with a new token (3 at most).
   bool token_rejected = false;
 
   static batch_verdict all(size_t n, const record_outcome& o) {

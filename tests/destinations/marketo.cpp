@@ -213,10 +213,10 @@ std::vector<fault_row> fault_rows() {
                 {"body", marketo_error("602", "Access token expired")}}},
               finishes(30, 8)}
         .with_delivery({{"concurrency", 4}}),
-    fault_row{"601 again after a new token", m,
-              {{{"nth", 2}, {"count", 2}, {"status", 200},
+    fault_row{"601 three times in a row", m,
+              {{{"nth", 2}, {"count", 3}, {"status", 200},
                 {"body", marketo_error("601", "Access token invalid")}}},
-              stops(10, 10, 3)}
+              stops(10, 20, 4)}
         .says("refused a newly fetched access token"),
     fault_row{"607 daily quota", m,
               {{{"nth", 2}, {"status", 200}, {"body", marketo_error("607", "Daily quota reached")}}},
