@@ -31,6 +31,8 @@ std::int64_t* limit_field(limits& l, const std::string& key) {
     return &l.concurrent;
   if (key == "per_3s")
     return &l.per_3s;
+  if (key == "per_20s")
+    return &l.per_20s;
   return nullptr;
 }
 

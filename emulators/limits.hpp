@@ -22,8 +22,9 @@ struct limits {
   std::int64_t hourly = 0;         ///< calls per ad account per rolling hour (Meta)
   std::int64_t per_minute = 0;     ///< requests per rolling minute (Zendesk)
   std::int64_t max_jobs = 0;       ///< background jobs queued or running at once (Zendesk)
-  std::int64_t concurrent = 0;     ///< requests being answered at once (Mailchimp)
+  std::int64_t concurrent = 0;     ///< requests being answered at once (Mailchimp, Marketo)
   std::int64_t per_3s = 0;         ///< requests per rolling 3 s window (Braze /users/track)
+  std::int64_t per_20s = 0;        ///< calls per rolling 20 s window (Marketo)
 };
 
 /// The field of `l` named `key` ("per_10s"), or nullptr for an unknown key.

@@ -9,6 +9,7 @@
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/mailchimp_emulator.hpp"
+#include "emulators/marketo_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
@@ -26,6 +27,7 @@ const std::vector<emulator_type>& emulator_types() {
     meta_emulator::type(),
     webhook_emulator::type(),
     http_emulator_type(),
+    marketo_emulator::type(),
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),

@@ -6,6 +6,7 @@
 #include "connectors/destinations/customerio.hpp"
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/mailchimp.hpp"
+#include "connectors/destinations/marketo.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
@@ -20,6 +21,7 @@ const std::vector<destination_type>& destination_types() {
     http_destination::type(),
     hubspot_destination::type(),
     mailchimp_destination::type(),
+    marketo_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),

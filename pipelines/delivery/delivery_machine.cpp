@@ -10,7 +10,9 @@ delivery_clock delivery_clock::real() {
 }
 
 delivery_machine::delivery_machine(machine_settings settings)
-    : s_(std::move(settings)), rng_(s_.seed) {}
+    : s_(std::move(settings)), rng_(s_.seed) {
+  token_.needed = s_.dest && s_.dest->build_token_request().has_value();
+}
 
 effects delivery_machine::take() {
   effects out;
@@ -87,6 +89,13 @@ effects delivery_machine::on_token(uint64_t ticket, const token_answer& answer) 
 }
 
 effects delivery_machine::on_response(uint64_t ticket, const http_response& response) {
+  if (token_.fetching != 0 && ticket == token_.fetching) {
+    token_.fetching = 0;
+    read_token_response(response);
+    pump();
+    maybe_finish();
+    return take();
+  }
   auto it = in_flight_.find(ticket);
   if (it != in_flight_.end()) {
     auto item = std::move(it->second);
@@ -99,6 +108,13 @@ effects delivery_machine::on_response(uint64_t ticket, const http_response& resp
 }
 
 effects delivery_machine::on_timer(uint64_t timer) {
+  if (token_.retry_timer != 0 && timer == token_.retry_timer) {
+    token_.retry_timer = 0;
+    if (report_.fatal.empty())
+      fetch_token();
+    maybe_finish();
+    return take();
+  }
   auto it = delayed_.find(timer);
   if (it == delayed_.end())
     return take();
@@ -181,6 +197,7 @@ void delivery_machine::stop(const std::string& why) {
     }
   delayed_.clear();
   acquiring_.clear();
+  abandon_token_waiters();
   for (auto& item : ready_) {
     report_.failed += item.batch.records.size();
     part_done(item.origin);
@@ -201,7 +218,8 @@ void delivery_machine::pump() {
   // A request counts against the concurrency until its outcome is committed, so a crash re-sends
   // at most `concurrency` batches.
   while (report_.fatal.empty() && !ready_.empty() &&
-         static_cast<int>(in_flight_.size() + acquiring_.size() + commits_.size()) <
+         static_cast<int>(in_flight_.size() + acquiring_.size() + commits_.size() +
+                          token_.waiting.size()) <
              s_.concurrency) {
     auto id = ++next_id_;
     acquiring_.emplace(id, std::move(ready_.front()));
@@ -215,6 +233,7 @@ void delivery_machine::maybe_finish() {
   bool stopping = !report_.fatal.empty();
   if (reported_ || !(upstream_done_ || stopping) || !ready_.empty() || !in_flight_.empty() ||
       !acquiring_.empty() || (!delayed_.empty() && !stopping) || !commits_.empty() ||
+      !token_.waiting.empty() || token_.fetching != 0 || (token_.retry_timer != 0 && !stopping) ||
       (!stopping && !external_origins_.empty()))
     return;
   if (unreported_calls_ > 0 || pause_until_ms_ > 0) {

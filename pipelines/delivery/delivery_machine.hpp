@@ -71,6 +71,8 @@ struct work_item {
   /// Creates that may have landed (a timeout after sending, a crash): look them up first.
   bool unsure = false;
   bool looking_up = false;  ///< the request in flight is that lookup
+  uint64_t token_generation = 0;  ///< the access token its last request carried
+  int token_refusals = 0;         ///< answers that refused its access token
 };
 
 /// Delivers batches to one destination. Every event returns the effects it caused, in order;
@@ -149,7 +151,29 @@ class delivery_machine {
   void save_checkpoint_then(work_item item, job_step step);
   void read_job_response(work_item item, const http_response& response);
 
+  // delivery_machine_tokens.cpp: access tokens from a token endpoint
+  /// Whether `item` may be sent now; if not, it waits for a token (fetched if none is coming).
+  bool has_token_for(work_item& item);
+  void authorize(work_item& item, http_request& request);
+  void fetch_token();
+  void read_token_response(const http_response& response);
+  void token_refused(work_item item, const std::string& reason);
+  void abandon_token_waiters();
+
+  /// The destination's access token (destination::build_token_request), shared by all requests.
+  struct token_cache {
+    bool needed = false;
+    std::string value;  ///< empty: none yet, or refused
+    std::optional<std::chrono::steady_clock::time_point> expires;  ///< refetch from then on
+    uint64_t generation = 0;   ///< tokens fetched so far
+    uint64_t fetching = 0;     ///< the token request's ticket while it is in flight
+    uint64_t retry_timer = 0;  ///< a timer to ask the token endpoint again after a failure
+    int attempt = 0;           ///< failed token requests in a row
+    std::vector<work_item> waiting;  ///< items with a rate-limit token, waiting for an access token
+  };
+
   machine_settings s_;
+  token_cache token_;
   std::mt19937_64 rng_;
   effects out_;
   std::deque<work_item> ready_;

@@ -147,6 +147,10 @@ void delivery_machine::settle_outcomes(work_item item, const std::vector<record_
 void delivery_machine::handle_verdict(work_item item, batch_verdict verdict, long status) {
   using kind = batch_verdict::kind;
   report_.notes.merge(verdict.notes);
+  if (verdict.token_rejected && token_.needed) {
+    token_refused(std::move(item), verdict.reason);
+    return;
+  }
   switch (verdict.what) {
     case kind::per_record:
       settle_outcomes(std::move(item), verdict.outcomes);
@@ -183,6 +187,8 @@ void delivery_machine::send(work_item item) {
     start_job(std::move(item));
     return;
   }
+  if (!has_token_for(item))
+    return;
   std::optional<http_request> request;
   if (item.unsure) {
     request = s_.dest->build_lookup(item.batch);
@@ -194,6 +200,7 @@ void delivery_machine::send(work_item item) {
   } else {
     request = item.request ? *item.request : s_.dest->build_request(item.batch);
   }
+  authorize(item, *request);
   ++report_.api_calls;
   ++unreported_calls_;
   auto ticket = ++next_id_;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipelines/delivery/access_token.hpp"
 #include "pipelines/delivery/delivery_job.hpp"
 #include "pipelines/delivery/http.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
@@ -84,6 +85,29 @@ class destination {
   [[nodiscard]] virtual batch_verdict interpret_lookup(const delivery_batch& batch,
                                                        const http_response& response) const {
     return batch_verdict::whole(batch_verdict::kind::fatal, "this destination cannot look records up");
+  }
+
+  // -- access tokens (optional) --------------------------------------------------------------
+
+  /// For destinations that authenticate with a short-lived access token fetched from a token
+  /// endpoint (OAuth client credentials, refresh tokens): the request that fetches one. The
+  /// delivery layer sends it (off the scheduler threads, like every request), caches the token
+  /// until it expires, puts it on every request with authorize(), and fetches a new one once when
+  /// an answer's verdict says `token_rejected`. nullopt (the default): no token endpoint.
+  [[nodiscard]] virtual std::optional<http_request> build_token_request() const {
+    return std::nullopt;
+  }
+
+  /// Reads the token endpoint's answer (transport failures never reach this); RFC 6749's
+  /// token response by default.
+  [[nodiscard]] virtual access_grant read_token(const http_response& response) const {
+    return read_oauth_token(response);
+  }
+
+  /// Puts the access token on a request (its lookups' and jobs' too): `Authorization: Bearer`
+  /// by default.
+  virtual void authorize(http_request& request, const std::string& token) const {
+    request.headers.push_back({"Authorization", "Bearer " + token});
   }
 
   // -- asynchronous jobs (optional) ----------------------------------------------------------

@@ -101,6 +101,9 @@ struct batch_verdict {
   std::string reason;
   std::chrono::milliseconds retry_after{0};
   destination_notes notes;
+  /// The answer refused the request's access token (invalid or expired; see
+  /// destination::build_token_request): the batch goes again with a new token (3 at most).
+  bool token_rejected = false;
 
   static batch_verdict all(size_t n, const record_outcome& o) {
     batch_verdict v;

@@ -17,6 +17,7 @@ test_destination mailchimp_tests();      // mailchimp.cpp
 test_destination http_tests();           // http.cpp
 test_destination braze_tests();          // braze.cpp
 test_destination customerio_tests();     // customerio.cpp
+test_destination marketo_tests();        // marketo.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -29,6 +30,7 @@ const std::vector<test_destination>& test_destinations() {
     http_tests(),
     braze_tests(),
     customerio_tests(),
+    marketo_tests(),
   };
   return all;
 }

@@ -23,9 +23,11 @@ std::vector<fault_row> generic_rows(const std::string& type, const destination_f
     rate_limited["body"] = d.rate_limit_body;
   json rate_limited_after_1 = rate_limited;
   rate_limited_after_1["headers"] = retry_after_1;
+  auto refused = d.token_endpoint
+                     ? fault_row{"connection refused", type, {}, {4, 0, 0, 50, 0}}.says("token endpoint")
+                     : fault_row{"connection refused", type, {}, {4, 0, 50, 50, 10}};
   return {
-    fault_row{"connection refused", type, {}, {4, 0, 50, 50, 10}}
-        .against_dead_port().with_delivery(two_attempts),
+    refused.against_dead_port().with_delivery(two_attempts),
     {"reset before processing", type, {reset_unprocessed}, finishes(10, 6)},
     fault_row{"reset mid-body after processing", type, {reset_mid_body}, finishes(10, 6)}
         .seen_again(replay),

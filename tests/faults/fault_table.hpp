@@ -116,6 +116,9 @@ struct destination_faults {
   json server_error_body;        ///< the 503 answers' body in the generic 5xx burst
   json rate_limit_body;          ///< the 429 answers' body (null: none)
   int wait_after_429_ms = 0;     ///< the least wait after a 429 without Retry-After
+  /// It fetches an access token first (destination::build_token_request): against a dead host
+  /// the run stops at the token endpoint, before any API call.
+  bool token_endpoint = false;
   /// The sync file of the contacts model (batch size and delivery are set by the matrix).
   std::function<json(const contacts_model&, const std::string& base)> sync;
   /// What the destination holds, by model key.
