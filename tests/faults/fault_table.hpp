@@ -110,6 +110,10 @@ struct destination_faults {
   json server_error_body;        ///< the 503 answers' body in the generic 5xx burst
   json rate_limit_body;          ///< the 429 answers' body (null: none)
   int wait_after_429_ms = 0;     ///< the least wait after a 429 without Retry-After
+  /// Records per request in the matrix's runs: `batch_size`, or 1 for a destination that sends
+  /// one record per request (its sync file then gets no batch_size; the generic rows' counts
+  /// scale with it: one request per record, one record per re-send).
+  int per_request = batch_size;
   /// The sync file of the contacts model (batch size and delivery are set by the matrix).
   std::function<json(const contacts_model&, const std::string& base)> sync;
   /// What the destination holds, by model key.
