@@ -6,6 +6,7 @@
 #include "emulators/bigquery_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
+#include "emulators/intercom_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
@@ -19,6 +20,7 @@ const std::vector<emulator_type>& emulator_types() {
     salesforce_emulator::type(),
     meta_emulator::type(),
     webhook_emulator::type(),
+    intercom_emulator::type(),
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),

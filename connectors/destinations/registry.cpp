@@ -2,6 +2,7 @@
 #include "connectors/destinations/registry.hpp"
 
 #include "connectors/destinations/hubspot.hpp"
+#include "connectors/destinations/intercom.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
@@ -11,6 +12,7 @@ namespace backflow {
 const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
     hubspot_destination::type(),
+    intercom_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),

@@ -12,6 +12,7 @@ test_destination hubspot_tests();        // hubspot.cpp
 test_destination webhook_tests();        // webhook.cpp
 test_destination salesforce_tests();     // salesforce.cpp
 test_destination meta_audience_tests();  // meta_audience.cpp
+test_destination intercom_tests();       // intercom.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -19,6 +20,7 @@ const std::vector<test_destination>& test_destinations() {
     webhook_tests(),
     salesforce_tests(),
     meta_audience_tests(),
+    intercom_tests(),
   };
   return all;
 }
