@@ -5,7 +5,8 @@
 # so every row is sent), then prints a Markdown row for bench/RESULTS.md: records/s, requests/s
 # achieved against the tightest request limit the emulator reports (`/__emulator/limits`),
 # API calls per 10,000 records, records retried (a throttle answer makes a retry: 0 is the
-# target) and the throttle answers the emulator logged (HTTP 429, or its own count).
+# target) and the throttle answers the emulator logged (HTTP 429, or its own count). A run
+# shorter than a few limit windows reads above 100%: a limit's first window is spent at once.
 #
 #   bench/destination_rate.sh hubspot            20,000 rows
 #   bench/destination_rate.sh marketo 50000
@@ -25,7 +26,11 @@ command -v jq > /dev/null || { echo "needs jq (apt-get install -y jq)" >&2; exit
 # The emulator that serves this destination, and the variable the example reads its endpoint from.
 kind=$("$emulator" --list | jq -r --arg d "$name" '.[] | select(.destinations | index($d)) | .name' | head -1)
 [[ -n $kind ]] || { echo "no emulator serves $name" >&2; exit 1; }
-endpoint_var=$(grep -o '\${[A-Z_]*ENDPOINT' "$example" | head -1 | tr -d '${')
+# The first ${VAR:-http://127.0.0.1:PORT/path} of the example: VAR gets the emulator's address
+# with the same path.
+endpoint_ref=$(grep -o '\${[A-Z_]*:-http://127\.0\.0\.1:[0-9]*[^}"]*}' "$example" | head -1)
+endpoint_var=$(sed 's/^\${\([A-Z_]*\):-.*/\1/' <<< "$endpoint_ref")
+endpoint_path=$(sed 's|^.*:-http://127\.0\.0\.1:[0-9]*\([^}]*\)}$|\1|' <<< "$endpoint_ref")
 
 work=bench/data/rate-$name
 rm -rf "$work" && mkdir -p "$work"
@@ -38,7 +43,7 @@ trap 'kill $emulator_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q listening "$work/emulator.out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/emulator.out")
 [[ -n $url ]] || { echo "the emulator did not start: $work/emulator.log" >&2; exit 1; }
-[[ -n $endpoint_var ]] && export "$endpoint_var=$url"
+[[ -n $endpoint_var ]] && export "$endpoint_var=$url$endpoint_path"
 
 "$backflow" run "$work/sync.json" --state "$work/state" --json > "$work/run.json" || true
 curl -s "$url/__emulator/limits" > "$work/limits.json"
