@@ -138,6 +138,8 @@ void intercom_emulator::route(const httplib::Request& req, api_response& out) {
     return search(body, out);
   if (p.size() == 1 && p[0] == "contacts" && m == "POST")
     return create_contact(body, out);
+  if (p.size() == 2 && p[0] == "contacts" && m == "GET")
+    return get_contact(p[1], out);
   if (p.size() == 2 && p[0] == "contacts" && m == "PUT")
     return update_contact(p[1], body, out);
   if (p.size() == 3 && p[0] == "contacts" && p[2] == "archive" && m == "POST")
@@ -153,23 +155,30 @@ void intercom_emulator::route(const httplib::Request& req, api_response& out) {
   fail(out, 404, "not_found", "Resource Not Found: " + m + " " + req.path);
 }
 
+void intercom_emulator::index(const stored& c, bool on) {
+  for (const char* field : {"external_id", "email"}) {
+    auto v = c.fields.find(field);
+    if (v == c.fields.end() || !v->is_string() || v->get_ref<const std::string&>().empty())
+      continue;
+    auto value = std::string(field) == "email" ? to_lower(v->get<std::string>()) : v->get<std::string>();
+    auto& index = unique_[field];
+    if (on)
+      index[value] = c.id;
+    else if (auto it = index.find(value); it != index.end() && it->second == c.id)
+      index.erase(it);
+  }
+}
+
 intercom_emulator::stored* intercom_emulator::holder(const std::string& field,
                                                      const std::string& value,
                                                      const std::string& except) {
   if (value.empty())
     return nullptr;
-  for (auto& [id, c] : contacts_) {
-    if (c.deleted || id == except)
-      continue;
-    auto v = c.fields.find(field);
-    if (v == c.fields.end() || !v->is_string())
-      continue;
-    bool same = field == "email" ? to_lower(v->get<std::string>()) == to_lower(value)
-                                 : v->get<std::string>() == value;
-    if (same)
-      return &c;
-  }
-  return nullptr;
+  auto& index = unique_[field];
+  auto it = index.find(field == "email" ? to_lower(value) : value);
+  if (it == index.end() || it->second == except)
+    return nullptr;
+  return &contacts_.at(it->second);
 }
 
 void intercom_emulator::create_contact(const nlohmann::json& body, api_response& out) {
@@ -196,9 +205,21 @@ void intercom_emulator::create_contact(const nlohmann::json& body, api_response&
   c.fields["role"] = role;
   c.creations = c.writes = 1;
   auto& saved = contacts_[c.id] = std::move(c);
+  index(saved, true);
   auto reply = saved.fields;
   reply["type"] = "contact";
   reply["id"] = saved.id;
+  out.body = reply.dump();
+}
+
+void intercom_emulator::get_contact(const std::string& id, api_response& out) {
+  auto it = contacts_.find(id);
+  if (it == contacts_.end() || it->second.deleted)
+    return fail(out, 404, "not_found", "User Not Found");
+  auto reply = it->second.fields;
+  reply["type"] = "contact";
+  reply["id"] = id;
+  reply["archived"] = it->second.archived;  // an assumption: see docs/connectors/intercom.md
   out.body = reply.dump();
 }
 
@@ -214,7 +235,9 @@ void intercom_emulator::update_contact(const std::string& id, const nlohmann::js
       if (auto* c = holder(field, body[field].get<std::string>(), id))
         return fail(out, 409, "conflict",
                     "A contact matching those details already exists with id=" + c->id);
+  index(it->second, false);
   merge_into(it->second.fields, body);
+  index(it->second, true);
   ++it->second.writes;
   auto reply = it->second.fields;
   reply["type"] = "contact";
@@ -227,6 +250,8 @@ void intercom_emulator::remove_contact(const std::string& id, bool archive, api_
   if (it == contacts_.end() || it->second.deleted)
     return fail(out, 404, "not_found", "User Not Found");
   (archive ? it->second.archived : it->second.deleted) = true;
+  if (!archive)
+    index(it->second, false);  // a deleted contact's external_id and email are free again
   nlohmann::json reply = {{"id", id}, {"type", "contact"},
                           {"external_id", it->second.fields.value("external_id", nlohmann::json())},
                           {archive ? "archived" : "deleted", true}};
@@ -285,9 +310,18 @@ void intercom_emulator::search(const nlohmann::json& body, api_response& out) {
     offset = std::stoul(cursor.get<std::string>().substr(6));
   }
   std::vector<const stored*> found;
-  for (const auto& [id, c] : contacts_)  // archived and deleted contacts are not searchable
-    if (!c.deleted && !c.archived && matches(c, query))
-      found.push_back(&c);
+  auto field = query.value("field", nlohmann::json());
+  auto value = query.value("value", nlohmann::json());
+  if (op == "=" && (field == "external_id" || field == "email") && value.is_string()) {
+    // A unique attribute: its index holds the one candidate.
+    if (auto* c = holder(field.get<std::string>(), value.get<std::string>(), "");
+        c != nullptr && !c->archived && matches(*c, query))
+      found.push_back(c);
+  } else {
+    for (const auto& [id, c] : contacts_)  // archived and deleted contacts are not searchable
+      if (!c.deleted && !c.archived && matches(c, query))
+        found.push_back(&c);
+  }
   nlohmann::json data = nlohmann::json::array();
   for (std::size_t i = offset; i < found.size() && data.size() < std::size_t(per_page); ++i) {
     auto item = found[i]->fields;
@@ -361,6 +395,7 @@ void intercom_emulator::reset() {
   }
   std::lock_guard lock(mutex_);
   contacts_.clear();
+  unique_.clear();
   companies_.clear();
   next_id_ = 1;
 }

@@ -44,6 +44,7 @@ class intercom_emulator final : public emulator {
   void route(const httplib::Request& req, api_response& out);
   void search(const nlohmann::json& body, api_response& out);
   void create_contact(const nlohmann::json& body, api_response& out);
+  void get_contact(const std::string& id, api_response& out);
   void update_contact(const std::string& id, const nlohmann::json& body, api_response& out);
   void remove_contact(const std::string& id, bool archive, api_response& out);
   void unarchive_contact(const std::string& id, api_response& out);
@@ -51,6 +52,8 @@ class intercom_emulator final : public emulator {
   [[nodiscard]] bool matches(const stored& c, const nlohmann::json& query) const;
   void upsert_company(const nlohmann::json& body, api_response& out);
   void delete_company(const std::string& id, api_response& out);
+  /// Files (`on`) or unfiles contact `c`'s unique attributes.
+  void index(const stored& c, bool on);
   /// The live contact (not deleted) other than `except` holding `field` = `value`.
   stored* holder(const std::string& field, const std::string& value, const std::string& except);
 
@@ -60,6 +63,9 @@ class intercom_emulator final : public emulator {
   std::int64_t window_used_ = 0;
   mutable std::mutex mutex_;  ///< guards everything below
   std::map<std::string, stored> contacts_;   ///< by Intercom id
+  /// Unique attributes of contacts not deleted → their id: "external_id" and "email"
+  /// (lowercased), so a create, an update and a search by them take no scan.
+  std::map<std::string, std::map<std::string, std::string>> unique_;
   std::map<std::string, stored> companies_;  ///< by company_id
   std::int64_t next_id_ = 1;
 };

@@ -149,7 +149,7 @@ destination_type intercom_destination::type() {
         .defaults_to("https://api.intercom.io"),
     option("token", option_type::string, "access token, e.g. \"${INTERCOM_TOKEN}\"")
         .mandatory().secret_value(),
-    option("version", option_type::string, "the Intercom-Version header").defaults_to("2.11"),
+    option("version", option_type::string, "the Intercom-Version header").defaults_to("2.14"),
     option("object", option_type::string, "what to write")
         .defaults_to("contacts").one_of({"contacts", "companies"}).shapes_payload(),
     option("match_by", option_type::string, "contacts: the attribute the key's value is")
@@ -183,7 +183,7 @@ destination_type intercom_destination::type() {
 intercom_destination::intercom_destination(const destination_context& ctx) {
   s_.endpoint = ctx.options.value("endpoint", "https://api.intercom.io");
   s_.token = ctx.options.value("token", "");
-  s_.version = ctx.options.value("version", "2.11");
+  s_.version = ctx.options.value("version", "2.14");
   s_.object = ctx.options.value("object", "contacts");
   s_.match_by = ctx.options.value("match_by", "external_id");
   s_.archive = ctx.options.value("mirror_removes", "archive") == "archive";

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "connectors/destinations/intercom.hpp"
+#include "pipelines/core/text.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
@@ -21,7 +22,7 @@ class intercom_contact_job final : public delivery_job {
   [[nodiscard]] std::string checkpoint() const override { return {}; }  // searching again is safe
 
  private:
-  enum class phase { search, create, update, unarchive, remove };
+  enum class phase { search, create, fetch, update, unarchive, remove };
 
   const outbound_record& record() const { return batch_.records[index_]; }
   job_step begin();
@@ -29,6 +30,8 @@ class intercom_contact_job final : public delivery_job {
   job_step write(const std::string& id);
   job_step settle(record_outcome o);
   job_step after_search(const http_response& response);
+  /// The contact a 409 named: ours (same key) is updated, another one's is a conflict.
+  job_step after_fetch(const http_response& response);
 
   intercom_settings s_;
   delivery_batch batch_;
@@ -91,8 +94,12 @@ job_step intercom_contact_job::after_search(const http_response& response) {
       return settle(record_outcome::found_existing(*found));
     return write(*found);
   }
-  if (conflicted_ && !conflict_id_.empty())
-    return write(conflict_id_);  // the search index lags behind a create: use the 409's id
+  if (conflicted_ && !conflict_id_.empty()) {
+    // Search lags behind a create, skips archived contacts, or the 409 is about another
+    // contact's email: read the contact the 409 named before writing to it.
+    phase_ = phase::fetch;
+    return job_step::send(s_.request("GET", "/contacts/" + conflict_id_));
+  }
   if (conflicted_)
     return job_step::fail(batch_verdict::whole(
         batch_verdict::kind::retry, "Intercom said the contact exists but search did not find it"));
@@ -102,6 +109,19 @@ job_step intercom_contact_job::after_search(const http_response& response) {
     return settle(record_outcome::rejected("no Intercom contact with " + s_.match_by + " " +
                                            record().key + " (update mode only updates)"));
   return write({});
+}
+
+job_step intercom_contact_job::after_fetch(const http_response& response) {
+  auto contact = nlohmann::json::parse(response.body, nullptr, false);
+  auto held = json_text(contact, s_.match_by.c_str());
+  bool same = s_.match_by == "email" ? ascii_lower(held) == ascii_lower(record().key)
+                                     : held == record().key;
+  if (same)
+    return write(conflict_id_);  // ours, not yet searchable or archived: update it
+  return settle(record_outcome::rejected(
+      "Intercom refused the create with 409: contact " + conflict_id_ + " already holds its " +
+      "external_id or email (" + s_.match_by + " " + (held.empty() ? "unset" : held) +
+      "); merge or fix the contacts in Intercom"));
 }
 
 job_step intercom_contact_job::next(const http_response& response) {
@@ -129,6 +149,10 @@ job_step intercom_contact_job::next(const http_response& response) {
         researched_ = true;  // the id we kept is gone (merged, deleted): find or create anew
         return search();
       }
+      break;
+    case phase::fetch:
+      if (classify_status(response.status) == status_class::delivered)
+        return after_fetch(response);
       break;
     case phase::unarchive:
       if (classify_status(response.status) == status_class::delivered)

@@ -1,5 +1,5 @@
 // Intercom under test: what the conformance suite, the oracle and the fault matrix know of it.
-// The oracle's expectation comes from docs/connectors/intercom.md (Intercom REST API 2.11:
+// The oracle's expectation comes from docs/connectors/intercom.md (Intercom REST API 2.14:
 // contacts created or updated one at a time, custom attributes merged, null clears), never from
 // the connector: one live contact per key (its external_id), `name` top-level and every other
 // mapped field a custom attribute; NULL is null, "" is "", numbers are numbers (decimals may
