@@ -25,7 +25,7 @@ bool listed(const std::array<const char*, N>& names, const std::string& field) {
   return std::any_of(names.begin(), names.end(), [&](const char* n) { return field == n; });
 }
 
-std::optional<int64_t> header_int(const http_response& r, std::string_view name) {
+std::optional<int64_t> rate_header(const http_response& r, std::string_view name) {
   auto h = r.header(name);
   if (!h)
     return std::nullopt;
@@ -39,7 +39,7 @@ std::optional<int64_t> header_int(const http_response& r, std::string_view name)
 /// How long until the window resets (X-RateLimit-Reset, unix seconds): at least a second, the
 /// delivery layer caps it at the type's max_wait.
 std::chrono::milliseconds reset_wait(const http_response& r) {
-  auto reset = header_int(r, "X-RateLimit-Reset");
+  auto reset = rate_header(r, "X-RateLimit-Reset");
   auto wait_ms = reset ? *reset * 1000 - wall_now_ms() : 0;
   return std::chrono::milliseconds(std::max<int64_t>(wait_ms, 1000));
 }
@@ -269,8 +269,8 @@ batch_verdict intercom_destination::interpret(const delivery_batch& batch,
 
 rate_signal intercom_destination::read_rate_signal(const http_response& response) const {
   rate_signal s;
-  auto limit = header_int(response, "X-RateLimit-Limit");
-  auto remaining = header_int(response, "X-RateLimit-Remaining");
+  auto limit = rate_header(response, "X-RateLimit-Limit");
+  auto remaining = rate_header(response, "X-RateLimit-Remaining");
   if (limit && *limit > 0) {
     rate_limit_spec advertised;  // the limit of one 10-second window
     advertised.requests_per_window = static_cast<double>(*limit);
