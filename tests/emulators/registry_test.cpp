@@ -82,11 +82,11 @@ BOOST_AUTO_TEST_CASE(a_bad_command_line_is_named) {
   BOOST_TEST(message({}) == "missing emulator name");
   BOOST_TEST(message({"--help"}).empty());
   BOOST_TEST(message({"hubspot", "-h"}).empty());
-  BOOST_TEST(message({"nope"}) == "unknown emulator 'nope' (expected hubspot|salesforce|meta|webhook|snowflake|bigquery|databricks)");
+  BOOST_TEST(message({"nope"}) == "unknown emulator 'nope' (expected hubspot|salesforce|meta|webhook|intercom|snowflake|bigquery|databricks)");
   BOOST_TEST(message({"webhook", "--per-10s", "5"}) ==
-             "--per-10s applies to these emulators only: hubspot");
+             "--per-10s applies to these emulators only: hubspot, intercom");
   BOOST_TEST(message({"webhook", "--token", "x"}) ==
-             "--token applies to these emulators only: hubspot, salesforce, meta, snowflake, bigquery, databricks");
+             "--token applies to these emulators only: hubspot, salesforce, meta, intercom, snowflake, bigquery, databricks");
   BOOST_TEST(message({"hubspot", "--bogus", "1"}) == "unknown option: --bogus");
   BOOST_TEST(message({"hubspot", "--daily"}) == "missing value for --daily");
   BOOST_TEST(message({"hubspot", "--daily", "-1"}) ==
