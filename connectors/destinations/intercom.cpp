@@ -44,6 +44,14 @@ std::chrono::milliseconds reset_wait(const http_response& r) {
   return std::chrono::milliseconds(std::max<int64_t>(wait_ms, 1000));
 }
 
+/// A verdict read for a batch's first record, for the whole batch: Intercom takes one record per
+/// request (batch_size 1), so any other record was not sent and goes again on its own.
+batch_verdict widened(batch_verdict v, size_t n) {
+  if (v.what == batch_verdict::kind::per_record && v.outcomes.size() < n)
+    v.outcomes.resize(n, record_outcome::retryable("Intercom takes one record per request"));
+  return v;
+}
+
 }  // namespace
 
 // -- intercom_settings --------------------------------------------------------------------------
@@ -208,6 +216,11 @@ std::optional<http_request> intercom_destination::build_lookup(const delivery_ba
 
 batch_verdict intercom_destination::interpret_lookup(const delivery_batch& batch,
                                                      const http_response& response) const {
+  return widened(lookup_one(batch, response), batch.records.size());
+}
+
+batch_verdict intercom_destination::lookup_one(const delivery_batch& batch,
+                                               const http_response& response) const {
   if (classify_status(response.status) != status_class::delivered)
     return intercom_settings::failure(response);
   auto found = s_.found_in(response, batch.records.front().key);
@@ -242,6 +255,11 @@ http_request intercom_destination::build_request(const delivery_batch& batch) co
 
 batch_verdict intercom_destination::interpret(const delivery_batch& batch,
                                               const http_response& response) const {
+  return widened(interpret_one(batch, response), batch.records.size());
+}
+
+batch_verdict intercom_destination::interpret_one(const delivery_batch& batch,
+                                                  const http_response& response) const {
   const auto& r = batch.records.front();
   if (r.op == delivery_op::remove && r.dest_id.empty())
     return batch_verdict::all(1, record_outcome::rejected(

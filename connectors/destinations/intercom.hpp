@@ -58,6 +58,12 @@ class intercom_destination final : public destination {
   [[nodiscard]] std::unique_ptr<delivery_job> make_job(const delivery_batch& batch) const override;
 
  private:
+  /// The verdicts on the batch's first (only) record.
+  [[nodiscard]] batch_verdict interpret_one(const delivery_batch& batch,
+                                            const http_response& response) const;
+  [[nodiscard]] batch_verdict lookup_one(const delivery_batch& batch,
+                                         const http_response& response) const;
+
   intercom_settings s_;
   rate_limit_spec limits_;
 };
