@@ -10,6 +10,7 @@
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/mailchimp_emulator.hpp"
 #include "emulators/marketo_emulator.hpp"
+#include "emulators/intercom_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
@@ -28,6 +29,7 @@ const std::vector<emulator_type>& emulator_types() {
     webhook_emulator::type(),
     http_emulator_type(),
     marketo_emulator::type(),
+    intercom_emulator::type(),
     snowflake_emulator::type(),
     bigquery_emulator::type(),
     databricks_emulator::type(),

@@ -7,6 +7,7 @@
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/mailchimp.hpp"
 #include "connectors/destinations/marketo.hpp"
+#include "connectors/destinations/intercom.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
@@ -22,6 +23,7 @@ const std::vector<destination_type>& destination_types() {
     hubspot_destination::type(),
     mailchimp_destination::type(),
     marketo_destination::type(),
+    intercom_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),

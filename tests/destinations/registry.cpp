@@ -18,6 +18,7 @@ test_destination http_tests();           // http.cpp
 test_destination braze_tests();          // braze.cpp
 test_destination customerio_tests();     // customerio.cpp
 test_destination marketo_tests();        // marketo.cpp
+test_destination intercom_tests();       // intercom.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -31,6 +32,7 @@ const std::vector<test_destination>& test_destinations() {
     braze_tests(),
     customerio_tests(),
     marketo_tests(),
+    intercom_tests(),
   };
   return all;
 }

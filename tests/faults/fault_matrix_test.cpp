@@ -54,7 +54,8 @@ const destination_faults& faults_of(const std::string& type) {
 
 json sync_for(const destination_faults& d, const contacts_model& model, const std::string& base) {
   json sync = d.sync(model, base);
-  sync["destination"]["batch_size"] = batch_size;
+  if (d.per_request > 1)
+    sync["destination"]["batch_size"] = d.per_request;
   sync["delivery"] = {{"concurrency", 1},  // the nth request is the nth batch: exact counts
                       {"retry_initial", "10ms"},
                       {"retry_max", "100ms"},
@@ -128,7 +129,7 @@ void run_row(const fault_row& row, tally& t) {
     auto setup = backflow.run_sync(write(emu.url()));
     ++t.runs;
     BOOST_TEST_CONTEXT("setup run") {
-      check_summary(setup, finishes(0, rows / batch_size));
+      check_summary(setup, finishes(0, rows / d.per_request));
     }
     std::vector<int> gone;
     for (int i = first_row; i < live_from; ++i)
@@ -185,7 +186,7 @@ void run_row(const fault_row& row, tally& t) {
     auto resumed = backflow.run_sync(sync, adopt);
     ++t.runs;
     BOOST_TEST_CONTEXT("follow-up run") {
-      check_summary(resumed, {0, rest, 0, 0, (rest + batch_size - 1) / batch_size});
+      check_summary(resumed, {0, rest, 0, 0, (rest + d.per_request - 1) / d.per_request});
       BOOST_TEST(resumed.summary["resumed"] == true);
     }
   }

@@ -119,6 +119,10 @@ struct destination_faults {
   /// It fetches an access token first (destination::build_token_request): against a dead host
   /// the run stops at the token endpoint, before any API call.
   bool token_endpoint = false;
+  /// Records per request in the matrix's runs: `batch_size`, or 1 for a destination that sends
+  /// one record per request (its sync file then gets no batch_size; the generic rows' counts
+  /// scale with it: one request per record, one record per re-send).
+  int per_request = batch_size;
   /// The sync file of the contacts model (batch size and delivery are set by the matrix).
   std::function<json(const contacts_model&, const std::string& base)> sync;
   /// What the destination holds, by model key.
