@@ -173,7 +173,7 @@ BOOST_AUTO_TEST_CASE(sigterm_exits_cleanly) {
 
 BOOST_AUTO_TEST_CASE(bad_command_lines_exit_2) {
   auto emulator = backflow::testing::binary_path("backflow-emulator");
-  BOOST_TEST(backflow::testing::run_process({emulator, "zendesk"}).exit_code == 2);
+  BOOST_TEST(backflow::testing::run_process({emulator, "pardot"}).exit_code == 2);
   BOOST_TEST(backflow::testing::run_process({emulator, "hubspot", "--port", "x"}).exit_code == 2);
   BOOST_TEST(backflow::testing::run_process({emulator, "webhook", "--token", "t"}).exit_code == 2);
   auto help = backflow::testing::run_process({emulator, "--help"});
