@@ -146,6 +146,10 @@ class delivery_machine {
   void read_lookup(work_item item, const http_response& response);
 
   // delivery_machine_jobs.cpp: asynchronous jobs
+  /// Starts `item`'s job while it holds a rate-limit token: true when the job's first step is
+  /// a request that may go now (set as item.request, to be sent with that token); false when
+  /// the step went its own way (parked, a checkpoint first, settled, failed) or there is no job.
+  bool start_job_holding_token(work_item& item);
   void start_job(work_item item);
   void run_step(work_item item, job_step step);
   void save_checkpoint_then(work_item item, job_step step);

@@ -21,6 +21,26 @@ void delivery_machine::start_job(work_item item) {
   run_step(std::move(item), std::move(step));
 }
 
+bool delivery_machine::start_job_holding_token(work_item& item) {
+  item.job = s_.dest->make_job(item.batch);
+  if (!item.job) {
+    stop("the destination offers no job API for batch " + item.batch.batch_id);
+    part_done(item.origin);
+    return false;
+  }
+  auto step = item.job->start();
+  auto checkpoint = item.job->checkpoint();
+  bool now = step.what == job_step::kind::send && step.delay.count() == 0 &&
+             (checkpoint.empty() || checkpoint == item.saved_checkpoint);
+  if (!now) {
+    run_step(std::move(item), std::move(step));  // parked, checkpointed, settled or failed
+    return false;
+  }
+  item.request = std::move(step.request);
+  item.attempt = 0;
+  return true;
+}
+
 /// Persists the job's checkpoint (once it has one) before the job goes on: a crash from here on
 /// resumes the job by polling it instead of submitting its records again.
 void delivery_machine::save_checkpoint_then(work_item item, job_step step) {

@@ -183,10 +183,10 @@ void delivery_machine::handle_verdict(work_item item, batch_verdict verdict, lon
 }
 
 void delivery_machine::send(work_item item) {
-  if (item.batch.as_job && !item.job) {
-    start_job(std::move(item));
+  // A job starts here, holding a rate-limit token: its first request goes with that token
+  // (re-queued, it would take a second one: a job of k requests cost k + 1 tokens).
+  if (item.batch.as_job && !item.job && !start_job_holding_token(item))
     return;
-  }
   if (!has_token_for(item))
     return;
   std::optional<http_request> request;

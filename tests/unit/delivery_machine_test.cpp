@@ -238,6 +238,42 @@ BOOST_AUTO_TEST_CASE(a_job_interrupted_mid_poll_resumes_from_its_checkpoint_with
   BOOST_TEST(second.finishes == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_job_spends_one_rate_limit_token_per_request) {
+  // Three helpers measured jobs at 2/3 of a vendor's limit: the first request of each job took a
+  // token of its own after the one the job was started with.
+  json options = {{"instance_url", "http://127.0.0.1:8092"}, {"token", "tok"},
+                  {"object", "Contact"}, {"external_id_field", "Ext_Id__c"},
+                  {"bulk_poll_initial", "100ms"}, {"bulk_poll_max", "1s"}};
+  auto sf = std::make_shared<salesforce_destination>(
+      context_for(salesforce_destination::type(), options));
+  rig r(sf);
+  r.answer = [&](const http_request& req) {
+    if (req.method == "POST")
+      return response(200, {{"id", "7502"}, {"state", "Open"}});
+    if (req.method == "PUT")
+      return response(201, nullptr);
+    if (req.method == "PATCH")
+      return response(200, {{"id", "7502"}, {"state", "UploadComplete"}});
+    http_response csv;
+    csv.status = 200;
+    if (ends_with(req.url, "/jobs/ingest/7502"))
+      return response(200, {{"id", "7502"}, {"state", "JobComplete"}});
+    csv.body = ends_with(req.url, "/successfulResults/")
+                   ? "\"sf__Id\",\"sf__Created\",\"Ext_Id__c\"\n\"003B\",\"true\",\"B-1\"\n"
+                   : "\"Ext_Id__c\"\n";
+    if (ends_with(req.url, "/failedResults/"))
+      csv.body = "\"sf__Id\",\"sf__Error\",\"Ext_Id__c\"\n";
+    return csv;
+  };
+  auto batch = batch_of(delivery_op::upsert, {"B-1"});
+  batch.as_job = true;
+  r.deliver(batch);
+  BOOST_REQUIRE(r.outcome_of("B-1"));
+  BOOST_TEST(r.outcome_of("B-1")->dest_id == "003B");
+  BOOST_TEST(r.sent.size() >= 5u);  // create, upload, close, poll, results
+  BOOST_TEST(r.tokens == static_cast<int>(r.sent.size()));
+}
+
 BOOST_AUTO_TEST_CASE(credit_never_exceeds_its_bound_and_every_batch_returns_one) {
   auto dest = std::make_shared<plain_destination>();
   const int concurrency = 3, window = 4, total = 12;

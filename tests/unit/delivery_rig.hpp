@@ -68,6 +68,7 @@ struct rig {
   std::vector<checkpoint_job> checkpoints;
   std::vector<std::chrono::milliseconds> parks, pauses;
   uint32_t credits = 0;
+  int tokens = 0;  ///< rate-limit tokens the machine asked for
   int finishes = 0;
   delivery_report report;
 
@@ -98,8 +99,10 @@ struct rig {
 
   effects carry_out(delivery_effect& e) {
     auto& m = *machine;
-    if (auto* a = std::get_if<acquire_token>(&e))
+    if (auto* a = std::get_if<acquire_token>(&e)) {
+      ++tokens;
       return m.on_token(a->ticket, {});
+    }
     if (auto* s = std::get_if<send_request>(&e)) {
       sent.push_back(s->request);
       trail.push_back(s->request.method + " " + s->request.url);
