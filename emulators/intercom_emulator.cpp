@@ -16,7 +16,7 @@ std::string error_list(const std::string& code, const std::string& message) {
   return body.dump();
 }
 
-void fail(api_response& out, int status, const std::string& code, const std::string& message) {
+void answer_error(api_response& out, int status, const std::string& code, const std::string& message) {
   out.status = status;
   out.body = error_list(code, message);
 }
@@ -108,7 +108,7 @@ bool intercom_emulator::admit(const limits& current, api_response& out) {
   out.headers.emplace("X-RateLimit-Remaining", std::to_string(current.per_10s - window_used_));
   out.headers.emplace("X-RateLimit-Reset", std::to_string(window_start_s_ + 10));
   if (!admitted)
-    fail(out, 429, "rate_limit_exceeded",
+    answer_error(out, 429, "rate_limit_exceeded",
          "Exceeded rate limit of " + std::to_string(current.per_10s) + " in 10_seconds");
   return admitted;
 }
@@ -118,9 +118,9 @@ api_response intercom_emulator::handle(const httplib::Request& req, const limits
   describe(req, out);
   static const std::regex version(R"(2\.\d{1,2}|Unstable)");
   if (!has_bearer_token(req, token_))
-    fail(out, 401, "unauthorized", "Access Token Invalid");
+    answer_error(out, 401, "unauthorized", "Access Token Invalid");
   else if (!std::regex_match(req.get_header_value("Intercom-Version"), version))
-    fail(out, 400, "intercom_version_invalid", "The requested version could not be found");
+    answer_error(out, 400, "intercom_version_invalid", "The requested version could not be found");
   else if (admit(current, out))
     route(req, out);
   return out;
@@ -131,7 +131,7 @@ void intercom_emulator::route(const httplib::Request& req, api_response& out) {
   auto body = req.body.empty() ? nlohmann::json::object()
                                : nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object())
-    return fail(out, 400, "parameter_invalid", "Request body is not a JSON object");
+    return answer_error(out, 400, "parameter_invalid", "Request body is not a JSON object");
   std::lock_guard lock(mutex_);
   const auto& m = req.method;
   if (p.size() == 2 && p[0] == "contacts" && p[1] == "search" && m == "POST")
@@ -152,7 +152,7 @@ void intercom_emulator::route(const httplib::Request& req, api_response& out) {
     return upsert_company(body, out);
   if (p.size() == 2 && p[0] == "companies" && m == "DELETE")
     return delete_company(p[1], out);
-  fail(out, 404, "not_found", "Resource Not Found: " + m + " " + req.path);
+  answer_error(out, 404, "not_found", "Resource Not Found: " + m + " " + req.path);
 }
 
 void intercom_emulator::index(const stored& c, bool on) {
@@ -186,18 +186,18 @@ void intercom_emulator::create_contact(const nlohmann::json& body, api_response&
   auto external_id = body.value("external_id", nlohmann::json(""));
   auto email = body.value("email", nlohmann::json(""));
   if (role != "user" && role != "lead")
-    return fail(out, 400, "parameter_invalid", "role must be user or lead");
+    return answer_error(out, 400, "parameter_invalid", "role must be user or lead");
   if (!external_id.is_string() || !email.is_string())
-    return fail(out, 400, "parameter_invalid", "external_id and email must be strings");
+    return answer_error(out, 400, "parameter_invalid", "external_id and email must be strings");
   if (role == "user" && external_id == "" && email == "")
-    return fail(out, 400, "parameter_not_found", "external_id or email is required for a user");
+    return answer_error(out, 400, "parameter_not_found", "external_id or email is required for a user");
   if (email != "" && !valid_email(email))
-    return fail(out, 400, "parameter_invalid", "Invalid email address");
+    return answer_error(out, 400, "parameter_invalid", "Invalid email address");
   if (body.contains("custom_attributes") && !body["custom_attributes"].is_object())
-    return fail(out, 400, "parameter_invalid", "custom_attributes must be an object");
+    return answer_error(out, 400, "parameter_invalid", "custom_attributes must be an object");
   for (const char* field : {"external_id", "email"})
     if (auto* c = holder(field, body.value(field, nlohmann::json("")).get<std::string>(), ""))
-      return fail(out, 409, "conflict",
+      return answer_error(out, 409, "conflict",
                   "A contact matching those details already exists with id=" + c->id);
   stored c;
   c.id = "6" + std::to_string(100000 + next_id_++);  // opaque, never the key
@@ -215,7 +215,7 @@ void intercom_emulator::create_contact(const nlohmann::json& body, api_response&
 void intercom_emulator::get_contact(const std::string& id, api_response& out) {
   auto it = contacts_.find(id);
   if (it == contacts_.end() || it->second.deleted)
-    return fail(out, 404, "not_found", "User Not Found");
+    return answer_error(out, 404, "not_found", "User Not Found");
   auto reply = it->second.fields;
   reply["type"] = "contact";
   reply["id"] = id;
@@ -227,13 +227,13 @@ void intercom_emulator::update_contact(const std::string& id, const nlohmann::js
                                        api_response& out) {
   auto it = contacts_.find(id);
   if (it == contacts_.end() || it->second.deleted || it->second.archived)
-    return fail(out, 404, "not_found", "User Not Found");
+    return answer_error(out, 404, "not_found", "User Not Found");
   if (body.contains("email") && body["email"] != "" && !valid_email(body["email"]))
-    return fail(out, 400, "parameter_invalid", "Invalid email address");
+    return answer_error(out, 400, "parameter_invalid", "Invalid email address");
   for (const char* field : {"external_id", "email"})
     if (body.contains(field) && body[field].is_string())
       if (auto* c = holder(field, body[field].get<std::string>(), id))
-        return fail(out, 409, "conflict",
+        return answer_error(out, 409, "conflict",
                     "A contact matching those details already exists with id=" + c->id);
   index(it->second, false);
   merge_into(it->second.fields, body);
@@ -248,7 +248,7 @@ void intercom_emulator::update_contact(const std::string& id, const nlohmann::js
 void intercom_emulator::remove_contact(const std::string& id, bool archive, api_response& out) {
   auto it = contacts_.find(id);
   if (it == contacts_.end() || it->second.deleted)
-    return fail(out, 404, "not_found", "User Not Found");
+    return answer_error(out, 404, "not_found", "User Not Found");
   (archive ? it->second.archived : it->second.deleted) = true;
   if (!archive)
     index(it->second, false);  // a deleted contact's external_id and email are free again
@@ -261,7 +261,7 @@ void intercom_emulator::remove_contact(const std::string& id, bool archive, api_
 void intercom_emulator::unarchive_contact(const std::string& id, api_response& out) {
   auto it = contacts_.find(id);
   if (it == contacts_.end() || it->second.deleted)
-    return fail(out, 404, "not_found", "User Not Found");
+    return answer_error(out, 404, "not_found", "User Not Found");
   it->second.archived = false;
   out.body = nlohmann::json{{"id", id}, {"type", "contact"}, {"archived", false}}.dump();
 }
@@ -296,17 +296,17 @@ void intercom_emulator::search(const nlohmann::json& body, api_response& out) {
   auto op = query.is_object() ? query.value("operator", nlohmann::json("")) : nlohmann::json();
   static const std::vector<nlohmann::json> ops = {"=", "!=", "AND", "OR"};
   if (std::find(ops.begin(), ops.end(), op) == ops.end())
-    return fail(out, 400, "query_invalid", "query needs a field, an operator (=, !=) and a value, "
+    return answer_error(out, 400, "query_invalid", "query needs a field, an operator (=, !=) and a value, "
                                            "or AND/OR with a list of such queries");
   auto pagination = body.value("pagination", nlohmann::json::object());
   auto per_page = pagination.is_object() ? pagination.value("per_page", 50) : 50;
   if (per_page < 1 || per_page > 150)
-    return fail(out, 400, "parameter_invalid", "per_page must be between 1 and 150");
+    return answer_error(out, 400, "parameter_invalid", "per_page must be between 1 and 150");
   std::size_t offset = 0;
   if (pagination.is_object() && pagination.contains("starting_after")) {
     auto cursor = pagination.value("starting_after", nlohmann::json(""));
     if (!cursor.is_string() || cursor.get<std::string>().rfind("after:", 0) != 0)
-      return fail(out, 400, "parameter_invalid", "starting_after is not a cursor of this search");
+      return answer_error(out, 400, "parameter_invalid", "starting_after is not a cursor of this search");
     offset = std::stoul(cursor.get<std::string>().substr(6));
   }
   std::vector<const stored*> found;
@@ -343,9 +343,9 @@ void intercom_emulator::search(const nlohmann::json& body, api_response& out) {
 void intercom_emulator::upsert_company(const nlohmann::json& body, api_response& out) {
   auto company_id = body.value("company_id", nlohmann::json(""));
   if (!company_id.is_string() || company_id == "")
-    return fail(out, 400, "parameter_not_found", "company_id is required");
+    return answer_error(out, 400, "parameter_not_found", "company_id is required");
   if (body.contains("custom_attributes") && !body["custom_attributes"].is_object())
-    return fail(out, 400, "parameter_invalid", "custom_attributes must be an object");
+    return answer_error(out, 400, "parameter_invalid", "custom_attributes must be an object");
   auto& c = companies_[company_id.get<std::string>()];
   if (c.id.empty() || c.deleted) {
     c = stored{};
@@ -367,7 +367,7 @@ void intercom_emulator::delete_company(const std::string& id, api_response& out)
       out.body = nlohmann::json{{"id", id}, {"object", "company"}, {"deleted", true}}.dump();
       return;
     }
-  fail(out, 404, "company_not_found", "Company Not Found");
+  answer_error(out, 404, "company_not_found", "Company Not Found");
 }
 
 nlohmann::json intercom_emulator::records(const httplib::Request& req) const {

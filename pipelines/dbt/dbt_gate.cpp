@@ -7,19 +7,6 @@
 namespace backflow::dbt {
 namespace {
 
-std::string text_of(const nlohmann::json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::string version_of(const std::string& url) {
-  auto slash = url.rfind('/');
-  auto dot = url.rfind(".json");
-  if (slash == std::string::npos || dot == std::string::npos || dot <= slash)
-    return {};
-  return url.substr(slash + 1, dot - slash - 1);
-}
-
 node_result read_result(const nlohmann::json& r) {
   node_result out;
   out.status = text_of(r, "status");
@@ -62,7 +49,7 @@ result<run_results> run_results::parse(const nlohmann::json& doc) {
     return failure{"it has no \"results\" array: not dbt run results"};
   run_results out;
   if (auto meta = doc.find("metadata"); meta != doc.end() && meta->is_object()) {
-    out.schema_version = version_of(text_of(*meta, "dbt_schema_version"));
+    out.schema_version = schema_version_of(text_of(*meta, "dbt_schema_version"));
     out.generated_at = parse_freshness_text(text_of(*meta, "generated_at"));
   }
   for (const auto& r : *results) {

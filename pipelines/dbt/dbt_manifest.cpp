@@ -9,24 +9,10 @@
 namespace backflow::dbt {
 namespace {
 
-std::string text_of(const nlohmann::json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string lowercase(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-/// "v12" from "https://schemas.getdbt.com/dbt/manifest/v12.json".
-std::string version_of(const std::string& url) {
-  auto slash = url.rfind('/');
-  auto dot = url.rfind(".json");
-  if (slash == std::string::npos || dot == std::string::npos || dot <= slash)
-    return {};
-  return url.substr(slash + 1, dot - slash - 1);
 }
 
 const nlohmann::json& object_or_empty(const nlohmann::json& doc, const char* key) {
@@ -86,6 +72,19 @@ model_node read_model(const std::string& id, const nlohmann::json& node) {
 
 }  // namespace
 
+std::string text_of(const nlohmann::json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string schema_version_of(const std::string& url) {
+  auto slash = url.rfind('/');
+  auto dot = url.rfind(".json");
+  if (slash == std::string::npos || dot == std::string::npos || dot <= slash)
+    return {};
+  return url.substr(slash + 1, dot - slash - 1);
+}
+
 result<nlohmann::json> read_json_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
@@ -106,7 +105,7 @@ result<manifest> manifest::parse(const nlohmann::json& doc) {
   m.sources_ = object_or_empty(doc, "sources");
   m.disabled_ = object_or_empty(doc, "disabled");
   m.parent_map_ = object_or_empty(doc, "parent_map");
-  m.schema_version_ = version_of(text_of(object_or_empty(doc, "metadata"), "dbt_schema_version"));
+  m.schema_version_ = schema_version_of(text_of(object_or_empty(doc, "metadata"), "dbt_schema_version"));
   return m;
 }
 

@@ -68,4 +68,11 @@ result<manifest> load_manifest(const std::filesystem::path& target_dir);
 /// Reads a JSON file, with an error naming the file and what is wrong with it.
 result<nlohmann::json> read_json_file(const std::filesystem::path& file);
 
+/// The string member `key` of `node`, or "" when it is absent or not a string.
+std::string text_of(const nlohmann::json& node, const char* key);
+
+/// "v12" from an artifact's metadata.dbt_schema_version URL
+/// ("https://schemas.getdbt.com/dbt/manifest/v12.json"); "" when it is not one.
+std::string schema_version_of(const std::string& url);
+
 }  // namespace backflow::dbt
