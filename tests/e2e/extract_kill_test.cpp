@@ -194,6 +194,13 @@ int cut_reads(const std::string& type, const std::string& phase, int wanted, con
                 stop_slice, 1,
                 std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 4)(rng))};
     auto before = read_state(backflow);
+    if (before.interrupted) {
+      // An earlier attempt was cut while applying: its change set is finished first (a run
+      // resumes it before it reads, sending requests), so that this attempt's run only reads.
+      auto settle = backflow.run_sync(sync);
+      BOOST_REQUIRE_MESSAGE(settle.process.exit_code == 0, settle.process.out << settle.process.err);
+      before = read_state(backflow);
+    }
     auto requests = webhook.requests()["count"].get<int64_t>();
     auto cut = cut_while_reading(backflow, sync, aim, row_limit);
     auto after = read_state(backflow);  // also: the state is readable after the kill
