@@ -185,6 +185,19 @@ faults::destination_faults fault_view() {
   return f;
 }
 
+/// A leads.json answer for a batch of 10 where lead `skipped` was skipped (1003: a field's value
+/// refused) and the others updated, in input order as Marketo answers.
+json one_lead_skipped(int skipped) {
+  json result = json::array();
+  for (int i = 0; i < 10; ++i)
+    result.push_back(i == skipped
+                         ? json{{"status", "skipped"},
+                                {"reasons", {{{"code", "1003"},
+                                              {"message", "Value for field 'email' invalid"}}}}}
+                         : json{{"id", 5000 + i}, {"status", "updated"}});
+  return {{"requestId", "e42b#14272d07d78"}, {"result", result}, {"success", true}};
+}
+
 /// Marketo's own rows: throttles and token refusals inside HTTP 200 answers, the token
 /// endpoint, insert mode's lookups, deletes of leads already gone.
 std::vector<fault_row> fault_rows() {
@@ -237,6 +250,10 @@ std::vector<fault_row> fault_rows() {
     fault_row{"insert mode: reset before processing", m, {reset_unprocessed},
               finishes(10, 7)}  // the query finds nothing: created now
         .in_mode("insert"),
+    // The 2nd batch's 4th lead skipped with a reason inside HTTP 200: only it is rejected.
+    {"a lead skipped with 1003 in a 200", m,
+     {{{"nth", 2}, {"status", 200}, {"apply", true}, {"body", one_lead_skipped(3)}}},
+     finishes_rejecting(1, 5)},
     // A delete Marketo skips as "Lead not found" (1004) is done: the lead is gone.
     fault_row{"deletes: skipped as not found", m,
               {{{"nth", 1}, {"status", 200}, {"apply", true}, {"body", deletes_not_found()}}},
