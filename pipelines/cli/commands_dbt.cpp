@@ -1,5 +1,4 @@
 // `backflow dbt exposures --syncs DIR [--out FILE]`: the syncs of dbt models as dbt exposures.
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 
@@ -7,6 +6,7 @@
 #include "pipelines/config/sync_config.hpp"
 #include "pipelines/core/redaction.hpp"
 #include "pipelines/dbt/dbt_exposures.hpp"
+#include "pipelines/serve/sync_catalog.hpp"
 
 namespace backflow {
 namespace {
@@ -17,16 +17,12 @@ int write_exposures(const cli_args& args) {
     std::cerr << "backflow dbt exposures: --syncs DIR is required (the sync files' directory)\n";
     return exit_usage;
   }
-  std::vector<std::filesystem::path> files;
   std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().extension() == ".json" && it->is_regular_file(ec))
-      files.push_back(it->path());
-  if (ec) {
-    std::cerr << "backflow dbt exposures: cannot read " << dir << ": " << ec.message() << "\n";
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::cerr << "backflow dbt exposures: " << dir << " is not a readable directory\n";
     return exit_usage;
   }
-  std::sort(files.begin(), files.end());
+  auto files = sync_files(dir);
   std::vector<sync_config> syncs;
   int code = 0;
   for (const auto& file : files) {

@@ -1,10 +1,10 @@
 // Reading dbt's manifest.json (see dbt_manifest.hpp).
 #include "pipelines/dbt/dbt_manifest.hpp"
 
+#include "pipelines/core/file_bytes.hpp"
+
 #include <algorithm>
 #include <deque>
-#include <fstream>
-#include <sstream>
 
 namespace backflow::dbt {
 namespace {
@@ -86,12 +86,10 @@ std::string schema_version_of(const std::string& url) {
 }
 
 result<nlohmann::json> read_json_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
+  auto text = file_bytes(file);
+  if (!text)
     return failure{"cannot read " + file.string() + " (run dbt first: `dbt build` writes it)"};
-  std::stringstream text;
-  text << in.rdbuf();
-  auto doc = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object())
     return failure{file.string() + " is not a JSON object (a partly written file?)"};
   return doc;

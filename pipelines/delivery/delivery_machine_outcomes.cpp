@@ -190,7 +190,9 @@ void delivery_machine::send(work_item item) {
   if (!has_token_for(item))
     return;
   std::optional<http_request> request;
-  if (item.unsure) {
+  // A job resends by itself (delivery_job::resending): its requests are never swapped for a
+  // lookup, which its next step could not read.
+  if (item.unsure && !item.job) {
     request = s_.dest->build_lookup(item.batch);
     if (!request) {
       reject_unknown_outcome(std::move(item), "the destination cannot look records up");

@@ -9,9 +9,7 @@
 #include "pipelines/core/redaction.hpp"
 
 namespace backflow {
-namespace {
-
-std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) {
+std::vector<std::filesystem::path> sync_files(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
@@ -20,8 +18,6 @@ std::vector<std::filesystem::path> json_files(const std::filesystem::path& dir) 
   std::sort(out.begin(), out.end());
   return out;
 }
-
-}  // namespace
 
 sync_catalog::sync_catalog(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
@@ -53,7 +49,7 @@ sync_catalog::loaded_file sync_catalog::load(const std::filesystem::path& file,
 
 catalog_changes sync_catalog::reload() {
   std::map<std::string, loaded_file> files;
-  for (const auto& path : json_files(dir_)) {
+  for (const auto& path : sync_files(dir_)) {
     auto it = files_.find(path.string());
     files.emplace(path.string(), load(path, it == files_.end() ? nullptr : &it->second));
   }

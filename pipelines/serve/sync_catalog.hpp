@@ -27,6 +27,9 @@ struct catalog_changes {
 
 /// Not thread-safe: the service calls it under its own lock. Configs are shared, immutable
 /// snapshots: a run keeps the one it started with while a reload installs a newer one.
+/// The `.json` files directly in `dir`, in name order (empty when it cannot be read).
+std::vector<std::filesystem::path> sync_files(const std::filesystem::path& dir);
+
 class sync_catalog {
  public:
   explicit sync_catalog(std::filesystem::path dir);
