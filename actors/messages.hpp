@@ -107,7 +107,7 @@ static_assert(field_count<destination_notes>() == 2, "inspect(destination_notes)
 static_assert(field_count<outcome_counts>() == 5, "inspect(outcome_counts) must list every field");
 static_assert(field_count<acquire_result>() == 3, "inspect(acquire_result) must list every field");
 static_assert(field_count<rate_limit_spec>() == 5, "inspect(rate_limit_spec) must list every field");
-static_assert(field_count<apply_report>() == 8, "inspect(apply_report) must list every field");
+static_assert(field_count<apply_report>() == 9, "inspect(apply_report) must list every field");
 static_assert(field_count<plan_result>() == 4, "inspect(plan_result) must list every field");
 static_assert(field_count<plan_counts>() == 9, "inspect(plan_result) must list every plan count");
 // diff_tally is its plan_counts base (one member here) and the key scan's count, the bad keys and samples.
@@ -219,7 +219,7 @@ namespace delivery {  // beside the type, where CAF's lookup finds it
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_report& x) {
   return f(caf::meta::type_name("apply_report"), x.failed, x.retried, x.api_calls, x.splits,
-           x.jobs, x.rate_limit_wait_ms, x.fatal, x.notes);
+           x.jobs, x.rate_limit_wait_ms, x.fatal, x.notes, x.unanswered_at_ms);
 }
 
 }  // namespace delivery

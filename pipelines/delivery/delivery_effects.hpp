@@ -39,6 +39,9 @@ struct delivery_report {
   int64_t rate_limit_wait_ms = 0;  ///< time spent waiting for rate-limit tokens, summed
   std::string fatal;       ///< why the run stopped early, if it did
   destination_notes notes; ///< destination-specific figures
+  /// When the last request that left without an answer (a timeout, a reset) was given up, unix
+  /// ms; 0 if none. The destination may still apply such a request later.
+  int64_t unanswered_at_ms = 0;
 };
 
 // -- effects --------------------------------------------------------------------------------

@@ -229,6 +229,10 @@ void delivery_machine::read_rate_signal(const http_response& response) {
 void delivery_machine::read_response(work_item item, const http_response& response) {
   if (!response.transport_failed())
     read_rate_signal(response);
+  else if (response.request_sent)  // no answer: the destination may still apply it, later
+    report_.unanswered_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   s_.clock.wall().time_since_epoch())
+                                   .count();
   if (item.job) {
     read_job_response(std::move(item), response);
     return;

@@ -165,6 +165,7 @@ void add_pass(apply_report& total, apply_report pass) {
   total.jobs += pass.jobs;
   total.rate_limit_wait_ms += pass.rate_limit_wait_ms;
   total.notes.merge(pass.notes);
+  total.unanswered_at_ms = std::max(total.unanswered_at_ms, pass.unanswered_at_ms);
   if (total.fatal.empty())
     total.fatal = std::move(pass.fatal);
 }

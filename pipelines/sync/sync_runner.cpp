@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -53,55 +54,6 @@ std::optional<model_shape> sync_runner::resumable_shape(const sync_config& cfg,
   return shape;
 }
 
-uint64_t sync_runner::apply_change_set(const sync_config& cfg,
-                                       const std::shared_ptr<state::sync_state>& st,
-                                       const model_shape& shape, const run_options& opts,
-                                       run_summary& summary,
-                                       const std::shared_ptr<run_progress>& progress,
-                                       progress_line& line, bool after_crash) {
-  auto pending_changes = st->count().changes;
-  bool stop_requested = opts.interrupted != nullptr && opts.interrupted->load();
-  if (pending_changes > 0 && stop_requested)
-    summary.error = "interrupted before delivery started";
-  if (pending_changes > 0 && !stop_requested) {
-    progress->to_apply = pending_changes;
-    progress->settled = 0;
-    apply_phase_context ctx{dir_, st, limiter_, opts.interrupted, after_crash};
-    auto started = std::chrono::steady_clock::now();
-    // A resumed change set's split by kind is unknown: count every change as any kind.
-    plan_counts counts = summary.plan;
-    if (counts.changes() == 0)
-      counts.added = counts.changed = counts.deleted = pending_changes;
-    auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, counts, progress, line);
-    summary.apply_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - started)
-                            .count();
-    summary.api_calls += report.api_calls;
-    summary.splits += report.splits;
-    summary.jobs += report.jobs;
-    summary.rate_limit_wait_ms += report.rate_limit_wait_ms;
-    summary.destination.merge(report.notes);
-    summary.error = report.fatal;
-    progress->retried += report.retried;
-    if (progress->state_damaged)
-      throw state::state_damaged("a record could not be committed (" + report.fatal + ")");
-  }
-  summary.outcomes = progress->outcomes();  // counted as the commit actor wrote them
-  summary.rejected = rejects_of_run(*st, summary.run_id);
-  auto left = st->count().changes;
-  if (left == 0) {
-    // Every change settled: the change set is done, whatever stop request came late.
-    st->finish_change_set();
-    summary.error.clear();
-    return 0;
-  }
-  summary.outcomes.failed = left;
-  if (summary.error.empty())
-    summary.error = std::to_string(left) + " records could not be delivered in this run";
-  summary.error += "; the next run resumes the " + std::to_string(left) + " changes left";
-  return left;
-}
-
 run_summary sync_runner::run(const sync_config& cfg, const run_options& opts) {
   auto summary = execute(cfg, opts, false, nullptr);
   if (cfg.notify)
@@ -138,7 +90,59 @@ struct sync_runner::attempt {
   bool interrupted_run = false;
   std::optional<model_shape> resumable;  ///< its shape, when the sync file still produces it
   plan_phase_result planned;
+  int64_t unanswered_at_ms = 0;  ///< when a request of this run last went unanswered (unix ms)
+  int64_t resumed_unanswered_at_ms = 0;  ///< the same, for the resumed change set's requests
 };
+
+uint64_t sync_runner::apply_change_set(attempt& a, const model_shape& shape, bool after_crash) {
+  const auto& cfg = a.cfg;
+  const auto& st = a.st;
+  const auto& opts = a.opts;
+  auto& summary = a.summary;
+  const auto& progress = a.progress;
+  auto pending_changes = st->count().changes;
+  bool stop_requested = opts.interrupted != nullptr && opts.interrupted->load();
+  if (pending_changes > 0 && stop_requested)
+    summary.error = "interrupted before delivery started";
+  if (pending_changes > 0 && !stop_requested) {
+    progress->to_apply = pending_changes;
+    progress->settled = 0;
+    apply_phase_context ctx{dir_, st, limiter_, opts.interrupted, after_crash};
+    auto started = std::chrono::steady_clock::now();
+    // A resumed change set's split by kind is unknown: count every change as any kind.
+    plan_counts counts = summary.plan;
+    if (counts.changes() == 0)
+      counts.added = counts.changed = counts.deleted = pending_changes;
+    auto report = run_apply_phase(sys_, cfg, ctx, shape, summary.run_id, counts, progress, a.line);
+    a.unanswered_at_ms = std::max(a.unanswered_at_ms, report.unanswered_at_ms);
+    summary.apply_ms += std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+    summary.api_calls += report.api_calls;
+    summary.splits += report.splits;
+    summary.jobs += report.jobs;
+    summary.rate_limit_wait_ms += report.rate_limit_wait_ms;
+    summary.destination.merge(report.notes);
+    summary.error = report.fatal;
+    progress->retried += report.retried;
+    if (progress->state_damaged)
+      throw state::state_damaged("a record could not be committed (" + report.fatal + ")");
+  }
+  summary.outcomes = progress->outcomes();  // counted as the commit actor wrote them
+  summary.rejected = rejects_of_run(*st, summary.run_id);
+  auto left = st->count().changes;
+  if (left == 0) {
+    // Every change settled: the change set is done, whatever stop request came late.
+    st->finish_change_set();
+    summary.error.clear();
+    return 0;
+  }
+  summary.outcomes.failed = left;
+  if (summary.error.empty())
+    summary.error = std::to_string(left) + " records could not be delivered in this run";
+  summary.error += "; the next run resumes the " + std::to_string(left) + " changes left";
+  return left;
+}
 
 nlohmann::json sync_runner::registry_entry(const attempt& a, nlohmann::json last_run) const {
   nlohmann::json entry = {{"file", a.cfg.file.string()},
@@ -271,9 +275,9 @@ std::optional<run_status> sync_runner::resume_interrupted(attempt& a) {
     a.summary.resumed_from = a.pending.run_id;
     spdlog::info("Resuming: sync={} run={} from_run={}", a.cfg.name, a.summary.run_id,
                  a.pending.run_id);
-    if (apply_change_set(a.cfg, a.st, *a.resumable, a.opts, a.summary, a.progress, a.line, true) >
-        0)
+    if (apply_change_set(a, *a.resumable, true) > 0)
       return run_status::incomplete;
+    a.resumed_unanswered_at_ms = a.unanswered_at_ms;
   } else if (a.interrupted_run) {
     spdlog::warn("Re-planning: sync={} reason=\"the sync file changed since interrupted run {}\"",
                  a.cfg.name, a.pending.run_id);
@@ -342,11 +346,30 @@ std::optional<run_status> sync_runner::record_plan(attempt& a) {
   return std::nullopt;
 }
 
+void sync_runner::wait_out_unanswered(const attempt& a) const {
+  if (a.resumed_unanswered_at_ms == 0)
+    return;
+  const auto until = std::chrono::system_clock::time_point(
+                         std::chrono::milliseconds(a.resumed_unanswered_at_ms)) +
+                     a.cfg.delivery.request_timeout;
+  const auto left = until - wall_now();
+  if (left <= std::chrono::milliseconds(0))
+    return;
+  spdlog::info("Waiting: sync={} run={} ms={} reason=\"a request of the resumed change set went "
+               "unanswered; the destination may still apply it\"",
+               a.cfg.name, a.summary.run_id,
+               std::chrono::duration_cast<std::chrono::milliseconds>(left).count());
+  while (wall_now() < until &&
+         !(a.opts.interrupted != nullptr && a.opts.interrupted->load()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
 std::optional<run_status> sync_runner::apply_plan(attempt& a) {
   // Re-planned after a crash: creates it had sent are in this plan again.
   bool replanned_after_crash = a.interrupted_run && !a.resumable;
-  if (apply_change_set(a.cfg, a.st, a.planned.shape, a.opts, a.summary, a.progress, a.line,
-                       replanned_after_crash) > 0)
+  if (a.planned.tally.changes() > 0)
+    wait_out_unanswered(a);
+  if (apply_change_set(a, a.planned.shape, replanned_after_crash) > 0)
     return run_status::incomplete;
   return a.summary.outcomes.rejected > 0 ? run_status::partial : run_status::success;
 }

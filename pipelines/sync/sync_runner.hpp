@@ -76,11 +76,13 @@ class sync_runner {
   std::optional<model_shape> resumable_shape(const sync_config& cfg,
                                              const state::plan_record& pending) const;
   /// Applies the pending change set; returns how many changes are left (0: all settled).
-  /// `after_crash`: an interrupted run may have sent some of it already.
-  uint64_t apply_change_set(const sync_config& cfg, const std::shared_ptr<state::sync_state>& st,
-                            const model_shape& shape, const run_options& opts,
-                            run_summary& summary, const std::shared_ptr<run_progress>& progress,
-                            progress_line& line, bool after_crash);
+  /// `after_crash`: an interrupted run may have sent some of it already. Sets
+  /// `unanswered_at_ms` when a request left without an answer (delivery_report).
+  uint64_t apply_change_set(attempt& a, const model_shape& shape, bool after_crash);
+  /// Before the new plan is sent after a resumed change set whose request went unanswered:
+  /// waits one request timeout past it, so that a late landing of that request (older values)
+  /// cannot overwrite the newer values this run sends for the same records.
+  void wait_out_unanswered(const attempt& a) const;
 
   caf::actor_system& sys_;
   std::shared_ptr<state::state_dir> dir_;

@@ -218,4 +218,28 @@ BOOST_AUTO_TEST_CASE(d11_column_reorder_makes_no_calls) {
   t.done();
 }
 
+// Found by the random sequences (marketo/mirror:17377290410766900566): a run resumes a change
+// set cut by kill -9, and the resumed request that timed out lands late, after the new plan sent
+// newer values for the same records: the older values must not win.
+BOOST_AUTO_TEST_CASE(late_landing_of_a_resumed_request) {
+  scripted t("named", "late_landing_of_a_resumed_request", "hubspot", "upsert", 1201);
+  t.add_rows(60);
+  if (t.finishes("60 rows")) {
+    t.touch_all("second");
+    t.s.step("every row changes; kill -9 after the first request");
+    fault_plan kill;
+    kill.kind = fault_kind::kill9;
+    auto r = t.s.run(kill);
+    if (!r.killed)
+      t.s.expect_exit(r, {-1}, "the harness could not kill the run mid-apply");
+    t.touch_all("third");
+    auto late = queued(fault_kind::timeout_after_sent,
+                       {{"match", {{"path_contains", "/crm/"}}}, {"delay_ms", 2300}, {"nth", 1}});
+    late.delay_ms = 2300;
+    t.finishes("every row changes again; the resumed set's first request lands after its timeout",
+               late);
+  }
+  t.done();
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -118,6 +118,7 @@ BOOST_AUTO_TEST_CASE(a_429_without_retry_after_backs_off_within_the_policy_and_g
   BOOST_TEST(r.settled.empty());
   BOOST_TEST(r.report.fatal.empty());
   BOOST_TEST(r.report.retried == 3u * (policy.max_attempts - 1));
+  BOOST_TEST(r.report.unanswered_at_ms == 0);  // every request was answered (429)
   BOOST_TEST(r.credits == 1u);
   BOOST_TEST(r.finishes == 1);
 
@@ -164,6 +165,8 @@ BOOST_AUTO_TEST_CASE(a_create_timed_out_after_leaving_is_looked_up_before_a_seco
   BOOST_TEST(std::count(created.begin(), created.end(), "ann@x.com") == 1);
   BOOST_TEST(r.report.notes.counters["creates_looked_up"] == 3u);
   BOOST_TEST(r.report.notes.counters["creates_found_existing"] == 1u);
+  // The run knows a request went unanswered, and when (a late landing is waited out).
+  BOOST_TEST(r.report.unanswered_at_ms == 1'790'000'000'000);
   BOOST_TEST(r.credits == 1u);
   BOOST_TEST(r.finishes == 1);
 }
