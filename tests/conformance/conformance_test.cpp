@@ -6,6 +6,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <thread>
@@ -23,6 +25,23 @@ namespace {
 /// The destination registry's types: every scenario runs for each of them.
 std::vector<std::string> registered_names() {
   return registered_destinations();
+}
+
+/// The destinations this process runs the scenarios for: all of them, or with
+/// CONFORMANCE_SHARD=k/n every n-th from the k-th (ctest runs the suite as n tests at once:
+/// tests/conformance/CMakeLists.txt).
+std::vector<std::string> scenario_names() {
+  auto names = registered_names();
+  const char* shard = std::getenv("CONFORMANCE_SHARD");
+  if (shard == nullptr)
+    return names;
+  unsigned k = 0, n = 1;
+  if (std::sscanf(shard, "%u/%u", &k, &n) != 2 || n == 0 || k >= n)
+    throw std::runtime_error(std::string("CONFORMANCE_SHARD=") + shard + ": expected k/n with k < n");
+  std::vector<std::string> mine;
+  for (size_t i = k; i < names.size(); i += n)
+    mine.push_back(names[i]);
+  return mine;
 }
 
 const destination_adapter& adapter(const std::string& type) {
@@ -127,7 +146,7 @@ BOOST_AUTO_TEST_CASE(a_destination_added_without_an_adapter_is_named) {
   });
 }
 
-BOOST_DATA_TEST_CASE(first_sync_sends_every_row, data::make(registered_names()), type) {
+BOOST_DATA_TEST_CASE(first_sync_sends_every_row, data::make(scenario_names()), type) {
   fixture f(type);
   f.model->insert(0, 250);
   auto r = f.run();
@@ -136,7 +155,7 @@ BOOST_DATA_TEST_CASE(first_sync_sends_every_row, data::make(registered_names()),
   f.expect_live(range(0, 250));
 }
 
-BOOST_DATA_TEST_CASE(an_unchanged_rerun_makes_no_calls, data::make(registered_names()), type) {
+BOOST_DATA_TEST_CASE(an_unchanged_rerun_makes_no_calls, data::make(scenario_names()), type) {
   fixture f(type);
   f.model->insert(0, 120);
   f.run();
@@ -147,7 +166,7 @@ BOOST_DATA_TEST_CASE(an_unchanged_rerun_makes_no_calls, data::make(registered_na
   BOOST_TEST(f.calls() == calls);
 }
 
-BOOST_DATA_TEST_CASE(only_changes_are_sent, data::make(registered_names()), type) {
+BOOST_DATA_TEST_CASE(only_changes_are_sent, data::make(scenario_names()), type) {
   fixture f(type);
   f.model->insert(0, 200);
   f.run();
@@ -167,7 +186,7 @@ BOOST_DATA_TEST_CASE(only_changes_are_sent, data::make(registered_names()), type
   f.expect_live(range(0, 200));
 }
 
-BOOST_DATA_TEST_CASE(rows_that_leave_the_model_leave_the_destination, data::make(registered_names()),
+BOOST_DATA_TEST_CASE(rows_that_leave_the_model_leave_the_destination, data::make(scenario_names()),
                      type) {
   fixture f(type);
   f.model->insert(0, 100);
@@ -182,7 +201,7 @@ BOOST_DATA_TEST_CASE(rows_that_leave_the_model_leave_the_destination, data::make
   f.expect_live(rows);
 }
 
-BOOST_DATA_TEST_CASE(a_burst_of_retryable_faults_loses_nothing, data::make(registered_names()), type) {
+BOOST_DATA_TEST_CASE(a_burst_of_retryable_faults_loses_nothing, data::make(scenario_names()), type) {
   fixture f(type);
   f.model->insert(0, 150);
   f.emulator.fault({{"match", f.a.write_match}, {"count", 3}, {"status", 503}});
@@ -193,7 +212,7 @@ BOOST_DATA_TEST_CASE(a_burst_of_retryable_faults_loses_nothing, data::make(regis
   f.expect_live(range(0, 150));
 }
 
-BOOST_DATA_TEST_CASE(a_refused_record_is_rejected_alone, data::make(registered_names()), type) {
+BOOST_DATA_TEST_CASE(a_refused_record_is_rejected_alone, data::make(scenario_names()), type) {
   fixture f(type);
   if (f.a.refuse_bad_rows)
     f.a.refuse_bad_rows(f.emulator);
@@ -208,7 +227,7 @@ BOOST_DATA_TEST_CASE(a_refused_record_is_rejected_alone, data::make(registered_n
   f.expect_live(range(0, 60));
 }
 
-BOOST_DATA_TEST_CASE(kill_nine_mid_apply_then_resume_loses_nothing, data::make(registered_names()),
+BOOST_DATA_TEST_CASE(kill_nine_mid_apply_then_resume_loses_nothing, data::make(scenario_names()),
                      type) {
   unsigned seed = std::random_device{}();
   BOOST_TEST_MESSAGE(type << ": seed " << seed);
