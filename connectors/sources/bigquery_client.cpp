@@ -2,20 +2,11 @@
 #include "connectors/sources/bigquery_client.hpp"
 
 #include <cctype>
-#include <thread>
 
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
 namespace {
-
-rest_client_options bq_client_options(const bigquery_target& target) {
-  rest_client_options o;
-  o.secrets = target.auth->secrets();
-  o.stop_requested = [stop = target.stop] { return stop->load(); };
-  o.request_timeout = std::chrono::milliseconds(target.timeout_ms + 120'000);
-  return o;
-}
 
 int bq_http_status_of(const std::string& message) {
   size_t at = message.find(": HTTP ");
@@ -40,6 +31,18 @@ std::string bq_quoted_field(const std::string& text, const std::string& key) {
     out.push_back(text[i]);
   }
   return out;
+}
+
+rest_client_options bq_client_options(const bigquery_target& target) {
+  rest_client_options o;
+  o.secrets = target.auth->secrets();
+  o.stop_requested = [stop = target.stop] { return stop->load(); };
+  o.request_timeout = std::chrono::milliseconds(target.timeout_ms + 120'000);
+  // BigQuery also throttles with 403 rateLimitExceeded (other 403s are permanent).
+  o.also_retryable = [](const http_response& r) {
+    return r.status == 403 && bq_quoted_field(r.body, "reason") == "rateLimitExceeded";
+  };
+  return o;
 }
 
 bigquery_page bq_page_of(const nlohmann::json& body) {
@@ -103,9 +106,7 @@ bigquery_client::bigquery_client(bigquery_target target)
 
 result<nlohmann::json> bigquery_client::send(http_request request) {
   const auto base_headers = request.headers;
-  bool refreshed = false;
-  auto wait = std::chrono::milliseconds(200);
-  for (int throttled = 0;;) {
+  for (bool refreshed = false;;) {
     auto auth = target_.auth->authorization(refreshed);
     if (!auth)
       return auth.error();
@@ -116,20 +117,9 @@ result<nlohmann::json> bigquery_client::send(http_request request) {
       return answer;
     const std::string& text = answer.error().message;
     const int status = bq_http_status_of(text);
-    if (status == 401 && !refreshed && target_.auth->can_refresh()) {
-      refreshed = true;  // an expired or revoked token: a new one, once
-      continue;
-    }
-    // BigQuery also throttles with 403 rateLimitExceeded, which the shared classifier does not
-    // retry (other 403s are permanent): back off here, a few times.
-    if (status != 403 || bq_quoted_field(text, "reason") != "rateLimitExceeded" || ++throttled > 5)
+    if (status != 401 || refreshed || !target_.auth->can_refresh())
       return answer;
-    for (auto slept = std::chrono::milliseconds(0); slept < wait; slept += std::chrono::milliseconds(20)) {
-      if (target_.stop->load())
-        return answer;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    wait = std::min(wait * 2, std::chrono::milliseconds(5000));
+    refreshed = true;  // an expired or revoked token: a new one, once
   }
 }
 
@@ -189,7 +179,7 @@ result<bigquery_page> bigquery_client::poll(const std::string& job_id, const std
       return page;
     // getQueryResults itself waits up to timeoutMs for the job; a short pause guards a server
     // that answers at once.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    pause_unless_stopped(std::chrono::milliseconds(20), [stop = target_.stop] { return stop->load(); });
   }
 }
 

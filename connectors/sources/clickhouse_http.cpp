@@ -3,14 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <random>
-#include <thread>
 
 #include <curl/curl.h>
 
 #include "connectors/sources/source_text.hpp"
 #include "pipelines/core/redaction.hpp"
 #include "pipelines/delivery/http_client.hpp"
+#include "connectors/sources/source_retry.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
@@ -164,18 +163,17 @@ result<std::string> ch_short_query(const ch_endpoint& endpoint, const std::strin
   retry_policy policy;
   if (!retry)
     policy.max_attempts = 1;
-  std::mt19937_64 rng(std::random_device{}());
-  for (int attempt = 1;; ++attempt) {
-    ch_stream stream(endpoint, sql, "");
-    while (!stream.done())
-      stream.pump();
-    if (stream.transport_error().empty() && stream.status() == 200)
-      return std::move(stream.buffer());
-    failure f = ch_failure(endpoint, stream.status(), stream.buffer(), stream.transport_error());
-    if (!is_transient_ch_failure(f) || attempt >= policy.max_attempts)
-      return f;
-    std::this_thread::sleep_for(policy.delay(attempt, std::chrono::milliseconds(0), rng));
-  }
+  return retry_transient<std::string>(
+      policy,
+      [&]() -> result<std::string> {
+        ch_stream stream(endpoint, sql, "");
+        while (!stream.done())
+          stream.pump();
+        if (stream.transport_error().empty() && stream.status() == 200)
+          return std::move(stream.buffer());
+        return ch_failure(endpoint, stream.status(), stream.buffer(), stream.transport_error());
+      },
+      is_transient_ch_failure);
 }
 
 ch_stream::ch_stream(const ch_endpoint& endpoint, const std::string& query,

@@ -2,9 +2,7 @@
 #include "connectors/sources/clickhouse_source.hpp"
 
 #include <cstdio>
-#include <random>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -13,6 +11,7 @@
 #include "connectors/sources/clickhouse_window.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
+#include "connectors/sources/source_retry.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
 
 namespace backflow {
@@ -304,14 +303,8 @@ result<std::unique_ptr<source_cursor>> open_clickhouse_source(const source_spec&
   if (!query)
     return query.error();
   const ch_endpoint endpoint = ch_endpoint::of(spec);
-  retry_policy policy;
-  std::mt19937_64 rng(std::random_device{}());
-  for (int attempt = 1;; ++attempt) {
-    auto cursor = start_read(endpoint, *query);
-    if (cursor || !is_transient_ch_failure(cursor.error()) || attempt >= policy.max_attempts)
-      return cursor;
-    std::this_thread::sleep_for(policy.delay(attempt, std::chrono::milliseconds(0), rng));
-  }
+  return retry_transient<std::unique_ptr<source_cursor>>(
+      retry_policy{}, [&] { return start_read(endpoint, *query); }, is_transient_ch_failure);
 }
 
 result<schema> describe_clickhouse_source(const source_spec& spec) {

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "connectors/sources/source_text.hpp"
 
@@ -37,16 +36,6 @@ std::string dbx_error_field(const std::string& text, const std::string& key) {
 int dbx_http_status(const std::string& message) {
   size_t at = message.find(": HTTP ");
   return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
-}
-
-bool dbx_sleep_unless_stopped(const databricks_target& target, std::chrono::milliseconds wait) {
-  for (auto slept = std::chrono::milliseconds(0); slept < wait;
-       slept += std::chrono::milliseconds(10)) {
-    if (target.stop->load())
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
 }
 
 failure dbx_statement_failure(const nlohmann::json& status) {
@@ -160,7 +149,7 @@ result<databricks_result> databricks_client::run(const std::string& statement,
       return read_result(*answer);
     if (state != "PENDING" && state != "RUNNING")
       return dbx_statement_failure(status);
-    if (!dbx_sleep_unless_stopped(target_, wait)) {
+    if (!pause_unless_stopped(wait, [stop = target_.stop] { return stop->load(); })) {
       cancel(id);
       return failure{"source: stopped while Databricks ran the statement"};
     }

@@ -2,7 +2,6 @@
 #include "connectors/sources/rest_client.hpp"
 
 #include <random>
-#include <thread>
 
 #include <curl/curl.h>
 
@@ -80,18 +79,6 @@ std::string rest_client::redacted(std::string text) const {
   return redact_secrets(redactor(options_.secrets).text(std::move(text)));
 }
 
-bool rest_client::pause(std::chrono::milliseconds wait) const {
-  auto until = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < until) {
-    if (options_.stop_requested && options_.stop_requested())
-      return false;
-    auto left = until - std::chrono::steady_clock::now();
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        left, std::chrono::milliseconds(100)));
-  }
-  return true;
-}
-
 result<http_response> rest_client::send(const http_request& request) {
   const std::string what = request.method + " " + request.url + ": ";
   std::mt19937_64 rng(std::random_device{}());
@@ -110,7 +97,9 @@ result<http_response> rest_client::send(const http_request& request) {
           reason = describe_http_failure(response);
           break;
         default:
-          return failure{redacted(what + describe_http_failure(response))};
+          if (!options_.also_retryable || !options_.also_retryable(response))
+            return failure{redacted(what + describe_http_failure(response))};
+          reason = describe_http_failure(response);
       }
     }
     if (attempt >= options_.retry.max_attempts)
@@ -126,7 +115,7 @@ result<http_response> rest_client::send(const http_request& request) {
     auto wait = options_.retry.delay(attempt, server_wait, rng);
     if (options_.on_retry)
       options_.on_retry(attempt, wait, redacted(reason));
-    if (!pause(wait))
+    if (!pause_unless_stopped(wait, options_.stop_requested))
       return failure{redacted(what + reason + "; stopped while waiting to retry")};
   }
 }

@@ -11,6 +11,7 @@
 
 #include "pipelines/core/result.hpp"
 #include "pipelines/delivery/http.hpp"
+#include "connectors/sources/source_retry.hpp"
 #include "pipelines/delivery/retry_policy.hpp"
 
 namespace backflow {
@@ -29,7 +30,11 @@ struct rest_client_options {
   std::function<bool()> stop_requested;
   /// Told of each retry (attempt number from 1, the wait, the reason), e.g. to log it.
   std::function<void(int, std::chrono::milliseconds, const std::string&)> on_retry;
+  /// Answers the shared classifier calls permanent that this warehouse documents as throttles
+  /// (BigQuery's 403 rateLimitExceeded): retried like a 429.
+  std::function<bool(const http_response&)> also_retryable;
 };
+
 
 /// Sends requests one at a time on one libcurl easy handle (connections are reused) and blocks
 /// until each is answered: call it from a detached actor or a thread, never a scheduler thread.
@@ -61,8 +66,6 @@ class rest_client {
  private:
   http_response exchange(const http_request& request);
   [[nodiscard]] std::string redacted(std::string text) const;
-  /// Sleeps `wait` in short slices; false when stop_requested said to stop.
-  bool pause(std::chrono::milliseconds wait) const;
 
   rest_client_options options_;
   void* easy_ = nullptr;  // CURL*

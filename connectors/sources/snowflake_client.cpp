@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include "connectors/sources/source_text.hpp"
 #include "pipelines/core/crypto.hpp"
@@ -106,13 +105,9 @@ result<snowflake_result> snowflake_client::run(const std::string& statement,
     std::string status_url = parsed.value("statementStatusUrl", "");
     if (status_url.empty())
       status_url = "/api/v2/statements/" + parsed.value("statementHandle", "");
-    for (auto slept = std::chrono::milliseconds(0); slept < wait;
-         slept += std::chrono::milliseconds(10)) {
-      if (target_.stop->load()) {
-        cancel(parsed.value("statementHandle", ""));
-        return failure{"source: stopped while Snowflake ran the statement"};
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!pause_unless_stopped(wait, [stop = target_.stop] { return stop->load(); })) {
+      cancel(parsed.value("statementHandle", ""));
+      return failure{"source: stopped while Snowflake ran the statement"};
     }
     wait = std::min(wait * 2, std::chrono::milliseconds(2000));
     submitted = send(json_request("GET", target_.base_url + status_url));
