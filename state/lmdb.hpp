@@ -22,6 +22,16 @@
 
 namespace backflow::state {
 
+/// `s` as LMDB's value struct (no copy: valid while `s` is).
+inline MDB_val val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+
+/// LMDB's value struct as a view (valid while its transaction is).
+inline std::string_view view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
 /// An LMDB call failed; the message names the operation.
 class lmdb_error : public std::runtime_error {
  public:
