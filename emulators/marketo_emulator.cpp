@@ -69,7 +69,7 @@ std::string param(const httplib::Params& p, const std::string& name) {
 }
 
 /// The static list a membership path names (/rest/v1/lists/{id}/leads.json), or nullopt.
-std::optional<std::int64_t> list_of(const std::string& path) {
+std::optional<std::int64_t> static_list_in(const std::string& path) {
   static const std::string head = "/rest/v1/lists/", tail = "/leads.json";
   if (path.size() <= head.size() + tail.size() || path.rfind(head, 0) != 0 ||
       path.compare(path.size() - tail.size(), tail.size(), tail) != 0)
@@ -81,7 +81,7 @@ std::optional<std::int64_t> list_of(const std::string& path) {
 }
 
 /// A membership call's lead ids: the body's `input[].id`, then the query's `id` parameters.
-std::vector<nlohmann::json> ids_of(const httplib::Request& req) {
+std::vector<nlohmann::json> member_ids_in(const httplib::Request& req) {
   std::vector<nlohmann::json> ids;
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_object() && body.contains("input") && body["input"].is_array())
@@ -149,9 +149,9 @@ void marketo_emulator::describe(const httplib::Request& req, api_response& out) 
     out.endpoint = "GET /rest/v1/leads.json";
     return;
   }
-  if (list_of(req.path)) {
+  if (static_list_in(req.path)) {
     out.endpoint = req.method + " /rest/v1/lists/{listId}/leads.json";
-    out.inputs = ids_of(req).size();
+    out.inputs = member_ids_in(req).size();
     return;
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -200,8 +200,9 @@ api_response marketo_emulator::handle(const httplib::Request& req, const limits&
     answer = sync(nlohmann::json::parse(req.body, nullptr, false));
   else if (req.path == "/rest/v1/leads/delete.json" && req.method == "POST")
     answer = remove(nlohmann::json::parse(req.body, nullptr, false));
-  else if (auto list = list_of(req.path); list && (req.method == "POST" || req.method == "DELETE"))
-    answer = membership(*list, req.method == "POST", ids_of(req));
+  else if (auto list = static_list_in(req.path);
+           list && (req.method == "POST" || req.method == "DELETE"))
+    answer = membership(*list, req.method == "POST", member_ids_in(req));
   else
     answer = refusal(out, "610", "Requested resource not found");
   answer.endpoint = out.endpoint;

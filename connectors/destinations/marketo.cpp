@@ -115,8 +115,9 @@ destination_type marketo_destination::type() {
                  "is required in audience mode: the id of the static list whose members are the "
                  "model's rows");
     if (!audience && listed)
-      errors.add(join_path(path, "list_id"), std::string("is used only in audience mode (mode is \"") +
-                                                 to_string(ctx.mode) + "\")");
+      errors.add(join_path(path, "list_id"),
+                 std::string("is used only in audience mode (mode is \"") + to_string(ctx.mode) +
+                     "\")");
     auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
     std::string offset = rl.value("reset_utc_offset", "-06:00");
     if (offset.size() == 6 && !parse_utc_offset(offset))
@@ -403,13 +404,13 @@ batch_verdict marketo_destination::read_list_answer(const delivery_batch& batch,
     if (r.is_object() && r.contains("id"))
       by_id.emplace(r["id"].is_string() ? r["id"].get<std::string>() : r["id"].dump(), &r);
   const bool removing = batch.records.front().op == delivery_op::remove;
-  auto v = batch_verdict::all(batch.records.size(),
-                              record_outcome::retryable("Marketo returned no result for this lead"));
+  auto v = batch_verdict::all(
+      batch.records.size(), record_outcome::retryable("Marketo returned no result for this lead"));
   for (size_t i = 0; i < batch.records.size(); ++i) {
     auto& outcome = v.outcomes[i];
     if (ids[i].empty()) {
-      outcome = record_outcome::rejected(
-          "no Marketo lead id is known for this key, so it cannot be taken out of list " + list_id_);
+      outcome = record_outcome::rejected("no Marketo lead id is known for this key, so it cannot "
+                                         "be taken out of list " + list_id_);
       continue;
     }
     auto it = by_id.find(ids[i]);
@@ -423,7 +424,8 @@ batch_verdict marketo_destination::read_list_answer(const delivery_batch& batch,
       outcome = record_outcome::delivered(ids[i]);  // the lead is gone, or was not in the list
     else if (status == "skipped" && code == "1004")
       outcome = record_outcome::rejected("skipped: 1004 " + message + " (lead " + ids[i] +
-                                         " was deleted before it could join list " + list_id_ + ")");
+                                         " was deleted before it could join list " + list_id_ +
+                                         ")");
     else if (status == "skipped")
       outcome = record_outcome::rejected("skipped: " + code + " " + message);
   }
@@ -488,7 +490,8 @@ class marketo_list_job final : public delivery_job {
   }
 
   static job_step again(const record_outcome& o) {
-    return job_step::fail(batch_verdict::whole(batch_verdict::kind::retry, o.reason, o.retry_after));
+    return job_step::fail(
+        batch_verdict::whole(batch_verdict::kind::retry, o.reason, o.retry_after));
   }
 
   const marketo_destination& dest_;

@@ -31,11 +31,13 @@ marketo_destination marketo_list(const json& extra = json::object()) {
   json options = {{"endpoint", "http://127.0.0.1:8767/"}, {"client_id", "cid+1"},
                   {"client_secret", "s3cr&t=x y"}, {"list_id", 1021}};
   options.merge_patch(extra);
-  return marketo_destination(context_for(marketo_destination::type(), options, sync_mode::audience));
+  return marketo_destination(
+      context_for(marketo_destination::type(), options, sync_mode::audience));
 }
 
 json skipped(const std::string& code, const std::string& message) {
-  return {{"status", "skipped"}, {"reasons", json::array({{{"code", code}, {"message", message}}})}};
+  return {{"status", "skipped"},
+          {"reasons", json::array({{{"code", code}, {"message", message}}})}};
 }
 
 /// A list answer's skipped lead: its id, then the reason.
@@ -296,7 +298,8 @@ BOOST_AUTO_TEST_CASE(the_list_request_reads_throttles_tokens_and_a_missing_list)
     job->next(results({{{"id", 7}, {"status", "created"}}}));
     return job;
   };
-  auto throttled = added()->next(failed_with("606", "Max rate limit '100' exceeded with in '20' secs"));
+  auto throttled =
+      added()->next(failed_with("606", "Max rate limit '100' exceeded with in '20' secs"));
   BOOST_REQUIRE((throttled.what == job_step::kind::failed));
   BOOST_TEST((throttled.verdict.what == batch_verdict::kind::retry));
   BOOST_TEST(throttled.verdict.retry_after.count() == 20000);
@@ -324,7 +327,8 @@ BOOST_AUTO_TEST_CASE(removals_take_the_kept_ids_out_of_the_list) {
   auto req = dest.build_request(b);
   BOOST_TEST(req.method == "DELETE");
   BOOST_TEST(req.url == "http://127.0.0.1:8767/rest/v1/lists/1021/leads.json");
-  BOOST_TEST(req.body == R"({"input":[{"id":1001},{"id":1003},{"id":1004},{"id":9007199254740993}]})");
+  BOOST_TEST(req.body ==
+             R"({"input":[{"id":1001},{"id":1003},{"id":1004},{"id":9007199254740993}]})");
   auto v = dest.interpret(b, results({{{"id", 1001}, {"status", "removed"}},
                                       skipped_id(1003, "1015", "Lead not in list"),
                                       skipped_id(1004, "1004", "Lead not found")}));
