@@ -35,14 +35,14 @@ marketo_destination marketo_list(const json& extra = json::object()) {
       context_for(marketo_destination::type(), options, sync_mode::audience));
 }
 
-json skipped(const std::string& code, const std::string& message) {
+json lead_skip(const std::string& code, const std::string& message) {
   return {{"status", "skipped"},
           {"reasons", json::array({{{"code", code}, {"message", message}}})}};
 }
 
 /// A list answer's skipped lead: its id, then the reason.
-json skipped_id(int64_t id, const std::string& code, const std::string& message) {
-  auto r = skipped(code, message);
+json list_skip(int64_t id, const std::string& code, const std::string& message) {
+  auto r = lead_skip(code, message);
   r["id"] = id;
   return r;
 }
@@ -247,7 +247,7 @@ BOOST_AUTO_TEST_CASE(an_addition_syncs_the_leads_then_adds_their_ids_to_the_list
   BOOST_TEST(json::parse(first.request.body)["input"][2]["email"] == "big@x.com");
   // Lead ids past 2^53 stay exact; two keys Marketo matches to one lead send its id once.
   auto second = job->next(results({{{"id", 1001}, {"status", "created"}},
-                                   skipped("1003", "Invalid email address"),
+                                   lead_skip("1003", "Invalid email address"),
                                    {{"id", 9007199254740993}, {"status", "updated"}},
                                    {{"id", 1004}, {"status", "created"}},
                                    {{"id", 1001}, {"status", "updated"}}}));
@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(an_addition_syncs_the_leads_then_adds_their_ids_to_the_list
              R"({"input":[{"id":1001},{"id":9007199254740993},{"id":1004}]})");
   auto done = job->next(results({{{"id", 1001}, {"status", "added"}},
                                  {{"id", 9007199254740993}, {"status", "added"}},
-                                 skipped_id(1004, "1004", "Lead not found")}));
+                                 list_skip(1004, "1004", "Lead not found")}));
   BOOST_REQUIRE((done.what == job_step::kind::done));
   BOOST_REQUIRE(done.outcomes.size() == 5u);
   BOOST_TEST(delivered_as(done.outcomes[0], "1001"));
@@ -330,8 +330,8 @@ BOOST_AUTO_TEST_CASE(removals_take_the_kept_ids_out_of_the_list) {
   BOOST_TEST(req.body ==
              R"({"input":[{"id":1001},{"id":1003},{"id":1004},{"id":9007199254740993}]})");
   auto v = dest.interpret(b, results({{{"id", 1001}, {"status", "removed"}},
-                                      skipped_id(1003, "1015", "Lead not in list"),
-                                      skipped_id(1004, "1004", "Lead not found")}));
+                                      list_skip(1003, "1015", "Lead not in list"),
+                                      list_skip(1004, "1004", "Lead not found")}));
   BOOST_TEST(delivered_as(v.outcomes[0], "1001"));
   BOOST_TEST((v.outcomes[1].what == record_outcome::kind::rejected));
   BOOST_TEST(v.outcomes[1].reason.find("cannot be taken out of list 1021") != std::string::npos);
