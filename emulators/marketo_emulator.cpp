@@ -2,6 +2,7 @@
 #include "emulators/marketo_emulator.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "emulators/emulator_util.hpp"
@@ -67,6 +68,31 @@ std::string param(const httplib::Params& p, const std::string& name) {
   return it == p.end() ? std::string() : it->second;
 }
 
+/// The static list a membership path names (/rest/v1/lists/{id}/leads.json), or nullopt.
+std::optional<std::int64_t> static_list_in(const std::string& path) {
+  static const std::string head = "/rest/v1/lists/", tail = "/leads.json";
+  if (path.size() <= head.size() + tail.size() || path.rfind(head, 0) != 0 ||
+      path.compare(path.size() - tail.size(), tail.size(), tail) != 0)
+    return std::nullopt;
+  auto id = path.substr(head.size(), path.size() - head.size() - tail.size());
+  if (id.empty() || id.size() > 15 || id.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoll(id);
+}
+
+/// A membership call's lead ids: the body's `input[].id`, then the query's `id` parameters.
+std::vector<nlohmann::json> member_ids_in(const httplib::Request& req) {
+  std::vector<nlohmann::json> ids;
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_object() && body.contains("input") && body["input"].is_array())
+    for (const auto& in : body["input"])
+      ids.push_back(in.is_object() ? in.value("id", nlohmann::json()) : nlohmann::json());
+  auto [from, to] = req.params.equal_range("id");
+  for (auto it = from; it != to; ++it)
+    ids.push_back(it->second);
+  return ids;
+}
+
 }  // namespace
 
 emulator_type marketo_emulator::type() {
@@ -74,7 +100,8 @@ emulator_type marketo_emulator::type() {
   t.name = "marketo";
   t.summary = "Marketo Engage leads: identity tokens, sync, query and delete, 606/607/615 throttles";
   t.destinations = {"marketo"};
-  t.options = {{"--client-id", "ID", "the accepted Client ID (default emulator-client)"},
+  t.options = {{"--lists", "IDS", "the static lists there are, comma-separated (default 1021)"},
+               {"--client-id", "ID", "the accepted Client ID (default emulator-client)"},
                {"--client-secret", "S", "the accepted Client Secret (default emulator-secret)"},
                {"--token-ttl", "SECONDS", "an access token's lifetime (default 3600)"},
                {"--work-ms", "N", "time each REST call holds a concurrency slot (default 0)"}};
@@ -86,33 +113,45 @@ emulator_type marketo_emulator::type() {
   t.initial.daily = 50'000;
   t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
     std::int64_t ttl = 0, work = 0;
+    std::set<std::int64_t> lists;
     try {
       ttl = std::stoll(s.value("--token-ttl", "3600"));
       work = std::stoll(s.value("--work-ms", "0"));
+      for (const auto& id : split_commas(s.value("--lists", "1021")))
+        lists.insert(std::stoll(id));
     } catch (...) {
-      return failure{"--token-ttl and --work-ms take whole numbers"};
+      return failure{"--token-ttl, --work-ms and --lists take whole numbers"};
     }
     if (ttl <= 0 || work < 0)
       return failure{"--token-ttl must be positive and --work-ms not negative"};
     return std::unique_ptr<emulator>(std::make_unique<marketo_emulator>(
         s.value("--client-id", "emulator-client"), s.value("--client-secret", "emulator-secret"),
-        std::chrono::seconds(ttl), work));
+        std::chrono::seconds(ttl), work, lists));
   };
   return t;
 }
 
 marketo_emulator::marketo_emulator(std::string client_id, std::string client_secret,
-                                   std::chrono::seconds token_ttl, std::int64_t work_ms)
+                                   std::chrono::seconds token_ttl, std::int64_t work_ms,
+                                   const std::set<std::int64_t>& lists)
     : client_id_(std::move(client_id)),
       client_secret_(std::move(client_secret)),
       token_ttl_(token_ttl),
-      work_ms_(work_ms) {}
+      work_ms_(work_ms) {
+  for (auto id : lists)
+    lists_[id];
+}
 
 void marketo_emulator::describe(const httplib::Request& req, api_response& out) const {
   out.endpoint = req.method + " " + req.path;
   if (req.path == "/rest/v1/leads.json" &&
       (req.method == "GET" || param(req.params, "_method") == "GET")) {
     out.endpoint = "GET /rest/v1/leads.json";
+    return;
+  }
+  if (static_list_in(req.path)) {
+    out.endpoint = req.method + " /rest/v1/lists/{listId}/leads.json";
+    out.inputs = member_ids_in(req).size();
     return;
   }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -161,6 +200,9 @@ api_response marketo_emulator::handle(const httplib::Request& req, const limits&
     answer = sync(nlohmann::json::parse(req.body, nullptr, false));
   else if (req.path == "/rest/v1/leads/delete.json" && req.method == "POST")
     answer = remove(nlohmann::json::parse(req.body, nullptr, false));
+  else if (auto list = static_list_in(req.path);
+           list && (req.method == "POST" || req.method == "DELETE"))
+    answer = membership(*list, req.method == "POST", member_ids_in(req));
   else
     answer = refusal(out, "610", "Requested resource not found");
   answer.endpoint = out.endpoint;
@@ -365,7 +407,49 @@ api_response marketo_emulator::remove(const nlohmann::json& body) {
       continue;
     }
     it->second.deleted = true;
+    for (auto& [list, members] : lists_)
+      members.erase(id);  // a deleted lead leaves every list
     result.push_back({{"id", id}, {"status", "deleted"}});
+  }
+  auto out = envelope(true);
+  out["result"] = std::move(result);
+  api_response reply;
+  reply.body = out.dump();
+  return reply;
+}
+
+api_response marketo_emulator::membership(std::int64_t list, bool add,
+                                          const std::vector<nlohmann::json>& ids) {
+  if (ids.size() > max_leads_per_call)
+    return refusal({}, "1003", "Too many ids (at most 300)");
+  std::lock_guard lock(mutex_);
+  auto members = lists_.find(list);
+  if (members == lists_.end())
+    return refusal({}, "1013", "Static list not found");
+  nlohmann::json result = nlohmann::json::array();
+  for (const auto& raw : ids) {
+    const auto text = raw.is_string() ? raw.get<std::string>() : std::string();
+    const bool digits = !text.empty() && text.size() < 19 &&
+                        text.find_first_not_of("0123456789") == std::string::npos;
+    if (!raw.is_number_integer() && !digits) {
+      result.push_back(skipped("1003", "Lead id is required"));
+      continue;
+    }
+    const std::int64_t id = digits ? std::stoll(text) : raw.get<std::int64_t>();
+    auto lead = leads_.find(id);
+    nlohmann::json r;
+    if (lead == leads_.end() || lead->second.deleted) {
+      r = skipped("1004", "Lead not found");
+    } else if (add) {
+      members->second.insert(id);  // a member already: "added" too (see marketo.md)
+      r = {{"status", "added"}};
+    } else if (members->second.erase(id) == 0) {
+      r = skipped("1015", "Lead not in list");
+    } else {
+      r = {{"status", "removed"}};
+    }
+    r["id"] = id;
+    result.push_back(std::move(r));
   }
   auto out = envelope(true);
   out["result"] = std::move(result);
@@ -384,7 +468,13 @@ nlohmann::json marketo_emulator::records(const httplib::Request&) const {
     r["deleted"] = l.deleted;
     list.push_back(std::move(r));
   }
-  return {{"records", std::move(list)}};
+  nlohmann::json lists = nlohmann::json::object();
+  for (const auto& [id, members] : lists_) {
+    auto& held = lists[std::to_string(id)] = nlohmann::json::array();
+    for (auto lead : members)
+      held.push_back({{"id", lead}, {"fields", leads_.at(lead).fields}});
+  }
+  return {{"records", std::move(list)}, {"lists", std::move(lists)}};
 }
 
 void marketo_emulator::reset() {
@@ -396,6 +486,8 @@ void marketo_emulator::reset() {
   per_20s_.clear();
   calls_today_ = 0;
   leads_.clear();
+  for (auto& [id, members] : lists_)
+    members.clear();
   index_.clear();
   next_id_ = 1001;
 }

@@ -1,5 +1,6 @@
 // The Marketo Engage emulator: identity tokens that expire, leads synced by any lookup field,
-// deletes, and Marketo's throttles as HTTP 200 answers with success:false (606, 607, 615).
+// deletes, static list membership, and Marketo's throttles as HTTP 200 answers with
+// success:false (606, 607, 615).
 #pragma once
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,7 +22,10 @@ namespace backflow::emulators {
 /// `GET /identity/oauth/token` (client credentials; the live token again, with its remaining
 /// lifetime, until it expires), `POST /rest/v1/leads.json` (sync: createOrUpdate, updateOnly,
 /// createOnly by lookupField), `GET /rest/v1/leads.json` or `POST ...?_method=GET` (query by
-/// filterType/filterValues), `POST /rest/v1/leads/delete.json`. Every REST call needs
+/// filterType/filterValues), `POST /rest/v1/leads/delete.json`, and the membership of the static
+/// lists named by `--lists`: `POST` (add) and `DELETE` (remove) `/rest/v1/lists/{id}/leads.json`
+/// with lead ids (`{"input":[{"id":N}]}` or `?id=N&id=M`), answered per lead (added, removed,
+/// skipped 1004 lead not found, 1015 not in list); an unknown list is a 1013. Every REST call needs
 /// `Authorization: Bearer <token>` (600/601/602 otherwise, uncounted), then passes the limits:
 /// concurrent calls (615), calls per rolling 20 s (606), calls per day (607).
 /// Extra control endpoint: GET|POST /__emulator/marketo, `{"expire_tokens":true}` expires every
@@ -30,7 +35,8 @@ class marketo_emulator final : public emulator {
   static emulator_type type();
 
   marketo_emulator(std::string client_id, std::string client_secret,
-                   std::chrono::seconds token_ttl, std::int64_t work_ms);
+                   std::chrono::seconds token_ttl, std::int64_t work_ms,
+                   const std::set<std::int64_t>& lists);
 
   [[nodiscard]] std::string name() const override { return "marketo"; }
   api_response handle(const httplib::Request& req, const limits& current) override;
@@ -56,6 +62,8 @@ class marketo_emulator final : public emulator {
   api_response sync(const nlohmann::json& body);
   api_response query(const httplib::Params& params) const;
   api_response remove(const nlohmann::json& body);
+  /// Adds (`add`) or removes lead ids (JSON ids or their text) to or from static list `list`.
+  api_response membership(std::int64_t list, bool add, const std::vector<nlohmann::json>& ids);
   /// Live leads whose `field` equals `value` (emails compare case-insensitively).
   [[nodiscard]] std::vector<std::int64_t> matching(const std::string& field,
                                                    const nlohmann::json& value) const;
@@ -75,6 +83,7 @@ class marketo_emulator final : public emulator {
   rate_window per_20s_{std::chrono::seconds(20)};
   std::int64_t calls_today_ = 0;
   std::map<std::int64_t, lead> leads_;
+  std::map<std::int64_t, std::set<std::int64_t>> lists_;  ///< static list → its members' lead ids
   /// field → its (folded) values → lead ids, built on a field's first lookup; entries are
   /// candidates, checked against the lead (values change, leads are deleted).
   mutable std::map<std::string, std::unordered_multimap<std::string, std::int64_t>> index_;

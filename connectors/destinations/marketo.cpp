@@ -1,6 +1,7 @@
 // Marketo Engage leads connector (see marketo.hpp and docs/connectors/marketo.md).
 #include "connectors/destinations/marketo.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 
@@ -68,7 +69,8 @@ destination_type marketo_destination::type() {
   destination_type t;
   t.name = "marketo";
   t.summary = "Marketo Engage leads, synced in batches of 300 by a lookup field";
-  t.modes = {sync_mode::upsert, sync_mode::update, sync_mode::insert, sync_mode::mirror};
+  t.modes = {sync_mode::upsert, sync_mode::update, sync_mode::insert, sync_mode::mirror,
+             sync_mode::audience};
   t.max_wait = std::chrono::hours(24);  // the daily quota resets at midnight, US Central
   t.options = {
     option("endpoint", option_type::url,
@@ -82,6 +84,9 @@ destination_type marketo_destination::type() {
     option("lookup_field", option_type::string,
            "the lead field the key matches (Marketo's lookupField)")
         .defaults_to("email").shapes_payload(),
+    option("list_id", option_type::integer,
+           "audience mode: the static list whose members are the model's rows (its id)")
+        .between(1, 1e15),
     option("batch_size", option_type::integer, "leads per request (Marketo allows 300)")
         .defaults_to(300).between(1, 300),
     option("rate_limit", option_type::object, "the subscription's limits (Marketo's defaults)")
@@ -103,6 +108,16 @@ destination_type marketo_destination::type() {
     if (ctx.key_columns.size() != 1)
       errors.add("source.key", "marketo needs exactly one key column: its value is the lead's " +
                                    ctx.options.value("lookup_field", std::string("email")));
+    bool audience = ctx.mode == sync_mode::audience;
+    bool listed = ctx.options.contains("list_id") && !ctx.options["list_id"].is_null();
+    if (audience && !listed)
+      errors.add(join_path(path, "list_id"),
+                 "is required in audience mode: the id of the static list whose members are the "
+                 "model's rows");
+    if (!audience && listed)
+      errors.add(join_path(path, "list_id"),
+                 std::string("is used only in audience mode (mode is \"") + to_string(ctx.mode) +
+                     "\")");
     auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
     std::string offset = rl.value("reset_utc_offset", "-06:00");
     if (offset.size() == 6 && !parse_utc_offset(offset))
@@ -118,6 +133,10 @@ marketo_destination::marketo_destination(const destination_context& ctx)
       client_id_(ctx.options.value("client_id", "")),
       client_secret_(ctx.options.value("client_secret", "")),
       lookup_field_(ctx.options.value("lookup_field", "email")),
+      list_id_(ctx.mode == sync_mode::audience && ctx.options.contains("list_id") &&
+                       ctx.options["list_id"].is_number_integer()
+                   ? ctx.options["list_id"].dump()
+                   : std::string()),
       batch_size_(std::min<size_t>(ctx.options.value("batch_size", max_leads), max_leads)) {
   auto rl = ctx.options.value("rate_limit", nlohmann::json::object());
   limits_.requests_per_window = rl.value("per_20s", 100);
@@ -137,19 +156,34 @@ std::optional<http_request> marketo_destination::build_token_request() const {
 }
 
 http_request marketo_destination::build_request(const delivery_batch& batch) const {
+  auto op = batch.records.front().op;
+  if (op != delivery_op::remove)
+    return sync_request(batch);  // audience additions: the first request of their job
+  if (!list_id_.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& r : batch.records)
+      if (all_digits(r.dest_id))
+        ids.push_back(r.dest_id);
+    return list_request("DELETE", ids);
+  }
+  http_request req;
+  req.method = "POST";
+  req.headers = {{"Content-Type", "application/json"}};
+  req.url = join_url(endpoint_, "/rest/v1/leads/delete.json");
+  nlohmann::json input = nlohmann::json::array();
+  for (const auto& r : batch.records)
+    if (all_digits(r.dest_id))  // see interpret(): without a Marketo id there is nothing to delete
+      input.push_back({{"id", std::stoll(r.dest_id)}});
+  req.body = nlohmann::json{{"input", std::move(input)}}.dump();
+  return req;
+}
+
+http_request marketo_destination::sync_request(const delivery_batch& batch) const {
   http_request req;
   req.method = "POST";
   req.headers = {{"Content-Type", "application/json"}};
   auto op = batch.records.front().op;
   nlohmann::json input = nlohmann::json::array();
-  if (op == delivery_op::remove) {
-    req.url = join_url(endpoint_, "/rest/v1/leads/delete.json");
-    for (const auto& r : batch.records)
-      if (all_digits(r.dest_id))  // see interpret(): without a Marketo id there is nothing to delete
-        input.push_back({{"id", std::stoll(r.dest_id)}});
-    req.body = nlohmann::json{{"input", std::move(input)}}.dump();
-    return req;
-  }
   req.url = join_url(endpoint_, "/rest/v1/leads.json");
   for (const auto& r : batch.records) {
     auto lead = fields_to_json(batch.field_names, r.fields, nullptr, number_style::exact);
@@ -248,8 +282,8 @@ batch_verdict marketo_destination::read_results(const delivery_batch& batch,
   return v;
 }
 
-batch_verdict marketo_destination::interpret(const delivery_batch& batch,
-                                             const http_response& response) const {
+std::variant<nlohmann::json, batch_verdict> marketo_destination::result_list(
+    const delivery_batch& batch, const http_response& response) const {
   const size_t n = batch.records.size();
   if (classify_status(response.status) != status_class::delivered) {
     auto v = classify_response(response, n);
@@ -268,7 +302,21 @@ batch_verdict marketo_destination::interpret(const delivery_batch& batch,
   if (results == body.end() || !results->is_array())
     return batch_verdict::whole(batch_verdict::kind::retry,
                                 "Marketo answered success without a result list");
-  return read_results(batch, *results);
+  return std::move(*results);
+}
+
+batch_verdict marketo_destination::interpret(const delivery_batch& batch,
+                                             const http_response& response) const {
+  if (!list_id_.empty() && batch.records.front().op == delivery_op::remove) {
+    std::vector<std::string> ids;
+    for (const auto& r : batch.records)
+      ids.push_back(all_digits(r.dest_id) ? r.dest_id : std::string());
+    return read_list_answer(batch, ids, response);
+  }
+  auto results = result_list(batch, response);
+  if (auto* verdict = std::get_if<batch_verdict>(&results))
+    return std::move(*verdict);
+  return read_results(batch, std::get<nlohmann::json>(results));
 }
 
 rate_signal marketo_destination::read_rate_signal(const http_response& response) const {
@@ -327,6 +375,140 @@ batch_verdict marketo_destination::interpret_lookup(const delivery_batch& batch,
         v.outcomes[it->second] = record_outcome::delivered(lead["id"].dump());
     }
   return v;
+}
+
+// -- audience mode: static list membership -----------------------------------------------------
+
+http_request marketo_destination::list_request(const char* method,
+                                               const std::vector<std::string>& ids) const {
+  http_request req;
+  req.method = method;
+  req.url = join_url(endpoint_, "/rest/v1/lists/" + list_id_ + "/leads.json");
+  req.headers = {{"Content-Type", "application/json"}};
+  nlohmann::json input = nlohmann::json::array();
+  for (const auto& id : ids)
+    input.push_back({{"id", std::stoll(id)}});
+  req.body = nlohmann::json{{"input", std::move(input)}}.dump();
+  return req;
+}
+
+batch_verdict marketo_destination::read_list_answer(const delivery_batch& batch,
+                                                    const std::vector<std::string>& ids,
+                                                    const http_response& response) const {
+  auto results = result_list(batch, response);
+  if (auto* verdict = std::get_if<batch_verdict>(&results))
+    return std::move(*verdict);
+  // Results carry the lead id: read by id (two keys may name one lead).
+  std::unordered_map<std::string, const nlohmann::json*> by_id;
+  for (const auto& r : std::get<nlohmann::json>(results))
+    if (r.is_object() && r.contains("id"))
+      by_id.emplace(r["id"].is_string() ? r["id"].get<std::string>() : r["id"].dump(), &r);
+  const bool removing = batch.records.front().op == delivery_op::remove;
+  auto v = batch_verdict::all(
+      batch.records.size(), record_outcome::retryable("Marketo returned no result for this lead"));
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    auto& outcome = v.outcomes[i];
+    if (ids[i].empty()) {
+      outcome = record_outcome::rejected("no Marketo lead id is known for this key, so it cannot "
+                                         "be taken out of list " + list_id_);
+      continue;
+    }
+    auto it = by_id.find(ids[i]);
+    if (it == by_id.end())
+      continue;
+    auto status = json_text(*it->second, "status");
+    auto [code, message] = first_error(*it->second, "reasons");
+    if (status == "added" || status == "removed")
+      outcome = record_outcome::delivered(ids[i]);
+    else if (status == "skipped" && removing && (code == "1004" || code == "1015"))
+      outcome = record_outcome::delivered(ids[i]);  // the lead is gone, or was not in the list
+    else if (status == "skipped" && code == "1004")
+      outcome = record_outcome::rejected("skipped: 1004 " + message + " (lead " + ids[i] +
+                                         " was deleted before it could join list " + list_id_ +
+                                         ")");
+    else if (status == "skipped")
+      outcome = record_outcome::rejected("skipped: " + code + " " + message);
+  }
+  return v;
+}
+
+/// One batch of list additions: sync the leads by the lookup field (which answers their ids),
+/// then add those ids to the list. Both requests are safe to repeat, so a job that fails or is
+/// lost starts over and its checkpoint stays empty. It never settles a record as retryable (the
+/// delivery layer would send it outside a job): a lead without an answer starts the job again.
+class marketo_list_job final : public delivery_job {
+ public:
+  marketo_list_job(const marketo_destination& dest, delivery_batch batch)
+      : dest_(dest), batch_(std::move(batch)) {}
+
+  job_step start() override { return job_step::send(dest_.sync_request(batch_)); }
+
+  job_step next(const http_response& response) override {
+    if (!adding_)
+      return synced(dest_.interpret(batch_, response));
+    auto v = dest_.read_list_answer(batch_, ids_, response);
+    if (v.what != batch_verdict::kind::per_record)
+      return job_step::fail(std::move(v));
+    for (size_t i = 0; i < ids_.size(); ++i)
+      if (ids_[i].empty())
+        v.outcomes[i] = synced_[i];  // rejected by the sync: never sent to the list
+    return finish(std::move(v.outcomes));
+  }
+
+  [[nodiscard]] std::string checkpoint() const override { return {}; }
+
+ private:
+  job_step synced(batch_verdict v) {
+    if (v.what != batch_verdict::kind::per_record)
+      return job_step::fail(std::move(v));
+    std::vector<std::string> unique;
+    ids_.assign(batch_.records.size(), std::string());
+    for (size_t i = 0; i < v.outcomes.size() && i < ids_.size(); ++i) {
+      const auto& o = v.outcomes[i];
+      if (o.what == record_outcome::kind::retryable)
+        return again(o);
+      if (o.what == record_outcome::kind::delivered && all_digits(o.dest_id)) {
+        ids_[i] = o.dest_id;
+        if (std::find(unique.begin(), unique.end(), o.dest_id) == unique.end())
+          unique.push_back(o.dest_id);
+      } else if (o.what == record_outcome::kind::delivered) {
+        v.outcomes[i] = record_outcome::rejected("Marketo synced the lead without giving its id");
+      }
+    }
+    synced_ = std::move(v.outcomes);
+    if (unique.empty())
+      return job_step::finished(std::move(synced_));
+    adding_ = true;
+    return job_step::send(dest_.list_request("POST", unique));
+  }
+
+  job_step finish(std::vector<record_outcome> outcomes) {
+    for (const auto& o : outcomes)
+      if (o.what == record_outcome::kind::retryable)
+        return again(o);
+    return job_step::finished(std::move(outcomes));
+  }
+
+  static job_step again(const record_outcome& o) {
+    return job_step::fail(
+        batch_verdict::whole(batch_verdict::kind::retry, o.reason, o.retry_after));
+  }
+
+  const marketo_destination& dest_;
+  delivery_batch batch_;
+  bool adding_ = false;
+  std::vector<std::string> ids_;  ///< per record: its lead id, empty when the sync refused it
+  std::vector<record_outcome> synced_;
+};
+
+size_t marketo_destination::job_size(delivery_op op, uint64_t) const {
+  return list_id_.empty() || op == delivery_op::remove ? 0 : batch_size_;
+}
+
+std::unique_ptr<delivery_job> marketo_destination::make_job(const delivery_batch& batch) const {
+  if (list_id_.empty() || batch.records.empty() || batch.records.front().op == delivery_op::remove)
+    return nullptr;
+  return std::make_unique<marketo_list_job>(*this, batch);
 }
 
 std::string marketo_destination::account() const {

@@ -3,6 +3,8 @@
 // delete by lead id) and the README, never from the connector: one live lead per key (the email,
 // trimmed and lowercased), each mapped field with the row's value; NULL and "" both show empty
 // (a lead field holds no empty text apart from null). Numbers may come back through a double.
+// Audience mode (static list membership, docs/connectors/marketo.md "Audience mode"): the list
+// holds exactly the leads of the model's rows, one member per key, each lead with the row's values.
 #include "tests/destinations/test_destination.hpp"
 #include "tests/oracle/exact_json.hpp"
 #include "tests/oracle/expected.hpp"
@@ -20,6 +22,18 @@ held_state held_marketo(testing::emulator_process& emulator) {
     held_record h;
     h.fields = r["fields"];
     h.live = !r["deleted"].get<bool>();
+    out.by_key[h.fields.value("email", "")].push_back(std::move(h));
+  }
+  return out;
+}
+
+/// The members of static list 1021 (the audience profile's list), by their lead's email.
+held_state held_marketo_list(testing::emulator_process& emulator) {
+  held_state out;
+  const auto all = emulator.control_get("records");
+  for (const auto& m : all["lists"]["1021"]) {
+    held_record h;
+    h.fields = m["fields"];
     out.by_key[h.fields.value("email", "")].push_back(std::move(h));
   }
   return out;
@@ -135,6 +149,21 @@ oracle::profile oracle_profile() {
   return p;
 }
 
+/// Audience mode: the members of static list 1021 are the model's rows' leads.
+oracle::profile oracle_list_profile() {
+  auto p = oracle_profile();
+  p.name = "marketo_audience";
+  p.modes = {"audience"};
+  p.held = oracle::marketo_contract::held_marketo_list;
+  auto leads = p.destination_at;
+  p.destination_at = [leads](const std::string& url) {
+    auto d = leads(url);
+    d["list_id"] = 1021;
+    return d;
+  };
+  return p;
+}
+
 // -- fault matrix ------------------------------------------------------------------------------
 
 using faults::fault_row;
@@ -198,8 +227,22 @@ json one_lead_skipped(int skipped) {
   return {{"requestId", "e42b#14272d07d78"}, {"result", result}, {"success", true}};
 }
 
+/// A list answer for the 2nd batch of an audience run at concurrency 1 (leads 1011..1020, in
+/// input order): lead `missing` skipped as not found (1004), the others added.
+json one_member_not_found(int missing) {
+  json result = json::array();
+  for (int i = 0; i < 10; ++i) {
+    json r = {{"id", 1011 + i}, {"status", "added"}};
+    if (i == missing)
+      r = {{"id", 1011 + i}, {"status", "skipped"},
+           {"reasons", {{{"code", "1004"}, {"message", "Lead not found"}}}}};
+    result.push_back(std::move(r));
+  }
+  return {{"requestId", "e42b#14272d07d7a"}, {"result", result}, {"success", true}};
+}
+
 /// Marketo's own rows: throttles and token refusals inside HTTP 200 answers, the token
-/// endpoint, insert mode's lookups, deletes of leads already gone.
+/// endpoint, insert mode's lookups, deletes of leads already gone, a list member not found.
 std::vector<fault_row> fault_rows() {
   using namespace faults;
   const std::string m = "marketo";
@@ -261,13 +304,23 @@ std::vector<fault_row> fault_rows() {
               {{{"nth", 1}, {"status", 200}, {"apply", true}, {"body", deletes_not_found()}}},
               deletes_finish(0, 3)}
         .deleting(deletes),
+    // Audience mode: a lead the list add does not find (1004: deleted between the sync and the
+    // add) is rejected, not retried; the batch's other leads join. Each batch is two calls.
+    fault_row{"audience: a list member not found (1004) on add", m,
+              {{{"match", {{"method", "POST"}, {"path_contains", "/rest/v1/lists/"}}},
+                {"nth", 2}, {"status", 200}, {"apply", true}, {"body", one_member_not_found(3)}}},
+              finishes_rejecting(1, 10)}
+        .in_mode("audience")
+        .with_destination({{"list_id", 1021}})
+        .with_delivery({{"concurrency", 1}}),
   };
 }
 
 }  // namespace marketo_parts
 
 test_destination marketo_tests() {
-  return {"marketo", marketo_parts::conformance(), {marketo_parts::oracle_profile()},
+  return {"marketo", marketo_parts::conformance(),
+          {marketo_parts::oracle_profile(), marketo_parts::oracle_list_profile()},
           marketo_parts::fault_view()};
 }
 
