@@ -136,7 +136,11 @@ void delivery_machine::settle_outcomes(work_item item, const std::vector<record_
   if (both)
     ++open_parts_[item.origin];  // the retry is a part of its own
   if (!again.batch.records.empty()) {
-    again.batch.as_job = false;  // a handful of leftovers go as ordinary requests
+    // Leftovers go through a job again when the destination sends that op only through jobs
+    // (a plain request would skip the job's other steps), else as ordinary requests.
+    const auto op = again.batch.records.front().op;
+    again.batch.as_job = item.batch.as_job &&
+                         s_.dest->job_size(op, again.batch.records.size()) > 0;
     ++again.attempt;
     retry_later(std::move(again), retry_reason, wait, false);
   }
