@@ -220,25 +220,33 @@ bool klaviyo_emulator::check_headers(const httplib::Request& req, api_response& 
 }
 
 bool klaviyo_emulator::admit(const limits& current, api_response& out) {
-  const auto now = rate_window::clock::now();
+  const auto now = clock::now();
   std::lock_guard lock(quota_mutex_);
-  const bool burst_ok = per_second_.used(now) < current.per_second || current.per_second <= 0;
-  const bool steady_ok = per_minute_.used(now) < current.per_minute || current.per_minute <= 0;
+  // Fixed windows, as Klaviyo counts: each starts with its first request and lasts 1 s / 1 min.
+  auto roll = [&](fixed_window& w, clock::duration length) {
+    if (now - w.start >= length)
+      w = {now, 0};
+  };
+  roll(burst_, std::chrono::seconds(1));
+  roll(steady_, std::chrono::minutes(1));
+  const bool burst_ok = current.per_second <= 0 || burst_.used < current.per_second;
+  const bool steady_ok = current.per_minute <= 0 || steady_.used < current.per_minute;
   if (burst_ok && steady_ok) {
-    per_second_.try_admit(now, current.per_second);
-    per_minute_.try_admit(now, current.per_minute);
+    ++burst_.used;
+    ++steady_.used;
     if (current.per_minute > 0) {
       out.headers.emplace("RateLimit-Limit", std::to_string(current.per_minute));
-      out.headers.emplace("RateLimit-Remaining",
-                          std::to_string(std::max<std::int64_t>(0, current.per_minute - per_minute_.used(now))));
+      out.headers.emplace("RateLimit-Remaining", std::to_string(current.per_minute - steady_.used));
     }
     return true;
   }
-  // A rolling window's oldest request leaves it within the window: a safe upper bound.
-  out.headers.emplace("Retry-After", steady_ok ? "1" : "60");
+  const auto ends = steady_ok ? burst_.start + std::chrono::seconds(1)
+                              : steady_.start + std::chrono::minutes(1);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(ends - now).count();
+  const auto wait = std::to_string(std::max<std::int64_t>(1, (ms + 999) / 1000));
+  out.headers.emplace("Retry-After", wait);
   kl_fail(out, 429, "throttled", "Request was throttled.",
-          std::string("Request was throttled. Expected available in ") + (steady_ok ? "1" : "60") +
-              " seconds.");
+          "Request was throttled. Expected available in " + wait + " seconds.");
   return false;
 }
 
@@ -488,8 +496,8 @@ nlohmann::json klaviyo_emulator::records(const httplib::Request& req) const {
 void klaviyo_emulator::reset() {
   {
     std::lock_guard lock(quota_mutex_);
-    per_second_.clear();
-    per_minute_.clear();
+    burst_ = {};
+    steady_ = {};
   }
   std::lock_guard lock(mutex_);
   profiles_.clear();

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "emulators/emulator.hpp"
-#include "emulators/rate_window.hpp"
 #include "emulators/registry.hpp"
 
 namespace backflow::emulators {
@@ -26,7 +25,8 @@ namespace backflow::emulators {
 /// any(email,[...])` (or equals, on email, phone_number, external_id, id) finds profiles;
 /// `DELETE /api/lists/{id}/relationships/profiles` removes members (any list id exists). Auth:
 /// `Authorization: Klaviyo-API-Key KEY` (401), `revision` header required (400). Limits:
-/// `per_second` (burst) and `per_minute` (steady), 429 with Retry-After. Job ids count up from
+/// `per_second` (burst) and `per_minute` (steady) as fixed windows, 429 with Retry-After (the
+/// seconds left in the window that is spent). Job ids count up from
 /// 1 (`job-000001`), so a test can name the nth job.
 class klaviyo_emulator final : public emulator {
  public:
@@ -83,9 +83,14 @@ class klaviyo_emulator final : public emulator {
   [[nodiscard]] nlohmann::json job_json(const job& j, clock::time_point now) const;
 
   std::string key_;
+  /// One of Klaviyo's fixed windows: requests counted since `start`, reset when it ends.
+  struct fixed_window {
+    clock::time_point start{};
+    std::int64_t used = 0;
+  };
   std::mutex quota_mutex_;
-  rate_window per_second_{std::chrono::seconds(1)};
-  rate_window per_minute_{std::chrono::minutes(1)};
+  fixed_window burst_;   ///< 1 s
+  fixed_window steady_;  ///< 1 min
   mutable std::mutex mutex_;  ///< guards everything below
   std::map<std::string, profile> profiles_;        ///< by id
   std::map<std::string, std::string> by_email_;    ///< lowercased email → id
