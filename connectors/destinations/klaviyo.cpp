@@ -15,6 +15,7 @@ namespace {
 constexpr size_t kl_max_per_job = 10000;     // Bulk Import Profiles: 10,000 profiles per job
 constexpr size_t kl_max_per_removal = 100;  // a Get Profiles page (and its filter) holds 100
 constexpr const char* kl_jobs = "/api/profile-bulk-import-jobs";
+constexpr size_t kl_max_bytes = 5'000'000;    // a job's body: 5 MB (decimal, to be safe)
 
 /// Profile attributes Klaviyo names itself; every other mapped field is a custom property.
 const std::set<std::string>& kl_attributes() {
@@ -111,59 +112,91 @@ const nlohmann::json* kl_payload_attributes(const nlohmann::json& payload) {
   return p->is_object() ? p : nullptr;
 }
 
-/// A job over one batch of upserts: submit, poll until complete, read the import errors (when
-/// it counted failures), read the profile ids (audience), settle.
+/// A job over one batch of upserts: each chunk of it (5 MB at most) submitted in turn, polled
+/// until complete, its import errors read when it counted failures; then the batch settles.
+/// The checkpoint lists the job ids submitted so far: a resumed job polls those (and reads their
+/// errors again) and submits only the chunks that have none.
 class klaviyo_job final : public delivery_job {
  public:
-  klaviyo_job(const klaviyo_destination& dest, const delivery_batch& batch, std::string job_id)
-      : dest_(dest), batch_(batch), job_id_(std::move(job_id)) {}
-
-  job_step start() override {
-    if (!job_id_.empty())
-      return poll(std::chrono::milliseconds(0));  // resumed: never submitted again
-    phase_ = phase::submit;
-    return job_step::send(dest_.build_request(batch_));
+  klaviyo_job(const klaviyo_destination& dest, const delivery_batch& batch,
+              const std::string& checkpoint)
+      : dest_(dest), batch_(batch),
+        chunks_(klaviyo_chunks(batch, dest.identifier(), dest.list_id(), kl_max_bytes)) {
+    for (size_t from = 0; from < checkpoint.size();) {
+      auto comma = checkpoint.find(',', from);
+      job_ids_.push_back(checkpoint.substr(from, comma == std::string::npos ? comma : comma - from));
+      from = comma == std::string::npos ? checkpoint.size() : comma + 1;
+    }
   }
+
+  job_step start() override { return begin_chunk(); }
 
   job_step next(const http_response& response) override {
     if (classify_status(response.status) != status_class::delivered) {
       if (phase_ != phase::submit && response.status == 404)
-        return again("Klaviyo no longer knows import job " + job_id_ + ": the profiles are sent again");
+        return again("Klaviyo no longer knows import job " + job_id() + ": the profiles are sent again");
       return job_step::fail(dest_.classify_error(response, batch_.records.size()));
     }
-    switch (phase_) {
-      case phase::submit:
-      case phase::poll: return read_job(response);
-      case phase::errors: {
-        size_t unmatched = 0;
-        auto more = read_klaviyo_errors(batch_, dest_.identifier(), response.body, rejected_, unmatched);
-        unmatched_ += unmatched;
-        return more.empty() ? finish() : job_step::send(dest_.request("GET", more));
-      }
-    }
-    return finish();
+    if (phase_ != phase::errors)
+      return read_job(response);
+    size_t unmatched = 0;
+    auto more = read_klaviyo_errors(chunk_batch_, dest_.identifier(), response.body, chunk_rejected_,
+                                    unmatched);
+    unmatched_ += unmatched;
+    return more.empty() ? end_chunk() : job_step::send(dest_.request("GET", more));
   }
 
-  [[nodiscard]] std::string checkpoint() const override { return done_ ? std::string() : job_id_; }
+  [[nodiscard]] std::string checkpoint() const override {
+    std::string out;
+    if (!done_)
+      for (const auto& id : job_ids_)
+        out += (out.empty() ? "" : ",") + id;
+    return out;
+  }
 
  private:
   enum class phase : uint8_t { submit, poll, errors };
 
+  [[nodiscard]] const std::string& job_id() const { return job_ids_[chunk_]; }
+
+  /// Submits the current chunk, or polls its job when one was submitted before a crash.
+  job_step begin_chunk() {
+    const auto [from, to] = chunks_[chunk_];
+    chunk_batch_ = batch_;
+    chunk_batch_.records.assign(batch_.records.begin() + static_cast<std::ptrdiff_t>(from),
+                                batch_.records.begin() + static_cast<std::ptrdiff_t>(to));
+    chunk_rejected_.clear();
+    delay_ = std::chrono::milliseconds(0);
+    if (chunk_ < job_ids_.size())
+      return poll(std::chrono::milliseconds(0));  // resumed: never submitted again
+    phase_ = phase::submit;
+    return job_step::send(dest_.build_request(chunk_batch_));
+  }
+
+  job_step end_chunk() {
+    for (auto& [at, why] : chunk_rejected_)
+      rejected_[chunks_[chunk_].first + at] = std::move(why);
+    if (++chunk_ < chunks_.size())
+      return begin_chunk();
+    return finish();
+  }
+
   job_step read_job(const http_response& response) {
     auto state = read_klaviyo_job(response.body);
-    if (!state.id.empty())
-      job_id_ = state.id;
-    if (job_id_.empty())
-      return again("Klaviyo answered without a job id: " + describe_http_failure(response));
+    if (phase_ == phase::submit) {
+      if (state.id.empty())
+        return again("Klaviyo answered without a job id: " + describe_http_failure(response));
+      job_ids_.push_back(state.id);
+    }
     if (state.status == "complete") {
-      failed_count_ = state.failed_count;
-      if (failed_count_ == 0)
-        return finish();
+      failed_count_ += state.failed_count;
+      if (state.failed_count == 0)
+        return end_chunk();
       phase_ = phase::errors;
-      return job_step::send(dest_.request("GET", std::string(kl_jobs) + "/" + job_id_ + "/import-errors"));
+      return job_step::send(dest_.request("GET", std::string(kl_jobs) + "/" + job_id() + "/import-errors"));
     }
     if (state.status == "cancelled" || state.status == "failed")
-      return again("Klaviyo import job " + job_id_ + " ended " + state.status);
+      return again("Klaviyo import job " + job_id() + " ended " + state.status);
     if (state.status != "queued" && state.status != "processing")
       return again("Klaviyo answered without a readable job status: " + describe_http_failure(response));
     delay_ = delay_.count() == 0 ? dest_.poll_initial() : std::min(dest_.poll_max(), delay_ * 2);
@@ -172,10 +205,10 @@ class klaviyo_job final : public delivery_job {
 
   job_step poll(std::chrono::milliseconds after) {
     phase_ = phase::poll;
-    return job_step::send(dest_.request("GET", std::string(kl_jobs) + "/" + job_id_), after);
+    return job_step::send(dest_.request("GET", std::string(kl_jobs) + "/" + job_id()), after);
   }
 
-  /// The whole batch goes again as a new job (an import is an upsert): no checkpoint any more.
+  /// The whole batch goes again as new jobs (an import is an upsert): no checkpoint any more.
   job_step again(std::string why) {
     done_ = true;
     return job_step::fail(batch_verdict::whole(batch_verdict::kind::retry, std::move(why)));
@@ -183,34 +216,37 @@ class klaviyo_job final : public delivery_job {
 
   job_step finish() {
     done_ = true;
-    // Failures the errors did not name: which records they are is unknown, so none is rejected
-    // and the unnamed ones are imported again (an upsert), unless every failure was named.
+    // Failures the errors did not name: which records they are is unknown, so the unnamed ones
+    // are imported again (an upsert) rather than delivered, unless every failure was named.
     const bool all_named = rejected_.size() >= failed_count_ && unmatched_ == 0;
     std::vector<record_outcome> outcomes;
     outcomes.reserve(batch_.records.size());
     for (size_t i = 0; i < batch_.records.size(); ++i) {
-      if (auto r = rejected_.find(i); r != rejected_.end()) {
+      if (auto r = rejected_.find(i); r != rejected_.end())
         outcomes.push_back(record_outcome::rejected(r->second));
-      } else if (!all_named) {
+      else if (!all_named)
         outcomes.push_back(record_outcome::retryable(
-            "Klaviyo import job " + job_id_ + " counted " + std::to_string(failed_count_) +
-            " failures but named " + std::to_string(rejected_.size()) + ": imported again"));
-      } else {
+            "Klaviyo counted " + std::to_string(failed_count_) + " failed profiles but named " +
+            std::to_string(rejected_.size()) + ": imported again"));
+      else
         outcomes.push_back(record_outcome::delivered());
-      }
     }
     return job_step::finished(std::move(outcomes));
   }
 
   klaviyo_destination dest_;  ///< a copy: a job may outlive the run's connector object
   delivery_batch batch_;      ///< a copy: the job outlives moves of the work item that holds it
-  std::string job_id_;
+  std::vector<std::pair<size_t, size_t>> chunks_;
+  std::vector<std::string> job_ids_;  ///< one per chunk submitted so far
+  size_t chunk_ = 0;
+  delivery_batch chunk_batch_;
   phase phase_ = phase::submit;
   bool done_ = false;
   std::chrono::milliseconds delay_{0};
   uint64_t failed_count_ = 0;
   size_t unmatched_ = 0;
-  std::map<size_t, std::string> rejected_;  ///< batch position → Klaviyo's detail
+  std::map<size_t, std::string> chunk_rejected_;  ///< chunk position → Klaviyo's detail
+  std::map<size_t, std::string> rejected_;        ///< batch position → Klaviyo's detail
 };
 
 /// A removal from the list: the members' profile ids are looked up by identifier (Klaviyo's
@@ -406,34 +442,68 @@ std::unique_ptr<delivery_job> klaviyo_destination::resume_job(const delivery_bat
   return std::make_unique<klaviyo_job>(*this, batch, checkpoint);
 }
 
-std::string klaviyo_import_body(const delivery_batch& batch, const std::string& identifier,
-                                const std::string& list_id) {
-  nlohmann::json profiles = nlohmann::json::array();
-  for (const auto& r : batch.records) {
-    auto fields = fields_to_json(batch.field_names, r.fields, "", number_style::exact);
-    nlohmann::json attributes = nlohmann::json::object();
-    for (auto& [name, value] : fields.items()) {
-      if (name == identifier)
-        continue;  // the key fills it
-      if (kl_is_identifier(name) && value == "")
-        continue;  // an empty identifier is no identifier: left as it is
-      if (kl_attributes().count(name))
-        attributes[name] = std::move(value);
-      else if (name.rfind("location.", 0) == 0)
-        attributes["location"][name.substr(9)] = std::move(value);
-      else if (name.rfind("properties.", 0) == 0)
-        attributes["properties"][name.substr(11)] = std::move(value);
-      else
-        attributes["properties"][name] = std::move(value);
-    }
-    attributes[identifier] = r.key;
-    profiles.push_back({{"type", "profile"}, {"attributes", std::move(attributes)}});
+namespace {
+
+/// One record as a profile resource of the import body.
+nlohmann::json kl_profile(const delivery_batch& batch, const outbound_record& r,
+                          const std::string& identifier) {
+  auto fields = fields_to_json(batch.field_names, r.fields, "", number_style::exact);
+  nlohmann::json attributes = nlohmann::json::object();
+  for (auto& [name, value] : fields.items()) {
+    if (name == identifier)
+      continue;  // the key fills it
+    if (kl_is_identifier(name) && value == "")
+      continue;  // an empty identifier is no identifier: left as it is
+    if (kl_attributes().count(name))
+      attributes[name] = std::move(value);
+    else if (name.rfind("location.", 0) == 0)
+      attributes["location"][name.substr(9)] = std::move(value);
+    else if (name.rfind("properties.", 0) == 0)
+      attributes["properties"][name.substr(11)] = std::move(value);
+    else
+      attributes["properties"][name] = std::move(value);
   }
+  attributes[identifier] = r.key;
+  return {{"type", "profile"}, {"attributes", std::move(attributes)}};
+}
+
+/// The import body around `profiles`.
+std::string kl_import_document(nlohmann::json profiles, const std::string& list_id) {
   nlohmann::json job = {{"type", "profile-bulk-import-job"},
                         {"attributes", {{"profiles", {{"data", std::move(profiles)}}}}}};
   if (!list_id.empty())
     job["relationships"] = {{"lists", {{"data", {{{"type", "list"}, {"id", list_id}}}}}}};
   return dump_exact(nlohmann::json{{"data", std::move(job)}});
+}
+
+}  // namespace
+
+std::string klaviyo_import_body(const delivery_batch& batch, const std::string& identifier,
+                                const std::string& list_id) {
+  nlohmann::json profiles = nlohmann::json::array();
+  for (const auto& r : batch.records)
+    profiles.push_back(kl_profile(batch, r, identifier));
+  return kl_import_document(std::move(profiles), list_id);
+}
+
+std::vector<std::pair<size_t, size_t>> klaviyo_chunks(const delivery_batch& batch,
+                                                      const std::string& identifier,
+                                                      const std::string& list_id,
+                                                      size_t max_bytes) {
+  const size_t envelope = kl_import_document(nlohmann::json::array(), list_id).size();
+  std::vector<std::pair<size_t, size_t>> chunks;
+  size_t from = 0, bytes = envelope;
+  for (size_t i = 0; i < batch.records.size(); ++i) {
+    const size_t size = dump_exact(kl_profile(batch, batch.records[i], identifier)).size() + 1;
+    if (i > from && bytes + size > max_bytes) {
+      chunks.emplace_back(from, i);
+      from = i;
+      bytes = envelope;
+    }
+    bytes += size;
+  }
+  chunks.emplace_back(from, batch.records.size());
+  return chunks;
 }
 
 klaviyo_job_state read_klaviyo_job(const std::string& body) {

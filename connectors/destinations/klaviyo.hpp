@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "connectors/destinations/registry.hpp"
@@ -12,12 +13,12 @@
 namespace backflow {
 
 /// Upserts profiles by the sync key (email, phone_number or external_id) through
-/// `POST /api/profile-bulk-import-jobs` (10,000 profiles or 5 MB per job), polls the job until it
-/// is complete, and rejects the profiles its import errors name. With `list_id` the job also adds
+/// `POST /api/profile-bulk-import-jobs` (10,000 profiles per batch, split into jobs of at most
+/// 5 MB), polls each job until it is complete, and rejects the profiles its import errors name. With `list_id` the job also adds
 /// the profiles to that list; audience syncs remove members whose row left: their profile ids
 /// looked up by identifier (`GET /api/profiles?filter=any(...)`, 100 at a time), then
-/// `DELETE /api/lists/{id}/relationships/profiles`. An import job's id is checkpointed once
-/// Klaviyo accepted it, so a crash polls it again instead of importing twice.
+/// `DELETE /api/lists/{id}/relationships/profiles`. Import job ids are checkpointed once Klaviyo
+/// accepted them, so a crash polls them again instead of importing twice.
 class klaviyo_destination final : public destination {
  public:
   explicit klaviyo_destination(const destination_context& ctx);
@@ -69,6 +70,13 @@ class klaviyo_destination final : public destination {
 /// clear with null), numbers exact; with `list_id`, the job adds the profiles to that list.
 std::string klaviyo_import_body(const delivery_batch& batch, const std::string& identifier,
                                 const std::string& list_id);
+
+/// The record ranges [from, to) of `batch` whose import bodies stay within `max_bytes` (a
+/// profile larger than that alone is a chunk of its own); one range when the batch fits.
+std::vector<std::pair<size_t, size_t>> klaviyo_chunks(const delivery_batch& batch,
+                                                      const std::string& identifier,
+                                                      const std::string& list_id,
+                                                      size_t max_bytes);
 
 /// A profile-bulk-import-job resource as an answer shows it.
 struct klaviyo_job_state {

@@ -167,6 +167,54 @@ BOOST_AUTO_TEST_CASE(a_refused_submission_names_klaviyos_error) {
   BOOST_TEST(step.verdict.reason == "Klaviyo 400 invalid: Accepts up to 10000 profiles per request.");
 }
 
+BOOST_AUTO_TEST_CASE(chunks_keep_each_body_within_the_limit) {
+  delivery_batch b;
+  b.field_names = {"note"};
+  for (const char* k : {"a@x.com", "b@x.com", "c@x.com"})
+    b.records.push_back(record(k, delivery_op::upsert, encode_row({txt(std::string(100, 'n'))})));
+  // One profile is {"attributes":{"email":"a@x.com","properties":{"note":"nnn…"}},"type":"profile"}:
+  // 176 bytes and a comma; the envelope {"data":{"attributes":{"profiles":{"data":[]}},
+  // "type":"profile-bulk-import-job"}} is 81 bytes.
+  const std::string one = R"({"attributes":{"email":"a@x.com","properties":{"note":")" +
+                          std::string(100, 'n') + R"("}},"type":"profile"})";
+  BOOST_TEST(one.size() == 176u);
+  using chunks = std::vector<std::pair<size_t, size_t>>;
+  BOOST_TEST((klaviyo_chunks(b, "email", "", 81 + 3 * 177) == chunks{{0, 3}}));
+  BOOST_TEST((klaviyo_chunks(b, "email", "", 81 + 3 * 177 - 1) == chunks{{0, 2}, {2, 3}}));
+  BOOST_TEST((klaviyo_chunks(b, "email", "", 10) == chunks{{0, 1}, {1, 2}, {2, 3}}));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_over_5_mb_goes_as_several_jobs_all_checkpointed) {
+  delivery_batch b;
+  b.field_names = {"blob"};
+  for (int i = 0; i < 6; ++i)  // 6 profiles of 1 MB: two jobs of 4 and 2 under 5,000,000 bytes
+    b.records.push_back(record("p" + std::to_string(i) + "@x.com", delivery_op::upsert,
+                               encode_row({txt(std::string(1000000, 'b'))})));
+  auto dest = klaviyo();
+  auto job = dest.make_job(b);
+  auto step = job->start();
+  BOOST_TEST(json::parse(step.request.body)["data"]["attributes"]["profiles"]["data"].size() == 4u);
+  step = job->next(response(202, job_answer("J1", "complete")));
+  BOOST_TEST(json::parse(step.request.body)["data"]["attributes"]["profiles"]["data"].size() == 2u);
+  BOOST_TEST(job->checkpoint() == "J1");
+  step = job->next(response(202, job_answer("J2", "queued")));
+  BOOST_TEST(job->checkpoint() == "J1,J2");
+  // A crash now: the resumed job polls both jobs and submits nothing.
+  auto resumed = dest.resume_job(b, "J1,J2");
+  step = resumed->start();
+  BOOST_TEST(step.request.url == base + "/api/profile-bulk-import-jobs/J1");
+  step = resumed->next(response(200, job_answer("J1", "complete")));
+  BOOST_TEST(step.request.url == base + "/api/profile-bulk-import-jobs/J2");
+  step = resumed->next(response(200, job_answer("J2", "complete", 1)));
+  BOOST_TEST(step.request.url == base + "/api/profile-bulk-import-jobs/J2/import-errors");
+  step = resumed->next(response(
+      200, {{"data", {import_error(nullptr, "/data/attributes/profiles/data/1/attributes", "Too large")}},
+            {"links", {{"next", nullptr}}}}));
+  BOOST_TEST((step.what == job_step::kind::done));
+  BOOST_TEST(is(step.outcomes[4], record_outcome::kind::delivered));
+  BOOST_TEST(step.outcomes[5].reason == "Klaviyo invalid: Too large");  // index 1 of the 2nd job
+}
+
 BOOST_AUTO_TEST_CASE(a_removal_looks_ids_up_then_deletes_the_members) {
   auto b = profiles(delivery_op::remove, {"a@x.com", "q\"uote@x.com", "gone@x.com"});
   auto job = klaviyo({{"list_id", "Xy12ab"}}, sync_mode::audience).make_job(b);
