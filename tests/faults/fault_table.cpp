@@ -49,7 +49,7 @@ std::vector<fault_row> generic_rows(const std::string& type, const destination_f
         .waits(d.wait_after_429_ms),
     // Deletes (the destination's deleting mode) under a lost answer.
     fault_row{"deletes: reset mid-body after processing", type, {reset_mid_body},
-              deletes_finish(b, deletes / b + 1)}
+              deletes_finish(b, deletes / b * d.calls_per_delete_batch + 1)}
         .deleting(deletes).seen_again(replay),
   };
 }

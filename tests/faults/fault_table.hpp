@@ -123,6 +123,9 @@ struct destination_faults {
   /// one record per request (its sync file then gets no batch_size; the generic rows' counts
   /// scale with it: one request per record, one record per re-send).
   int per_request = batch_size;
+  /// Requests one batch of deletes takes in a clean run (Klaviyo: a lookup of the members'
+  /// profile ids, then the list removal); the generic deletes row's call count scales with it.
+  int calls_per_delete_batch = 1;
   /// The sync file of the contacts model (batch size and delivery are set by the matrix).
   std::function<json(const contacts_model&, const std::string& base)> sync;
   /// What the destination holds, by model key.
