@@ -123,6 +123,10 @@ struct destination_faults {
   /// one record per request (its sync file then gets no batch_size; the generic rows' counts
   /// scale with it: one request per record, one record per re-send).
   int per_request = batch_size;
+  /// Requests one batch takes when nothing fails: 1, or the steps of a destination whose every
+  /// batch is an asynchronous job that completes at once (Google Ads: create, addOperations,
+  /// run). The generic rows' call counts scale with it; their faults hit api_path's requests.
+  int calls_per_batch = 1;
   /// The sync file of the contacts model (batch size and delivery are set by the matrix).
   std::function<json(const contacts_model&, const std::string& base)> sync;
   /// What the destination holds, by model key.
