@@ -10,7 +10,7 @@ namespace {
 
 constexpr std::size_t ga_identifiers_per_request = 100000;
 constexpr std::size_t ga_identifiers_per_operation = 20;
-const char* const ga_failure_type = "type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure";
+const char* const ga_failure_type = "type.googleapis.com/google.ads.googleads.v26.errors.GoogleAdsFailure";
 
 /// {"error":{code,message,status,details:[GoogleAdsFailure]}}: the API's error envelope.
 api_response ga_error(int status, const std::string& grpc_status, const nlohmann::json& code,
@@ -118,6 +118,8 @@ emulator_type google_ads_emulator::type() {
                {"--token-ttl", "SECONDS", "an access token's lifetime (default 3600)"}};
   t.own_limits = {{"per_minute", "API calls per rolling minute (429 RESOURCE_EXHAUSTED beyond); "
                                  "0 = unlimited"},
+                  {"daily", "operations added since start or reset (429 RESOURCE_EXHAUSTED "
+                            "beyond; Basic access: 15,000); 0 = unlimited (Standard access)"},
                   {"max_batch", "identifiers per addOperations request; 0 = Google's 100,000"},
                   {"bulk_delay_ms", "time from run until the job's operation is done"}};
   t.make = [](const emulator_settings& s) -> result<std::unique_ptr<emulator>> {
@@ -295,6 +297,15 @@ api_response google_ads_emulator::add(const std::string& job_name, const nlohman
   if (it->second.status != "PENDING")
     return ga_error(400, "INVALID_ARGUMENT", {{"offlineUserDataJobError", "INVALID_JOB_STATUS"}},
                     "Operations can only be added to a PENDING job; this one is " + it->second.status + ".");
+  if (current.daily > 0 && operations_today_ + static_cast<std::int64_t>(ops.size()) > current.daily) {
+    ++resource_exhausted_;
+    return ga_error(429, "RESOURCE_EXHAUSTED", {{"quotaError", "RESOURCE_EXHAUSTED"}},
+                    "Too many requests. Retry in 3600 seconds.",
+                    {{"quotaErrorDetails", {{"rateScope", "DEVELOPER"},
+                                            {"rateName", "Number of operations for basic access"},
+                                            {"retryDelay", "3600s"}}}});
+  }
+  operations_today_ += static_cast<std::int64_t>(ops.size());
   nlohmann::json errors = nlohmann::json::array();
   std::vector<std::pair<bool, std::string>> accepted;
   for (std::size_t i = 0; i < ops.size(); ++i) {
@@ -370,7 +381,7 @@ nlohmann::json google_ads_emulator::operation_json(job& j) {
   nlohmann::json op = {
       {"name", j.operation},
       {"metadata",
-       {{"@type", "type.googleapis.com/google.ads.googleads.v21.resources.OfflineUserDataJobMetadata"},
+       {{"@type", "type.googleapis.com/google.ads.googleads.v26.resources.OfflineUserDataJobMetadata"},
         {"matchRateRange", "MATCH_RANGE_UNKNOWN"}}},
       {"done", j.status == "SUCCESS"}};
   return op;
@@ -396,6 +407,7 @@ void google_ads_emulator::reset() {
   tokens_.clear();
   tokens_issued_ = 0;
   resource_exhausted_ = 0;
+  operations_today_ = 0;
   per_minute_.clear();
   jobs_.clear();
   operations_.clear();

@@ -23,7 +23,8 @@ namespace backflow::emulators {
 /// `GET /vN/customers/{cid}/operations/{id}` (done once `bulk_delay_ms` passed since the run;
 /// then the members are applied). Every API call needs `Authorization: Bearer` (401
 /// UNAUTHENTICATED) and the `developer-token` header (403 PERMISSION_DENIED), then passes
-/// `per_minute` (429 RESOURCE_EXHAUSTED with a retryDelay).
+/// `per_minute` (429 RESOURCE_EXHAUSTED with a retryDelay); operations added past `daily` are
+/// refused the same way (Basic access's daily operations).
 /// Extra control endpoint: GET|POST /__emulator/google_ads, `{"expire_tokens":true}` expires
 /// every token now; both answer `{"tokens_issued","jobs","resource_exhausted"}`.
 class google_ads_emulator final : public emulator {
@@ -71,6 +72,7 @@ class google_ads_emulator final : public emulator {
   std::map<std::string, clock::time_point> tokens_;  ///< token → expiry
   std::int64_t tokens_issued_ = 0;
   std::int64_t resource_exhausted_ = 0;
+  std::int64_t operations_today_ = 0;  ///< operations added since start or reset (`daily`)
   rate_window per_minute_{std::chrono::minutes(1)};
   std::map<std::string, job> jobs_;                   ///< by resource name
   std::map<std::string, std::string> operations_;     ///< operation name → job resource name

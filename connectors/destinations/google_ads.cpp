@@ -197,7 +197,7 @@ destination_type google_ads_destination::type() {
     option("endpoint", option_type::url, "Google Ads API base URL")
         .defaults_to("https://googleads.googleapis.com"),
     option("api_version", option_type::string, "Google Ads API version")
-        .defaults_to("v21").looks_like(R"(v\d+)", "v21"),
+        .defaults_to("v26").looks_like(R"(v\d+)", "v26"),
     option("token_url", option_type::url, "OAuth 2.0 token endpoint")
         .defaults_to("https://oauth2.googleapis.com/token"),
     option("customer_id", option_type::string, "the account that owns the user list, e.g. "
@@ -241,7 +241,7 @@ destination_type google_ads_destination::type() {
 
 google_ads_destination::google_ads_destination(const destination_context& ctx)
     : endpoint_(ctx.options.value("endpoint", "https://googleads.googleapis.com")),
-      api_version_(ctx.options.value("api_version", "v21")),
+      api_version_(ctx.options.value("api_version", "v26")),
       token_url_(ctx.options.value("token_url", "https://oauth2.googleapis.com/token")),
       customer_id_(ga_digits(ctx.options.value("customer_id", ""))),
       login_customer_id_(ga_digits(ctx.options.value("login_customer_id", ""))),

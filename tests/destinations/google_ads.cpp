@@ -253,7 +253,7 @@ json google_error(int code, const std::string& status, const json& error_code,
     e["details"] = details;
   return {{"error",
            {{"code", code}, {"message", message}, {"status", status},
-            {"details", json::array({{{"@type", "type.googleapis.com/google.ads.googleads.v21.errors."
+            {"details", json::array({{{"@type", "type.googleapis.com/google.ads.googleads.v26.errors."
                                                 "GoogleAdsFailure"},
                                       {"errors", json::array({e})},
                                       {"requestId", "FaultMatrix"}}})}}}};
@@ -273,7 +273,7 @@ json partial_failure_at(int index) {
            {{"code", 3},
             {"message", "The SHA256 encoded value is malformed., at operations[" +
                             std::to_string(index) + "].create.user_identifiers[0].hashed_email"},
-            {"details", json::array({{{"@type", "type.googleapis.com/google.ads.googleads.v21."
+            {"details", json::array({{{"@type", "type.googleapis.com/google.ads.googleads.v26."
                                                 "errors.GoogleAdsFailure"},
                                       {"errors", json::array({error})}}})}}}};
 }

@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(a_job_creates_adds_runs_and_polls_and_reads_partial_failure
   auto job = dest.make_job(b);
   auto step = job->start();
   BOOST_TEST(step.request.url ==
-             "http://127.0.0.1:8093/v21/customers/1234567890/offlineUserDataJobs:create");
+             "http://127.0.0.1:8093/v26/customers/1234567890/offlineUserDataJobs:create");
   BOOST_TEST(header_of(step.request, "developer-token") == "dev-token-abc");
   BOOST_TEST(header_of(step.request, "login-customer-id") == "9990001111");
   BOOST_TEST(json::parse(step.request.body) ==
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(a_job_creates_adds_runs_and_polls_and_reads_partial_failure
   BOOST_TEST(job->checkpoint() == "");
 
   step = job->next(response(200, {{"resourceName", job_name}}));
-  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v21/" + job_name + ":addOperations");
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/" + job_name + ":addOperations");
   auto body = json::parse(step.request.body);
   BOOST_TEST(body["enablePartialFailure"] == true);
   BOOST_TEST(body["operations"].size() == 3u);  // the member without identifiers is not sent
@@ -145,14 +145,14 @@ BOOST_AUTO_TEST_CASE(a_job_creates_adds_runs_and_polls_and_reads_partial_failure
                         {"location", {{"fieldPathElements", json::array({
                             {{"fieldName", "operations"}, {"index", 1}}, {{"fieldName", "create"}}})}}}}})}}})}}}};
   step = job->next(response(200, partial));
-  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v21/" + job_name + ":run");
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/" + job_name + ":run");
   auto saved = json::parse(job->checkpoint());  // added: a crash from here on never adds again
   BOOST_TEST(saved["job"] == job_name);
   BOOST_TEST(saved["rejected"].contains("bad@example.com"));
 
   step = job->next(response(200, {{"name", "customers/1234567890/operations/9"}, {"done", false}}));
   BOOST_TEST(step.request.method == "GET");
-  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v21/customers/1234567890/operations/9");
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/customers/1234567890/operations/9");
   BOOST_TEST(step.delay.count() == 2000);
   BOOST_TEST(json::parse(job->checkpoint())["operation"] == "customers/1234567890/operations/9");
 
@@ -170,12 +170,12 @@ BOOST_AUTO_TEST_CASE(a_resumed_job_runs_or_polls_and_never_adds_again) {
   auto b = members(delivery_op::upsert, {{"Jane.Doe@Example.com", ""}});
   auto added = json{{"job", job_name}, {"rejected", json::object()}}.dump();
   auto step = google_ads().resume_job(b, added)->start();
-  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v21/" + job_name + ":run");
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/" + job_name + ":run");
   auto run = json{{"job", job_name}, {"rejected", json::object()},
                   {"operation", "customers/1234567890/operations/9"}}.dump();
   step = google_ads().resume_job(b, run)->start();
   BOOST_TEST(step.request.method == "GET");
-  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v21/customers/1234567890/operations/9");
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/customers/1234567890/operations/9");
 }
 
 BOOST_AUTO_TEST_CASE(removes_send_the_identity_the_member_was_added_with) {
