@@ -296,7 +296,8 @@ api_response google_ads_emulator::add(const std::string& job_name, const nlohman
                     "Resource was not found: " + job_name);
   if (it->second.status != "PENDING")
     return ga_error(400, "INVALID_ARGUMENT", {{"offlineUserDataJobError", "INVALID_JOB_STATUS"}},
-                    "Operations can only be added to a PENDING job; this one is " + it->second.status + ".");
+                    "Operations can only be added to a PENDING job; this one is " +
+                        it->second.status + ".");
   if (current.daily > 0 && operations_today_ + static_cast<std::int64_t>(ops.size()) > current.daily) {
     ++resource_exhausted_;
     return ga_error(429, "RESOURCE_EXHAUSTED", {{"quotaError", "RESOURCE_EXHAUSTED"}},
@@ -328,12 +329,14 @@ api_response google_ads_emulator::add(const std::string& job_name, const nlohman
     it->second.operations.push_back(std::move(a));
   api_response out;
   nlohmann::json answer = nlohmann::json::object();
-  if (!errors.empty())
+  if (!errors.empty()) {
+    auto first = errors[0]["location"]["fieldPathElements"][0]["index"].get<std::size_t>();
     answer["partialFailureError"] = {
         {"code", 3},
         {"message", errors[0]["message"].get<std::string>() + ", at operations[" +
-                        std::to_string(errors[0]["location"]["fieldPathElements"][0]["index"].get<std::size_t>()) + "]"},
+                        std::to_string(first) + "]"},
         {"details", nlohmann::json::array({{{"@type", ga_failure_type}, {"errors", errors}}})}};
+  }
   out.body = answer.dump();
   return out;
 }

@@ -505,7 +505,8 @@ class google_ads_job final : public delivery_job {
 
   /// partialFailureError.details[].errors[]: location.fieldPathElements names the operation.
   void read_partial_failure(const nlohmann::json& body) {
-    auto failure = body.is_object() ? body.value("partialFailureError", nlohmann::json()) : nlohmann::json();
+    auto failure = body.is_object() ? body.value("partialFailureError", nlohmann::json())
+                                    : nlohmann::json();
     auto details = failure.is_object() ? failure.value("details", nlohmann::json()) : nlohmann::json();
     if (!details.is_array())
       return;

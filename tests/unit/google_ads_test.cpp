@@ -20,7 +20,7 @@ const std::string us_phone = "f5d25111e6d22d97db3057610016f70c7be6b2ef396598be0f
 const std::string ny_phone = "d360a79e746532a6a1e7b8164440b04cdd8797e23126f7a4de7a4b67fdcdba98";  // +12125650000
 const std::string oneil = "67a42a846e98e3c1a96cd6ba14883a5ea05990cd93964ce8b832aa9497ca785c";
 const std::string maryann_oneil = "c95bf173b4de21029c72231887cb32c16ed44852cd2c67dc479aa6ffd4834221";
-const std::string emile = "a56b363ca23dd9db9bd117840f28aab076b474f8cbea85416f715281dc809d56";
+const std::string emile_hash = "a56b363ca23dd9db9bd117840f28aab076b474f8cbea85416f715281dc809d56";
 const std::string yamada = "5f34cd8399195fa23a32ace56c87f461adcbee99d90d9e60057f01684b3b46da";  // 山田
 
 const std::string job_name = "customers/1234567890/offlineUserDataJobs/7001";
@@ -42,7 +42,7 @@ google_ads_destination google_ads(const json& extra = json::object()) {
 }
 
 /// Members with an email and a phone each.
-delivery_batch members(delivery_op op, const std::vector<std::pair<std::string, std::string>>& rows) {
+delivery_batch ga_members(delivery_op op, const std::vector<std::pair<std::string, std::string>>& rows) {
   delivery_batch b;
   b.batch_id = "r12-b1";
   b.field_names = {"hashedEmail", "hashedPhoneNumber"};
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(names_lose_case_and_punctuation_but_keep_their_words) {
   BOOST_TEST(id_of(google_ads_field::last_name, txt("O'NEIL")) == oneil);
   BOOST_TEST(id_of(google_ads_field::last_name, txt("O\u2019Neil")) == oneil);
   BOOST_TEST(id_of(google_ads_field::first_name, txt("  Mary-Ann   O'Neil ")) == maryann_oneil);
-  BOOST_TEST(id_of(google_ads_field::first_name, txt("\u00c9MILE")) == emile);
+  BOOST_TEST(id_of(google_ads_field::first_name, txt("\u00c9MILE")) == emile_hash);
   BOOST_TEST(id_of(google_ads_field::first_name, txt("\u5c71\u7530")) == yamada);
 }
 
@@ -114,7 +114,7 @@ BOOST_AUTO_TEST_CASE(the_token_request_is_a_refresh_token_grant) {
 
 BOOST_AUTO_TEST_CASE(a_job_creates_adds_runs_and_polls_and_reads_partial_failure) {
   auto dest = google_ads();
-  auto b = members(delivery_op::upsert, {{"Jane.Doe@Example.com", ""}, {"bad@example.com", ""},
+  auto b = ga_members(delivery_op::upsert, {{"Jane.Doe@Example.com", ""}, {"bad@example.com", ""},
                                          {"", "0044 20 7946 1234"}, {"", ""}});
   auto job = dest.make_job(b);
   auto step = job->start();
@@ -167,7 +167,7 @@ BOOST_AUTO_TEST_CASE(a_job_creates_adds_runs_and_polls_and_reads_partial_failure
 }
 
 BOOST_AUTO_TEST_CASE(a_resumed_job_runs_or_polls_and_never_adds_again) {
-  auto b = members(delivery_op::upsert, {{"Jane.Doe@Example.com", ""}});
+  auto b = ga_members(delivery_op::upsert, {{"Jane.Doe@Example.com", ""}});
   auto added = json{{"job", job_name}, {"rejected", json::object()}}.dump();
   auto step = google_ads().resume_job(b, added)->start();
   BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/" + job_name + ":run");
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_job_runs_or_polls_and_never_adds_again) {
 BOOST_AUTO_TEST_CASE(removes_send_the_identity_the_member_was_added_with) {
   delivery_batch b;
   b.field_names = {"hashedEmail"};
-  auto identity = json{{"hashedEmail", jane_example}, {"hashedFirstName", emile},
+  auto identity = json{{"hashedEmail", jane_example}, {"hashedFirstName", emile_hash},
                        {"countryCode", "FR"}}.dump();
   b.records.push_back(record("jane", delivery_op::remove, encode_row({txt("ignored@x.org")}), identity));
   auto job = google_ads().make_job(b);
@@ -190,11 +190,11 @@ BOOST_AUTO_TEST_CASE(removes_send_the_identity_the_member_was_added_with) {
   auto ids = json::parse(step.request.body)["operations"][0]["remove"]["userIdentifiers"];
   BOOST_TEST(ids == json::parse(R"([{"hashedEmail":")" + jane_example +
                                 R"("},{"addressInfo":{"countryCode":"FR","hashedFirstName":")" +
-                                emile + "\"}}]"));
+                                emile_hash + "\"}}]"));
 }
 
 BOOST_AUTO_TEST_CASE(an_operation_ending_in_error_sends_the_batch_again_as_a_new_job) {
-  auto job = google_ads().make_job(members(delivery_op::upsert, {{"a@b.co", ""}}));
+  auto job = google_ads().make_job(ga_members(delivery_op::upsert, {{"a@b.co", ""}}));
   job->start();
   job->next(response(200, {{"resourceName", job_name}}));
   job->next(response(200, json::object()));
@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(an_operation_ending_in_error_sends_the_batch_again_as_a_new
 
 BOOST_AUTO_TEST_CASE(unauthenticated_refuses_the_token_and_resource_exhausted_pauses) {
   auto dest = google_ads();
-  auto b = members(delivery_op::upsert, {{"a@b.co", ""}});
+  auto b = ga_members(delivery_op::upsert, {{"a@b.co", ""}});
   auto expired = dest.classify_error(
       response(401, {{"error", {{"code", 401}, {"status", "UNAUTHENTICATED"}, {"message", "expired"}}}}), 1);
   BOOST_TEST(expired.token_rejected);
