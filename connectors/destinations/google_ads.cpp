@@ -215,6 +215,9 @@ destination_type google_ads_destination::type() {
     option("batch_size", option_type::integer, "members per job (Google takes 100,000 "
                                                "identifiers per request)")
         .defaults_to(10000).between(1, 100000),
+    option("identifiers_per_request", option_type::integer, "identifiers per addOperations "
+           "request (100,000 with Explorer and Basic access); a job takes several requests")
+        .defaults_to(100000).between(1, 10000000),
     option("poll_initial", option_type::duration, "first wait before polling a job").defaults_to("1s"),
     option("poll_max", option_type::duration, "longest wait between polls").defaults_to("30s"),
     option("rate_limit", option_type::object, "the account's budget")
@@ -251,6 +254,7 @@ google_ads_destination::google_ads_destination(const destination_context& ctx)
       client_secret_(ctx.options.value("client_secret", "")),
       refresh_token_(ctx.options.value("refresh_token", "")),
       batch_size_(std::min<size_t>(ctx.options.value("batch_size", 10000), ga_max_per_request)),
+      identifiers_per_request_(ctx.options.value("identifiers_per_request", ga_max_per_request)),
       poll_initial_(ga_duration_ms(ctx.options, "poll_initial", 1000)),
       poll_max_(ga_duration_ms(ctx.options, "poll_max", 30000)),
       per_minute_(ctx.options.value("rate_limit", nlohmann::json::object()).value("per_minute", 0.0)) {}
@@ -359,6 +363,11 @@ batch_verdict google_ads_destination::classify_error(const http_response& respon
   } else if (response.status == 429 || json_text(error, "status") == "RESOURCE_EXHAUSTED") {
     verdict.what = kind::retry;
     verdict.retry_after = std::max(verdict.retry_after, delay);
+  } else if (json_text(error, "status") == "ABORTED" ||
+             detail == "databaseError.CONCURRENT_MODIFICATION") {
+    // Another job is changing the same list: the same request again, a little later.
+    verdict.what = kind::retry;
+    verdict.retry_after = std::max(verdict.retry_after, std::chrono::milliseconds(2000));
   } else if (verdict.what == kind::split || verdict.what == kind::reject) {
     // Identifiers are judged one by one (partial failure): a whole request refused is the
     // sync's fault (list, account, access), not a member's.
@@ -445,9 +454,14 @@ class google_ads_job final : public delivery_job {
         job_ = json_text(body, "resourceName");
         if (job_.empty())
           return again("Google Ads created a job without a resourceName");
+        sent_ = sent_positions();
+        chunk_begin_ = 0;
         return add();
       case phase::add:
         read_partial_failure(body);
+        chunk_begin_ = chunk_end_;
+        if (chunk_begin_ < sent_.size())
+          return add();
         added_ = true;
         return run();
       case phase::run:
@@ -480,14 +494,20 @@ class google_ads_job final : public delivery_job {
     return out;
   }
 
+  /// The next addOperations request: the members from `chunk_begin_` on, as many as fit in
+  /// `identifiers_per_request` (a job takes several requests).
   job_step add() {
     phase_ = phase::add;
-    sent_ = sent_positions();
     const bool remove = batch_.records.front().op == delivery_op::remove;
     nlohmann::json operations = nlohmann::json::array();
-    for (auto i : sent_)
-      operations.push_back({{remove ? "remove" : "create",
-                             {{"userIdentifiers", google_ads_user_identifiers(identities_[i])}}}});
+    size_t identifiers = 0;
+    for (chunk_end_ = chunk_begin_; chunk_end_ < sent_.size(); ++chunk_end_) {
+      auto ids = google_ads_user_identifiers(identities_[sent_[chunk_end_]]);
+      if (identifiers + ids.size() > dest_.identifiers_per_request() && chunk_end_ > chunk_begin_)
+        break;
+      identifiers += ids.size();
+      operations.push_back({{remove ? "remove" : "create", {{"userIdentifiers", std::move(ids)}}}});
+    }
     nlohmann::json body = {{"enablePartialFailure", true}, {"operations", std::move(operations)}};
     return remember(job_step::send(dest_.request("POST", job_ + ":addOperations", body.dump())));
   }
@@ -503,7 +523,8 @@ class google_ads_job final : public delivery_job {
     return remember(job_step::send(dest_.request("GET", operation_), after));
   }
 
-  /// partialFailureError.details[].errors[]: location.fieldPathElements names the operation.
+  /// partialFailureError.details[].errors[]: location.fieldPathElements names the operation (an
+  /// index into the request in flight).
   void read_partial_failure(const nlohmann::json& body) {
     auto failure = body.is_object() ? body.value("partialFailureError", nlohmann::json())
                                     : nlohmann::json();
@@ -522,12 +543,14 @@ class google_ads_job final : public delivery_job {
           continue;
         for (const auto& element : path)
           if (json_text(element, "fieldName") == "operations" && element.contains("index") &&
-              element["index"].is_number_unsigned() && element["index"].get<size_t>() < sent_.size()) {
+              element["index"].is_number_unsigned() &&
+              chunk_begin_ + element["index"].get<size_t>() < chunk_end_) {
             auto code = e.value("errorCode", nlohmann::json::object());
             std::string name = code.is_object() && !code.empty() && code.begin()->is_string()
                                    ? " (" + code.begin()->get<std::string>() + ")"
                                    : "";
-            auto& why = rejected_[batch_.records[sent_[element["index"].get<size_t>()]].key];
+            auto at = sent_[chunk_begin_ + element["index"].get<size_t>()];
+            auto& why = rejected_[batch_.records[at].key];
             if (why.empty())
               why = "Google Ads: " + json_text(e, "message", "operation failed") + name;
           }
@@ -587,6 +610,8 @@ class google_ads_job final : public delivery_job {
   delivery_batch batch_;         ///< a copy: the job outlives moves of the work item
   std::vector<std::string> identities_;
   std::vector<size_t> sent_;
+  size_t chunk_begin_ = 0;  ///< the first of sent_ in the addOperations request in flight
+  size_t chunk_end_ = 0;    ///< one past its last
   std::map<std::string, std::string> rejected_;  ///< record key → why addOperations refused it
   std::string job_;
   std::string operation_;

@@ -75,6 +75,7 @@ class google_ads_destination final : public destination {
 
   [[nodiscard]] const std::string& customer_id() const { return customer_id_; }
   [[nodiscard]] const std::string& user_list_id() const { return user_list_id_; }
+  [[nodiscard]] size_t identifiers_per_request() const { return identifiers_per_request_; }
   [[nodiscard]] std::chrono::milliseconds poll_initial() const { return poll_initial_; }
   [[nodiscard]] std::chrono::milliseconds poll_max() const { return poll_max_; }
 
@@ -90,6 +91,7 @@ class google_ads_destination final : public destination {
   std::string client_secret_;
   std::string refresh_token_;
   size_t batch_size_;
+  size_t identifiers_per_request_;
   std::chrono::milliseconds poll_initial_;
   std::chrono::milliseconds poll_max_;
   double per_minute_;

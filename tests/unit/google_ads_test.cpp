@@ -166,6 +166,30 @@ BOOST_AUTO_TEST_CASE(a_job_creates_adds_runs_and_polls_and_reads_partial_failure
   BOOST_TEST(step.outcomes[3].reason.find("no identifier") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(identifiers_past_the_request_limit_go_in_several_requests_to_one_job) {
+  // Two identifiers each, three per request: one member per request.
+  auto b = ga_members(delivery_op::upsert, {{"a@b.co", "+1 555 0100"}, {"c@d.co", "+1 555 0101"},
+                                            {"e@f.co", ""}});
+  auto job = google_ads({{"identifiers_per_request", 3}}).make_job(b);
+  job->start();
+  auto step = job->next(response(200, {{"resourceName", job_name}}));
+  BOOST_TEST(json::parse(step.request.body)["operations"].size() == 1u);
+  step = job->next(response(200, json::object()));
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/" + job_name + ":addOperations");
+  BOOST_TEST(json::parse(step.request.body)["operations"].size() == 2u);  // 2 + 1 identifiers
+  BOOST_TEST(job->checkpoint() == "");  // not all added yet: a crash starts a new job
+  json partial = {{"partialFailureError",
+                   {{"details", json::array({{{"errors", json::array({{
+                       {"message", "The SHA256 encoded value is malformed."},
+                       {"location", {{"fieldPathElements", json::array({
+                           {{"fieldName", "operations"}, {"index", 1}}})}}}}})}}})}}}};
+  step = job->next(response(200, partial));  // index 1 of the 2nd request: the 3rd member
+  BOOST_TEST(step.request.url == "http://127.0.0.1:8093/v26/" + job_name + ":run");
+  auto rejected = json::parse(job->checkpoint())["rejected"];
+  BOOST_TEST(rejected.size() == 1u);
+  BOOST_TEST(rejected.contains("e@f.co"));
+}
+
 BOOST_AUTO_TEST_CASE(a_resumed_job_runs_or_polls_and_never_adds_again) {
   auto b = ga_members(delivery_op::upsert, {{"Jane.Doe@Example.com", ""}});
   auto added = json{{"job", job_name}, {"rejected", json::object()}}.dump();
@@ -222,6 +246,13 @@ BOOST_AUTO_TEST_CASE(unauthenticated_refuses_the_token_and_resource_exhausted_pa
   auto bad_list = dest.classify_error(
       response(400, {{"error", {{"code", 400}, {"status", "INVALID_ARGUMENT"}, {"message", "bad list"}}}}), 2);
   BOOST_TEST((bad_list.what == batch_verdict::kind::fatal));
+  json conflict = {{"error", {{"code", 409}, {"status", "ABORTED"}, {"message", "Multiple requests"},
+                              {"details", json::array({{{"errors", json::array({{
+                                  {"errorCode", {{"databaseError", "CONCURRENT_MODIFICATION"}}}}})}}})}}}};
+  auto again = dest.classify_error(response(409, conflict), 2);
+  BOOST_TEST((again.what == batch_verdict::kind::retry));
+  BOOST_TEST(again.retry_after.count() == 2000);
+  BOOST_TEST(again.reason.find("databaseError.CONCURRENT_MODIFICATION") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
