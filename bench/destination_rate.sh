@@ -26,11 +26,9 @@ command -v jq > /dev/null || { echo "needs jq (apt-get install -y jq)" >&2; exit
 # The emulator that serves this destination, and the variable the example reads its endpoint from.
 kind=$("$emulator" --list | jq -r --arg d "$name" '.[] | select(.destinations | index($d)) | .name' | head -1)
 [[ -n $kind ]] || { echo "no emulator serves $name" >&2; exit 1; }
-# The first ${VAR:-http://127.0.0.1:PORT/path} of the example: VAR gets the emulator's address
-# with the same path.
-endpoint_ref=$(grep -o '\${[A-Z_]*:-http://127\.0\.0\.1:[0-9]*[^}"]*}' "$example" | head -1)
-endpoint_var=$(sed 's/^\${\([A-Z_]*\):-.*/\1/' <<< "$endpoint_ref")
-endpoint_path=$(sed 's|^.*:-http://127\.0\.0\.1:[0-9]*\([^}]*\)}$|\1|' <<< "$endpoint_ref")
+# Each ${VAR:-http://127.0.0.1:PORT/path} of the example (an API endpoint, a token endpoint):
+# VAR gets the emulator's address with the same path.
+endpoint_refs=$(grep -o '\${[A-Z_]*:-http://127\.0\.0\.1:[0-9]*[^}"]*}' "$example" || true)
 
 work=bench/data/rate-$name
 rm -rf "$work" && mkdir -p "$work"
@@ -43,7 +41,12 @@ trap 'kill $emulator_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q listening "$work/emulator.out" && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/emulator.out")
 [[ -n $url ]] || { echo "the emulator did not start: $work/emulator.log" >&2; exit 1; }
-[[ -n $endpoint_var ]] && export "$endpoint_var=$url$endpoint_path"
+while read -r endpoint_ref; do
+  [[ -n $endpoint_ref ]] || continue
+  endpoint_var=$(sed 's/^\${\([A-Z_]*\):-.*/\1/' <<< "$endpoint_ref")
+  endpoint_path=$(sed 's|^.*:-http://127\.0\.0\.1:[0-9]*\([^}]*\)}$|\1|' <<< "$endpoint_ref")
+  export "$endpoint_var=$url$endpoint_path"
+done <<< "$endpoint_refs"
 
 "$backflow" run "$work/sync.json" --state "$work/state" --json > "$work/run.json" || true
 curl -s "$url/__emulator/limits" > "$work/limits.json"

@@ -7,6 +7,7 @@
 #include "emulators/braze_emulator.hpp"
 #include "emulators/customerio_emulator.hpp"
 #include "emulators/databricks_emulator.hpp"
+#include "emulators/google_ads_emulator.hpp"
 #include "emulators/hubspot_emulator.hpp"
 #include "emulators/mailchimp_emulator.hpp"
 #include "emulators/marketo_emulator.hpp"
@@ -39,6 +40,7 @@ const std::vector<emulator_type>& emulator_types() {
     braze_emulator::type(),
     customerio_emulator::type(),
     klaviyo_emulator::type(),
+    google_ads_emulator::type(),
   };
   return types;
 }

@@ -4,6 +4,7 @@
 #include "connectors/destinations/http.hpp"
 #include "connectors/destinations/braze.hpp"
 #include "connectors/destinations/customerio.hpp"
+#include "connectors/destinations/google_ads.hpp"
 #include "connectors/destinations/hubspot.hpp"
 #include "connectors/destinations/mailchimp.hpp"
 #include "connectors/destinations/marketo.hpp"
@@ -20,6 +21,7 @@ const std::vector<destination_type>& destination_types() {
   static const std::vector<destination_type> types = {
     braze_destination::type(),
     customerio_destination::type(),
+    google_ads_destination::type(),
     http_destination::type(),
     hubspot_destination::type(),
     mailchimp_destination::type(),

@@ -20,6 +20,7 @@ test_destination customerio_tests();     // customerio.cpp
 test_destination marketo_tests();        // marketo.cpp
 test_destination intercom_tests();       // intercom.cpp
 test_destination klaviyo_tests();        // klaviyo.cpp
+test_destination google_ads_tests();     // google_ads.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -35,6 +36,7 @@ const std::vector<test_destination>& test_destinations() {
     marketo_tests(),
     intercom_tests(),
     klaviyo_tests(),
+    google_ads_tests(),
   };
   return all;
 }

@@ -129,7 +129,7 @@ void run_row(const fault_row& row, tally& t) {
     auto setup = backflow.run_sync(write(emu.url()));
     ++t.runs;
     BOOST_TEST_CONTEXT("setup run") {
-      check_summary(setup, finishes(0, rows / d.per_request));
+      check_summary(setup, finishes(0, rows / d.per_request * d.calls_per_batch));
     }
     std::vector<int> gone;
     for (int i = first_row; i < live_from; ++i)
@@ -186,7 +186,8 @@ void run_row(const fault_row& row, tally& t) {
     auto resumed = backflow.run_sync(sync, adopt);
     ++t.runs;
     BOOST_TEST_CONTEXT("follow-up run") {
-      check_summary(resumed, {0, rest, 0, 0, (rest + d.per_request - 1) / d.per_request});
+      check_summary(resumed, {0, rest, 0, 0,
+                              (rest + d.per_request - 1) / d.per_request * d.calls_per_batch});
       BOOST_TEST(resumed.summary["resumed"] == true);
     }
   }

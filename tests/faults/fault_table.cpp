@@ -26,30 +26,31 @@ std::vector<fault_row> generic_rows(const std::string& type, const destination_f
   // b records per request, n requests per clean run (10 and 5 for a batching destination).
   const int b = d.per_request;
   const int n = rows / b;
+  const int calls = n * d.calls_per_batch;  // requests of a clean run
   auto refused = d.token_endpoint
                      ? fault_row{"connection refused", type, {}, {4, 0, 0, rows, 0}}
                            .says("token endpoint")
                      : fault_row{"connection refused", type, {}, {4, 0, rows, rows, 2 * n}};
   return {
     refused.against_dead_port().with_delivery(two_attempts),
-    {"reset before processing", type, {reset_unprocessed}, finishes(b, n + 1)},
-    fault_row{"reset mid-body after processing", type, {reset_mid_body}, finishes(b, n + 1)}
+    {"reset before processing", type, {reset_unprocessed}, finishes(b, calls + 1)},
+    fault_row{"reset mid-body after processing", type, {reset_mid_body}, finishes(b, calls + 1)}
         .seen_again(replay),
-    fault_row{"read timeout", type, {late_answer}, finishes(b, n + 1)}
+    fault_row{"read timeout", type, {late_answer}, finishes(b, calls + 1)}
         .with_delivery(short_timeout).seen_again(replay),
     // Four requests in flight: the 2nd, 3rd and 4th are all answered late at once.
     fault_row{"read timeout x3, 4 in flight", type,
-              {{{"nth", 2}, {"count", 3}, {"delay_ms", 1500}}}, finishes(3 * b, n + 3)}
+              {{{"nth", 2}, {"count", 3}, {"delay_ms", 1500}}}, finishes(3 * b, calls + 3)}
         .with_delivery({{"concurrency", 4}, {"request_timeout", "400ms"}}).seen_again(3 * replay),
-    fault_row{"slow responses", type, {slow}, finishes(0, n)}.waits(750),
-    {"500/502/503 burst", type, server_error_burst(d.server_error_body), finishes(4 * b, n + 4)},
-    fault_row{"429 with Retry-After", type, {rate_limited_after_1}, finishes(b, n + 1)}
+    fault_row{"slow responses", type, {slow}, finishes(0, calls)}.waits(750),
+    {"500/502/503 burst", type, server_error_burst(d.server_error_body), finishes(4 * b, calls + 4)},
+    fault_row{"429 with Retry-After", type, {rate_limited_after_1}, finishes(b, calls + 1)}
         .waits(1000),
-    fault_row{"429 without Retry-After", type, {rate_limited}, finishes(b, n + 1)}
+    fault_row{"429 without Retry-After", type, {rate_limited}, finishes(b, calls + 1)}
         .waits(d.wait_after_429_ms),
     // Deletes (the destination's deleting mode) under a lost answer.
     fault_row{"deletes: reset mid-body after processing", type, {reset_mid_body},
-              deletes_finish(b, deletes / b * d.calls_per_delete_batch + 1)}
+              deletes_finish(b, deletes / b * d.delete_calls() + 1)}
         .deleting(deletes).seen_again(replay),
   };
 }

@@ -123,9 +123,17 @@ struct destination_faults {
   /// one record per request (its sync file then gets no batch_size; the generic rows' counts
   /// scale with it: one request per record, one record per re-send).
   int per_request = batch_size;
-  /// Requests one batch of deletes takes in a clean run (Klaviyo: a lookup of the members'
-  /// profile ids, then the list removal); the generic deletes row's call count scales with it.
-  int calls_per_delete_batch = 1;
+  /// Requests one batch takes when nothing fails: 1, or the steps of a destination whose every
+  /// batch is an asynchronous job that completes at once (Google Ads: create, addOperations,
+  /// run). The generic rows' call counts scale with it; their faults hit api_path's requests.
+  int calls_per_batch = 1;
+  /// Requests one batch of deletes takes in a clean run, when it differs from calls_per_batch
+  /// (Klaviyo: a lookup of the members' profile ids, then the list removal); 0: calls_per_batch.
+  /// The generic deletes row's call count scales with it.
+  int calls_per_delete_batch = 0;
+  [[nodiscard]] int delete_calls() const {
+    return calls_per_delete_batch > 0 ? calls_per_delete_batch : calls_per_batch;
+  }
   /// The sync file of the contacts model (batch size and delivery are set by the matrix).
   std::function<json(const contacts_model&, const std::string& base)> sync;
   /// What the destination holds, by model key.
