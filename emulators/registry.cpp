@@ -11,6 +11,7 @@
 #include "emulators/mailchimp_emulator.hpp"
 #include "emulators/marketo_emulator.hpp"
 #include "emulators/intercom_emulator.hpp"
+#include "emulators/iterable_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
@@ -37,6 +38,7 @@ const std::vector<emulator_type>& emulator_types() {
     mailchimp_emulator::type(),
     braze_emulator::type(),
     customerio_emulator::type(),
+    iterable_emulator::type(),
   };
   return types;
 }

@@ -8,6 +8,7 @@
 #include "connectors/destinations/mailchimp.hpp"
 #include "connectors/destinations/marketo.hpp"
 #include "connectors/destinations/intercom.hpp"
+#include "connectors/destinations/iterable.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
@@ -24,6 +25,7 @@ const std::vector<destination_type>& destination_types() {
     mailchimp_destination::type(),
     marketo_destination::type(),
     intercom_destination::type(),
+    iterable_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),

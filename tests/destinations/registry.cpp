@@ -19,6 +19,7 @@ test_destination braze_tests();          // braze.cpp
 test_destination customerio_tests();     // customerio.cpp
 test_destination marketo_tests();        // marketo.cpp
 test_destination intercom_tests();       // intercom.cpp
+test_destination iterable_tests();       // iterable.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -33,6 +34,7 @@ const std::vector<test_destination>& test_destinations() {
     customerio_tests(),
     marketo_tests(),
     intercom_tests(),
+    iterable_tests(),
   };
   return all;
 }
