@@ -15,14 +15,10 @@ void it_error(api_response& out, int status, const std::string& code, const std:
   out.body = nlohmann::json{{"msg", msg}, {"code", code}, {"params", nullptr}}.dump();
 }
 
-/// The users of a bulkUpdate body, or the subscribers of a list request.
-const nlohmann::json* it_items(const nlohmann::json& body) {
-  if (!body.is_object())
-    return nullptr;
-  for (const char* field : {"users", "subscribers"})
-    if (auto it = body.find(field); it != body.end() && it->is_array())
-      return &*it;
-  return nullptr;
+/// The `field` array of a request body: bulkUpdate's users, a list request's subscribers.
+const nlohmann::json* it_items(const nlohmann::json& body, const char* field) {
+  auto it = body.is_object() ? body.find(field) : body.end();
+  return it != body.end() && it->is_array() ? &*it : nullptr;
 }
 
 /// The emulator's reading of a well-formed address: one '@', a local part of 1-64 and a domain
@@ -74,7 +70,7 @@ emulator_type iterable_emulator::type() {
 void iterable_emulator::describe(const httplib::Request& req, api_response& out) const {
   out.endpoint = req.method + " " + req.path;
   auto body = nlohmann::json::parse(req.body, nullptr, false);
-  const auto* items = it_items(body);
+  const auto* items = it_items(body, req.path == "/api/users/bulkUpdate" ? "users" : "subscribers");
   out.inputs = items != nullptr ? items->size() : 0;
 }
 
@@ -86,7 +82,7 @@ bool iterable_emulator::admit(const std::string& endpoint, std::int64_t limit) {
 
 api_response iterable_emulator::handle(const httplib::Request& req, const limits& current) {
   api_response out;
-  describe(req, out);
+  out.endpoint = req.method + " " + req.path;  // inputs: counted once the body is parsed
   const bool bulk = req.path == "/api/users/bulkUpdate";
   const bool subscribe = req.path == "/api/lists/subscribe";
   if (!bulk && !subscribe && req.path != "/api/lists/unsubscribe") {
@@ -117,7 +113,8 @@ api_response iterable_emulator::handle(const httplib::Request& req, const limits
     it_error(out, 400, "BadJsonBody", "Could not parse the request body as a JSON object");
     return out;
   }
-  const auto* items = it_items(body);
+  const auto* items = it_items(body, bulk ? "users" : "subscribers");
+  out.inputs = items != nullptr ? items->size() : 0;
   if (items == nullptr) {
     it_error(out, 400, "BadParams", bulk ? "users is required" : "subscribers is required");
     return out;

@@ -69,6 +69,7 @@ destination_type iterable_destination::type() {
   t.summary = "Iterable users by email or userId (/api/users/bulkUpdate); static list membership "
               "for audience mode (/api/lists/subscribe, unsubscribe)";
   t.modes = {sync_mode::upsert, sync_mode::audience};
+  t.credential_names_account = true;  // keys are per project, and every project shares a host
   t.options = {
     option("api_key", option_type::string,
            "server-side API key of the project, e.g. \"${ITERABLE_API_KEY}\"")
