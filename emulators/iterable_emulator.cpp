@@ -21,6 +21,12 @@ const nlohmann::json* it_items(const nlohmann::json& body, const char* field) {
   return it != body.end() && it->is_array() ? &*it : nullptr;
 }
 
+/// `object[key]` when it is a boolean; false otherwise (a string "true" is not one).
+bool it_flag(const nlohmann::json& object, const char* key) {
+  auto it = object.is_object() ? object.find(key) : object.end();
+  return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 /// The emulator's reading of a well-formed address: one '@', a local part of 1-64 and a domain
 /// of dot-separated labels, printable ASCII without spaces, 254 characters at most.
 bool it_valid_email(const std::string& e) {
@@ -136,7 +142,7 @@ api_response iterable_emulator::handle(const httplib::Request& req, const limits
   }
   std::lock_guard lock(mutex_);
   auto t = apply(*items, bulk ? action::update : subscribe ? action::subscribe : action::unsubscribe,
-                 list, body.value("updateExistingUsersOnly", false));
+                 list, it_flag(body, "updateExistingUsersOnly"));
   nlohmann::json answer = {{"successCount", t.success},
                            {"failCount", t.failed},
                            {"invalidEmails", t.failures["invalidEmails"]},
@@ -170,7 +176,7 @@ void iterable_emulator::set_fields(user& u, const nlohmann::json& item) {
   auto fields = item.find("dataFields");
   if (fields == item.end() || !fields->is_object())
     return;
-  const bool merge = item.value("mergeNestedObjects", false);
+  const bool merge = it_flag(item, "mergeNestedObjects");
   for (const auto& [name, value] : fields->items()) {
     auto& held = u.data_fields[name];
     if (merge && value.is_object() && held.is_object())
@@ -199,7 +205,7 @@ iterable_emulator::tally iterable_emulator::apply(const nlohmann::json& items, a
     const auto key = by_email ? "email:" + to_lower(id) : "userId:" + id;
     auto found = users_.find(key);
     const bool creates = what == action::subscribe ? !existing_only
-                         : what == action::update  ? by_email || item.value("preferUserId", false)
+                         : what == action::update  ? by_email || it_flag(item, "preferUserId")
                                                    : false;
     if (failure.empty() && found == users_.end() && !creates)
       failure = std::string("notFound") + (by_email ? "Emails" : "UserIds");
