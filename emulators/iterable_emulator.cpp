@@ -59,7 +59,8 @@ iterable_emulator::iterable_emulator(std::string api_key) : api_key_(std::move(a
 emulator_type iterable_emulator::type() {
   emulator_type t;
   t.name = "iterable";
-  t.summary = "Iterable users: /api/users/bulkUpdate, /api/lists/subscribe and unsubscribe";
+  t.summary = "Iterable users: /api/users/bulkUpdate, DELETE /api/users/{email}, "
+              "/api/lists/subscribe and unsubscribe";
   t.destinations = {"iterable"};
   t.options = {{"--api-key", "K", std::string("the accepted API key (default ") +
                                       it_default_key + ")"}};
@@ -73,7 +74,30 @@ emulator_type iterable_emulator::type() {
   return t;
 }
 
+/// The user `DELETE /api/users/{email}` or `/api/users/byUserId/{userId}` names (the path is
+/// decoded: an email's '/' came as %2F), or nullopt for another path.
+std::optional<iterable_emulator::delete_target> iterable_emulator::delete_target_of(
+    const std::string& path) {
+  const std::string by_id = "/api/users/byUserId/";
+  const std::string by_email = "/api/users/";
+  if (path.rfind(by_id, 0) == 0 && path.size() > by_id.size()) {
+    auto id = path.substr(by_id.size());
+    return delete_target{"userId:" + id, id, true, "DELETE /api/users/byUserId/{userId}"};
+  }
+  if (path.rfind(by_email, 0) == 0 && path.size() > by_email.size() &&
+      path != "/api/users/bulkUpdate") {
+    auto email = path.substr(by_email.size());
+    return delete_target{"email:" + to_lower(email), email, false, "DELETE /api/users/{email}"};
+  }
+  return std::nullopt;
+}
+
 void iterable_emulator::describe(const httplib::Request& req, api_response& out) const {
+  if (auto target = req.method == "DELETE" ? delete_target_of(req.path) : std::nullopt) {
+    out.endpoint = target->endpoint;
+    out.inputs = 1;
+    return;
+  }
   out.endpoint = req.method + " " + req.path;
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   const auto* items = it_items(body, req.path == "/api/users/bulkUpdate" ? "users" : "subscribers");
@@ -86,9 +110,32 @@ bool iterable_emulator::admit(const std::string& endpoint, std::int64_t limit) {
   return it->second.try_admit(rate_window::clock::now(), limit);
 }
 
+bool iterable_emulator::authorized(const httplib::Request& req, const std::string& endpoint,
+                                   const limits& current, api_response& out) {
+  auto key = req.has_header("Api-Key") ? req.get_header_value("Api-Key")
+                                       : req.get_header_value("Api_Key");
+  if (!constant_time_equal(key, api_key_)) {
+    it_error(out, 401, "BadApiKey", "Invalid API key");
+    return false;
+  }
+  if (!admit(endpoint, current.per_second)) {
+    it_error(out, 429, "RateLimitExceeded",
+             "Exceeded rate limit for endpoint: " + endpoint + ", project: 1");
+    return false;
+  }
+  return true;
+}
+
 api_response iterable_emulator::handle(const httplib::Request& req, const limits& current) {
   api_response out;
   out.endpoint = req.method + " " + req.path;  // inputs: counted once the body is parsed
+  if (auto target = req.method == "DELETE" ? delete_target_of(req.path) : std::nullopt) {
+    out.endpoint = target->endpoint;
+    out.inputs = 1;
+    if (authorized(req, target->endpoint, current, out))  // deletes share one window
+      remove(*target, out);
+    return out;
+  }
   const bool bulk = req.path == "/api/users/bulkUpdate";
   const bool subscribe = req.path == "/api/lists/subscribe";
   if (!bulk && !subscribe && req.path != "/api/lists/unsubscribe") {
@@ -99,17 +146,8 @@ api_response iterable_emulator::handle(const httplib::Request& req, const limits
     it_error(out, 405, "BadParams", "Method not allowed: " + req.method);
     return out;
   }
-  auto key = req.has_header("Api-Key") ? req.get_header_value("Api-Key")
-                                       : req.get_header_value("Api_Key");
-  if (!constant_time_equal(key, api_key_)) {
-    it_error(out, 401, "BadApiKey", "Invalid API key");
+  if (!authorized(req, req.path, current, out))
     return out;
-  }
-  if (!admit(req.path, current.per_second)) {
-    it_error(out, 429, "RateLimitExceeded",
-             "Exceeded rate limit for endpoint: " + req.path + ", project: 1");
-    return out;
-  }
   if (req.body.size() > it_max_body) {
     it_error(out, 413, "BatchTooLarge", "Request body is larger than 4 MB");
     return out;
@@ -186,6 +224,24 @@ void iterable_emulator::set_fields(user& u, const nlohmann::json& item) {
   }
 }
 
+void iterable_emulator::remove(const delete_target& target, api_response& out) {
+  std::lock_guard lock(mutex_);
+  auto found = users_.find(target.key);
+  if (found == users_.end() || found->second.deleted) {
+    it_error(out, 400, target.by_user_id ? "UnknownUserIdError" : "UnknownEmailError",
+             "No user exists with " + std::string(target.by_user_id ? "userId " : "email ") +
+                 target.id);
+    return;
+  }
+  auto& u = found->second;
+  u.deleted = true;  // asynchronous at Iterable; at once here
+  u.data_fields = nlohmann::json::object();
+  u.lists.clear();
+  out.status = 200;
+  out.body = nlohmann::json{{"msg", "User deletion queued"}, {"code", "Success"},
+                            {"params", nullptr}}.dump();
+}
+
 iterable_emulator::tally iterable_emulator::apply(const nlohmann::json& items, action what,
                                                   std::int64_t list, bool existing_only) {
   tally t;
@@ -204,10 +260,11 @@ iterable_emulator::tally iterable_emulator::apply(const nlohmann::json& items, a
     auto failure = failure_of(item, id, by_user_id, what);
     const auto key = by_email ? "email:" + to_lower(id) : "userId:" + id;
     auto found = users_.find(key);
+    const bool known = found != users_.end() && !found->second.deleted;
     const bool creates = what == action::subscribe ? !existing_only
                          : what == action::update  ? by_email || it_flag(item, "preferUserId")
                                                    : false;
-    if (failure.empty() && found == users_.end() && !creates)
+    if (failure.empty() && !known && !creates)
       failure = std::string("notFound") + (by_email ? "Emails" : "UserIds");
     if (!failure.empty()) {
       t.failures[failure].push_back(id);
@@ -215,9 +272,10 @@ iterable_emulator::tally iterable_emulator::apply(const nlohmann::json& items, a
       continue;
     }
     ++t.success;
-    if (found == users_.end()) {
-      found = users_.emplace(key, user{}).first;
-      ++found->second.creations;
+    if (!known) {  // new, or deleted before: a fresh profile
+      const auto before = found == users_.end() ? 0 : found->second.creations;
+      found = users_.insert_or_assign(key, user{}).first;
+      found->second.creations = before + 1;
     } else if (what != action::unsubscribe) {
       ++found->second.updates;
     }
@@ -248,7 +306,8 @@ nlohmann::json iterable_emulator::records(const httplib::Request& req) const {
                     {"lists", u.lists},
                     {"creations", u.creations},
                     {"updates", u.updates},
-                    {"unsubscribes", u.unsubscribes}});
+                    {"unsubscribes", u.unsubscribes},
+                    {"deleted", u.deleted}});
   }
   return {{"records", list}};
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -19,7 +20,9 @@ namespace backflow::emulators {
 /// dataFields; `POST /api/lists/unsubscribe` takes them off it. Every answer is a 200 with
 /// `successCount`, `failCount`, the deprecated `invalidEmails`/`invalidUserIds` and
 /// `failedUpdates` naming each user that failed (malformed email or userId, conflict,
-/// forgotten, invalid data, not found). `Api-Key` header (401 `BadApiKey`); each endpoint
+/// forgotten, invalid data, not found). `DELETE /api/users/{email}` and
+/// `/api/users/byUserId/{userId}` delete one user (400 `UnknownEmailError`/`UnknownUserIdError`
+/// for none). `Api-Key` header (401 `BadApiKey`); each endpoint
 /// limited per rolling second (429 `RateLimitExceeded`); bodies over 4 MB refused.
 /// Extra control endpoint: GET|POST|DELETE /__emulator/rules, e.g.
 /// `{"reject_if":{"field":"tier","contains":"invalid"}}` (invalidData), `{"conflict":"a@x.io"}`,
@@ -46,6 +49,7 @@ class iterable_emulator final : public emulator {
     std::int64_t creations = 0;
     std::int64_t updates = 0;
     std::int64_t unsubscribes = 0;
+    bool deleted = false;  ///< by DELETE /api/users/...: a later update creates it again
   };
   /// What one request did to its users, for the answer.
   struct tally {
@@ -54,9 +58,25 @@ class iterable_emulator final : public emulator {
     nlohmann::json failures = nlohmann::json::object();  ///< failedUpdates
   };
   enum class action { update, subscribe, unsubscribe };
+  /// The user a DELETE names: its users_ key, its id, and the endpoint template for the log.
+  struct delete_target {
+    std::string key;
+    std::string id;
+    bool by_user_id = false;
+    std::string endpoint;
+  };
+
+  /// The user `DELETE /api/users/{email}` or `/api/users/byUserId/{userId}` names (the path
+  /// arrives decoded: an email's '/' came as %2F), or nullopt for another path.
+  static std::optional<delete_target> delete_target_of(const std::string& path);
 
   /// Admits a request to `endpoint` under `limit` per rolling second.
   bool admit(const std::string& endpoint, std::int64_t limit);
+  /// Checks the API key and the endpoint's rate window; fills `out` with the refusal if not.
+  bool authorized(const httplib::Request& req, const std::string& endpoint, const limits& current,
+                  api_response& out);
+  /// DELETE /api/users/{email} or byUserId/{userId}: 400 Unknown…Error for no such user.
+  void remove(const delete_target& target, api_response& out);
   /// Processes every user object of `items` (`list`: for subscribe and unsubscribe). Needs mutex_.
   tally apply(const nlohmann::json& items, action what, std::int64_t list, bool existing_only);
   /// The failedUpdates list an item belongs in (e.g. "invalidEmails"), or "". Needs mutex_.

@@ -3,6 +3,7 @@
 #include "connectors/destinations/iterable.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <unordered_map>
 
@@ -32,6 +33,23 @@ const failure_list it_failures[] = {
     {"invalid", nullptr},  // malformed: the email address or userId, by the key field
     {"notFound", "no such user in the project"},
 };
+
+/// `text` as one URL path segment: RFC 3986 unreserved characters and '@' kept, the rest as %XX
+/// (a '/' in an email address must not end the segment).
+std::string it_path_segment(const std::string& text) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '@') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
 
 std::string it_lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -66,9 +84,10 @@ std::string it_reason(const http_response& response, const nlohmann::json& body)
 destination_type iterable_destination::type() {
   destination_type t;
   t.name = "iterable";
-  t.summary = "Iterable users by email or userId (/api/users/bulkUpdate); static list membership "
-              "for audience mode (/api/lists/subscribe, unsubscribe)";
-  t.modes = {sync_mode::upsert, sync_mode::audience};
+  t.summary = "Iterable users by email or userId (/api/users/bulkUpdate; mirror deletes one "
+              "user per request); static list membership for audience mode (/api/lists/subscribe, "
+              "unsubscribe)";
+  t.modes = {sync_mode::upsert, sync_mode::audience, sync_mode::mirror};
   t.credential_names_account = true;  // keys are per project, and every project shares a host
   t.options = {
     option("api_key", option_type::string,
@@ -129,8 +148,21 @@ iterable_destination::iterable_destination(const destination_context& ctx)
   per_second_ = audience_ ? limits.value("lists_per_second", 2.0) : limits.value("per_second", 5.0);
 }
 
+size_t iterable_destination::batch_size(delivery_op op) const {
+  // Iterable deletes users one at a time: DELETE /api/users/{email} or byUserId/{userId}.
+  return op == delivery_op::remove && !audience_ ? 1 : batch_size_;
+}
+
 http_request iterable_destination::build_request(const delivery_batch& batch) const {
   const bool removing = batch.records.front().op == delivery_op::remove;
+  if (removing && !audience_) {
+    http_request req;
+    req.method = "DELETE";
+    req.url = join_url(endpoint_, (by_user_id_ ? "/api/users/byUserId/" : "/api/users/") +
+                                      it_path_segment(batch.records.front().key));
+    req.headers = {{"Api-Key", api_key_}};
+    return req;
+  }
   const char* id_name = by_user_id_ ? "userId" : "email";
   nlohmann::json users = nlohmann::json::array();
   for (const auto& r : batch.records) {
@@ -225,13 +257,18 @@ batch_verdict iterable_destination::interpret(const delivery_batch& batch,
   const bool removing = batch.records.front().op == delivery_op::remove;
   auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (classify_status(response.status) == status_class::delivered) {
+    if (removing && !audience_)  // {"msg", "code": "Success"}: the delete is queued
+      return batch_verdict::all(n, record_outcome::delivered());
     if (!body.is_object())  // which users failed is unknown; sending them again is harmless
       return batch_verdict::whole(batch_verdict::kind::retry,
                                   "Iterable answered " + std::to_string(response.status) +
                                       " with a body that is not JSON");
     return per_user(batch, body, audience_ && removing);
   }
-  if (response.status == 413 || json_text(body, "code") == "BatchTooLarge")
+  const auto code = json_text(body, "code");
+  if (removing && !audience_ && (code == "UnknownEmailError" || code == "UnknownUserIdError"))
+    return batch_verdict::all(n, record_outcome::delivered());  // no such user: gone either way
+  if (response.status == 413 || code == "BatchTooLarge")
     return n > 1 ? batch_verdict::whole(batch_verdict::kind::split,
                                         "Iterable: the request is over 4 MB")
                  : batch_verdict::whole(batch_verdict::kind::reject,

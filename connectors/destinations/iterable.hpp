@@ -14,14 +14,15 @@ namespace backflow {
 /// makes the rows the members of static list `list_id`: subscribed (with their dataFields) while
 /// their row is in the model, unsubscribed once it left. Every answer is a 200 naming the users
 /// that failed (`failedUpdates`, and the deprecated `invalidEmails`/`invalidUserIds`): those are
-/// rejected with Iterable's reason, the others delivered.
+/// rejected with Iterable's reason, the others delivered. Mirror mode deletes the users whose rows
+/// left the model, one `DELETE /api/users/{email}` (or `byUserId/{userId}`) each.
 class iterable_destination final : public destination {
  public:
   explicit iterable_destination(const destination_context& ctx);
 
   static destination_type type();
 
-  [[nodiscard]] size_t batch_size(delivery_op op) const override { return batch_size_; }
+  [[nodiscard]] size_t batch_size(delivery_op op) const override;
   [[nodiscard]] http_request build_request(const delivery_batch& batch) const override;
   [[nodiscard]] batch_verdict interpret(const delivery_batch& batch,
                                         const http_response& response) const override;

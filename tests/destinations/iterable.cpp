@@ -4,7 +4,8 @@
 // email: trimmed, lowercased), each mapped field in its dataFields as sent: text as text (""
 // stays ""), numbers as numbers, NULL as null. Fields merge: one no longer mapped stays on the
 // profile, so other fields are not checked. In audience mode a user is held while it is on the
-// sync's list, and taken off it once its row left the model (the profile itself stays).
+// sync's list, and taken off it once its row left the model (the profile itself stays); in
+// mirror mode a user whose row left is deleted.
 #include "tests/destinations/test_destination.hpp"
 #include "tests/oracle/exact_json.hpp"
 #include "tests/oracle/expected.hpp"
@@ -33,7 +34,7 @@ held_state held_users(testing::emulator_process& emulator, int on_list) {
       continue;
     held_record h;
     h.fields = r["dataFields"];
-    h.live = on_list == 0;
+    h.live = on_list == 0 && !r["deleted"].get<bool>();
     for (const auto& l : r["lists"])
       h.live = h.live || l.get<int>() == on_list;
     out.by_key[r["email"].get<std::string>()].push_back(std::move(h));
@@ -144,7 +145,10 @@ oracle::profile oracle_profile(bool lists) {
   oracle::profile p;
   p.name = lists ? "iterable_lists" : "iterable";
   p.emulator = "iterable";
-  p.modes = {lists ? "audience" : "upsert"};
+  if (lists)
+    p.modes = {"audience"};
+  else
+    p.modes = {"upsert", "mirror"};
   p.api_path = "/api/";
   p.email_keys = true;
   p.implicit_mapping = true;
@@ -227,6 +231,11 @@ std::vector<fault_row> fault_rows() {
         .says("BadApiKey"),
     // Audience mode: unsubscribing a user Iterable does not know (user13, in the 1st batch of
     // deletes) leaves it on no list: done, not rejected.
+    // Mirror: one DELETE per user. The 2nd one is applied but its answer lost; sent again, it
+    // finds no such user (400 UnknownEmailError): deleted either way, not rejected.
+    fault_row{"mirror deletes: reset after the delete, then UnknownEmailError", it,
+              {{{"nth", 2}, {"drop", true}, {"apply", true}}}, deletes_finish(1, deletes + 1)}
+        .deleting(deletes).in_mode("mirror"),
     fault_row{"deletes: unsubscribe answers notFoundEmails", it,
               {{{"nth", 1}, {"status", 200}, {"apply", true},
                 {"body", answer_naming(13, "notFoundEmails")}}},
@@ -253,7 +262,7 @@ faults::destination_faults fault_view() {
   f.held = [](emulator_process& emu) {
     std::map<std::string, faults::held_record> out;
     for (auto& r : emu.records()) {
-      if (!r["lists"].empty() || r["unsubscribes"].get<int>() == 0) {
+      if (!r["deleted"].get<bool>() && (!r["lists"].empty() || r["unsubscribes"].get<int>() == 0)) {
         auto& h = out[r["email"].get<std::string>()];
         h.created += r["creations"].get<int>();
         auto score = r["dataFields"].value("score", json());

@@ -1,6 +1,7 @@
 // The Iterable connector against hand-written bodies and answers from Iterable's API reference:
 // bulkUpdate users by email or userId (exact numbers, null, Unicode), list subscribe and
-// unsubscribe, failedUpdates read per user, its error codes, regions and per-endpoint limits.
+// unsubscribe, failedUpdates read per user, deletes by path, its error codes, regions and
+// per-endpoint limits.
 #include <boost/test/unit_test.hpp>
 
 #include "connectors/destinations/iterable.hpp"
@@ -189,6 +190,38 @@ BOOST_AUTO_TEST_CASE(a_body_over_4_mb_is_halved_until_one_user_is_left) {
               batch_verdict::kind::split));
   BOOST_TEST((iterable().interpret(users({"a@x.io"}), response(413, nullptr)).what ==
               batch_verdict::kind::reject));
+}
+
+BOOST_AUTO_TEST_CASE(mirror_deletes_one_user_per_request_by_its_path) {
+  auto mirror = iterable(json::object(), sync_mode::mirror);
+  BOOST_TEST(mirror.batch_size(delivery_op::remove) == 1u);
+  BOOST_TEST(mirror.batch_size(delivery_op::upsert) == 1000u);
+  BOOST_TEST(lists().batch_size(delivery_op::remove) == 1000u);  // unsubscribe is batched
+  auto req = mirror.build_request(users({"a/b+c@zoë.io"}, delivery_op::remove));
+  BOOST_TEST(req.method == "DELETE");
+  // Written by hand: '/' and '+' escaped, '@' kept, UTF-8 bytes as %XX.
+  BOOST_TEST(req.url == "https://api.iterable.com/api/users/a%2Fb%2Bc@zo%C3%AB.io");
+  BOOST_TEST(req.body.empty());
+  BOOST_TEST(header_of(req, "Api-Key") == "it-key-1");
+  auto by_id = iterable({{"key_field", "userId"}}, sync_mode::mirror)
+                   .build_request(users({"cust 7"}, delivery_op::remove));
+  BOOST_TEST(by_id.url == "https://api.iterable.com/api/users/byUserId/cust%207");
+}
+
+BOOST_AUTO_TEST_CASE(a_delete_of_a_user_iterable_does_not_know_is_done) {
+  auto mirror = iterable(json::object(), sync_mode::mirror);
+  auto gone = users({"a@x.io"}, delivery_op::remove);
+  auto queued = mirror.interpret(
+      gone, response(200, {{"msg", "User deletion queued"}, {"code", "Success"}}));
+  BOOST_TEST(is(queued.outcomes[0], record_outcome::kind::delivered));
+  auto unknown = mirror.interpret(
+      gone, response(400, {{"msg", "No user exists with email a@x.io"},
+                           {"code", "UnknownEmailError"}, {"params", nullptr}}));
+  BOOST_TEST(is(unknown.outcomes[0], record_outcome::kind::delivered));
+  // Another 400, or a 404 without Iterable's code (a wrong base URL), is not taken for it.
+  auto bad = mirror.interpret(gone, response(400, {{"msg", "bad"}, {"code", "BadParams"}}));
+  BOOST_TEST((bad.what == batch_verdict::kind::reject));
+  BOOST_TEST((mirror.interpret(gone, response(404, nullptr)).what == batch_verdict::kind::fatal));
 }
 
 BOOST_AUTO_TEST_CASE(checks_name_what_is_missing_or_taken_by_the_key) {
