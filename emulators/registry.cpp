@@ -13,6 +13,7 @@
 #include "emulators/marketo_emulator.hpp"
 #include "emulators/intercom_emulator.hpp"
 #include "emulators/klaviyo_emulator.hpp"
+#include "emulators/iterable_emulator.hpp"
 #include "emulators/meta_emulator.hpp"
 #include "emulators/salesforce_emulator.hpp"
 #include "emulators/snowflake_emulator.hpp"
@@ -41,6 +42,7 @@ const std::vector<emulator_type>& emulator_types() {
     customerio_emulator::type(),
     klaviyo_emulator::type(),
     google_ads_emulator::type(),
+    iterable_emulator::type(),
   };
   return types;
 }

@@ -10,6 +10,7 @@
 #include "connectors/destinations/marketo.hpp"
 #include "connectors/destinations/intercom.hpp"
 #include "connectors/destinations/klaviyo.hpp"
+#include "connectors/destinations/iterable.hpp"
 #include "connectors/destinations/meta_audience.hpp"
 #include "connectors/destinations/salesforce.hpp"
 #include "connectors/destinations/webhook.hpp"
@@ -28,6 +29,7 @@ const std::vector<destination_type>& destination_types() {
     marketo_destination::type(),
     intercom_destination::type(),
     klaviyo_destination::type(),
+    iterable_destination::type(),
     meta_audience_destination::type(),
     salesforce_destination::type(),
     webhook_destination::type(),

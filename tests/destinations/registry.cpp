@@ -21,6 +21,7 @@ test_destination marketo_tests();        // marketo.cpp
 test_destination intercom_tests();       // intercom.cpp
 test_destination klaviyo_tests();        // klaviyo.cpp
 test_destination google_ads_tests();     // google_ads.cpp
+test_destination iterable_tests();       // iterable.cpp
 
 const std::vector<test_destination>& test_destinations() {
   static const std::vector<test_destination> all = {
@@ -37,6 +38,7 @@ const std::vector<test_destination>& test_destinations() {
     intercom_tests(),
     klaviyo_tests(),
     google_ads_tests(),
+    iterable_tests(),
   };
   return all;
 }
