@@ -61,9 +61,10 @@ int cmd_apply(const cli_args& args) {
     std::cerr << "backflow apply: " << file.error().message << "\n";
     return exit_usage;
   }
-  // The sync file the plan was made from, loaded as `run` loads it (secrets registered).
+  // The sync file the plan was made from (or --sync: the same file in another checkout),
+  // loaded as `run` loads it (secrets registered); check_plan_file says whether it is the same.
   cli_args sync_args = args;
-  sync_args.positional = {file->header().value("sync_file", "")};
+  sync_args.positional = {args.option("sync", file->header().value("sync_file", ""))};
   auto cfg = load_sync_argument(sync_args);
   if (!cfg)
     return exit_usage;

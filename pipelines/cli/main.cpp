@@ -19,7 +19,8 @@ usage:
   backflow plan SYNC.json --out FILE [--full] [--json]
                                                       the whole plan as a reviewable file
                                                       (--full: every record listed too)
-  backflow apply FILE [--state DIR] [--json]          send exactly a reviewed plan file; refused
+  backflow apply FILE [--state DIR] [--sync SYNC.json] [--json]
+                                                      send exactly a reviewed plan file; refused
                                                       (exit 3) when the sync file, the model's
                                                       shape or the state moved since
   backflow run SYNC.json [--state DIR] [--json] [--adopt]
@@ -62,7 +63,7 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
-                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out"},
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out", "sync"},
                           {"json", "offline", "print", "help", "version", "adopt", "full"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";

@@ -237,9 +237,12 @@ BOOST_FIXTURE_TEST_CASE(apply_refuses_a_changed_sync_file_a_moved_state_or_an_ed
   BOOST_TEST(!std::filesystem::exists(plan));
   BOOST_TEST(!std::filesystem::exists(plan + ".partial"));
   BOOST_TEST(leaked.out.find(secret) == std::string::npos);
-  // The intact plan of before, applied untouched, still goes through.
+  // The intact plan of before, applied untouched, still goes through, here with the same sync
+  // file from another checkout.
   write_file(plan, text);
-  auto applied = backflow.run({"apply", plan, "--json"});
+  std::filesystem::create_directories(dir.path() / "checkout");
+  std::filesystem::copy_file(sync, dir.file("checkout/sync.json"));
+  auto applied = backflow.run({"apply", plan, "--json", "--sync", dir.file("checkout/sync.json")});
   BOOST_TEST(applied.exit_code == 0, applied.out << applied.err);
 }
 
