@@ -166,6 +166,12 @@ BOOST_FIXTURE_TEST_CASE(apply_sends_exactly_the_planned_records_and_full_lists_t
     BOOST_TEST(records[r["key"]].fields == r.value("fields", json()));
   }
 
+  auto text = backflow.run({"plan", sync, "--state", backflow.state_dir, "--full"});
+  BOOST_REQUIRE_EQUAL(text.exit_code, 0);
+  BOOST_TEST(text.out.find("changed → upsert  lead0@example.com  {") != std::string::npos, text.out);
+  BOOST_TEST(text.out.find("deleted → remove  lead6@example.com") != std::string::npos, text.out);
+  BOOST_TEST(text.out.find("added → upsert  zoë+名前@example.com") != std::string::npos, text.out);
+
   // The model moves on after the review: apply sends the plan, not the model.
   model->exec("UPDATE leads SET name = 'after the review' WHERE big = 1");
   add_leads(100, 101);
@@ -280,6 +286,37 @@ BOOST_FIXTURE_TEST_CASE(kill_9_during_apply_then_apply_again_finishes_exactly_th
   BOOST_REQUIRE_EQUAL(next.process.exit_code, 0);
   BOOST_TEST(next.summary["counts"]["changed"] == 10);
   BOOST_TEST(next.summary["counts"]["added"] == 3);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_run_after_a_killed_apply_finishes_the_plan_first, fixture) {
+  add_leads(0, 60);
+  auto sync = sync_file(5);
+  auto planned_run = backflow.run({"plan", sync, "--state", backflow.state_dir, "--out", plan});
+  BOOST_REQUIRE_MESSAGE(planned_run.exit_code == 0, planned_run.out << planned_run.err);
+  auto records = planned();
+  webhook.control_post("limits", {{"latency_ms", 40}});
+  background_process apply({binary_path("backflow"), "apply", plan});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (requests() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  apply.signal(SIGKILL);
+  apply.wait();
+  BOOST_REQUIRE(requests() >= 3);
+  BOOST_REQUIRE(requests() < 12);  // 12 batches of 5
+  webhook.control_post("limits", {{"latency_ms", 0}});
+  add_leads(60, 62);
+  // The run resumes the plan's change set (its run 1), then plans and sends the two new rows.
+  auto run = backflow.run_sync(sync);
+  BOOST_REQUIRE_MESSAGE(run.process.exit_code == 0, run.process.out << run.process.err);
+  BOOST_TEST(run.summary["resumed"] == true);
+  BOOST_TEST(run.summary["counts"]["added"] == 2);
+  auto got = received();
+  for (const auto& [key, s] : records)
+    BOOST_TEST((got.count(key) == 1 && got[key] == s), key << " was not delivered as planned");
+  BOOST_TEST(got.size() == records.size() + 2);
+  auto again = backflow.run({"apply", plan});
+  BOOST_TEST(again.exit_code == 3);
+  BOOST_TEST(again.out.find("applied already, as run 1") != std::string::npos, again.out);
 }
 
 BOOST_AUTO_TEST_CASE(the_reviewed_example_plans_then_applies_what_was_reviewed) {
