@@ -33,6 +33,7 @@ namespace {
 
 /// The trailer's one key: a record can never be mistaken for it (records have "key").
 constexpr const char* trailer_key = "end";
+constexpr std::string_view trailer_prefix = R"({"end":)";
 
 }  // namespace
 
@@ -100,7 +101,10 @@ result<std::string> plan_file_reader::verify() const {
   for (std::string text; std::getline(in, text);) {
     if (in.eof())  // the last line lacks its newline: cut short
       break;
-    auto j = nlohmann::json::parse(text, nullptr, false);
+    // Only the trailer is parsed here: a record's first key sorts before "end" or after it,
+    // never equal ("destination_id", "fields", "key", ...).
+    auto j = text.rfind(trailer_prefix, 0) == 0 ? nlohmann::json::parse(text, nullptr, false)
+                                                : nlohmann::json();
     if (j.is_object() && j.size() == 1 && j.contains(trailer_key)) {
       const auto& end = j[trailer_key];
       auto expected = end.value("sha256", "");

@@ -11,7 +11,8 @@
 namespace backflow {
 namespace {
 
-constexpr size_t records_per_batch = 500;
+/// Records read from the change set, or taken into it, per LMDB transaction.
+constexpr size_t records_per_batch = 4096;
 
 nlohmann::json counts_json(const plan_counts& c) {
   return {{"extracted", c.extracted}, {"added", c.added},         {"changed", c.changed},
