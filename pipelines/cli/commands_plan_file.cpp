@@ -7,6 +7,7 @@
 #include "pipelines/cli/commands.hpp"
 #include "pipelines/cli/plan_commands.hpp"
 #include "pipelines/core/redaction.hpp"
+#include "pipelines/sync/plan_file.hpp"
 
 namespace backflow {
 namespace {

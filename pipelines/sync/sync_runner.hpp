@@ -15,12 +15,14 @@
 #include "pipelines/config/sync_config.hpp"
 #include "pipelines/sync/model_shape.hpp"
 #include "pipelines/sync/progress_line.hpp"
-#include "pipelines/sync/reviewed_plan.hpp"
 #include "pipelines/sync/run_summary.hpp"
 #include "state/state_dir.hpp"
 #include "state/sync_state.hpp"
 
 namespace backflow {
+
+class plan_file_writer;  // reviewed_plan.hpp
+struct reviewed_plan;
 
 struct run_options {
   bool show_progress = false;                      ///< draw the progress line on stderr
