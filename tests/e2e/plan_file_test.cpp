@@ -319,6 +319,22 @@ BOOST_FIXTURE_TEST_CASE(a_run_after_a_killed_apply_finishes_the_plan_first, fixt
   BOOST_TEST(again.out.find("applied already, as run 1") != std::string::npos, again.out);
 }
 
+BOOST_FIXTURE_TEST_CASE(an_applied_incremental_plan_leaves_its_mark, fixture) {
+  add_leads(0, 20);
+  auto sync = json::parse(read_file(sync_file()));
+  sync["mode"] = "upsert";
+  sync["source"]["incremental"] = {{"cursor", "big"}};
+  auto file = write_sync(dir, sync);
+  auto planned_run = backflow.run({"plan", file, "--state", backflow.state_dir, "--out", plan});
+  BOOST_REQUIRE_MESSAGE(planned_run.exit_code == 0, planned_run.out << planned_run.err);
+  BOOST_REQUIRE_EQUAL(backflow.run({"apply", plan}).exit_code, 0);
+  // The mark the plan read (19) is committed with its last record: the next plan reads past it.
+  add_leads(20, 22);
+  auto next = backflow.run({"plan", file, "--state", backflow.state_dir});
+  BOOST_TEST(next.out.find("2 added, 0 changed") != std::string::npos, next.out);
+  BOOST_TEST(next.out.find("(mark 19)") != std::string::npos, next.out);
+}
+
 BOOST_AUTO_TEST_CASE(the_reviewed_example_plans_then_applies_what_was_reviewed) {
   temp_dir dir;
   sqlite3* db = nullptr;
