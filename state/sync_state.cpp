@@ -153,6 +153,10 @@ uint64_t sync_state::new_run_id() const {
   return id;
 }
 
+uint64_t sync_state::last_run_id(const transaction& txn) const {
+  return read_u64(txn, meta_, run_counter_key);
+}
+
 uint64_t sync_state::allocate_slot(transaction& txn) const {
   uint64_t slot = 0;
   bool reused = false;

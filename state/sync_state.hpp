@@ -104,6 +104,8 @@ class sync_state {
 
   /// Allocates the next run id.
   uint64_t new_run_id() const;
+  /// The last run id allocated (0 before the first run); the next run takes this + 1.
+  uint64_t last_run_id(const transaction& txn) const;
 
   /// Applies settled records in one transaction: commits hashes and ids, frees slots, removes
   /// the records from the change set and records or clears rejects.

@@ -20,6 +20,9 @@ int cmd_retry(const cli_args& args);
 int cmd_unpause(const cli_args& args);
 /// Runs every sync of a directory on its schedule, with an HTTP interface, until stopped.
 int cmd_serve(const cli_args& args);
+/// Applies a reviewed plan file (`plan --out`): exactly its records, or a refusal (exit 3)
+/// naming what moved since.
+int cmd_apply(const cli_args& args);
 /// dbt helpers: `dbt exposures` writes the syncs of dbt models as dbt exposures.
 int cmd_dbt(const cli_args& args);
 

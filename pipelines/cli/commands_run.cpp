@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "pipelines/cli/commands.hpp"
+#include "pipelines/cli/plan_commands.hpp"
 #include "pipelines/cli/run_session.hpp"
 #include "pipelines/core/redaction.hpp"
 #include "pipelines/sync/incremental_read.hpp"
@@ -18,6 +19,8 @@ int cmd_run(const cli_args& args) {
 
 int cmd_plan(const cli_args& args) {
   return with_run_session(args, [&](const run_session& session) {
+    if (args.options.count("out") != 0 || args.flag("full"))
+      return plan_with_file(args, session);  // the whole change set, reviewable
     const auto& cfg = session.cfg;
     std::vector<planned_change> samples;
     auto summary = session.runner.plan(cfg, session.opts, samples);

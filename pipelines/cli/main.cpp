@@ -1,4 +1,4 @@
-// The `backflow` command: validate, plan, run, status, runs, rejects, retry, reset, describe, serve.
+// The `backflow` command: validate, plan, apply, run, status, runs, rejects, retry, reset, describe, serve.
 #include <iostream>
 #include <map>
 
@@ -16,6 +16,13 @@ constexpr const char* usage = R"(backflow — reverse ETL: sync warehouse models
 usage:
   backflow validate SYNC.json [--offline] [--print]   check a sync file (all errors at once)
   backflow plan SYNC.json [--state DIR] [--json]      what a run would send; sends nothing
+  backflow plan SYNC.json --out FILE [--full] [--json]
+                                                      the whole plan as a reviewable file
+                                                      (--full: every record listed too)
+  backflow apply FILE [--state DIR] [--sync SYNC.json] [--json]
+                                                      send exactly a reviewed plan file; refused
+                                                      (exit 3) when the sync file, the model's
+                                                      shape or the state moved since
   backflow run SYNC.json [--state DIR] [--json] [--adopt]
                                                       one run: plan, guards, apply; --adopt
                                                       takes over a state built for another
@@ -56,8 +63,8 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
-                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out"},
-                          {"json", "offline", "print", "help", "version", "adopt"});
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out", "sync"},
+                          {"json", "offline", "print", "help", "version", "adopt", "full"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
     return exit_usage;
@@ -86,7 +93,7 @@ int main(int argc, char** argv) {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
     {"rejects", cmd_rejects},   {"retry", cmd_retry},  {"serve", cmd_serve},
-    {"unpause", cmd_unpause},   {"dbt", cmd_dbt},
+    {"unpause", cmd_unpause},   {"dbt", cmd_dbt},     {"apply", cmd_apply},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {

@@ -26,31 +26,38 @@ nlohmann::json capped(nlohmann::json fields) {
 
 }  // namespace
 
+planned_change describe_change(const sync_config& cfg, const std::vector<std::string>& fields,
+                               const std::string& key, const state::change_record& change,
+                               bool cap) {
+  planned_change p;
+  p.kind = state::to_string(change.kind);
+  p.key = key;
+  auto route = route_change(cfg.mode, change.kind);
+  if (!route.send) {
+    p.op = route.settle == state::settlement::skipped ? "skip (mode does not send changes)"
+                                                      : "forget (mode does not send deletes)";
+  } else if (*route.send == delivery_op::remove) {
+    p.op = "remove";
+    p.fields = {{"destination_id", change.dest_id}};
+  } else if (change.mapping_failed) {
+    p.op = "reject";
+    p.fields = {{"mapping_error", change.payload}};
+  } else {
+    p.op = to_string(*route.send);
+    p.fields = fields_to_json(fields, change.payload);
+    if (cap)
+      p.fields = capped(std::move(p.fields));
+  }
+  return p;
+}
+
 std::vector<planned_change> describe_samples(const sync_config& cfg, const state::sync_state& st,
                                              const model_shape& shape,
                                              const state::diff_tally& tally) {
   std::vector<planned_change> out;
   auto add = [&](const std::vector<std::string>& keys) {
-    for (const auto& [key, change] : st.changes_of(keys)) {
-      planned_change p;
-      p.kind = state::to_string(change.kind);
-      p.key = key;
-      auto route = route_change(cfg.mode, change.kind);
-      if (!route.send) {
-        p.op = route.settle == state::settlement::skipped ? "skip (mode does not send changes)"
-                                                          : "forget (mode does not send deletes)";
-      } else if (*route.send == delivery_op::remove) {
-        p.op = "remove";
-        p.fields = {{"destination_id", change.dest_id}};
-      } else if (change.mapping_failed) {
-        p.op = "reject";
-        p.fields = {{"mapping_error", change.payload}};
-      } else {
-        p.op = to_string(*route.send);
-        p.fields = capped(fields_to_json(shape.fields, change.payload));
-      }
-      out.push_back(std::move(p));
-    }
+    for (const auto& [key, change] : st.changes_of(keys))
+      out.push_back(describe_change(cfg, shape.fields, key, change, true));
   };
   add(tally.added_samples);
   add(tally.changed_samples);

@@ -10,6 +10,12 @@
 
 namespace backflow {
 
+/// One change of the change set as apply would send it: its op, and the fields as they would
+/// be sent. `capped`: long text values are cut (samples); a plan file keeps them whole.
+planned_change describe_change(const sync_config& cfg, const std::vector<std::string>& fields,
+                               const std::string& key, const state::change_record& change,
+                               bool capped);
+
 /// The sampled changes of a plan as apply would send them, for display.
 std::vector<planned_change> describe_samples(const sync_config& cfg, const state::sync_state& st,
                                              const model_shape& shape,

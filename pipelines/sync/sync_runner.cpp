@@ -15,6 +15,7 @@
 #include "pipelines/sync/phases.hpp"
 #include "pipelines/sync/plan_samples.hpp"
 #include "pipelines/sync/progress_line.hpp"
+#include "pipelines/sync/reviewed_plan.hpp"
 #include "pipelines/sync/run_notifier.hpp"
 #include "pipelines/sync/sync_identity.hpp"
 
@@ -35,6 +36,18 @@ std::vector<rejected_sample> rejects_of_run(const state::sync_state& st, uint64_
   for (auto& r : st.list_rejects(rejected_samples, run_id))
     out.push_back({std::move(r.key), std::move(r.record.reason)});
   return out;
+}
+
+/// The model's profile a plan leaves for the next run's guards, once applied.
+state::model_profile accepted_profile(const plan_phase_result& planned, uint64_t run_id,
+                                      const std::optional<state::model_profile>& previous) {
+  auto profile = profile_of(run_id, model_tally(planned, previous), planned.values,
+                            planned.shape.column_names());
+  if (planned.window && planned.window->windowed && previous)
+    for (auto& column : profile.columns)  // a window shows some of each column's kinds
+      if (const auto* was = previous->find(column.name))
+        column.kinds |= was->kinds;
+  return profile;
 }
 
 }  // namespace
@@ -66,6 +79,20 @@ run_summary sync_runner::plan(const sync_config& cfg, const run_options& opts,
   return execute(cfg, opts, true, &samples);
 }
 
+run_summary sync_runner::plan_to_file(const sync_config& cfg, const run_options& opts,
+                                      std::vector<planned_change>& samples,
+                                      plan_file_writer& out) {
+  return execute(cfg, opts, true, &samples, &out);
+}
+
+run_summary sync_runner::apply_reviewed(const sync_config& cfg, const run_options& opts,
+                                        const reviewed_plan& plan) {
+  auto summary = execute(cfg, opts, false, nullptr, nullptr, &plan);
+  if (cfg.notify)
+    notify_run(*cfg.notify, summary);
+  return summary;
+}
+
 /// What one execution of a sync carries from step to step.
 struct sync_runner::attempt {
   attempt(const sync_config& c, const run_options& o, bool plan, std::vector<planned_change>* out)
@@ -78,6 +105,8 @@ struct sync_runner::attempt {
   const run_options& opts;
   const bool plan_only;
   std::vector<planned_change>* samples;  ///< plan: the sampled changes, for display
+  plan_file_writer* plan_out = nullptr;   ///< plan --out: the plan file to write
+  const reviewed_plan* plan_in = nullptr;  ///< apply FILE: the reviewed plan to apply
   const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   run_summary summary;
   redactor redact;
@@ -313,8 +342,9 @@ std::optional<run_status> sync_runner::check_guards(attempt& a) {
     if (a.samples != nullptr)
       *a.samples = describe_samples(a.cfg, *a.st, a.planned.shape, a.planned.tally);
     a.summary.problems = guard_problems;
+    auto written = a.plan_out != nullptr ? write_plan(a, guard_problems) : std::nullopt;
     a.st->clear_change_set();
-    return run_status::planned;
+    return written.value_or(run_status::planned);
   }
   if (guard_problems.empty())
     return std::nullopt;
@@ -332,17 +362,66 @@ std::optional<run_status> sync_runner::record_plan(attempt& a) {
   record.config_fingerprint = a.cfg.config_fingerprint();
   record.fields = a.planned.shape.fields;
   record.counts = plan_json(a.planned.tally);
-  auto previous = state::load_model_profile(*a.st);
-  auto profile = profile_of(a.summary.run_id, model_tally(a.planned, previous), a.planned.values,
-                            a.planned.shape.column_names());
-  if (a.planned.window && a.planned.window->windowed && previous)
-    for (auto& column : profile.columns)  // a window shows some of each column's kinds
-      if (const auto* was = previous->find(column.name))
-        column.kinds |= was->kinds;
+  auto profile =
+      accepted_profile(a.planned, a.summary.run_id, state::load_model_profile(*a.st));
   // The mark this run read waits for its change set to be fully committed (finish_change_set).
   if (a.planned.mark)
     state::store_pending_mark(*a.st, *a.planned.mark);
   state::start_apply(*a.st, record, profile);
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::write_plan(attempt& a,
+                                                  const std::vector<std::string>& guard_problems) {
+  if (!guard_problems.empty()) {
+    a.summary.error = "a guard would stop this plan: no plan file was written";
+    return run_status::aborted;
+  }
+  plan_context context;
+  context.position = state::read_position(*a.st);
+  context.run_id = context.position.last_run_id + 1;
+  context.profile = accepted_profile(a.planned, context.run_id, state::load_model_profile(*a.st));
+  context.mark = a.planned.mark;
+  context.counts = a.planned.tally;
+  context.state_dir = dir_->path().string();
+  auto written = write_plan_file(*a.plan_out, a.cfg, *a.st, a.planned.shape, context);
+  if (!written) {
+    a.summary.error = written.error().message;
+    return run_status::aborted;
+  }
+  spdlog::info("Plan written: sync={} file={} records={} run={}", a.cfg.name, a.plan_out->path(),
+               a.plan_out->records(), context.run_id);
+  return std::nullopt;
+}
+
+std::optional<run_status> sync_runner::take_reviewed(attempt& a) {
+  const auto& plan = *a.plan_in;
+  auto verdict = admit_plan(plan, *a.st);
+  if (verdict.what == admission::action::refuse) {
+    a.summary.error = verdict.reason + "; nothing was sent";
+    return run_status::aborted;
+  }
+  a.summary.plan = plan.counts;
+  static_cast<plan_counts&>(a.planned.tally) = plan.counts;
+  a.planned.shape = plan.shape;
+  if (verdict.what == admission::action::resume) {
+    // Its apply was interrupted: finish exactly its change set, nothing else.
+    a.summary.run_id = a.st->new_run_id();
+    a.summary.resumed = true;
+    a.summary.resumed_from = plan.run_id;
+    spdlog::info("Resuming reviewed plan: sync={} run={} from_run={}", a.cfg.name,
+                 a.summary.run_id, plan.run_id);
+    if (apply_change_set(a, plan.shape, true) > 0)
+      return run_status::incomplete;
+    return a.summary.outcomes.rejected > 0 ? run_status::partial : run_status::success;
+  }
+  if (auto imported = import_plan(plan, a.cfg, *a.st); !imported) {
+    a.summary.error = imported.error().message + "; nothing was sent";
+    return run_status::aborted;
+  }
+  a.summary.run_id = plan.run_id;
+  spdlog::info("Run started: sync={} run={} plan_records={}", a.cfg.name, a.summary.run_id,
+               plan.counts.changes());
   return std::nullopt;
 }
 
@@ -375,8 +454,11 @@ std::optional<run_status> sync_runner::apply_plan(attempt& a) {
 }
 
 run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts, bool plan_only,
-                                 std::vector<planned_change>* samples) {
+                                 std::vector<planned_change>* samples, plan_file_writer* plan_out,
+                                 const reviewed_plan* plan_in) {
   attempt a(cfg, opts, plan_only, samples);
+  a.plan_out = plan_out;
+  a.plan_in = plan_in;
   auto lock = state::sync_lock::acquire(dir_->path(), cfg.name);
   if (!lock) {
     a.summary.error = lock.error().message;
@@ -389,9 +471,14 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
                                    &sync_runner::resume_interrupted,
                                    &sync_runner::plan_changes, &sync_runner::check_guards,
                                    &sync_runner::record_plan,  &sync_runner::apply_plan};
+  // apply FILE: the change set comes from the reviewed plan, not from the model.
+  static constexpr step reviewed_steps[] = {&sync_runner::open_state, &sync_runner::take_reviewed,
+                                            &sync_runner::apply_plan};
+  const step* first = plan_in != nullptr ? std::begin(reviewed_steps) : std::begin(steps);
+  const step* last = plan_in != nullptr ? std::end(reviewed_steps) : std::end(steps);
   try {
-    for (auto run_step : steps)
-      if (auto status = (this->*run_step)(a))
+    for (const step* run_step = first; run_step != last; ++run_step)
+      if (auto status = (this->*(*run_step))(a))
         return finish(a, *status);
     throw std::logic_error("a run ended without a status");
   } catch (const state::state_damaged& e) {

@@ -21,6 +21,9 @@
 
 namespace backflow {
 
+class plan_file_writer;  // reviewed_plan.hpp
+struct reviewed_plan;
+
 struct run_options {
   bool show_progress = false;                      ///< draw the progress line on stderr
   const std::atomic<bool>* interrupted = nullptr;  ///< stop gracefully when it turns true
@@ -51,6 +54,18 @@ class sync_runner {
   run_summary plan(const sync_config& cfg, const run_options& opts,
                    std::vector<planned_change>& samples);
 
+  /// plan() that also writes the whole change set to `out` (reviewed_plan.hpp) before it is
+  /// forgotten; `out.finished()` says whether it was (a guard, a bad model or an interrupted
+  /// run leaves no file).
+  run_summary plan_to_file(const sync_config& cfg, const run_options& opts,
+                           std::vector<planned_change>& samples, plan_file_writer& out);
+
+  /// Applies a reviewed plan file (check_plan_file): exactly its records, through the same
+  /// delivery and commit path as run, without reading the model. Refuses (aborted) when the
+  /// state moved on since the plan; finishes the plan when its apply was interrupted.
+  run_summary apply_reviewed(const sync_config& cfg, const run_options& opts,
+                             const reviewed_plan& plan);
+
  private:
   struct attempt;
 
@@ -58,7 +73,8 @@ class sync_runner {
   /// change set, check freshness, resume, plan, check guards, record the plan, apply. A step
   /// returns a status when the run ends there.
   run_summary execute(const sync_config& cfg, const run_options& opts, bool plan_only,
-                      std::vector<planned_change>* samples);
+                      std::vector<planned_change>* samples, plan_file_writer* plan_out = nullptr,
+                      const reviewed_plan* plan_in = nullptr);
   std::optional<run_status> open_state(attempt& a);
   std::optional<run_status> load_pending(attempt& a);
   std::optional<run_status> check_dbt(attempt& a);
@@ -68,6 +84,10 @@ class sync_runner {
   std::optional<run_status> check_guards(attempt& a);
   std::optional<run_status> record_plan(attempt& a);
   std::optional<run_status> apply_plan(attempt& a);
+  /// plan --out: the change set written to the plan file (before check_guards forgets it).
+  std::optional<run_status> write_plan(attempt& a, const std::vector<std::string>& guard_problems);
+  /// apply FILE: the reviewed plan admitted and taken in as the change set, or resumed.
+  std::optional<run_status> take_reviewed(attempt& a);
   /// Ends the run with `status`: its summary, recorded in the sync's history once it has an id.
   run_summary finish(attempt& a, run_status status);
   /// The sync's entry in the state directory's registry (what `status` lists).
