@@ -6,20 +6,22 @@
 #   FUZZ_SECONDS=45                  wall-clock budget for all targets together
 #   FUZZ_JOBS=$(nproc)               targets fuzzed at once, in rounds that share FUZZ_SECONDS
 #   BUILD_DIR=build-hardened         the clang build (scripts/build-hardened.sh)
+#   FUZZ_BUILT=1                     the targets are built already: no install, no build step
+#                                    (scripts/test.sh, which fuzzes while other tests run)
 #
 # Inputs found while fuzzing stay in $BUILD_DIR/fuzz/corpus, crashes in $BUILD_DIR/fuzz/crashes;
 # nothing is written into tests/fuzz/corpus. To replay a crash: $BUILD_DIR/tests/fuzz/TARGET FILE.
 set -euo pipefail
 shopt -s nullglob
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+[[ ${FUZZ_BUILT:-0} == 1 ]] || ./scripts/install-deps.sh
 
 build=${BUILD_DIR:-build-hardened}
 seconds=${FUZZ_SECONDS:-45}
 jobs=${FUZZ_JOBS:-$(nproc)}
 work=$build/fuzz
 
-BUILD_DIR=$build ./scripts/build-hardened.sh fuzz_targets
+[[ ${FUZZ_BUILT:-0} == 1 ]] || BUILD_DIR=$build ./scripts/build-hardened.sh fuzz_targets
 
 if [[ $# -gt 0 ]]; then
   targets=("$@")
