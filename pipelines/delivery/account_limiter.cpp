@@ -29,12 +29,16 @@ std::optional<account_limiter::clock::duration> account_limiter::try_take(clock:
   if (auto wait = bucket_.try_take(now))
     return wait;
   if (!spec_.unlimited())
-    sent_.push_back(now);
+    sent_.push_back(first_take_ || now - last_take_ > 2 * window_ ? now + first_arrival_allowance
+                                                                  : now);
+  first_take_ = false;
+  last_take_ = now;
   return std::nullopt;
 }
 
 void account_limiter::pause_until(clock::time_point until) {
   bucket_.pause_until(until);
+  first_take_ = true;
 }
 
 }  // namespace backflow

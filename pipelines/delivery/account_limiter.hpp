@@ -25,6 +25,11 @@ class account_limiter {
   /// The share of the window added to absorb jitter between sending and arrival (1.5%: 150 ms
   /// on a 10 s window, 15 ms on a 1 s one).
   static constexpr double window_margin = 0.015;
+  /// The first request of a run (after a pause, or after two idle windows) may reach the vendor much later than it was
+  /// let go (a new connection, a process still busy reading the model): it counts in the window
+  /// as if sent this much later, so the request that replaces it in the vendor's window waits
+  /// for it.
+  static constexpr std::chrono::milliseconds first_arrival_allowance{100};
 
   /// Unlimited until configured.
   account_limiter() = default;
@@ -36,7 +41,10 @@ class account_limiter {
   /// Sends nothing until `until` (a 429 or a usage header said so).
   void pause_until(clock::time_point until);
   /// Lifts a pause.
-  void resume() { bucket_.resume(); }
+  void resume() {
+    bucket_.resume();
+    first_take_ = true;
+  }
 
   [[nodiscard]] const rate_limit_spec& spec() const { return spec_; }
 
@@ -45,6 +53,8 @@ class account_limiter {
   clock::duration window_{};  ///< the vendor's window plus the margin
   token_bucket bucket_;
   std::deque<clock::time_point> sent_;  ///< the last `limit` sends, oldest first
+  bool first_take_ = true;  ///< the next take is the first of a run or after a pause
+  clock::time_point last_take_{};
 };
 
 }  // namespace backflow
