@@ -28,6 +28,10 @@ usage:
   backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
   backflow unpause SYNC|SYNC.json|ACCOUNT [--state DIR]
                                                       lift a pause a destination asked for
+  backflow verify SYNC.json [--state DIR] [--sample N | --all] [--repair] [--json]
+                                                      read back synced records; report those
+                                                      edited or deleted at the destination;
+                                                      --repair: the next run resends them
   backflow describe [TYPE]                            destinations and their options
   backflow dbt exposures --syncs DIR [--out FILE]     the syncs of dbt models as dbt exposures
                                                       (YAML for the dbt project's models/)
@@ -48,7 +52,8 @@ options:
 exit codes of run: 0 success, 1 finished with rejected records, 2 configuration or usage error,
   3 aborted by a guard, a bad model or the dbt gate (nothing sent), 4 could not finish (state
   intact; the next run resumes), 5 skipped as stale, 6 the state directory is damaged (nothing
-  sent from it)
+  sent from it); of verify: 0 no drift, 1 drift found (--repair: marked for resend), 7 the
+  destination cannot read records back
 )";
 
 }  // namespace
@@ -56,8 +61,8 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
-                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out"},
-                          {"json", "offline", "print", "help", "version", "adopt"});
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out", "sample"},
+                          {"json", "offline", "print", "help", "version", "adopt", "all", "repair"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
     return exit_usage;
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
     {"validate", cmd_validate}, {"plan", cmd_plan},   {"run", cmd_run},      {"status", cmd_status},
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
     {"rejects", cmd_rejects},   {"retry", cmd_retry},  {"serve", cmd_serve},
-    {"unpause", cmd_unpause},   {"dbt", cmd_dbt},
+    {"unpause", cmd_unpause},   {"dbt", cmd_dbt},      {"verify", cmd_verify},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {
