@@ -61,9 +61,14 @@ read_back_answer hubspot_destination::read_back(const std::vector<read_back_key>
   for (const auto& r : records)
     by_id.emplace(id_value(r.key), &r.key);
   for (const auto& res : *results) {
-    if (!res.is_object() || res.value("archived", false))
+    if (!res.is_object())
       continue;
-    auto props = res.value("properties", nlohmann::json::object());
+    auto archived = res.find("archived");
+    auto found = res.find("properties");
+    if ((archived != res.end() && archived->is_boolean() && archived->get<bool>()) ||
+        found == res.end() || !found->is_object())
+      continue;
+    const auto& props = *found;
     auto id = props.find(id_property_);
     if (id == props.end() || !id->is_string())
       continue;

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "connectors/destinations/salesforce.hpp"
+#include "pipelines/core/text.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
 
@@ -75,13 +76,15 @@ read_back_answer salesforce_destination::read_back(const std::vector<read_back_k
     auto it = by_id.find(id->get<std::string>());
     if (it == by_id.end())
       continue;
+    // Salesforce answers each field under its API name, whatever case the mapping wrote.
+    std::unordered_map<std::string, const nlohmann::json*> by_name;
+    for (auto it2 = rec.begin(); it2 != rec.end(); ++it2)
+      by_name.emplace(ascii_lower(it2.key()), &it2.value());
     read_record record;
-    auto field_value = [&](const std::string& f) {
-      auto v = rec.find(f);
-      return v == rec.end() ? read_value{} : read_value::of_json(*v);
-    };
-    for (const auto& f : fields)
-      record[f] = field_value(f);
+    for (const auto& f : fields) {
+      auto v = by_name.find(ascii_lower(f));
+      record[f] = v == by_name.end() ? read_value{} : read_value::of_json(*v->second);
+    }
     out.found[*it->second] = std::move(record);
   }
   return out;
