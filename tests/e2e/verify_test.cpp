@@ -134,6 +134,13 @@ BOOST_AUTO_TEST_CASE(hubspot_drift_is_found_exactly_and_repair_converges) {
       {{"match", {{"lead_key", model.key(9)}}}, {"set", {{"firstname", "Someone"}}}},
   }));
   model.exec("UPDATE leads SET name = 'Lead nine' WHERE k = '" + model.key(9) + "'");
+  // The control route names what it could not find, and refuses a malformed edit.
+  auto unknown = http_call("PATCH", hubspot.url("/__emulator/records"),
+                           R"([{"match":{"lead_key":"no-such-lead"},"set":{"note":"y"}}])");
+  BOOST_TEST(unknown.status == 200);
+  BOOST_TEST(unknown.json()["not_found"] == json::array({0}));
+  BOOST_TEST(http_call("PATCH", hubspot.url("/__emulator/records"), R"({"match":[]})").status ==
+             400);
   auto found = verify(backflow, sync);
   BOOST_REQUIRE_MESSAGE(found.process.exit_code == 1, found.process.out << found.process.err);
   std::map<std::string, std::string> want = {
@@ -229,6 +236,8 @@ BOOST_AUTO_TEST_CASE(a_destination_that_cannot_read_back_says_so) {
   BOOST_TEST(r.report["error"].get<std::string>().find("cannot read records back") !=
              std::string::npos);
   BOOST_TEST(webhook.requests()["count"].get<int64_t>() == calls);
+  // Nor can its emulator edit records behind the client's back.
+  BOOST_TEST(http_call("PATCH", webhook.url("/__emulator/records"), "{}").status == 501);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
