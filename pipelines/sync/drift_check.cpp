@@ -20,6 +20,7 @@
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/sync/model_shape.hpp"
 #include "pipelines/sync/read_back_client.hpp"
+#include "pipelines/sync/sync_identity.hpp"
 #include "state/drift_marks.hpp"
 
 namespace backflow {
@@ -223,6 +224,18 @@ verify_report check_sync(caf::actor_system& sys, rate_limiter_actor limiter,
   if (!lock) {
     report.error = lock.error().message;
     return finish(verify_report::outcome::failed);
+  }
+  // What was delivered elsewhere says nothing about this destination: never mark it all.
+  auto known = dir->sync_info(cfg.name);
+  auto recorded = known.is_object() && known.contains("identity_digest") &&
+                          known["identity_digest"].is_string()
+                      ? known["identity_digest"].get<std::string>()
+                      : std::string();
+  if (!recorded.empty() && recorded != identity_digest(sync_identity(cfg))) {
+    report.error = "the state of " + cfg.name + " was built for another destination or source "
+                   "than the sync file names; `backflow run --adopt` takes it over if it is the "
+                   "same one under a new address or credential";
+    return finish(verify_report::outcome::config_error);
   }
   state::sync_state st(dir, cfg.name);
   read_back_client client(sys, limiter, dir, cfg, dest);

@@ -219,6 +219,16 @@ BOOST_AUTO_TEST_CASE(salesforce_drift_is_found_exactly_and_repair_converges) {
   auto after = verify(backflow, sync);
   BOOST_TEST(after.process.exit_code == 0);
   BOOST_TEST(after.report["checked"] == 30);
+
+  // The same sync name pointed at another object: what was delivered says nothing about it.
+  auto sync_file = json::parse(read_file(sync));
+  sync_file["destination"]["object"] = "Lead";
+  auto elsewhere = write_sync(dir, sync_file, "elsewhere.json");
+  auto calls = salesforce.requests()["count"].get<int64_t>();
+  auto refused = verify(backflow, elsewhere, {"--all", "--repair"});
+  BOOST_TEST(refused.process.exit_code == 2);
+  BOOST_TEST(refused.report["status"] == "config_error");
+  BOOST_TEST(salesforce.requests()["count"].get<int64_t>() == calls);
 }
 
 BOOST_AUTO_TEST_CASE(a_destination_that_cannot_read_back_says_so) {
