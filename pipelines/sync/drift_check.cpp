@@ -194,9 +194,57 @@ bool read_eligible(const sync_config& cfg, const state::sync_state& st, const ve
   return false;
 }
 
-}  // namespace
+/// Whether the state was built for the sync file's destination and source (or for none yet).
+bool state_belongs_to(const sync_config& cfg, const state::state_dir& dir) {
+  auto known = dir.sync_info(cfg.name);
+  auto recorded = known.is_object() && known.contains("identity_digest") &&
+                          known["identity_digest"].is_string()
+                      ? known["identity_digest"].get<std::string>()
+                      : std::string();
+  return recorded.empty() || recorded == identity_digest(sync_identity(cfg));
+}
 
-namespace {
+/// Chooses the records to read back as the model streams by: every one, in read-back batches
+/// (--all: memory bounded by one batch), or a uniform sample (reservoir, Algorithm R).
+class record_picker {
+ public:
+  record_picker(const verify_options& opts, size_t batch_size)
+      : opts_(opts), batch_size_(batch_size) {}
+
+  /// Offers the `seen`-th eligible record; false when checking a full batch failed.
+  bool offer(eligible_record r, uint64_t seen, drift_checker& checker) {
+    if (opts_.all) {
+      picked_.push_back(std::move(r));
+      return picked_.size() < batch_size_ || flush(checker);
+    }
+    if (picked_.size() < opts_.sample)
+      picked_.push_back(std::move(r));
+    else if (auto slot = std::uniform_int_distribution<uint64_t>(0, seen - 1)(rng_);
+             slot < opts_.sample)
+      picked_[slot] = std::move(r);
+    return true;
+  }
+
+  /// Checks what is picked and not checked yet, batch by batch; false when one failed.
+  bool flush(drift_checker& checker) {
+    bool ok = true;
+    for (size_t from = 0; ok && from < picked_.size(); from += batch_size_) {
+      if (stopped(opts_))
+        return false;
+      auto to = std::min(picked_.size(), from + batch_size_);
+      ok = checker.check({picked_.begin() + static_cast<long>(from),
+                          picked_.begin() + static_cast<long>(to)});
+    }
+    picked_.clear();
+    return ok;
+  }
+
+ private:
+  const verify_options& opts_;
+  size_t batch_size_;
+  std::vector<eligible_record> picked_;
+  std::mt19937_64 rng_{std::random_device{}()};
+};
 
 verify_report check_sync(caf::actor_system& sys, rate_limiter_actor limiter,
                          std::shared_ptr<state::state_dir> dir, const sync_config& cfg,
@@ -226,12 +274,7 @@ verify_report check_sync(caf::actor_system& sys, rate_limiter_actor limiter,
     return finish(verify_report::outcome::failed);
   }
   // What was delivered elsewhere says nothing about this destination: never mark it all.
-  auto known = dir->sync_info(cfg.name);
-  auto recorded = known.is_object() && known.contains("identity_digest") &&
-                          known["identity_digest"].is_string()
-                      ? known["identity_digest"].get<std::string>()
-                      : std::string();
-  if (!recorded.empty() && recorded != identity_digest(sync_identity(cfg))) {
+  if (!state_belongs_to(cfg, *dir)) {
     report.error = "the state of " + cfg.name + " was built for another destination or source "
                    "than the sync file names; `backflow run --adopt` takes it over if it is the "
                    "same one under a new address or credential";
@@ -241,39 +284,17 @@ verify_report check_sync(caf::actor_system& sys, rate_limiter_actor limiter,
   read_back_client client(sys, limiter, dir, cfg, dest);
   std::vector<std::string> fields;
   std::unique_ptr<drift_checker> checker;
-  std::vector<eligible_record> batch;
-  std::vector<eligible_record> sample;  // reservoir (Algorithm R) when not --all
-  std::mt19937_64 rng{std::random_device{}()};
+  record_picker picker(opts, batch_size);
   bool ok = true;
-  auto flush = [&](std::vector<eligible_record>& records) {
-    for (size_t from = 0; ok && from < records.size(); from += batch_size) {
-      if (stopped(opts)) {
-        report.error = "interrupted";
-        return ok = false;
-      }
-      std::vector<eligible_record> part(records.begin() + static_cast<long>(from),
-                                        records.begin() + static_cast<long>(std::min(records.size(), from + batch_size)));
-      ok = checker->check(part);
-    }
-    records.clear();
-    return ok;
-  };
   bool read = read_eligible(cfg, st, opts, report, fields, [&](eligible_record r) {
     if (!checker)
       checker = std::make_unique<drift_checker>(client, dest, fields, report);
-    if (opts.all) {
-      batch.push_back(std::move(r));
-      return batch.size() < batch_size || flush(batch);
-    }
-    if (sample.size() < opts.sample)
-      sample.push_back(std::move(r));
-    else if (auto slot = std::uniform_int_distribution<uint64_t>(0, report.eligible - 1)(rng);
-             slot < opts.sample)
-      sample[slot] = std::move(r);
-    return true;
+    return ok = picker.offer(std::move(r), report.eligible, *checker);
   });
   if (read && checker)
-    flush(opts.all ? batch : sample);
+    ok = picker.flush(*checker);
+  if (!ok && report.error.empty())
+    report.error = "interrupted";
   report.api_calls = client.api_calls();
   client.save_quota();
   if (!read || !ok)
