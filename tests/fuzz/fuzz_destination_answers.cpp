@@ -94,7 +94,8 @@ void drive_job(const destination& d, std::unique_ptr<delivery_job> job,
 
 // Input: one byte choosing the destination (modulo their number) and the op (the rest), then
 // answers separated by "~~~" lines (fuzz_support.hpp). The first answer goes to interpret(),
-// interpret_lookup(), read_rate_signal() and read_back(); all of them, in turn, to a job when there is one.
+// interpret_lookup(), read_rate_signal() and read_back(); all of them, in turn, to a job when
+// there is one.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto all = build_all();
   if (size == 0 || all.empty())
