@@ -47,6 +47,16 @@ class emulator {
     return records(req).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
+  /// Edits or deletes one stored record behind the client's back, as a user of the tool would
+  /// (PATCH /__emulator/records): `edit` is {"object", "match": {field: value}, "set": {field:
+  /// value}} or {"object", "match", "delete": true}. Returns an HTTP status: 200 done, 404 no
+  /// record matched, 400 a malformed edit (`error` says why); by default 501 (`error` set):
+  /// this emulator cannot edit records.
+  virtual int edit_record(const nlohmann::json& edit, std::string& error) {
+    error = "the " + name() + " emulator cannot edit records";
+    return 501;
+  }
+
   /// Forgets records, counters and emulator-specific settings.
   virtual void reset() = 0;
 

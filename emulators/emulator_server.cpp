@@ -173,6 +173,8 @@ void emulator_server::handle_control(const httplib::Request& req, httplib::Respo
     res.set_content(vendor_.records_text(req), json_content_type);
     return;
   }
+  if (name == "records" && req.method == "PATCH")
+    return edit_records(req, res);
   if (name == "requests" && get)
     return reply_json(res, 200, log_.to_json());
   if (name == "health" && get)
@@ -188,6 +190,31 @@ void emulator_server::handle_control(const httplib::Request& req, httplib::Respo
   if (vendor_.control(name, req, res))
     return;
   reply_json(res, 404, {{"error", "no control endpoint " + req.method + " " + req.path}});
+}
+
+void emulator_server::edit_records(const httplib::Request& req, httplib::Response& res) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (body.is_object())
+    body = nlohmann::json::array({body});
+  if (!body.is_array())
+    return reply_json(res, 400, {{"error", "expected an edit object or an array of them"}});
+  nlohmann::json not_found = nlohmann::json::array();
+  size_t edited = 0;
+  for (size_t i = 0; i < body.size(); ++i) {
+    std::string error;
+    int status = body[i].is_object() ? vendor_.edit_record(body[i], error) : 400;
+    if (status == 404) {
+      not_found.push_back(i);
+      continue;
+    }
+    if (status != 200)
+      return reply_json(res, status,
+                        {{"error", error.empty() ? "edit " + std::to_string(i) + " is not an object"
+                                                 : error},
+                         {"edited", edited}});
+    ++edited;
+  }
+  reply_json(res, 200, {{"edited", edited}, {"not_found", not_found}});
 }
 
 void emulator_server::handle_limits(const httplib::Request& req, httplib::Response& res) {

@@ -53,6 +53,9 @@ class emulator_server {
   void handle_control(const httplib::Request& req, httplib::Response& res);
   void handle_limits(const httplib::Request& req, httplib::Response& res);
   void handle_faults(const httplib::Request& req, httplib::Response& res);
+  /// PATCH /__emulator/records: one edit object or an array of them (emulator::edit_record),
+  /// applied in order; answers {"edited": N, "not_found": [indices]}, or the first error.
+  void edit_records(const httplib::Request& req, httplib::Response& res);
   void reset();
   [[nodiscard]] limits current_limits() const;
 

@@ -41,6 +41,9 @@ class hubspot_emulator final : public emulator {
   void describe(const httplib::Request& req, api_response& out) const override;
   [[nodiscard]] nlohmann::json records(const httplib::Request& req) const override;
   void reset() override;
+  /// hubspot_edit.cpp: match {"email": ...} (any id property) or {"id": HubSpot id}; "set" as
+  /// HubSpot stores values (text; null clears); "delete" archives.
+  int edit_record(const nlohmann::json& edit, std::string& error) override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
 

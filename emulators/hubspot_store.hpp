@@ -61,6 +61,11 @@ class hubspot_store {
   std::optional<hubspot_record> find(const std::string& object, const std::string& id_property,
                                      const std::string& key);
 
+  /// A user's edit in HubSpot (hubspot_edit.cpp): sets `props` on the live record found as
+  /// find() finds it, or archives it; not counted as a write. False when no record matched.
+  bool edit(const std::string& object, const std::string& id_property, const std::string& key,
+            const std::map<std::string, std::string>& props, bool archive_it);
+
   /// Copies of all records (object name, record) sorted by id, optionally of one object.
   [[nodiscard]] std::vector<std::pair<std::string, hubspot_record>> snapshot(
       const std::string& object_filter) const;

@@ -94,6 +94,9 @@ api_response salesforce_emulator::handle(const httplib::Request& req, const limi
     case sf_action::remove:
       remove(req, out);
       break;
+    case sf_action::retrieve:
+      retrieve(req, r, out);
+      break;
     case sf_action::get_by_field:
     case sf_action::get_by_id:
       get_record(r, out);

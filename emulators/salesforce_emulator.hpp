@@ -42,8 +42,14 @@ class salesforce_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
+  /// salesforce_retrieve.cpp: match {"<field>": value} (an external id) or {"Id": id}; "set"
+  /// fields as JSON values (null clears); "delete" deletes the record.
+  int edit_record(const nlohmann::json& edit, std::string& error) override;
 
  private:
+  /// salesforce_retrieve.cpp: sObject Collections retrieve, one entry per id in request order,
+  /// null for an id that is not a live record of the object.
+  void retrieve(const httplib::Request& req, const sf_route& r, api_response& out);
   bool admit(const limits& current, api_response& out);
   void upsert(const httplib::Request& req, const sf_route& r, api_response& out);
   void remove(const httplib::Request& req, api_response& out);

@@ -71,6 +71,11 @@ sf_route parse_sf_route(const httplib::Request& req) {
     r.object = parts[2];
     r.field = parts[3];
     expect(sf_action::upsert, "PATCH", "composite/sobjects/" + r.object + "/" + r.field);
+  } else if (n == 3 && parts[0] == "composite" && parts[1] == "sobjects" &&
+             is_sf_name(parts[2])) {
+    r.object = parts[2];
+    expect(sf_action::retrieve, m == "GET" ? "GET" : "POST", "composite/sobjects/" + r.object);
+    r.allowed = "GET, POST";
   } else if (n == 2 && parts[0] == "composite" && parts[1] == "sobjects") {
     expect(sf_action::remove, "DELETE", "composite/sobjects");
   } else if ((n == 3 || n == 4) && parts[0] == "sobjects" && is_sf_name(parts[1]) &&

@@ -15,6 +15,7 @@ enum class sf_action {
   remove,
   get_by_field,
   get_by_id,
+  retrieve,  ///< sObject Collections retrieve: GET ?ids=&fields= or POST {"ids","fields"}
   job_create,
   job_list,
   job_get,

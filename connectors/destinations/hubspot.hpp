@@ -35,6 +35,13 @@ class hubspot_destination final : public destination {
   [[nodiscard]] std::unique_ptr<delivery_job> make_job(const delivery_batch& batch) const override;
   [[nodiscard]] std::unique_ptr<delivery_job> resume_job(const delivery_batch& batch,
                                                          const std::string& checkpoint) const override;
+  // Drift checks (hubspot_read_back.cpp): batch/read by the id property.
+  [[nodiscard]] size_t read_back_size() const override;
+  [[nodiscard]] std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const override;
+  [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
+                                           const std::vector<std::string>& fields,
+                                           const http_response& response) const override;
 
  private:
   [[nodiscard]] nlohmann::json properties_of(const delivery_batch& batch,

@@ -31,6 +31,14 @@ class salesforce_destination final : public destination {
   [[nodiscard]] std::unique_ptr<delivery_job> resume_job(const delivery_batch& batch,
                                                          const std::string& checkpoint) const override;
 
+  // Drift checks (salesforce_read_back.cpp): sObject Collections retrieve by the kept ids.
+  [[nodiscard]] size_t read_back_size() const override;
+  [[nodiscard]] std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const override;
+  [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
+                                           const std::vector<std::string>& fields,
+                                           const http_response& response) const override;
+
   /// What a Salesforce error answer (a JSON array of {errorCode, message}) means for a batch.
   [[nodiscard]] batch_verdict classify_error(const http_response& response, size_t batch_size) const;
 

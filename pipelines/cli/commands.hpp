@@ -26,6 +26,10 @@ int cmd_apply(const cli_args& args);
 /// dbt helpers: `dbt exposures` writes the syncs of dbt models as dbt exposures.
 int cmd_dbt(const cli_args& args);
 
+/// Reads back synced records from the destination and reports drift; --repair marks it for
+/// resend by the next run.
+int cmd_verify(const cli_args& args);
+
 /// Exit code for usage and configuration errors.
 constexpr int exit_usage = 2;
 

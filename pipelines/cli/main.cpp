@@ -1,4 +1,4 @@
-// The `backflow` command: validate, plan, apply, run, status, runs, rejects, retry, reset, describe, serve.
+// The `backflow` command: validate, plan, apply, run, verify, status, runs, rejects, retry, reset, describe, serve.
 #include <iostream>
 #include <map>
 
@@ -35,6 +35,10 @@ usage:
   backflow reset SYNC.json [--state DIR]              forget a sync's state: next run resends all
   backflow unpause SYNC|SYNC.json|ACCOUNT [--state DIR]
                                                       lift a pause a destination asked for
+  backflow verify SYNC.json [--state DIR] [--sample N | --all] [--repair] [--json]
+                                                      read back synced records; report those
+                                                      edited or deleted at the destination;
+                                                      --repair: the next run resends them
   backflow describe [TYPE]                            destinations and their options
   backflow dbt exposures --syncs DIR [--out FILE]     the syncs of dbt models as dbt exposures
                                                       (YAML for the dbt project's models/)
@@ -55,7 +59,8 @@ options:
 exit codes of run: 0 success, 1 finished with rejected records, 2 configuration or usage error,
   3 aborted by a guard, a bad model or the dbt gate (nothing sent), 4 could not finish (state
   intact; the next run resumes), 5 skipped as stale, 6 the state directory is damaged (nothing
-  sent from it)
+  sent from it); of verify: 0 no drift, 1 drift found (--repair: marked for resend), 7 the
+  destination cannot read records back
 )";
 
 }  // namespace
@@ -63,8 +68,9 @@ exit codes of run: 0 success, 1 finished with rejected records, 2 configuration 
 int main(int argc, char** argv) {
   using namespace backflow;
   auto parsed = parse_cli(argc, argv, {"state", "log-level", "log-format", "limit", "syncs", "listen",
-                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out", "sync"},
-                          {"json", "offline", "print", "help", "version", "adopt", "full"});
+                                       "max-concurrent-runs", "keep-runs", "stop-deadline", "poll-interval", "out", "sync",
+                                       "sample"},
+                          {"json", "offline", "print", "help", "version", "adopt", "full", "all", "repair"});
   if (!parsed) {
     std::cerr << "backflow: " << parsed.error().message << "\n";
     return exit_usage;
@@ -94,6 +100,7 @@ int main(int argc, char** argv) {
     {"runs", cmd_runs},         {"reset", cmd_reset}, {"describe", cmd_describe},
     {"rejects", cmd_rejects},   {"retry", cmd_retry},  {"serve", cmd_serve},
     {"unpause", cmd_unpause},   {"dbt", cmd_dbt},     {"apply", cmd_apply},
+    {"verify", cmd_verify},
   };
   auto it = commands.find(args.command);
   if (it == commands.end()) {

@@ -14,6 +14,7 @@
 #include "pipelines/delivery/delivery_job.hpp"
 #include "pipelines/delivery/http.hpp"
 #include "pipelines/delivery/rate_limit_spec.hpp"
+#include "pipelines/delivery/read_back.hpp"
 #include "pipelines/delivery/record.hpp"
 
 namespace backflow {
@@ -86,6 +87,34 @@ class destination {
                                                        const http_response& response) const {
     return batch_verdict::whole(batch_verdict::kind::fatal, "this destination cannot look records up");
   }
+
+  // -- drift checks (optional; `backflow verify`) -------------------------------------------
+
+  /// Keys one read-back request may carry; 0 (the default): this destination cannot read its
+  /// records back, and `verify` says so.
+  [[nodiscard]] virtual size_t read_back_size() const { return 0; }
+
+  /// A request reading the current values of `fields` (the mapping's destination fields) for
+  /// `records` (at most read_back_size()). Sent through the same client, limiter and access
+  /// token as deliveries. nullopt when none of them can be looked up (e.g. no id kept).
+  [[nodiscard]] virtual std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const {
+    return std::nullopt;
+  }
+
+  /// Reads a read-back answer into key → fields (keys the destination does not hold are left
+  /// out). Transport failures never reach this.
+  [[nodiscard]] virtual read_back_answer read_back(const std::vector<read_back_key>& records,
+                                                   const std::vector<std::string>& fields,
+                                                   const http_response& response) const {
+    read_back_answer a;
+    a.fatal = true;
+    a.error = "this destination cannot read records back";
+    return a;
+  }
+
+  /// How the destination stores values, for comparing what it answers with what was sent.
+  [[nodiscard]] virtual read_back_rules read_back_rules_of() const { return {}; }
 
   // -- access tokens (optional) --------------------------------------------------------------
 

@@ -198,7 +198,7 @@ admission admit_plan(const reviewed_plan& plan, const state::sync_state& st) {
 namespace {
 
 /// The change a record line carries, checked against what the line shows.
-result<state::imported_change> read_record(const sync_config& cfg, const model_shape& shape,
+result<state::imported_change> parse_plan_record(const sync_config& cfg, const model_shape& shape,
                                            uint64_t number, const nlohmann::json& line,
                                            plan_counts& seen) {
   auto where = "line " + std::to_string(number) + " of the plan file";
@@ -230,7 +230,7 @@ status import_plan(const reviewed_plan& plan, const sync_config& cfg,
   std::vector<state::imported_change> batch;
   plan_counts seen;
   auto s = plan.file->each_record([&](uint64_t number, const nlohmann::json& line) -> status {
-    auto change = read_record(cfg, plan.shape, number, line, seen);
+    auto change = parse_plan_record(cfg, plan.shape, number, line, seen);
     if (!change)
       return change.error();
     batch.push_back(std::move(*change));

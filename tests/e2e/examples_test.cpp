@@ -285,6 +285,14 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   BOOST_REQUIRE_MESSAGE(again.process.exit_code == 0, again.process.out << again.process.err);
   BOOST_TEST(again.summary["status"] == "success");
   BOOST_TEST(again.summary["api_calls"] == 0);
+  // What was delivered is what the destination holds: a drift check finds nothing, or says the
+  // destination cannot read records back (exit 7).
+  auto verify = backflow.run({"verify", dir.file(file), "--state", backflow.state_dir, "--json",
+                              "--all"});
+  auto report = nlohmann::json::parse(verify.out, nullptr, false);
+  BOOST_REQUIRE_MESSAGE(verify.exit_code == 0 || verify.exit_code == 7, verify.out << verify.err);
+  if (verify.exit_code == 0)
+    BOOST_TEST(report["checked"] == delivered, file << ": " << verify.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_examples

@@ -1,6 +1,6 @@
 // Fuzzes every registered destination's answer handling, built from options synthesised from its
-// own option table: interpret(), interpret_lookup(), read_rate_signal() and, where it offers one,
-// its job loop. A new destination is fuzzed here without a target of its own.
+// own option table: interpret(), interpret_lookup(), read_rate_signal(), read_back() and, where
+// it offers one, its job loop. A new destination is fuzzed here without a target of its own.
 #include <algorithm>
 
 #include "connectors/destinations/registry.hpp"
@@ -94,7 +94,8 @@ void drive_job(const destination& d, std::unique_ptr<delivery_job> job,
 
 // Input: one byte choosing the destination (modulo their number) and the op (the rest), then
 // answers separated by "~~~" lines (fuzz_support.hpp). The first answer goes to interpret(),
-// interpret_lookup() and read_rate_signal(); all of them, in turn, to a job when there is one.
+// interpret_lookup(), read_rate_signal() and read_back(); all of them, in turn, to a job when
+// there is one.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto all = build_all();
   if (size == 0 || all.empty())
@@ -111,6 +112,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check_verdict(d.interpret(batch, first.response), n);
   fuzz::check_verdict(d.interpret_lookup(batch, first.response), n);
   fuzz::check_signal(d.read_rate_signal(first.response));
+  // Drift checks read the same answers back (HubSpot batch/read, Salesforce retrieve).
+  std::vector<read_back_key> keys;
+  for (const auto& r : batch.records)
+    keys.push_back({r.key, r.dest_id.empty() ? "003000000000001AAA" : r.dest_id});
+  auto back = d.read_back(keys, batch.field_names, first.response);
+  fuzz::require(back.found.size() + back.unchecked.size() <= keys.size(),
+                "a read-back answer holds no more records than were asked for");
   if (d.job_size(op, 1u << 20) == 0)
     return 0;
   batch.as_job = true;
