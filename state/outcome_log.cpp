@@ -1,0 +1,191 @@
+// The per-run outcome log (see outcome_log.hpp).
+#include "state/outcome_log.hpp"
+
+#include <ctime>
+
+#include "pipelines/core/clock.hpp"
+#include "pipelines/delivery/payload.hpp"
+
+namespace backflow::state {
+namespace {
+
+constexpr uint8_t entry_version = 1;
+constexpr std::string_view seq_key = "outcome_seq";
+constexpr std::string_view written_run_key = "writeback_run";
+
+void put_u64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool get_u64(std::string_view& in, uint64_t& v) {
+  if (in.size() < 8)
+    return false;
+  v = 0;
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  in.remove_prefix(8);
+  return true;
+}
+
+void put_text(std::string& out, std::string_view s) {
+  put_u64(out, s.size());
+  out.append(s);
+}
+
+bool get_text(std::string_view& in, std::string& s) {
+  uint64_t n = 0;
+  if (!get_u64(in, n) || in.size() < n)
+    return false;
+  s.assign(in.data(), n);
+  in.remove_prefix(n);
+  return true;
+}
+
+uint64_t read_meta_u64(const transaction& txn, const sync_state& st, std::string_view key) {
+  auto v = st.meta().get(txn, key);
+  return v ? u64_from_key(*v) : 0;
+}
+
+/// "2026-12-06T13:25:00.123Z": the clock of quotas and pauses (tests may move it).
+std::string now_text() {
+  auto now = wall_now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+            1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+
+const char* outcome_name(settlement how) {
+  switch (how) {
+    case settlement::delivered:
+      return "delivered";
+    case settlement::rejected:
+      return "rejected";
+    case settlement::forgotten:
+      return "forgotten";
+    case settlement::skipped:
+      return "skipped";
+    case settlement::retired:
+      return "retired";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string outcome_entry::encode() const {
+  std::string out(1, static_cast<char>(entry_version));
+  put_u64(out, seq);
+  put_u64(out, run_id);
+  for (const auto* s : {&key, &operation, &outcome, &reason, &dest_id, &fields, &settled_at})
+    put_text(out, *s);
+  return out;
+}
+
+std::optional<outcome_entry> outcome_entry::decode(std::string_view bytes) {
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != entry_version)
+    return std::nullopt;
+  bytes.remove_prefix(1);
+  outcome_entry e;
+  if (!get_u64(bytes, e.seq) || !get_u64(bytes, e.run_id))
+    return std::nullopt;
+  for (auto* s : {&e.key, &e.operation, &e.outcome, &e.reason, &e.dest_id, &e.fields,
+                  &e.settled_at})
+    if (!get_text(bytes, *s))
+      return std::nullopt;
+  if (!bytes.empty())
+    return std::nullopt;
+  return e;
+}
+
+void log_outcomes(transaction& txn, const sync_state& st, const std::vector<settled_record>& records,
+                  uint64_t run_id) {
+  if (records.empty())
+    return;
+  auto fields = st.load_plan(txn).fields;
+  auto seq = read_meta_u64(txn, st, seq_key);
+  auto at = now_text();
+  for (const auto& r : records) {
+    if (r.how == settlement::retired)
+      continue;
+    outcome_entry e;
+    e.seq = ++seq;
+    e.run_id = run_id;
+    e.key = r.key;
+    e.operation = to_string(r.change);
+    e.outcome = outcome_name(r.how);
+    e.reason = st.redaction().text(r.reason);
+    e.dest_id = r.dest_id;
+    e.settled_at = at;
+    if (auto change = st.load_change(txn, r.key)) {
+      // The change set knows what the row did; the settlement only how it was sent (a changed
+      // record without a destination id is settled as if added).
+      e.operation = to_string(change->kind);
+      if (e.dest_id.empty())
+        e.dest_id = change->dest_id;
+      if (change->kind != change_kind::deleted && !change->mapping_failed &&
+          !change->payload.empty())
+        e.fields = dump_exact(fields_to_json(fields, change->payload, nullptr,
+                                             number_style::exact));
+    }
+    if (e.dest_id.empty())
+      if (auto bytes = st.keys().get(txn, storage_key(r.key)))
+        if (auto known = decode_key_record(*bytes))
+          e.dest_id = known->dest_id;
+    st.outcomes().put(txn, u64_key(e.seq), e.encode());
+  }
+  st.meta().put(txn, seq_key, u64_key(seq));
+}
+
+std::vector<outcome_entry> read_outcomes(const sync_state& st, size_t limit) {
+  std::vector<outcome_entry> out;
+  st.env().read([&](transaction& txn) {
+    st.outcomes().scan(txn, {}, [&](std::string_view k, std::string_view v) {
+      auto e = outcome_entry::decode(v);
+      if (!e)
+        st.damaged("outcomes", k);
+      out.push_back(std::move(*e));
+      return out.size() < limit;
+    });
+  });
+  return out;
+}
+
+size_t count_outcomes(const sync_state& st) {
+  size_t n = 0;
+  st.env().read([&](transaction& txn) { n = st.outcomes().count(txn); });
+  return n;
+}
+
+void drop_outcomes(const sync_state& st, uint64_t through_seq) {
+  st.env().write([&](transaction& txn) {
+    std::vector<std::string> gone;
+    st.outcomes().scan(txn, {}, [&](std::string_view k, std::string_view) {
+      if (u64_from_key(k) > through_seq)
+        return false;
+      gone.emplace_back(k);
+      return true;
+    });
+    for (const auto& k : gone)
+      st.outcomes().del(txn, k);
+  });
+}
+
+uint64_t written_back_run(const sync_state& st) {
+  uint64_t run = 0;
+  st.env().read([&](transaction& txn) { run = read_meta_u64(txn, st, written_run_key); });
+  return run;
+}
+
+void set_written_back_run(const sync_state& st, uint64_t run_id) {
+  st.env().write([&](transaction& txn) { st.meta().put(txn, written_run_key, u64_key(run_id)); });
+}
+
+}  // namespace backflow::state

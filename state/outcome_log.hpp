@@ -1,0 +1,48 @@
+// The per-run outcome log write-back consumes: one entry per settled record, kept until copied.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "state/sync_state.hpp"
+
+namespace backflow::state {
+
+/// One record's settlement, as the warehouse's `sync_records` gets it.
+struct outcome_entry {
+  uint64_t seq = 0;        ///< order of settlement within the sync (the log's key)
+  uint64_t run_id = 0;
+  std::string key;         ///< canonical key
+  std::string operation;   ///< added | changed | deleted
+  std::string outcome;     ///< delivered | rejected | skipped | forgotten
+  std::string reason;      ///< the destination's reason (rejected), redacted
+  std::string dest_id;     ///< the destination's record id, when known
+  std::string fields;      ///< the mapped fields sent, as JSON text (exact numbers); "" for deletes
+  std::string settled_at;  ///< ISO-8601 UTC with milliseconds
+
+  [[nodiscard]] std::string encode() const;
+  /// Decodes a stored entry; nullopt when it is damaged.
+  static std::optional<outcome_entry> decode(std::string_view bytes);
+};
+
+/// Appends the settlement of `records` to the log in `txn`, before settle() applies them (it
+/// reads each record's pending change for its fields and operation). Audience retirements are
+/// steps, not outcomes, and are left out.
+void log_outcomes(transaction& txn, const sync_state& st, const std::vector<settled_record>& records,
+                  uint64_t run_id);
+
+/// The oldest `limit` entries of the log, in settlement order.
+std::vector<outcome_entry> read_outcomes(const sync_state& st, size_t limit);
+
+/// Entries waiting to be written back.
+size_t count_outcomes(const sync_state& st);
+
+/// Removes the entries up to and including `through_seq` (written back).
+void drop_outcomes(const sync_state& st, uint64_t through_seq);
+
+/// The newest run whose `sync_runs` row was written back (0: none yet).
+uint64_t written_back_run(const sync_state& st);
+void set_written_back_run(const sync_state& st, uint64_t run_id);
+
+}  // namespace backflow::state
