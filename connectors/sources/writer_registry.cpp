@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "connectors/sources/clickhouse_writer.hpp"
 #include "connectors/sources/mysql_writer.hpp"
 #include "connectors/sources/postgres_writer.hpp"
 #include "connectors/sources/sqlite_writer.hpp"
@@ -20,6 +21,7 @@ const std::vector<writer_entry>& writers() {
     {"sqlite", open_sqlite_writer},
     {"postgres", open_postgres_writer},
     {"mysql", open_mysql_writer},
+    {"clickhouse", open_clickhouse_writer},
   };
   return all;
 }

@@ -1,82 +1,23 @@
-// End to end: write-back of runs, record outcomes and destination ids into real SQLite files and
-// the throwaway PostgreSQL, through crashes and a warehouse that is down or read-only.
+// End to end: write-back of runs, record outcomes and destination ids into real SQLite files,
+// through kill -9, a warehouse that cannot be opened, a repeated write-back and retention.
 #include <boost/test/unit_test.hpp>
 
 #include <csignal>
-#include <cstdlib>
+#include <ctime>
 #include <filesystem>
-#include <optional>
-#include <sstream>
 #include <thread>
 
-#include <unistd.h>
-
-#include <libpq-fe.h>
-#include <sqlite3.h>
-
-#include "pipelines/core/crypto.hpp"
 #include "tests/e2e/e2e_support.hpp"
-#include "tests/sources/mariadb_server.hpp"
+#include "tests/e2e/writeback_support.hpp"
 #include "tests/support/emulator_process.hpp"
 
 BOOST_AUTO_TEST_SUITE(e2e_writeback)
 
 using namespace backflow::testing;
+using namespace backflow::testing::writeback;
 using nlohmann::json;
 
 namespace {
-
-using cells = std::vector<std::optional<std::string>>;
-using table_rows = std::vector<cells>;
-
-const std::string secret = "whsec_" + backflow::base64_encode("e2e-writeback-secret");
-
-/// Runs `sql` on the SQLite file `path`; the rows it returns, as text (nullopt for NULL).
-table_rows sqlite_query(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  BOOST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  table_rows out;
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
-  BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, sqlite3_errmsg(db) << " in " << sql);
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    cells row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i)
-      row.push_back(sqlite3_column_type(stmt, i) == SQLITE_NULL
-                        ? std::nullopt
-                        : std::optional<std::string>(
-                              reinterpret_cast<const char*>(sqlite3_column_text(stmt, i))));
-    out.push_back(std::move(row));
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
-
-void sqlite_exec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  BOOST_REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  std::string message = err != nullptr ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, message << " in " << sql);
-}
-
-/// Rows as text, for failure messages.
-std::string show(const table_rows& rows) {
-  std::ostringstream out;
-  for (const auto& row : rows) {
-    out << "\n  (";
-    for (const auto& c : row)
-      out << (c ? "'" + *c + "'" : std::string("NULL")) << " ";
-    out << ")";
-  }
-  return out.str();
-}
-
-std::string hash(const std::string& key) { return backflow::sha256_hex(key); }
 
 /// Hostile keys: a separator and a backslash, Cyrillic with a quote, a comma and double quotes.
 const std::string k1 = "k|1\\x";
@@ -295,207 +236,6 @@ BOOST_FIXTURE_TEST_CASE(a_source_that_cannot_be_written_to_is_refused_at_validat
   BOOST_TEST(bad_key.err.find("writeback.every") != std::string::npos, bad_key.err);
   BOOST_TEST(bad_key.err.find("writeback.schema") != std::string::npos, bad_key.err);
   BOOST_TEST(received() == 0u);
-}
-
-namespace {
-
-/// A connection to the throwaway PostgreSQL server, with a model schema and a write-back schema
-/// of this test's own (dropped at the end).
-struct postgres_fixture {
-  temp_dir dir;
-  emulator_process webhook{"webhook", {"--secret", secret}};
-  cli backflow{dir.file("state"), {}};
-  std::string dsn;
-  PGconn* conn = nullptr;
-  std::string model = "wb_model_" + std::to_string(getpid());
-  std::string log = "wb_log_" + std::to_string(getpid());
-
-  postgres_fixture() {
-    const char* dsn_file = std::getenv("BACKFLOW_TEST_PG_DSN_FILE");
-    BOOST_REQUIRE_MESSAGE(dsn_file != nullptr, "BACKFLOW_TEST_PG_DSN_FILE is not set; run through ctest");
-    dsn = read_file(dsn_file);
-    while (!dsn.empty() && (dsn.back() == '\n' || dsn.back() == ' '))
-      dsn.pop_back();
-    conn = PQconnectdb(dsn.c_str());
-    BOOST_REQUIRE(PQstatus(conn) == CONNECTION_OK);
-    exec("DROP SCHEMA IF EXISTS " + model + " CASCADE; DROP SCHEMA IF EXISTS " + log + " CASCADE");
-    exec("CREATE SCHEMA " + model + "; CREATE TABLE " + model +
-         ".deals (id text, amount numeric(38,0), label text)");
-    exec("INSERT INTO " + model + ".deals VALUES ('d/1', 12345678901234567890123456789012345678, "
-         "'Ω ≠ ∅'), ('d\\2', -99999999999999999999999999999999999999, NULL)");
-  }
-  ~postgres_fixture() {
-    PQclear(PQexec(conn, ("DROP SCHEMA IF EXISTS " + model + " CASCADE; DROP SCHEMA IF EXISTS " +
-                          log + " CASCADE").c_str()));
-    PQfinish(conn);
-  }
-  void exec(const std::string& sql) {
-    PGresult* r = PQexec(conn, sql.c_str());
-    auto st = PQresultStatus(r);
-    std::string err = PQresultErrorMessage(r);
-    PQclear(r);
-    BOOST_REQUIRE_MESSAGE(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, err << " in " << sql);
-  }
-  table_rows query(const std::string& sql) {
-    PGresult* r = PQexec(conn, sql.c_str());
-    BOOST_REQUIRE_MESSAGE(PQresultStatus(r) == PGRES_TUPLES_OK, PQresultErrorMessage(r) << sql);
-    table_rows out;
-    for (int i = 0; i < PQntuples(r); ++i) {
-      cells row;
-      for (int c = 0; c < PQnfields(r); ++c)
-        row.push_back(PQgetisnull(r, i, c) ? std::nullopt
-                                           : std::optional<std::string>(PQgetvalue(r, i, c)));
-      out.push_back(std::move(row));
-    }
-    PQclear(r);
-    return out;
-  }
-  std::string sync_file(const json& connection) {
-    json writeback = {{"schema", log}};
-    if (!connection.is_null())
-      writeback["connection"] = connection;
-    return write_sync(dir, {{"name", "deals_writeback"},
-                            {"source", {{"type", "postgres"}, {"dsn", dsn},
-                                        {"query", "SELECT id, amount, label FROM " + model +
-                                                      ".deals"},
-                                        {"key", "id"}}},
-                            {"destination", {{"type", "webhook"},
-                                             {"endpoint", webhook.url("/hooks/backflow")},
-                                             {"secret", secret}}},
-                            {"writeback", writeback}});
-  }
-};
-
-}  // namespace
-
-BOOST_FIXTURE_TEST_CASE(postgres_gets_typed_tables_with_exact_decimals, postgres_fixture) {
-  auto file = sync_file(nullptr);  // the sync's own source
-  auto first = backflow.run_sync(file);
-  BOOST_REQUIRE_MESSAGE(first.process.exit_code == 0, first.process.out << first.process.err);
-  BOOST_TEST(first.summary["writeback"]["status"] == "written", first.summary.dump());
-  const std::string records = "SELECT run_id::text, key, key_hash, operation, outcome, "
-                              "fields->>'amount', fields->>'label', fields ? 'label' FROM " +
-                              log + ".sync_records ORDER BY run_id, key";
-  table_rows expected = {
-      {"1", "d/1", hash("d/1"), "added", "delivered", "12345678901234567890123456789012345678",
-       "Ω ≠ ∅", "t"},
-      {"1", "d\\2", hash("d\\2"), "added", "delivered",
-       "-99999999999999999999999999999999999999", std::nullopt, "t"},
-  };
-  BOOST_TEST(query(records) == expected);
-  BOOST_TEST(query("SELECT pg_typeof(started_at)::text, pg_typeof(run_id)::text FROM " + log +
-                   ".sync_runs") == (table_rows{{"timestamp with time zone", "bigint"}}));
-  BOOST_TEST(query("SELECT DISTINCT pg_typeof(fields)::text, pg_typeof(settled_at)::text FROM " +
-                   log + ".sync_records") == (table_rows{{"jsonb", "timestamp with time zone"}}));
-  exec("UPDATE " + model + ".deals SET amount = amount - 1 WHERE id = 'd/1'");
-  auto second = backflow.run_sync(file);
-  BOOST_REQUIRE(second.process.exit_code == 0);
-  expected.push_back({"2", "d/1", hash("d/1"), "changed", "delivered",
-                      "12345678901234567890123456789012345677", "Ω ≠ ∅", "t"});
-  BOOST_TEST(query(records) == expected);
-  BOOST_TEST(query("SELECT run_id::text, status, changed::text FROM " + log +
-                   ".sync_runs ORDER BY run_id") ==
-             (table_rows{{"1", "success", "0"}, {"2", "success", "1"}}));
-  BOOST_TEST(query("SELECT key, run_id::text FROM " + log + ".sync_ids ORDER BY key") ==
-             (table_rows{{"d/1", "2"}, {"d\\2", "1"}}));
-}
-
-BOOST_FIXTURE_TEST_CASE(postgres_down_or_read_only_is_reported_and_caught_up_later,
-                        postgres_fixture) {
-  auto down = backflow.run_sync(sync_file(
-      {{"type", "postgres"}, {"dsn", "host=127.0.0.1 port=1 dbname=none connect_timeout=2"}}));
-  BOOST_TEST(down.process.exit_code == 0, down.process.out << down.process.err);
-  BOOST_TEST(down.summary["counts"]["delivered"] == 2);
-  BOOST_TEST(webhook.records().size() == 2u);
-  BOOST_TEST(down.summary["writeback"]["status"] == "failed");
-  BOOST_TEST(down.summary["writeback"].value("error", "").find("cannot connect") !=
-             std::string::npos, down.summary["writeback"].dump());
-
-  // Up, but as a role that may not create anything: refused, and still nothing else changes.
-  const std::string role = "wb_reader_" + std::to_string(getpid());
-  exec("CREATE ROLE " + role + " LOGIN");
-  auto as_reader = sync_file({{"type", "postgres"}, {"dsn", dsn + " user=" + role}});
-  auto read_only = backflow.run_sync(as_reader);
-  BOOST_TEST(read_only.process.exit_code == 0);
-  BOOST_TEST(read_only.summary["api_calls"] == 0);
-  BOOST_TEST(read_only.summary["writeback"]["status"] == "failed");
-  BOOST_TEST(read_only.summary["writeback"].value("error", "").find("permission denied") !=
-             std::string::npos, read_only.summary["writeback"].dump());
-
-  exec("GRANT CREATE ON DATABASE " + std::string(PQdb(conn)) + " TO " + role);
-  auto up = backflow.run_sync(as_reader);
-  BOOST_TEST(up.process.exit_code == 0, up.process.out << up.process.err);
-  BOOST_TEST(up.summary["writeback"]["status"] == "written", up.summary.dump());
-  BOOST_TEST(up.summary["writeback"]["runs"] == 3);
-  BOOST_TEST(query("SELECT run_id::text, count(*)::text FROM " + log +
-                   ".sync_records GROUP BY run_id") == (table_rows{{"1", "2"}}));
-  BOOST_TEST(query("SELECT string_agg(run_id::text || ' ' || status, ', ' ORDER BY run_id) FROM " +
-                   log + ".sync_runs") == (table_rows{{"1 success, 2 success, 3 success"}}));
-  exec("DROP OWNED BY " + role + " CASCADE");
-  exec("DROP ROLE " + role);
-}
-
-BOOST_AUTO_TEST_CASE(mariadb_gets_its_rows_once_through_a_repeated_write_back) {
-  temp_dir dir;
-  emulator_process webhook{"webhook", {"--secret", secret}};
-  cli backflow{dir.file("state"), {}};
-  mariadb_server db;
-  db.exec("CREATE TABLE {s}.deals (id VARCHAR(100), amount DECIMAL(38,0), label TEXT)");
-  db.exec("INSERT INTO {s}.deals VALUES ('d/1', 12345678901234567890123456789012345678, 'Ω'),"
-          " ('o''k\\\\', -1, ''), ('ü€', 0, NULL)");
-  json sync = {{"name", "deals_mysql"},
-               {"source", {{"type", "mysql"}, {"url", db.url()},
-                           {"query", "SELECT id, amount, label FROM " + db.database() + ".deals"},
-                           {"key", "id"}}},
-               {"destination", {{"type", "webhook"}, {"endpoint", webhook.url("/hooks/backflow")},
-                                {"secret", secret}}},
-               {"writeback", {{"schema", db.database()}}}};
-  auto file = write_sync(dir, sync);
-  auto first = backflow.run_sync(file);
-  BOOST_REQUIRE_MESSAGE(first.process.exit_code == 0, first.process.out << first.process.err);
-  BOOST_TEST(first.summary["writeback"]["status"] == "written", first.summary.dump());
-  const std::string records =
-      "SELECT GROUP_CONCAT(CONCAT_WS(' ', run_id, `key`, operation, outcome, "
-      "IFNULL(fields, 'NULL')) ORDER BY run_id, `key` SEPARATOR ' | ') FROM {s}.sync_records";
-  std::string expected = "1 d/1 added delivered "
-                         R"({"amount":12345678901234567890123456789012345678,"label":"Ω"})"
-                         " | 1 o'k\\ added delivered "
-                         R"({"amount":-1,"label":""})"
-                         " | 1 ü€ added delivered "
-                         R"({"amount":0,"label":null})";
-  BOOST_TEST(db.exec(records) == expected);
-  // The key's hash, computed by the server itself.
-  BOOST_TEST(db.exec("SELECT count(*) FROM {s}.sync_records WHERE key_hash = SHA2(`key`, 256)") ==
-             "3");
-  BOOST_TEST(db.exec("SELECT GROUP_CONCAT(DATA_TYPE ORDER BY COLUMN_NAME) FROM "
-                     "information_schema.COLUMNS WHERE TABLE_SCHEMA = '{s}' AND TABLE_NAME = "
-                     "'sync_runs' AND COLUMN_NAME IN ('run_id', 'started_at', 'error')") ==
-             "longtext,bigint,datetime");
-
-  // Run 2 changes one record; its write-back is then repeated from the state as it was before
-  // (a crash after the warehouse committed): the same rows, not twice.
-  db.exec("UPDATE {s}.deals SET amount = amount - 1 WHERE id = 'd/1'");
-  std::filesystem::copy(dir.file("state"), dir.file("state-before"),
-                        std::filesystem::copy_options::recursive);
-  BOOST_REQUIRE(backflow.run_sync(file).process.exit_code == 0);
-  std::filesystem::remove_all(dir.file("state"));
-  std::filesystem::rename(dir.file("state-before"), dir.file("state"));
-  auto repeated = backflow.run_sync(file);
-  BOOST_REQUIRE(repeated.process.exit_code == 0);
-  BOOST_TEST(repeated.summary["writeback"]["records"] == 1);
-  // Sorted by run, then key: run 2's row comes after run 1's rows.
-  expected = "1 d/1 added delivered "
-             R"({"amount":12345678901234567890123456789012345678,"label":"Ω"})"
-             " | 1 o'k\\ added delivered "
-             R"({"amount":-1,"label":""})"
-             " | 1 ü€ added delivered "
-             R"({"amount":0,"label":null})"
-             " | 2 d/1 changed delivered "
-             R"({"amount":12345678901234567890123456789012345677,"label":"Ω"})";
-  BOOST_TEST(db.exec(records) == expected);
-  BOOST_TEST(db.exec("SELECT GROUP_CONCAT(run_id ORDER BY run_id) FROM {s}.sync_runs") == "1,2");
-  BOOST_TEST(db.exec("SELECT GROUP_CONCAT(CONCAT(`key`, '=', run_id) ORDER BY `key`) FROM "
-                     "{s}.sync_ids") == "d/1=2,o'k\\=1,ü€=1");
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_writeback
