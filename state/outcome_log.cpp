@@ -9,16 +9,16 @@
 namespace backflow::state {
 namespace {
 
-constexpr uint8_t entry_version = 1;
-constexpr std::string_view seq_key = "outcome_seq";
-constexpr std::string_view written_run_key = "writeback_run";
+constexpr uint8_t log_entry_version = 1;
+constexpr std::string_view log_seq_key = "outcome_seq";
+constexpr std::string_view log_written_run_key = "writeback_run";
 
-void put_u64(std::string& out, uint64_t v) {
+void put_log_u64(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i)
     out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 
-bool get_u64(std::string_view& in, uint64_t& v) {
+bool get_log_u64(std::string_view& in, uint64_t& v) {
   if (in.size() < 8)
     return false;
   v = 0;
@@ -28,27 +28,27 @@ bool get_u64(std::string_view& in, uint64_t& v) {
   return true;
 }
 
-void put_text(std::string& out, std::string_view s) {
-  put_u64(out, s.size());
+void put_log_text(std::string& out, std::string_view s) {
+  put_log_u64(out, s.size());
   out.append(s);
 }
 
-bool get_text(std::string_view& in, std::string& s) {
+bool get_log_text(std::string_view& in, std::string& s) {
   uint64_t n = 0;
-  if (!get_u64(in, n) || in.size() < n)
+  if (!get_log_u64(in, n) || in.size() < n)
     return false;
   s.assign(in.data(), n);
   in.remove_prefix(n);
   return true;
 }
 
-uint64_t read_meta_u64(const transaction& txn, const sync_state& st, std::string_view key) {
+uint64_t read_log_meta(const transaction& txn, const sync_state& st, std::string_view key) {
   auto v = st.meta().get(txn, key);
   return v ? u64_from_key(*v) : 0;
 }
 
 /// "2026-12-06T13:25:00.123Z": the clock of quotas and pauses (tests may move it).
-std::string now_text() {
+std::string log_time_now() {
   auto now = wall_now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
@@ -62,7 +62,7 @@ std::string now_text() {
   return out;
 }
 
-const char* outcome_name(settlement how) {
+const char* log_outcome_name(settlement how) {
   switch (how) {
     case settlement::delivered:
       return "delivered";
@@ -81,24 +81,24 @@ const char* outcome_name(settlement how) {
 }  // namespace
 
 std::string outcome_entry::encode() const {
-  std::string out(1, static_cast<char>(entry_version));
-  put_u64(out, seq);
-  put_u64(out, run_id);
+  std::string out(1, static_cast<char>(log_entry_version));
+  put_log_u64(out, seq);
+  put_log_u64(out, run_id);
   for (const auto* s : {&key, &operation, &outcome, &reason, &dest_id, &fields, &settled_at})
-    put_text(out, *s);
+    put_log_text(out, *s);
   return out;
 }
 
 std::optional<outcome_entry> outcome_entry::decode(std::string_view bytes) {
-  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != entry_version)
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != log_entry_version)
     return std::nullopt;
   bytes.remove_prefix(1);
   outcome_entry e;
-  if (!get_u64(bytes, e.seq) || !get_u64(bytes, e.run_id))
+  if (!get_log_u64(bytes, e.seq) || !get_log_u64(bytes, e.run_id))
     return std::nullopt;
   for (auto* s : {&e.key, &e.operation, &e.outcome, &e.reason, &e.dest_id, &e.fields,
                   &e.settled_at})
-    if (!get_text(bytes, *s))
+    if (!get_log_text(bytes, *s))
       return std::nullopt;
   if (!bytes.empty())
     return std::nullopt;
@@ -110,8 +110,8 @@ void log_outcomes(transaction& txn, const sync_state& st, const std::vector<sett
   if (records.empty())
     return;
   auto fields = st.load_plan(txn).fields;
-  auto seq = read_meta_u64(txn, st, seq_key);
-  auto at = now_text();
+  auto seq = read_log_meta(txn, st, log_seq_key);
+  auto at = log_time_now();
   for (const auto& r : records) {
     if (r.how == settlement::retired)
       continue;
@@ -120,7 +120,7 @@ void log_outcomes(transaction& txn, const sync_state& st, const std::vector<sett
     e.run_id = run_id;
     e.key = r.key;
     e.operation = to_string(r.change);
-    e.outcome = outcome_name(r.how);
+    e.outcome = log_outcome_name(r.how);
     e.reason = st.redaction().text(r.reason);
     e.dest_id = r.dest_id;
     e.settled_at = at;
@@ -141,7 +141,7 @@ void log_outcomes(transaction& txn, const sync_state& st, const std::vector<sett
           e.dest_id = known->dest_id;
     st.outcomes().put(txn, u64_key(e.seq), e.encode());
   }
-  st.meta().put(txn, seq_key, u64_key(seq));
+  st.meta().put(txn, log_seq_key, u64_key(seq));
 }
 
 std::vector<outcome_entry> read_outcomes(const sync_state& st, size_t limit) {
@@ -180,12 +180,12 @@ void drop_outcomes(const sync_state& st, uint64_t through_seq) {
 
 uint64_t written_back_run(const sync_state& st) {
   uint64_t run = 0;
-  st.env().read([&](transaction& txn) { run = read_meta_u64(txn, st, written_run_key); });
+  st.env().read([&](transaction& txn) { run = read_log_meta(txn, st, log_written_run_key); });
   return run;
 }
 
 void set_written_back_run(const sync_state& st, uint64_t run_id) {
-  st.env().write([&](transaction& txn) { st.meta().put(txn, written_run_key, u64_key(run_id)); });
+  st.env().write([&](transaction& txn) { st.meta().put(txn, log_written_run_key, u64_key(run_id)); });
 }
 
 }  // namespace backflow::state

@@ -9,13 +9,13 @@
 namespace backflow {
 namespace {
 
-struct conn_closer {
+struct pg_writer_conn_closer {
   void operator()(PGconn* conn) const { PQfinish(conn); }
 };
-struct result_clearer {
+struct pg_writer_result_clearer {
   void operator()(PGresult* res) const { PQclear(res); }
 };
-using pg_result = std::unique_ptr<PGresult, result_clearer>;
+using pg_writer_result = std::unique_ptr<PGresult, pg_writer_result_clearer>;
 
 class postgres_writer final : public sql_writer {
  public:
@@ -66,7 +66,7 @@ class postgres_writer final : public sql_writer {
 
  private:
   status exec(const std::string& sql) {
-    pg_result res(PQexec(conn_.get(), sql.c_str()));
+    pg_writer_result res(PQexec(conn_.get(), sql.c_str()));
     if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK)
       return {};
     const char* primary =
@@ -75,7 +75,7 @@ class postgres_writer final : public sql_writer {
     return failure{"writeback: PostgreSQL: " + redact_secrets(why, dsn_)};
   }
 
-  std::unique_ptr<PGconn, conn_closer> conn_;
+  std::unique_ptr<PGconn, pg_writer_conn_closer> conn_;
   std::string dsn_;
 };
 
@@ -85,13 +85,13 @@ result<std::unique_ptr<warehouse_writer>> open_postgres_writer(const source_spec
   auto dsn = spec.string_option("dsn");
   const char* keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding", nullptr};
   const char* values[] = {"backflow-writeback", "10", dsn.c_str(), "UTF8", nullptr};
-  std::unique_ptr<PGconn, conn_closer> conn(PQconnectdbParams(keys, values, 1));
+  std::unique_ptr<PGconn, pg_writer_conn_closer> conn(PQconnectdbParams(keys, values, 1));
   if (!conn)
     return failure{"writeback: cannot connect to PostgreSQL: out of memory"};
   if (PQstatus(conn.get()) != CONNECTION_OK)
     return failure{"writeback: cannot connect to PostgreSQL: " +
                    redact_secrets(one_line(PQerrorMessage(conn.get())), dsn)};
-  pg_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
+  pg_writer_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
   return std::unique_ptr<warehouse_writer>(new postgres_writer(conn.release(), dsn));
 }
 

@@ -6,7 +6,7 @@
 namespace backflow {
 namespace {
 
-bool is_integer_text(const std::string& s) {
+bool is_wb_integer_text(const std::string& s) {
   size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
   if (i == s.size())
     return false;
@@ -49,7 +49,7 @@ std::string sql_writer::literal(const std::optional<std::string>& cell, wb_kind 
     return "NULL";
   switch (kind) {
     case wb_kind::integer:
-      return is_integer_text(*cell) ? *cell : "NULL";
+      return is_wb_integer_text(*cell) ? *cell : "NULL";
     case wb_kind::timestamp:
       return timestamp_literal(*cell);
     default:

@@ -8,7 +8,7 @@
 namespace backflow {
 namespace {
 
-struct db_closer {
+struct writer_db_closer {
   void operator()(sqlite3* db) const { sqlite3_close(db); }
 };
 
@@ -53,7 +53,7 @@ class sqlite_writer final : public sql_writer {
     return failure{"writeback: SQLite \"" + path_ + "\": " + why};
   }
 
-  std::unique_ptr<sqlite3, db_closer> db_;
+  std::unique_ptr<sqlite3, writer_db_closer> db_;
   std::string path_;
 };
 
@@ -64,7 +64,7 @@ result<std::unique_ptr<warehouse_writer>> open_sqlite_writer(const source_spec& 
   sqlite3* raw = nullptr;
   // No SQLITE_OPEN_CREATE: a typo in the path is an error, not a new empty database.
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<sqlite3, db_closer> db(raw);
+  std::unique_ptr<sqlite3, writer_db_closer> db(raw);
   if (rc != SQLITE_OK)
     return failure{"writeback: cannot open SQLite database \"" + path + "\" for writing: " +
                    (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc))};

@@ -120,10 +120,6 @@ const std::vector<option_spec>& sync_options() {
           option("rejected_over", option_type::integer,
                  "also notify when a run rejects more records than this").at_least(0),
         }),
-    option("writeback", option_type::custom,
-           "after each run, copy the run, its records' outcomes and the destination ids to "
-           "tables in a warehouse: {\"connection\", \"schema\", \"retention\", "
-           "\"batch_rows\"} (README, Write-back to the warehouse)"),
     option("schedule", option_type::object, "when `backflow serve` runs it")
         .with({
           option("every", option_type::duration, "interval, e.g. \"5m\"").between(1, 1e9),
@@ -131,6 +127,10 @@ const std::vector<option_spec>& sync_options() {
           option("manual", option_type::boolean, "only when triggered"),
           option("timezone", option_type::string, "for cron: UTC (default), \"+02:00\" or a zone name like \"Europe/Paris\""),
         }),
+    option("writeback", option_type::custom,
+           "after each run, copy the run, its records' outcomes and the destination ids to "
+           "tables in a warehouse: {\"connection\", \"schema\", \"retention\", "
+           "\"batch_rows\"} (README, Write-back to the warehouse)"),
   };
   return spec;
 }

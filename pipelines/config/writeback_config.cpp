@@ -9,7 +9,7 @@
 namespace backflow {
 namespace {
 
-const std::string path = "writeback";
+const std::string writeback_key = "writeback";
 
 /// The connection's own table: its type, then that type's options.
 std::vector<option_spec> connection_options(const source_type& type) {
@@ -20,14 +20,14 @@ std::vector<option_spec> connection_options(const source_type& type) {
   return spec;
 }
 
-void collect(const nlohmann::json& options, const std::vector<option_spec>& spec,
+void collect_connection_secrets(const nlohmann::json& options, const std::vector<option_spec>& spec,
              std::vector<std::string>& out) {
   for (const auto& s : spec)
     if (auto it = options.find(s.name); it != options.end()) {
       if (s.secret && it->is_string() && !it->get<std::string>().empty())
         out.push_back(it->get<std::string>());
       if (s.type == option_type::object && it->is_object())
-        collect(*it, s.children, out);
+        collect_connection_secrets(*it, s.children, out);
     }
 }
 
@@ -35,7 +35,7 @@ void collect(const nlohmann::json& options, const std::vector<option_spec>& spec
 std::optional<source_spec> parse_connection(const nlohmann::json& given,
                                             const std::filesystem::path& base_dir,
                                             sync_config& cfg, config_errors& errors) {
-  const std::string at = path + ".connection";
+  const std::string at = writeback_key + ".connection";
   if (!given.is_object()) {
     errors.add(at, "expected a source object ({\"type\": ..., options}), got " + given.dump());
     return std::nullopt;
@@ -67,7 +67,7 @@ std::optional<source_spec> parse_connection(const nlohmann::json& given,
     type->check(spec.options, at, errors);
   if (type->resolve)
     type->resolve(spec.options, base_dir);
-  collect(spec.options, type->options, cfg.secrets);
+  collect_connection_secrets(spec.options, type->options, cfg.secrets);
   return spec;
 }
 
@@ -93,10 +93,10 @@ const std::vector<option_spec>& writeback_options() {
 
 void parse_writeback(const nlohmann::json& doc, const std::filesystem::path& base_dir,
                      sync_config& cfg, config_errors& errors) {
-  auto it = doc.find(path);
+  auto it = doc.find(writeback_key);
   if (it == doc.end() || it->is_null())
     return;
-  auto checked = validate_options(*it, writeback_options(), path, errors);
+  auto checked = validate_options(*it, writeback_options(), writeback_key, errors);
   if (!it->is_object())
     return;
   writeback_config wb;
@@ -112,7 +112,7 @@ void parse_writeback(const nlohmann::json& doc, const std::filesystem::path& bas
     wb.connection = std::move(*spec);
   } else if (!cfg.source.type.empty()) {
     if (!can_write_back(cfg.source.type)) {
-      errors.add(path, "the sync's " + cfg.source.type + " source cannot be written back to; "
+      errors.add(writeback_key, "the sync's " + cfg.source.type + " source cannot be written back to; "
                        "give writeback.connection a source of a writable type (" +
                        writable_source_types() + ")");
       return;

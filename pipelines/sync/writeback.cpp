@@ -13,41 +13,41 @@
 namespace backflow {
 namespace {
 
-using cell = std::optional<std::string>;
+using wb_cell = std::optional<std::string>;
 
-cell text_or_null(const std::string& s) {
-  return s.empty() ? cell() : cell(s);
+wb_cell wb_text_or_null(const std::string& s) {
+  return s.empty() ? wb_cell() : wb_cell(s);
 }
 
-cell count_of(const nlohmann::json& j, const char* key) {
+wb_cell wb_count_of(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer())
-    return cell();
+    return wb_cell();
   return it->is_number_unsigned() ? std::to_string(it->get<uint64_t>())
                                   : std::to_string(it->get<int64_t>());
 }
 
-cell string_of(const nlohmann::json& j, const char* key) {
+wb_cell wb_string_of(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
-  return it != j.end() && it->is_string() ? text_or_null(it->get<std::string>()) : cell();
+  return it != j.end() && it->is_string() ? wb_text_or_null(it->get<std::string>()) : wb_cell();
 }
 
-wb_row run_row(const std::string& sync, const nlohmann::json& run) {
+wb_row wb_run_row(const std::string& sync, const nlohmann::json& run) {
   auto counts = run.value("counts", nlohmann::json::object());
-  wb_row row = {sync, count_of(run, "run_id"), string_of(run, "status"),
-                string_of(run, "started_at"), string_of(run, "finished_at"),
-                count_of(run, "duration_ms")};
+  wb_row row = {sync, wb_count_of(run, "run_id"), wb_string_of(run, "status"),
+                wb_string_of(run, "started_at"), wb_string_of(run, "finished_at"),
+                wb_count_of(run, "duration_ms")};
   for (const char* c : {"extracted", "added", "changed", "deleted", "unchanged", "delivered",
                         "rejected", "skipped", "failed"})
-    row.push_back(count_of(counts, c));
-  row.push_back(count_of(run, "api_calls"));
-  row.push_back(count_of(run, "resumed_from"));
-  row.push_back(string_of(run, "error"));
+    row.push_back(wb_count_of(counts, c));
+  row.push_back(wb_count_of(run, "api_calls"));
+  row.push_back(wb_count_of(run, "resumed_from"));
+  row.push_back(wb_string_of(run, "error"));
   return row;
 }
 
 /// "2026-11-06T13:25:00.000Z": `retention` before now.
-std::string cutoff(std::chrono::milliseconds retention) {
+std::string wb_cutoff(std::chrono::milliseconds retention) {
   auto at = wall_now() - retention;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
   auto text = iso8601(at);  // "...:SSZ"
@@ -65,14 +65,14 @@ wb_batch outcome_batch(const std::string& sync, const std::vector<state::outcome
   for (const auto& e : entries) {
     auto hash = sha256_hex(e.key);
     records[{e.run_id, hash}] = {sync, std::to_string(e.run_id), hash, e.key, e.operation,
-                                 e.outcome, text_or_null(e.reason), text_or_null(e.dest_id),
-                                 text_or_null(e.fields), e.settled_at};
+                                 e.outcome, wb_text_or_null(e.reason), wb_text_or_null(e.dest_id),
+                                 wb_text_or_null(e.fields), e.settled_at};
     if (e.outcome != "delivered")
       continue;
     if (e.operation == "deleted")
       ids[hash] = std::nullopt;
     else
-      ids[hash] = wb_row{sync, hash, e.key, text_or_null(e.dest_id), std::to_string(e.run_id),
+      ids[hash] = wb_row{sync, hash, e.key, wb_text_or_null(e.dest_id), std::to_string(e.run_id),
                          e.settled_at};
   }
   wb_rows record_rows{&sync_records_table(), {}};
@@ -100,7 +100,7 @@ status write_runs(warehouse_writer& w, const writeback_config& cfg, const state:
     wb_rows rows{&sync_runs_table(), {}};
     uint64_t last = 0;
     for (const auto& run : runs) {
-      rows.rows.push_back(run_row(st.name(), run));
+      rows.rows.push_back(wb_run_row(st.name(), run));
       last = std::max(last, run.value("run_id", uint64_t{0}));
     }
     if (auto done = w.apply(cfg.schema, {{rows}, {}}); !done)
@@ -125,11 +125,11 @@ status write_outcomes(warehouse_writer& w, const writeback_config& cfg,
   }
 }
 
-status prune(warehouse_writer& w, const writeback_config& cfg, const state::sync_state& st,
+status prune_old(warehouse_writer& w, const writeback_config& cfg, const state::sync_state& st,
              uint64_t current_run) {
   if (cfg.retention.count() == 0)
     return {};
-  auto before = cutoff(cfg.retention);
+  auto before = wb_cutoff(cfg.retention);
   if (auto done = w.prune(cfg.schema, sync_runs_table(), st.name(), "started_at", before,
                           "run_id", current_run);
       !done)
@@ -152,7 +152,7 @@ status write_all(const writeback_config& cfg, const state::sync_state& st, uint6
     return runs;
   if (auto outcomes = write_outcomes(w, cfg, st, report); !outcomes)
     return outcomes;
-  return prune(w, cfg, st, current_run);
+  return prune_old(w, cfg, st, current_run);
 }
 
 }  // namespace
