@@ -59,10 +59,16 @@ class clickhouse_writer final : public sql_writer {
   }
 
   std::string text_literal(std::string_view text) const override {
-    std::string out = "'";
-    for (char c : text)
-      out += c == '\'' ? std::string("\\'") : c == '\\' ? std::string("\\\\") : std::string(1, c);
-    return out + "'";
+    std::string out;
+    out.reserve(text.size() + 2);
+    out.push_back('\'');
+    for (char c : text) {
+      if (c == '\'' || c == '\\')
+        out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('\'');
+    return out;
   }
 
   std::string timestamp_literal(const std::string& iso) const override {

@@ -30,10 +30,16 @@ std::string sql_writer::relation(const std::string& schema, const std::string& t
 }
 
 std::string sql_writer::text_literal(std::string_view text) const {
-  std::string out = "'";
-  for (char c : text)
-    out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('\'');
+  for (char c : text) {
+    if (c == '\'')
+      out.push_back('\'');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
 }
 
 std::string sql_writer::timestamp_literal(const std::string& iso) const {
