@@ -12,6 +12,7 @@ namespace {
 constexpr uint8_t log_entry_version = 1;
 constexpr std::string_view log_seq_key = "outcome_seq";
 constexpr std::string_view log_written_run_key = "writeback_run";
+constexpr std::string_view log_backfilled_key = "writeback_ids_backfilled";
 
 void put_log_u64(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i)
@@ -47,8 +48,9 @@ uint64_t read_log_meta(const transaction& txn, const sync_state& st, std::string
   return v ? u64_from_key(*v) : 0;
 }
 
-/// "2026-12-06T13:25:00.123Z": the clock of quotas and pauses (tests may move it).
-std::string log_time_now() {
+}  // namespace
+
+std::string outcome_time_now() {
   auto now = wall_now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
@@ -61,6 +63,8 @@ std::string log_time_now() {
   std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
   return out;
 }
+
+namespace {
 
 const char* log_outcome_name(settlement how) {
   switch (how) {
@@ -111,7 +115,7 @@ void log_outcomes(transaction& txn, const sync_state& st, const std::vector<sett
     return;
   auto fields = st.load_plan(txn).fields;
   auto seq = read_log_meta(txn, st, log_seq_key);
-  auto at = log_time_now();
+  auto at = outcome_time_now();
   for (const auto& r : records) {
     if (r.how == settlement::retired)
       continue;
@@ -176,6 +180,38 @@ void drop_outcomes(const sync_state& st, uint64_t through_seq) {
     for (const auto& k : gone)
       st.outcomes().del(txn, k);
   });
+}
+
+std::vector<synced_id> synced_ids(const sync_state& st, std::string& after, size_t limit) {
+  std::vector<synced_id> out;
+  st.env().read([&](transaction& txn) {
+    bool first = true;
+    st.keys().scan(txn, after, [&](std::string_view k, std::string_view v) {
+      if (first && !after.empty() && k == after) {
+        first = false;
+        return true;  // exclusive of where the previous page ended
+      }
+      first = false;
+      after.assign(k.data(), k.size());
+      auto record = decode_key_record(v);
+      if (!record)
+        st.damaged("keys", k);
+      if (record->hash != hash128{})
+        out.push_back({sync_state::canonical(k, record->long_key), record->dest_id});
+      return out.size() < limit;
+    });
+  });
+  return out;
+}
+
+bool ids_backfilled(const sync_state& st) {
+  bool done = false;
+  st.env().read([&](transaction& txn) { done = st.meta().get(txn, log_backfilled_key).has_value(); });
+  return done;
+}
+
+void set_ids_backfilled(const sync_state& st) {
+  st.env().write([&](transaction& txn) { st.meta().put(txn, log_backfilled_key, "1"); });
 }
 
 uint64_t written_back_run(const sync_state& st) {

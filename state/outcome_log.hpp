@@ -26,6 +26,9 @@ struct outcome_entry {
   static std::optional<outcome_entry> decode(std::string_view bytes);
 };
 
+/// "2026-12-06T13:25:00.123Z", now by the clock of quotas and pauses (tests may move it).
+std::string outcome_time_now();
+
 /// Appends the settlement of `records` to the log in `txn`, before settle() applies them (it
 /// reads each record's pending change for its fields and operation). Audience retirements are
 /// steps, not outcomes, and are left out.
@@ -40,6 +43,21 @@ size_t count_outcomes(const sync_state& st);
 
 /// Removes the entries up to and including `through_seq` (written back).
 void drop_outcomes(const sync_state& st, uint64_t through_seq);
+
+/// A synced key and the destination's record id for it ("" when it gave none).
+struct synced_id {
+  std::string key;  ///< canonical key
+  std::string dest_id;
+};
+
+/// Up to `limit` keys the destination holds (synced, or left there as orphans), in storage
+/// order after storage key `after` ("" from the start); `after` moves past them. Keys whose
+/// old identity was retired and whose new one is not delivered yet are left out.
+std::vector<synced_id> synced_ids(const sync_state& st, std::string& after, size_t limit);
+
+/// Whether the keys synced before write-back began were copied to `sync_ids` once.
+bool ids_backfilled(const sync_state& st);
+void set_ids_backfilled(const sync_state& st);
 
 /// The newest run whose `sync_runs` row was written back (0: none yet).
 uint64_t written_back_run(const sync_state& st);

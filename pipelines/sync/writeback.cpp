@@ -110,6 +110,31 @@ status write_runs(warehouse_writer& w, const writeback_config& cfg, const state:
   }
 }
 
+/// Once per sync: the keys synced before write-back began (or whose log was lost) into sync_ids,
+/// before the log is applied on top (it ends with each key's latest outcome). Repeatable: a
+/// crash midway starts it over, and each row replaces itself.
+status backfill_ids(warehouse_writer& w, const writeback_config& cfg, const state::sync_state& st,
+                    writeback_report& report) {
+  if (state::ids_backfilled(st))
+    return {};
+  const auto now = state::outcome_time_now();
+  std::string after;
+  for (;;) {
+    auto page = state::synced_ids(st, after, cfg.batch_rows);
+    if (page.empty())
+      break;
+    wb_rows rows{&sync_ids_table(), {}};
+    for (const auto& id : page)
+      rows.rows.push_back(wb_row{st.name(), sha256_hex(id.key), id.key,
+                                 wb_text_or_null(id.dest_id), wb_cell(), now});
+    if (auto done = w.apply(cfg.schema, {{rows}, {}}); !done)
+      return done;
+    report.ids += rows.rows.size();
+  }
+  state::set_ids_backfilled(st);
+  return {};
+}
+
 status write_outcomes(warehouse_writer& w, const writeback_config& cfg,
                       const state::sync_state& st, writeback_report& report) {
   for (;;) {
@@ -150,6 +175,8 @@ status write_all(const writeback_config& cfg, const state::sync_state& st, uint6
     return ready;
   if (auto runs = write_runs(w, cfg, st, report); !runs)
     return runs;
+  if (auto ids = backfill_ids(w, cfg, st, report); !ids)
+    return ids;
   if (auto outcomes = write_outcomes(w, cfg, st, report); !outcomes)
     return outcomes;
   return prune_old(w, cfg, st, current_run);

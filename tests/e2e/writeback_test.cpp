@@ -238,4 +238,30 @@ BOOST_FIXTURE_TEST_CASE(a_source_that_cannot_be_written_to_is_refused_at_validat
   BOOST_TEST(received() == 0u);
 }
 
+BOOST_FIXTURE_TEST_CASE(turned_on_later_it_copies_the_ids_and_runs_the_state_already_has,
+                        sqlite_fixture) {
+  auto before = sync(json::object());
+  before.erase("writeback");
+  BOOST_REQUIRE(backflow.run_sync(write_sync(dir, before)).process.exit_code == 0);
+  auto file = sync_file();  // the same sync, now with write-back: nothing to send
+  auto later = backflow.run_sync(file);
+  BOOST_REQUIRE_MESSAGE(later.process.exit_code == 0, later.process.out << later.process.err);
+  BOOST_TEST(later.summary["api_calls"] == 0);
+  BOOST_TEST(later.summary["writeback"]["records"] == 0);
+  BOOST_TEST(later.summary["writeback"]["ids"] == 3);
+  auto ids = sqlite_query(warehouse, "SELECT key, key_hash, destination_id, run_id FROM "
+                                     "backflow_sync_ids ORDER BY key");
+  BOOST_TEST(ids == (table_rows{{k3, hash(k3), std::nullopt, std::nullopt},
+                                {k1, hash(k1), std::nullopt, std::nullopt},
+                                {k2, hash(k2), std::nullopt, std::nullopt}}), show(ids));
+  BOOST_TEST(sqlite_query(warehouse, "SELECT run_id, status FROM backflow_sync_runs ORDER BY "
+                                     "run_id") == (table_rows{{"1", "success"}, {"2", "success"}}));
+  // Once only: the next run's delete goes through the log as usual.
+  sqlite_exec(warehouse, "DELETE FROM leads WHERE id = 'k,3 \"q\"'");
+  auto third = backflow.run_sync(file);
+  BOOST_TEST(third.summary["writeback"]["ids"] == 1);
+  BOOST_TEST(sqlite_query(warehouse, "SELECT count(*) FROM backflow_sync_ids") ==
+             (table_rows{{"2"}}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()  // e2e_writeback
