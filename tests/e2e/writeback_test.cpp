@@ -2,6 +2,7 @@
 // through kill -9, a warehouse that cannot be opened, a repeated write-back and retention.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
@@ -262,6 +263,37 @@ BOOST_FIXTURE_TEST_CASE(turned_on_later_it_copies_the_ids_and_runs_the_state_alr
   BOOST_TEST(third.summary["writeback"]["ids"] == 1);
   BOOST_TEST(sqlite_query(warehouse, "SELECT count(*) FROM backflow_sync_ids") ==
              (table_rows{{"2"}}));
+}
+
+BOOST_AUTO_TEST_CASE(hubspot_record_ids_and_a_rejection_reach_the_tables) {
+  temp_dir dir;
+  auto model = sqlite_contacts(dir);
+  emulator_process hubspot{"hubspot", {"--per-10s", "0", "--daily", "0"}};
+  cli backflow{dir.file("state"), {}};
+  model->insert(1, 5);
+  model->exec("INSERT INTO contacts VALUES ('not-an-email', 'Broken', 1, 'gold')");
+  auto sync = hubspot_sync(*model, hubspot.url());
+  sync["writeback"] = json::object();
+  auto run = backflow.run_sync(write_sync(dir, sync));
+  BOOST_REQUIRE_MESSAGE(run.process.exit_code == 1, run.process.out << run.process.err);
+  BOOST_TEST(run.summary["writeback"]["status"] == "written");
+  const auto warehouse = dir.file("warehouse.sqlite");
+  // Each contact's id as the emulator holds it: in sync_ids and on its delivered record.
+  table_rows expected;
+  for (auto& r : hubspot.records())
+    expected.push_back({r["properties"]["email"].get<std::string>(), r["id"].get<std::string>(),
+                        r["id"].get<std::string>()});
+  std::sort(expected.begin(), expected.end());
+  BOOST_REQUIRE_EQUAL(expected.size(), 4u);
+  auto ids = sqlite_query(warehouse, "SELECT i.key, i.destination_id, r.destination_id FROM "
+                                     "backflow_sync_ids i JOIN backflow_sync_records r USING "
+                                     "(sync, key_hash) ORDER BY i.key");
+  BOOST_TEST(ids == expected, show(ids));
+  auto rejected = sqlite_query(warehouse, "SELECT key, outcome, destination_id, reason LIKE "
+                                          "'%INVALID_EMAIL%' FROM backflow_sync_records WHERE "
+                                          "outcome <> 'delivered'");
+  BOOST_TEST(rejected == (table_rows{{"not-an-email", "rejected", std::nullopt, "1"}}),
+             show(rejected));
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_writeback
