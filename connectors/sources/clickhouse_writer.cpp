@@ -94,7 +94,7 @@ class clickhouse_writer final : public sql_writer {
   status run_transaction(const std::vector<std::string>& statements) override {
     for (const auto& sql : statements)
       if (auto done = ch_short_query(endpoint_, sql); !done)
-        return failure{"writeback: ClickHouse: " + endpoint_.redacted(done.error().message)};
+        return failure{writer_message("ClickHouse", endpoint_.redacted(done.error().message))};
     return {};
   }
 

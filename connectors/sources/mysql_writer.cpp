@@ -79,7 +79,7 @@ class mysql_writer final : public sql_writer {
         mysql_free_result(res);
       return {};
     }
-    return failure{"writeback: MySQL: " + mysql_failure(conn_.get(), params_).message};
+    return failure{writer_message("MySQL", mysql_failure(conn_.get(), params_).message)};
   }
 
   mysql_ptr conn_;

@@ -50,6 +50,15 @@ std::vector<std::string> sql_writer::create_schema(const std::string& schema) co
   return {"CREATE SCHEMA IF NOT EXISTS " + quote(schema)};
 }
 
+std::string sql_writer::writer_message(const std::string& engine, std::string message) {
+  for (std::string prefix : {"source.query: ", "source: "})
+    if (message.rfind(prefix, 0) == 0) {
+      message.erase(0, prefix.size());
+      break;
+    }
+  return "writeback: " + engine + ": " + message;
+}
+
 std::string sql_writer::literal(const std::optional<std::string>& cell, wb_kind kind) const {
   if (!cell)
     return "NULL";

@@ -40,6 +40,11 @@ class sql_writer : public warehouse_writer {
   /// Statements creating `schema` when missing (none for an engine without schemas).
   [[nodiscard]] virtual std::vector<std::string> create_schema(const std::string& schema) const;
 
+  /// A source's failure message as write-back's: "writeback: <engine>: ..." without the
+  /// "source.query: " or "source: " the reading side puts first (the sync's source is not at
+  /// fault).
+  [[nodiscard]] static std::string writer_message(const std::string& engine, std::string message);
+
   /// A cell as a literal of its column's kind.
   [[nodiscard]] std::string literal(const std::optional<std::string>& cell, wb_kind kind) const;
 
