@@ -179,10 +179,19 @@ BOOST_FIXTURE_TEST_CASE(kill_9_while_writing_back_loses_no_row_and_duplicates_no
   BOOST_REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
   background_process run({binary_path("backflow"), "run", file, "--state", dir.file("state"),
                           "--json"});
-  for (int i = 0; i < 200 && received() < 3u; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  BOOST_REQUIRE(received() == 3u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The run is recorded (status lists it as the last run) just before write-back begins.
+  bool recorded = false;
+  for (int i = 0; i < 400 && !recorded; ++i) {
+    auto status = json::parse(backflow.run({"status", "--state", dir.file("state"), "--json"}).out,
+                              nullptr, false);
+    recorded = status.is_array() && status.size() == 1u && status[0]["last_run"].is_object() &&
+               status[0]["last_run"].value("run_id", 0) == 1;
+    if (!recorded)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  BOOST_REQUIRE_MESSAGE(recorded, "the run was never recorded");
+  BOOST_TEST(received() == 3u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   BOOST_REQUIRE_MESSAGE(run.running(), "the run ended before write-back could be cut");
   run.signal(SIGKILL);
   auto killed = run.wait();
