@@ -204,6 +204,15 @@ std::vector<synced_id> synced_ids(const sync_state& st, std::string& after, size
   return out;
 }
 
+void use_outcome_log(sync_state& st, bool on) {
+  st.logs_outcomes = on;
+  bool backfilled = ids_backfilled(st);
+  if (on && !backfilled && st.count().keys == 0)
+    set_ids_backfilled(st);
+  if (!on && backfilled)
+    st.env().write([&](transaction& txn) { st.meta().del(txn, log_backfilled_key); });
+}
+
 bool ids_backfilled(const sync_state& st) {
   bool done = false;
   st.env().read([&](transaction& txn) { done = st.meta().get(txn, log_backfilled_key).has_value(); });

@@ -55,6 +55,11 @@ struct synced_id {
 /// old identity was retired and whose new one is not delivered yet are left out.
 std::vector<synced_id> synced_ids(const sync_state& st, std::string& after, size_t limit);
 
+/// Sets whether `st` logs outcomes in this run (the sync file has `writeback`), and keeps the
+/// ids backfill to where it is needed: a sync with nothing synced yet needs none (its log sees
+/// every key), one that ran without the log needs one when write-back is turned on again.
+void use_outcome_log(sync_state& st, bool on);
+
 /// Whether the keys synced before write-back began were copied to `sync_ids` once.
 bool ids_backfilled(const sync_state& st);
 void set_ids_backfilled(const sync_state& st);

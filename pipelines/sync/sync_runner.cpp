@@ -18,6 +18,7 @@
 #include "pipelines/sync/run_notifier.hpp"
 #include "pipelines/sync/sync_identity.hpp"
 #include "pipelines/sync/writeback.hpp"
+#include "state/outcome_log.hpp"
 
 namespace backflow {
 namespace {
@@ -193,7 +194,7 @@ std::optional<run_status> sync_runner::open_state(attempt& a) {
   a.st = std::make_shared<state::sync_state>(dir_, cfg.name);
   a.st->set_redactor(a.redact);
   a.st->tracks_identities = cfg.mode == sync_mode::audience;  // members share identifiers
-  a.st->logs_outcomes = cfg.writeback.has_value();
+  state::use_outcome_log(*a.st, cfg.writeback.has_value());
   // A state built for another destination or source is not reused unawares.
   a.identity = sync_identity(cfg);
   auto known = dir_->sync_info(cfg.name);

@@ -114,6 +114,31 @@ BOOST_FIXTURE_TEST_CASE(retirements_other_syncs_and_syncs_without_write_back_log
   BOOST_TEST(count_outcomes(st) == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(the_ids_backfill_is_needed_only_for_keys_synced_without_the_log) {
+  temp_dir dir;
+  auto sd = *state_dir::open(dir.path());
+  sync_state fresh(sd, "fresh");
+  use_outcome_log(fresh, true);  // nothing synced yet: the log will see every key
+  BOOST_TEST(fresh.logs_outcomes);
+  BOOST_TEST(ids_backfilled(fresh));
+  sync_state older(sd, "older");
+  use_outcome_log(older, false);
+  older.env().write([&](transaction& txn) {
+    older.settle(txn, {{"k", change_kind::added, value_hash("k"), settlement::delivered, "id-k", {}}}, 1);
+  });
+  use_outcome_log(older, true);
+  BOOST_TEST(!ids_backfilled(older));
+  std::string after;
+  auto ids = synced_ids(older, after, 10);
+  BOOST_REQUIRE_EQUAL(ids.size(), 1u);
+  BOOST_TEST(ids[0].key == "k");
+  BOOST_TEST(ids[0].dest_id == "id-k");
+  // Turned off after the backfill, then on again: the keys of the runs between need one.
+  set_ids_backfilled(fresh);
+  use_outcome_log(fresh, false);
+  BOOST_TEST(!ids_backfilled(fresh));
+}
+
 BOOST_AUTO_TEST_CASE(a_damaged_entry_is_not_read_as_an_outcome) {
   outcome_entry e;
   e.seq = 3;
