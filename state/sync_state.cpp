@@ -9,6 +9,7 @@
 
 #include "state/cursor_mark.hpp"
 #include "state/model_profile.hpp"
+#include "state/outcome_log.hpp"
 
 namespace backflow::state {
 namespace {
@@ -95,6 +96,9 @@ sync_state::sync_state(std::shared_ptr<state_dir> dir, std::string sync_name)
   slots_ = table(dbs.slots, prefix);
   jobs_ = table(dbs.jobs, prefix);
   identities_ = table(dbs.identities, prefix);
+  // The outcome log lives in the sync's slice of `meta` under its own prefix, so a state
+  // directory keeps its fixed set of databases; no meta key of a sync starts with it.
+  outcomes_ = table(dbs.meta, prefix + "~outcome/");
 }
 
 void sync_state::damaged(const char* what, std::string_view storage_key) const {
@@ -182,6 +186,8 @@ size_t sync_state::free_slots() const {
 
 void sync_state::settle(transaction& txn, const std::vector<settled_record>& records,
                         uint64_t run_id) const {
+  if (logs_outcomes)
+    log_outcomes(txn, *this, records, run_id);  // before the changes they read are gone
   for (const auto& r : records) {
     auto sk = storage_key(r.key);
     std::string long_key = is_long_key(r.key) ? r.key : std::string();
@@ -427,6 +433,19 @@ std::vector<sync_state::reject_entry> sync_state::list_rejects(size_t limit,
         damaged("rejects", k);
       if (run_id == 0 || r->run_id == run_id)
         out.push_back({canonical(k, r->long_key), *r, keys_.get(txn, k).has_value()});
+      return out.size() < limit;
+    });
+  });
+  return out;
+}
+
+std::vector<nlohmann::json> sync_state::runs_after(uint64_t run_id, size_t limit) const {
+  std::vector<nlohmann::json> out;
+  env().read([&](transaction& txn) {
+    runs_.scan(txn, u64_key(run_id + 1), [&](std::string_view, std::string_view v) {
+      auto j = nlohmann::json::parse(v, nullptr, false);
+      if (!j.is_discarded())
+        out.push_back(std::move(j));
       return out.size() < limit;
     });
   });

@@ -85,6 +85,7 @@ class sync_state {
   [[nodiscard]] const table& changes() const { return changes_; }
   [[nodiscard]] const table& meta() const { return meta_; }
   [[nodiscard]] const table& rejects() const { return rejects_; }
+  [[nodiscard]] const table& outcomes() const { return outcomes_; }
 
   plan_record load_plan(transaction& txn) const;
   void store_plan(transaction& txn, const plan_record& plan) const;
@@ -167,6 +168,12 @@ class sync_state {
   /// `backflow retry`). A property of this run, set before its plan; never stored.
   bool retry_all_rejects = false;
 
+  /// Whether settle() also logs each record's outcome for write-back to the warehouse
+  /// (outcome_log.hpp). A property of the run, set from the sync file; never stored.
+  bool logs_outcomes = false;
+  /// Stored run summaries after `run_id`, oldest first, at most `limit`.
+  std::vector<nlohmann::json> runs_after(uint64_t run_id, size_t limit) const;
+
   // -- identities (audiences) ------------------------------------------------------------------
 
   /// Whether destination ids are identities several keys may share (audience members): then
@@ -217,6 +224,7 @@ class sync_state {
   table slots_;
   table jobs_;
   table identities_;
+  table outcomes_;
 
   void count_identity(transaction& txn, std::string_view identity, int64_t delta) const;
 };

@@ -321,10 +321,13 @@ config_result parse_sync_config(const std::string& text, const std::filesystem::
   cfg.schedule = checked.value("schedule", nlohmann::json());
   parse_freshness(checked, cfg);
   parse_notify(checked, cfg, errors);
+  parse_writeback(doc, base_dir, cfg, errors);
 
   cfg.redacted = doc;
   if (doc.contains("source") && doc["source"].is_object())
     cfg.redacted["source"] = redact_source(doc["source"]);
+  if (doc.contains("writeback"))
+    cfg.redacted["writeback"] = redact_writeback(doc["writeback"]);
   if (const auto* dt = find_destination_type(cfg.destination_type))
     cfg.redacted["destination"] = redact(doc["destination"], dt->options);
   cfg.redacted = scrub_strings(cfg.redacted, cfg.secrets);

@@ -12,6 +12,7 @@
 #include "connectors/sources/source.hpp"
 #include "pipelines/core/env_interpolation.hpp"
 #include "pipelines/core/option_spec.hpp"
+#include "pipelines/config/writeback_config.hpp"
 #include "pipelines/dbt/dbt_gate.hpp"
 #include "pipelines/delivery/destination.hpp"
 #include "pipelines/schedule/schedule.hpp"
@@ -91,6 +92,7 @@ struct sync_config {
   std::optional<freshness_config> freshness;
   std::optional<dbt_model_config> dbt;
   std::optional<notify_config> notify;
+  std::optional<writeback_config> writeback;  ///< `writeback`: copies of runs, outcomes and ids
   nlohmann::json schedule;
   sync_schedule when;  ///< `schedule`, parsed (manual when absent)
   std::vector<std::string> secrets;  ///< resolved secret values, redacted wherever printed

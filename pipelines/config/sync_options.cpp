@@ -127,6 +127,10 @@ const std::vector<option_spec>& sync_options() {
           option("manual", option_type::boolean, "only when triggered"),
           option("timezone", option_type::string, "for cron: UTC (default), \"+02:00\" or a zone name like \"Europe/Paris\""),
         }),
+    option("writeback", option_type::custom,
+           "after each run, copy the run, its records' outcomes and the destination ids to "
+           "tables in a warehouse: {\"connection\", \"schema\", \"retention\", "
+           "\"batch_rows\"} (README, Write-back to the warehouse)"),
   };
   return spec;
 }

@@ -114,6 +114,8 @@ nlohmann::json run_summary::to_json() const {
     j["read"] = read_window;
   if (!dbt_gate.is_null())
     j["dbt_gate"] = dbt_gate;
+  if (!writeback.is_null())
+    j["writeback"] = writeback;
   return j;
 }
 
@@ -151,6 +153,12 @@ std::string run_summary::to_text() const {
     out << "  rejected:  " << r.key << ": " << r.reason << "\n";
   if (!error.empty())
     out << "  error:     " << error << "\n";
+  if (writeback.is_object())
+    out << "  writeback: " << writeback.value("status", "") << " (" << writeback.value("runs", 0)
+        << " runs, " << writeback.value("records", 0) << " records, " << writeback.value("ids", 0)
+        << " ids; " << writeback.value("pending", 0) << " outcomes pending)"
+        << (writeback.contains("error") ? ": " + writeback.value("error", "") : std::string())
+        << "\n";
   return out.str();
 }
 

@@ -59,6 +59,9 @@ struct run_summary {
   nlohmann::json read_window;
   /// Syncs of a dbt model: the gate's verdict (dbt_gate.hpp, gate_verdict::to_json); else null.
   nlohmann::json dbt_gate;
+  /// Syncs with `writeback`: what was copied to the warehouse (writeback.hpp,
+  /// writeback_report::to_json); else null.
+  nlohmann::json writeback;
 
   [[nodiscard]] nlohmann::json to_json() const;
   /// A few human lines for the terminal.

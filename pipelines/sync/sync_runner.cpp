@@ -18,6 +18,8 @@
 #include "pipelines/sync/reviewed_plan.hpp"
 #include "pipelines/sync/run_notifier.hpp"
 #include "pipelines/sync/sync_identity.hpp"
+#include "pipelines/sync/writeback.hpp"
+#include "state/outcome_log.hpp"
 
 namespace backflow {
 namespace {
@@ -203,11 +205,25 @@ run_summary sync_runner::finish(attempt& a, run_status status) {
   return summary;
 }
 
+run_summary sync_runner::write_back_step(attempt& a, run_summary summary) {
+  if (!a.cfg.writeback || a.plan_only || !a.st || !a.recorded)
+    return summary;
+  summary.writeback = write_back(*a.cfg.writeback, *a.st, summary.run_id).to_json();
+  try {
+    a.st->store_run(summary.run_id, summary.to_json());  // `runs` shows the write-back too
+  } catch (const std::exception& e) {
+    spdlog::warn("Run record not updated: sync={} run={} error=\"{}\"", a.cfg.name,
+                 summary.run_id, a.redact.text(e.what()));
+  }
+  return summary;
+}
+
 std::optional<run_status> sync_runner::open_state(attempt& a) {
   const auto& cfg = a.cfg;
   a.st = std::make_shared<state::sync_state>(dir_, cfg.name);
   a.st->set_redactor(a.redact);
   a.st->tracks_identities = cfg.mode == sync_mode::audience;  // members share identifiers
+  state::use_outcome_log(*a.st, cfg.writeback.has_value());
   // A state built for another destination or source is not reused unawares.
   a.identity = sync_identity(cfg);
   auto known = dir_->sync_info(cfg.name);
@@ -479,7 +495,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
   try {
     for (const step* run_step = first; run_step != last; ++run_step)
       if (auto status = (this->*(*run_step))(a))
-        return finish(a, *status);
+        return write_back_step(a, finish(a, *status));
     throw std::logic_error("a run ended without a status");
   } catch (const state::state_damaged& e) {
     // Nothing more is read from or written to a damaged state, not even this run's record.
@@ -489,7 +505,7 @@ run_summary sync_runner::execute(const sync_config& cfg, const run_options& opts
   } catch (const std::exception& e) {
     a.summary.error = e.what();
     try {
-      return finish(a, run_status::incomplete);
+      return write_back_step(a, finish(a, run_status::incomplete));
     } catch (const std::exception&) {
       return a.summary;  // the state itself is failing; report without recording
     }

@@ -90,6 +90,9 @@ class sync_runner {
   std::optional<run_status> take_reviewed(attempt& a);
   /// Ends the run with `status`: its summary, recorded in the sync's history once it has an id.
   run_summary finish(attempt& a, run_status status);
+  /// After a recorded run of a sync with `writeback`: copies what the warehouse lacks
+  /// (writeback.hpp) and adds the report to the summary. Its failure changes nothing else.
+  run_summary write_back_step(attempt& a, run_summary summary);
   /// The sync's entry in the state directory's registry (what `status` lists).
   nlohmann::json registry_entry(const attempt& a, nlohmann::json last_run) const;
   /// The shape of an interrupted change set, when the sync file still produces the same one.

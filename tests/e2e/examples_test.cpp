@@ -277,6 +277,8 @@ BOOST_DATA_TEST_CASE(the_example_runs_against_its_emulator, data::make(example_f
   BOOST_REQUIRE_MESSAGE(run.process.exit_code == 0, run.process.out << run.process.err);
   int delivered = run.summary["counts"]["delivered"];
   BOOST_TEST(delivered > 0);
+  if (run.summary.contains("writeback"))  // an example writing back: into its warehouse, whole
+    BOOST_TEST(run.summary["writeback"]["records"] == delivered, run.summary["writeback"].dump());
   if (warehouse != nullptr)  // the model was read through the warehouse's emulator
     BOOST_TEST(!warehouse->records().empty(), file << ": " << e.source_emulator << " ran nothing");
   // Nothing changed: the second run succeeds and calls nothing (its endpoint, given by an

@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(all_errors_are_reported_at_once_with_key_paths) {
   })");
   for (const char* expected :
        {"colour: unknown key (known keys: name, description, owner, source, destination, mode, "
-        "retry_rejected, mapping, binary, guards, delivery, freshness, notify, schedule)",
+        "retry_rejected, mapping, binary, guards, delivery, freshness, notify, schedule, writeback)",
         "name: \"bad name!\" may only contain letters, digits, '_', '-' and '.'",
         "source.path: is required for a sqlite source", "destination.token: is required",
         "destination.endpoint: \"ftp://api.example\" is not a valid http(s) URL",

@@ -1,0 +1,98 @@
+// Write-back into PostgreSQL (see postgres_writer.hpp).
+#include "connectors/sources/postgres_writer.hpp"
+
+#include <libpq-fe.h>
+
+#include "connectors/sources/source_text.hpp"
+#include "connectors/sources/sql_writer.hpp"
+
+namespace backflow {
+namespace {
+
+struct pg_writer_conn_closer {
+  void operator()(PGconn* conn) const { PQfinish(conn); }
+};
+struct pg_writer_result_clearer {
+  void operator()(PGresult* res) const { PQclear(res); }
+};
+using pg_writer_result = std::unique_ptr<PGresult, pg_writer_result_clearer>;
+
+class postgres_writer final : public sql_writer {
+ public:
+  postgres_writer(PGconn* conn, std::string dsn) : conn_(conn), dsn_(std::move(dsn)) {}
+
+ protected:
+  std::string type_of(wb_kind kind, bool) const override {
+    switch (kind) {
+      case wb_kind::integer:
+        return "BIGINT";
+      case wb_kind::timestamp:
+        return "TIMESTAMPTZ";
+      case wb_kind::json:
+        return "JSONB";
+      default:
+        return "TEXT";
+    }
+  }
+
+  std::string text_literal(std::string_view text) const override {
+    // libpq escapes for the connection's settings (standard_conforming_strings, encoding).
+    char* escaped = PQescapeLiteral(conn_.get(), text.data(), text.size());
+    if (escaped == nullptr)
+      return sql_writer::text_literal(text);
+    std::string out = escaped;
+    PQfreemem(escaped);
+    return out;
+  }
+
+  std::string timestamp_literal(const std::string& iso) const override {
+    return text_literal(iso) + "::timestamptz";
+  }
+
+  status run_transaction(const std::vector<std::string>& statements) override {
+    if (auto begun = exec("BEGIN"); !begun)
+      return begun;
+    for (const auto& sql : statements)
+      if (auto done = exec(sql); !done) {
+        (void)exec("ROLLBACK");  // the failure above is the one to report
+        return done;
+      }
+    if (auto committed = exec("COMMIT"); !committed) {
+      (void)exec("ROLLBACK");
+      return committed;
+    }
+    return {};
+  }
+
+ private:
+  status exec(const std::string& sql) {
+    pg_writer_result res(PQexec(conn_.get(), sql.c_str()));
+    if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK)
+      return {};
+    const char* primary =
+        res ? PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    std::string why = primary != nullptr ? primary : one_line(PQerrorMessage(conn_.get()));
+    return failure{"writeback: PostgreSQL: " + redact_secrets(why, dsn_)};
+  }
+
+  std::unique_ptr<PGconn, pg_writer_conn_closer> conn_;
+  std::string dsn_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<warehouse_writer>> open_postgres_writer(const source_spec& spec) {
+  auto dsn = spec.string_option("dsn");
+  const char* keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding", nullptr};
+  const char* values[] = {"backflow-writeback", "10", dsn.c_str(), "UTF8", nullptr};
+  std::unique_ptr<PGconn, pg_writer_conn_closer> conn(PQconnectdbParams(keys, values, 1));
+  if (!conn)
+    return failure{"writeback: cannot connect to PostgreSQL: out of memory"};
+  if (PQstatus(conn.get()) != CONNECTION_OK)
+    return failure{"writeback: cannot connect to PostgreSQL: " +
+                   redact_secrets(one_line(PQerrorMessage(conn.get())), dsn)};
+  pg_writer_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
+  return std::unique_ptr<warehouse_writer>(new postgres_writer(conn.release(), dsn));
+}
+
+}  // namespace backflow

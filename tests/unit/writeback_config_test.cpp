@@ -1,0 +1,85 @@
+// `writeback`: its defaults, the sync's own source as the connection, secrets kept out of
+// printed files, and a warehouse type Backflow cannot write to refused with its key path.
+#include <boost/test/unit_test.hpp>
+
+#include "pipelines/config/sync_config.hpp"
+#include "tests/unit/sync_config_fixture.hpp"
+
+using namespace backflow;
+using namespace backflow::unit;
+using nlohmann::json;
+
+namespace {
+
+config_result parse_writeback_patch(const json& patch) {
+  auto doc = hubspot_sync_json();
+  doc.merge_patch(patch);
+  return parse_sync_config(doc.dump(), "/srv", test_env());
+}
+
+std::string writeback_errors(const config_result& r) {
+  std::string out;
+  for (const auto& e : r.errors.items())
+    out += e + "\n";
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(writeback_config)
+
+BOOST_AUTO_TEST_CASE(defaults_write_to_the_syncs_own_source) {
+  auto r = parse_writeback_patch({{"writeback", json::object()}});
+  BOOST_REQUIRE_MESSAGE(r.config, writeback_errors(r));
+  BOOST_REQUIRE(r.config->writeback);
+  const auto& wb = *r.config->writeback;
+  BOOST_TEST(wb.connection.type == "sqlite");
+  BOOST_TEST(wb.connection.string_option("path") == "/srv/data/warehouse.db");
+  BOOST_TEST(wb.schema == "backflow");
+  BOOST_TEST(wb.retention.count() == 30LL * 86400 * 1000);
+  BOOST_TEST(wb.batch_rows == 500u);
+  BOOST_TEST(!parse_writeback_patch(json::object()).config->writeback);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_of_its_own_keeps_its_secrets_out_of_printed_files) {
+  auto r = parse_writeback_patch({{"writeback", {{"connection", {{"type", "postgres"},
+                                                                 {"dsn", "${WAREHOUSE_DSN}"}}},
+                                                 {"schema", "ops_log"},
+                                                 {"retention", 0},
+                                                 {"batch_rows", 20}}}});
+  BOOST_REQUIRE_MESSAGE(r.config, writeback_errors(r));
+  const auto& wb = *r.config->writeback;
+  BOOST_TEST(wb.connection.type == "postgres");
+  BOOST_TEST(wb.connection.string_option("dsn") == warehouse_dsn);
+  BOOST_TEST(wb.schema == "ops_log");
+  BOOST_TEST(wb.retention.count() == 0);
+  BOOST_TEST(wb.batch_rows == 20u);
+  BOOST_TEST(r.config->redacted.dump().find("pw-987") == std::string::npos);
+  BOOST_TEST(r.config->redacted["writeback"]["connection"]["dsn"] == "***");
+}
+
+BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
+  auto snowflake = parse_writeback_patch(
+      {{"source", {{"type", "snowflake"}, {"path", nullptr}, {"account", "acme"},
+                   {"token", "sf-token-4c1d"}}},
+       {"writeback", json::object()}});
+  BOOST_TEST(writeback_errors(snowflake).find("writeback: the sync's snowflake source cannot be "
+                                              "written back to") != std::string::npos,
+             writeback_errors(snowflake));
+  auto bigquery = parse_writeback_patch(
+      {{"writeback", {{"connection", {{"type", "bigquery"}, {"project", "p"}}}}}});
+  BOOST_TEST(writeback_errors(bigquery).find("writeback.connection.type: a bigquery source "
+                                             "cannot be written back to") != std::string::npos);
+  auto unknown = parse_writeback_patch(
+      {{"writeback", {{"connection", {{"type", "sqlite"}, {"path", "w.db"}, {"query", "x"}}},
+                      {"schema", "has space"},
+                      {"retention", "soon"},
+                      {"tables", "x"}}}});
+  auto text = writeback_errors(unknown);
+  for (const char* path : {"writeback.connection.query", "writeback.schema", "writeback.retention",
+                           "writeback.tables"})
+    BOOST_TEST(text.find(path) != std::string::npos, path << " in:\n" << text);
+  BOOST_TEST(!unknown.config);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
