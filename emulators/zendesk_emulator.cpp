@@ -15,7 +15,7 @@ constexpr const char* zd_api = "/api/v2";
 
 struct zd_route {
   std::string endpoint;  ///< "METHOD /path/{template}", "" when unknown
-  std::string kind;      ///< upsert, remove, job
+  std::string kind;      ///< upsert, remove, job, org_upsert, org_remove
   std::string job_id;
 };
 
@@ -25,6 +25,11 @@ zd_route parse_zd_route(const httplib::Request& req) {
     path.resize(path.size() - 5);
   const std::string users = std::string(zd_api) + "/users/";
   const std::string jobs = std::string(zd_api) + "/job_statuses/";
+  const std::string orgs = std::string(zd_api) + "/organizations/";
+  if (req.method == "POST" && path == orgs + "create_or_update")
+    return {"POST /api/v2/organizations/create_or_update", "org_upsert", {}};
+  if (req.method == "DELETE" && path == orgs + "destroy_many")
+    return {"DELETE /api/v2/organizations/destroy_many", "org_remove", {}};
   if (req.method == "POST" && path == users + "create_or_update_many")
     return {"POST /api/v2/users/create_or_update_many", "upsert", {}};
   if (req.method == "DELETE" && path == users + "destroy_many")
@@ -105,7 +110,9 @@ void zendesk_emulator::describe(const httplib::Request& req, api_response& out) 
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if (body.is_object() && body.contains("users") && body["users"].is_array())
       out.inputs = body["users"].size();
-  } else if (r.kind == "remove") {
+  } else if (r.kind == "org_upsert") {
+    out.inputs = 1;
+  } else if (r.kind == "remove" || r.kind == "org_remove") {
     out.inputs = split_zd_ids(req.get_param_value("external_ids")).size();
   }
 }
@@ -155,8 +162,10 @@ api_response zendesk_emulator::handle(const httplib::Request& req, const limits&
   }
   if (!admit(current, out))
     return out;
-  if (r.kind == "upsert" || r.kind == "remove")
-    submit(req, current, r.kind == "remove", out);
+  if (r.kind == "upsert" || r.kind == "remove" || r.kind == "org_remove")
+    submit(req, current, r.kind != "upsert", r.kind == "org_remove", out);
+  else if (r.kind == "org_upsert")
+    upsert_organization(req, out);
   else if (r.kind == "job")
     show_job(r.job_id, req, out);
   else
@@ -165,7 +174,7 @@ api_response zendesk_emulator::handle(const httplib::Request& req, const limits&
 }
 
 void zendesk_emulator::submit(const httplib::Request& req, const limits& current, bool remove,
-                              api_response& out) {
+                              bool organizations, api_response& out) {
   nlohmann::json input;
   if (remove) {
     auto ids = split_zd_ids(req.get_param_value("external_ids"));
@@ -179,7 +188,7 @@ void zendesk_emulator::submit(const httplib::Request& req, const limits& current
     input = std::move(body["users"]);
   }
   if (input.size() > zd_max_per_job)
-    return zd_fail(out, 400, "TooManyValues", "at most 100 users per request");
+    return zd_fail(out, 400, "TooManyValues", "at most 100 records per request");
   const auto now = clock::now();
   std::lock_guard lock(mutex_);
   run_due(now);
@@ -193,6 +202,7 @@ void zendesk_emulator::submit(const httplib::Request& req, const limits& current
   job j;
   j.id = id;
   j.remove = remove;
+  j.organizations = organizations;
   j.input = std::move(input);
   j.due = now + std::chrono::milliseconds(current.bulk_delay_ms);
   jobs_[j.id] = std::move(j);
@@ -224,7 +234,12 @@ void zendesk_emulator::run_due(clock::time_point now) {
 void zendesk_emulator::run(job& j) {
   for (std::size_t i = 0; i < j.input.size(); ++i) {
     const auto& item = j.input[i];
-    j.results.push_back(j.remove ? destroy(item.get<std::string>(), i) : upsert(item, i));
+    if (!j.remove)
+      j.results.push_back(upsert(item, i));
+    else if (j.organizations)
+      j.results.push_back(destroy_organization(item.get<std::string>(), i));
+    else
+      j.results.push_back(destroy(item.get<std::string>(), i));
   }
   j.done = true;
 }
@@ -287,6 +302,74 @@ nlohmann::json zendesk_emulator::destroy(const std::string& external_id, std::si
           {"status", "Deleted"}, {"success", true}};
 }
 
+void zendesk_emulator::upsert_organization(const httplib::Request& req, api_response& out) {
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object() || !body.contains("organization") || !body["organization"].is_object())
+    return zd_fail(out, 400, "InvalidValue", "organization must be an organization object");
+  const auto& o = body["organization"];
+  auto ext = o.contains("external_id") ? scalar_text(o["external_id"]) : std::string();
+  if (ext.empty())
+    return zd_fail(out, 400, "InvalidValue", "external_id (or id) is required");
+  auto invalid = [&](const std::string& error, const std::string& description) {
+    out.status = 422;
+    out.body = nlohmann::json{{"error", "RecordInvalid"},
+                              {"description", "Record validation errors"},
+                              {"details", {{"name", {{{"description", description},
+                                                      {"error", error}}}}}}}.dump();
+  };
+  std::lock_guard lock(mutex_);
+  auto it = organizations_.find(to_lower(ext));
+  const bool created = it == organizations_.end() || it->second.deleted;
+  auto name = o.contains("name") && o["name"].is_string() ? o["name"].get<std::string>() : "";
+  if (created && name.empty())
+    return invalid("BlankValue", "Name: cannot be blank");
+  if (o.contains("name") && named(name, to_lower(ext)))
+    return invalid("DuplicateValue", "Name: " + name + " has already been taken");
+  if (it == organizations_.end())
+    it = organizations_.emplace(to_lower(ext), organization{}).first;
+  auto& record = it->second;
+  if (created) {
+    record = organization{};
+    record.id = 360000500000 + ++next_organization_;
+    record.external_id = ext;
+    ++record.creations;
+  } else {
+    ++record.updates;
+  }
+  for (const auto& [field, value] : o.items()) {
+    if (field == "organization_fields" && value.is_object())
+      for (const auto& [f, v] : value.items())
+        record.fields["organization_fields"][f] = v;
+    else if (field != "external_id")
+      record.fields[field] = value;
+  }
+  out.status = created ? 201 : 200;
+  auto shown = record.fields;
+  shown["id"] = record.id;
+  shown["external_id"] = record.external_id;
+  out.body = nlohmann::json{{"organization", shown}}.dump();
+}
+
+const zendesk_emulator::organization* zendesk_emulator::named(const std::string& name,
+                                                              const std::string& except) const {
+  for (const auto& [key, o] : organizations_)
+    if (key != except && !o.deleted && o.fields.contains("name") && o.fields["name"].is_string() &&
+        to_lower(o.fields["name"].get<std::string>()) == to_lower(name))
+      return &o;
+  return nullptr;
+}
+
+nlohmann::json zendesk_emulator::destroy_organization(const std::string& external_id,
+                                                      std::size_t index) {
+  auto it = organizations_.find(to_lower(external_id));
+  if (it == organizations_.end() || it->second.deleted)
+    return {{"index", index}, {"action", "delete"}, {"status", "Failed"}, {"success", false},
+            {"error", "RecordNotFound"}, {"details", "Organization " + external_id + " not found"}};
+  it->second.deleted = true;
+  return {{"index", index}, {"id", it->second.id}, {"action", "delete"},
+          {"status", "Deleted"}, {"success", true}};
+}
+
 nlohmann::json zendesk_emulator::job_json(const job& j, const httplib::Request& req) const {
   nlohmann::json out = {
       {"id", j.id},
@@ -313,7 +396,20 @@ nlohmann::json zendesk_emulator::records(const httplib::Request&) const {
     list.push_back({{"id", u.id}, {"external_id", u.external_id}, {"fields", fields},
                     {"deleted", u.deleted}, {"creations", u.creations}, {"updates", u.updates}});
   }
-  return {{"records", list}, {"jobs", jobs_.size()}, {"pending_jobs", pending_.size()}};
+  nlohmann::json orgs = nlohmann::json::array();
+  for (const auto& [key, o] : organizations_) {
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [name, value] : o.fields.items())
+      if (name == "organization_fields" && value.is_object())
+        for (const auto& [field, v] : value.items())
+          fields["organization_fields." + field] = v;
+      else
+        fields[name] = value;
+    orgs.push_back({{"id", o.id}, {"external_id", o.external_id}, {"fields", fields},
+                    {"deleted", o.deleted}, {"creations", o.creations}, {"updates", o.updates}});
+  }
+  return {{"records", list}, {"organizations", orgs}, {"jobs", jobs_.size()},
+          {"pending_jobs", pending_.size()}};
 }
 
 void zendesk_emulator::reset() {
@@ -324,6 +420,8 @@ void zendesk_emulator::reset() {
   std::lock_guard lock(mutex_);
   users_.clear();
   by_email_.clear();
+  organizations_.clear();
+  next_organization_ = 0;
   jobs_.clear();
   pending_.clear();
   next_user_ = 0;

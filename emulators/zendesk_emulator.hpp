@@ -1,4 +1,5 @@
-// The Zendesk Support API emulator: users upserted and deleted through background jobs.
+// The Zendesk Support API emulator: users upserted and deleted through background jobs,
+// organizations upserted one per request and deleted through background jobs.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,10 @@ namespace backflow::emulators {
 /// completed. Auth: Basic `email/token:TOKEN` or `Bearer OAUTH`. Limits: `per_minute` (429 with
 /// Retry-After, `X-Rate-Limit` headers) and `max_jobs` queued at once (429 TooManyJobs). Job ids
 /// count up from 1 (32 hex digits), so a test can name the nth job.
+/// Organizations, kept apart from users: `POST /api/v2/organizations/create_or_update` (one, by
+/// external_id, case-insensitive) answers 201 or 200 with the organization at once, 422
+/// RecordInvalid when `name` is missing on create or taken by another organization;
+/// `DELETE /api/v2/organizations/destroy_many?external_ids=` is a job like the users'.
 class zendesk_emulator final : public emulator {
  public:
   static constexpr const char* default_token = "emulator-token";
@@ -51,9 +56,18 @@ class zendesk_emulator final : public emulator {
     int creations = 0;
     int updates = 0;
   };
+  struct organization {
+    std::int64_t id = 0;
+    std::string external_id;  ///< as first sent (matched case-insensitively)
+    nlohmann::json fields = nlohmann::json::object();
+    bool deleted = false;
+    int creations = 0;
+    int updates = 0;
+  };
   struct job {
     std::string id;
     bool remove = false;
+    bool organizations = false;
     nlohmann::json input;  ///< users (upsert) or external ids (remove)
     clock::time_point due;
     bool done = false;
@@ -63,7 +77,12 @@ class zendesk_emulator final : public emulator {
   [[nodiscard]] bool authorized(const httplib::Request& req) const;
   /// False (with the 429 in `out`) when the per-minute limit is spent.
   bool admit(const limits& current, api_response& out);
-  void submit(const httplib::Request& req, const limits& current, bool remove, api_response& out);
+  void submit(const httplib::Request& req, const limits& current, bool remove, bool organizations,
+              api_response& out);
+  void upsert_organization(const httplib::Request& req, api_response& out);
+  /// The live organization other than `except` holding `name` (case-insensitive), or nullptr.
+  const organization* named(const std::string& name, const std::string& except) const;
+  nlohmann::json destroy_organization(const std::string& external_id, std::size_t index);
   void show_job(const std::string& id, const httplib::Request& req, api_response& out);
   /// Runs every job whose time has come, in submission order (mutex_ held).
   void run_due(clock::time_point now);
@@ -79,9 +98,11 @@ class zendesk_emulator final : public emulator {
   mutable std::mutex mutex_;  ///< guards everything below
   std::map<std::string, user> users_;            ///< by external id
   std::map<std::string, std::string> by_email_;  ///< lowercased email → external id
+  std::map<std::string, organization> organizations_;  ///< by lowercased external id
   std::map<std::string, job> jobs_;
   std::deque<std::string> pending_;  ///< ids of jobs not yet run, in submission order
   std::int64_t next_user_ = 0;
+  std::int64_t next_organization_ = 0;
   std::uint64_t next_job_ = 0;
 };
 

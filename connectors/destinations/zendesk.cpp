@@ -1,5 +1,5 @@
-// Zendesk users connector, its options and its background job (see zendesk.hpp,
-// docs/connectors/zendesk.md).
+// Zendesk users and organizations connector, its options and its background job (see
+// zendesk.hpp, docs/connectors/zendesk.md).
 #include "connectors/destinations/zendesk.hpp"
 
 #include <algorithm>
@@ -14,6 +14,7 @@ namespace {
 
 constexpr size_t zd_max_per_job = 100;  // create_or_update_many and destroy_many take 100
 constexpr const char* zd_user_fields_prefix = "user_fields.";
+constexpr const char* zd_org_fields_prefix = "organization_fields.";
 
 long long zd_duration_ms(const nlohmann::json& options, const char* key, long long fallback) {
   long long ms = fallback;
@@ -48,11 +49,11 @@ bool zd_is_remove(const delivery_batch& batch) {
   return batch.records.front().op == delivery_op::remove;
 }
 
-/// destroy_many names users in a comma-separated list: a key holding a comma cannot be named.
+/// destroy_many names records in a comma-separated list: a key holding a comma cannot be named.
 const char* zd_unsendable(const outbound_record& r) {
   return r.op == delivery_op::remove && r.key.find(',') != std::string::npos
              ? "this key holds a comma, which Zendesk's destroy_many external_ids list cannot "
-               "carry; delete the user by hand"
+               "carry; delete it by hand"
              : nullptr;
 }
 
@@ -105,7 +106,7 @@ class zendesk_job final : public delivery_job {
     if (classify_status(response.status) != status_class::delivered) {
       if (!submitting_ && response.status == 404)
         return again("Zendesk no longer knows job " + job_id_ +
-                     " (job statuses expire): the users are sent again");
+                     " (job statuses expire): the records are sent again");
       return job_step::fail(dest_.classify_error(response, n));
     }
     auto state = read_zendesk_job(batch_, sent_, response.body);
@@ -135,8 +136,8 @@ class zendesk_job final : public delivery_job {
                           after);
   }
 
-  /// The whole batch goes again as a new job (users are upserted by external id, deletes of
-  /// users already gone are delivered): this job needs no checkpoint any more.
+  /// The whole batch goes again as a new job (records are upserted by external id, deletes of
+  /// records already gone are delivered): this job needs no checkpoint any more.
   job_step again(std::string why) {
     done_ = true;
     return job_step::fail(batch_verdict::whole(batch_verdict::kind::retry, std::move(why)));
@@ -165,7 +166,8 @@ class zendesk_job final : public delivery_job {
 destination_type zendesk_destination::type() {
   destination_type t;
   t.name = "zendesk";
-  t.summary = "Zendesk Support users: create_or_update_many and destroy_many background jobs";
+  t.summary = "Zendesk Support users (create_or_update_many jobs) or organizations "
+              "(create_or_update), destroy_many jobs for mirror";
   t.modes = {sync_mode::upsert, sync_mode::mirror};
   t.max_wait = std::chrono::hours(1);  // a Retry-After is seconds to a minute
   t.options = {
@@ -175,9 +177,11 @@ destination_type zendesk_destination::type() {
         .secret_value(),
     option("oauth_token", option_type::string, "OAuth access token (instead of email/api_token)")
         .secret_value(),
-    option("object", option_type::string, "what to write").defaults_to("users").one_of({"users"})
-        .shapes_payload(),
-    option("batch_size", option_type::integer, "users per job (Zendesk allows 100)")
+    option("object", option_type::string, "what to write: users, or organizations (one per "
+           "upsert request, 100 per delete job)")
+        .defaults_to("users").one_of({"users", "organizations"}).shapes_payload(),
+    option("batch_size", option_type::integer, "users (or deleted organizations) per job "
+           "(Zendesk allows 100)")
         .defaults_to(100).between(1, 100),
     option("poll_initial", option_type::duration, "first wait before polling a job")
         .defaults_to("1s"),
@@ -202,13 +206,14 @@ destination_type zendesk_destination::type() {
       errors.add(join_path(path, "email"), "is required with api_token");
     if (ctx.key_columns.size() != 1)
       errors.add("source.key", "zendesk needs exactly one key column: its value is the user's "
-                               "external_id");
+                               "or organization's external_id");
   };
   return t;
 }
 
 zendesk_destination::zendesk_destination(const destination_context& ctx)
-    : url_(ctx.options.value("url", "")),
+    : organizations_(ctx.options.value("object", "users") == "organizations"),
+      url_(ctx.options.value("url", "")),
       batch_size_(std::min<size_t>(ctx.options.value("batch_size", zd_max_per_job), zd_max_per_job)),
       poll_initial_(zd_duration_ms(ctx.options, "poll_initial", 1000)),
       poll_max_(zd_duration_ms(ctx.options, "poll_max", 10000)) {
@@ -236,22 +241,20 @@ http_request zendesk_destination::request(const std::string& method, const std::
 
 http_request zendesk_destination::build_request(const delivery_batch& batch) const {
   if (!zd_is_remove(batch))
-    return request("POST", "/users/create_or_update_many.json", zendesk_users_body(batch));
+    return organizations_
+               ? request("POST", "/organizations/create_or_update.json",
+                         zendesk_organization_body(batch, 0))
+               : request("POST", "/users/create_or_update_many.json", zendesk_users_body(batch));
   std::string ids;
   for (auto i : zd_sent_positions(batch))
     ids += (ids.empty() ? "" : ",") + zd_url_encode(batch.records[i].key);
-  return request("DELETE", "/users/destroy_many.json?external_ids=" + ids);
+  return request("DELETE", std::string("/") + object() + "/destroy_many.json?external_ids=" + ids);
 }
 
 batch_verdict zendesk_destination::classify_error(const http_response& response, size_t n) const {
   auto verdict = classify_response(response, n);
-  auto body = nlohmann::json::parse(response.body, nullptr, false);
-  auto error = json_text(body, "error");
-  if (!error.empty()) {
-    auto description = json_text(body, "description", json_text(body, "message"));
-    verdict.reason = "Zendesk " + std::to_string(response.status) + " " + error +
-                     (description.empty() ? "" : ": " + description);
-  }
+  if (auto reason = zendesk_error_reason(response.status, response.body); !reason.empty())
+    verdict.reason = std::move(reason);
   if (verdict.what == batch_verdict::kind::split)
     verdict.what = batch_verdict::kind::reject;  // a job is refused whole: no record to isolate
   return verdict;
@@ -261,6 +264,16 @@ batch_verdict zendesk_destination::interpret(const delivery_batch& batch,
                                              const http_response& response) const {
   if (classify_status(response.status) != status_class::delivered)
     return classify_error(response, batch.records.size());
+  if (organizations_ && !zd_is_remove(batch)) {  // create_or_update: one organization, at once
+    auto doc = nlohmann::json::parse(response.body, nullptr, false);
+    auto org = doc.is_object() ? doc.value("organization", nlohmann::json()) : nlohmann::json();
+    auto id = org.is_object() ? org.find("id") : org.end();
+    batch_verdict v;
+    v.outcomes.assign(batch.records.size(), record_outcome::delivered(
+        org.is_object() && id != org.end() && id->is_number_integer() ? id->dump()
+                                                                       : json_text(org, "id")));
+    return v;
+  }
   auto sent = zd_sent_positions(batch);
   auto state = read_zendesk_job(batch, sent, response.body);
   if (state.status != "completed" || !state.missing.empty())
@@ -286,6 +299,8 @@ rate_limit_spec zendesk_destination::rate_limits() const {
 }
 
 size_t zendesk_destination::job_size(delivery_op op, uint64_t) const {
+  if (organizations_ && op == delivery_op::upsert)
+    return 0;  // create_or_update answers at once
   return op == delivery_op::upsert || op == delivery_op::remove ? batch_size_ : 0;
 }
 
@@ -298,22 +313,65 @@ std::unique_ptr<delivery_job> zendesk_destination::resume_job(const delivery_bat
   return std::make_unique<zendesk_job>(*this, batch, checkpoint);
 }
 
+namespace {
+
+/// One record as Zendesk's object: targets under `prefix` ("user_fields.") nested in the object
+/// it names, the others as given, `external_id` the key.
+nlohmann::json zd_record_json(const delivery_batch& batch, const outbound_record& r,
+                              const std::string& prefix) {
+  auto fields = fields_to_json(batch.field_names, r.fields, nullptr, number_style::exact);
+  const auto nested = prefix.substr(0, prefix.size() - 1);
+  nlohmann::json out = nlohmann::json::object();
+  for (auto& [name, value] : fields.items()) {
+    if (name.rfind(prefix, 0) == 0)
+      out[nested][name.substr(prefix.size())] = std::move(value);
+    else
+      out[name] = std::move(value);
+  }
+  out["external_id"] = r.key;
+  return out;
+}
+
+/// "name DuplicateValue: Name: Acme has already been taken; ..." from a RecordInvalid `details`.
+std::string zd_details_text(const nlohmann::json& details) {
+  std::string out;
+  for (const auto& [field, problems] : details.items()) {
+    if (!problems.is_array())
+      continue;
+    for (const auto& p : problems) {
+      auto text = field + " " + json_text(p, "error") + ": " + json_text(p, "description");
+      out += (out.empty() ? "" : "; ") + text;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string zendesk_users_body(const delivery_batch& batch) {
   nlohmann::json users = nlohmann::json::array();
-  for (const auto& r : batch.records) {
-    auto fields = fields_to_json(batch.field_names, r.fields, nullptr, number_style::exact);
-    nlohmann::json user = nlohmann::json::object();
-    for (auto& [name, value] : fields.items()) {
-      if (name.rfind(zd_user_fields_prefix, 0) == 0)
-        user["user_fields"][name.substr(std::char_traits<char>::length(zd_user_fields_prefix))] =
-            std::move(value);
-      else
-        user[name] = std::move(value);
-    }
-    user["external_id"] = r.key;
-    users.push_back(std::move(user));
-  }
+  for (const auto& r : batch.records)
+    users.push_back(zd_record_json(batch, r, zd_user_fields_prefix));
   return dump_exact(nlohmann::json{{"users", std::move(users)}});
+}
+
+std::string zendesk_organization_body(const delivery_batch& batch, size_t i) {
+  return dump_exact(nlohmann::json{
+      {"organization", zd_record_json(batch, batch.records.at(i), zd_org_fields_prefix)}});
+}
+
+std::string zendesk_error_reason(int status, const std::string& body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto error = json_text(doc, "error");
+  if (error.empty())
+    return {};
+  auto description = json_text(doc, "description", json_text(doc, "message"));
+  std::string details;
+  if (auto d = doc.find("details"); d != doc.end() && d->is_object())
+    details = zd_details_text(*d);
+  return "Zendesk " + std::to_string(status) + " " + error +
+         (description.empty() ? "" : ": " + description) +
+         (details.empty() ? "" : " (" + details + ")");
 }
 
 zendesk_job_state read_zendesk_job(const delivery_batch& batch, const std::vector<size_t>& sent,
@@ -346,7 +404,7 @@ zendesk_job_state read_zendesk_job(const delivery_batch& batch, const std::vecto
   for (size_t at = 0; at < sent.size() && state.missing.empty(); ++at)
     if (!seen[at])
       state.missing = "Zendesk job " + state.id + " completed without a result for index " +
-                      std::to_string(at) + ": the users are sent again";
+                      std::to_string(at) + ": the records are sent again";
   return state;
 }
 

@@ -1,5 +1,6 @@
-// Zendesk Support users: create_or_update_many and destroy_many as background jobs, polled to
-// per-record results (see docs/connectors/zendesk.md).
+// Zendesk Support users (create_or_update_many jobs) and organizations (create_or_update, one per
+// request), both deleted through destroy_many jobs polled to per-record results (see
+// docs/connectors/zendesk.md).
 #pragma once
 
 #include <chrono>
@@ -10,16 +11,19 @@
 namespace backflow {
 
 /// Upserts users by external id (the key), 100 per background job, and reads each job's
-/// `results[]` by index; mirror deletes by external id through `destroy_many`. Every batch is a
-/// job: its id is checkpointed once Zendesk accepted it, so a crash polls it again instead of
-/// submitting it twice.
+/// `results[]` by index; with `object: organizations` upserts one organization per request
+/// (`organizations/create_or_update`, answered at once). Mirror deletes by external id through
+/// `destroy_many` jobs for both. A job's id is checkpointed once Zendesk accepted it, so a crash
+/// polls it again instead of submitting it twice.
 class zendesk_destination final : public destination {
  public:
   explicit zendesk_destination(const destination_context& ctx);
 
   static destination_type type();
 
-  [[nodiscard]] size_t batch_size(delivery_op op) const override { return batch_size_; }
+  [[nodiscard]] size_t batch_size(delivery_op op) const override {
+    return organizations_ && op != delivery_op::remove ? 1 : batch_size_;
+  }
   /// The job's submission (used directly only when a batch is not sent as a job).
   [[nodiscard]] http_request build_request(const delivery_batch& batch) const override;
   /// Reads a submission answer whose job already completed; anything else is retried.
@@ -41,8 +45,11 @@ class zendesk_destination final : public destination {
 
   [[nodiscard]] std::chrono::milliseconds poll_initial() const { return poll_initial_; }
   [[nodiscard]] std::chrono::milliseconds poll_max() const { return poll_max_; }
+  /// "users" or "organizations": the path under /api/v2 and the bodies' shape.
+  [[nodiscard]] const char* object() const { return organizations_ ? "organizations" : "users"; }
 
  private:
+  bool organizations_ = false;
   std::string url_;
   std::string authorization_;  ///< the Authorization header's value
   std::string credential_;     ///< what tells accounts apart (never logged)
@@ -55,6 +62,15 @@ class zendesk_destination final : public destination {
 /// The users of `batch` as a create_or_update_many body: `external_id` is the key, mapped
 /// fields as given, `user_fields.NAME` mapped fields nested in `user_fields`; numbers exact.
 std::string zendesk_users_body(const delivery_batch& batch);
+
+/// Record `i` of `batch` as a create_or_update body, `{"organization":{...}}`: `external_id` is
+/// the key, `organization_fields.NAME` mapped fields nested in `organization_fields`.
+std::string zendesk_organization_body(const delivery_batch& batch, size_t i);
+
+/// The reason of a 4xx answer in Zendesk's `{error, description, details}` shape, e.g.
+/// "Zendesk 422 RecordInvalid: Record validation errors (name DuplicateValue: Name: Acme has
+/// already been taken)"; "" when the body is not one.
+std::string zendesk_error_reason(int status, const std::string& body);
 
 /// The job a job_status answer describes: its id and status, and (once completed) one outcome
 /// per record of `batch` from `results[]` by index; nullopt outcomes when a result is missing.

@@ -1,4 +1,5 @@
-// Zendesk users under test (create_or_update_many / destroy_many background jobs): what the
+// Zendesk users and organizations under test (users: create_or_update_many / destroy_many
+// background jobs; organizations: create_or_update, destroy_many jobs): what the
 // conformance suite, the oracle and the fault matrix know of it. The oracle's expectation comes
 // from docs/connectors/zendesk.md: one live user per key in external_id, standard fields by
 // their name and custom fields under user_fields, each with the row's value as JSON (numbers as
@@ -167,6 +168,26 @@ json results_without_index_3() {
 }
 
 const json poll_match = {{"method", "GET"}, {"path_contains", "/job_statuses/"}};
+const json org_match = {{"method", "POST"}, {"path_contains", "/api/v2/organizations/"}};
+
+/// Zendesk's answer to an organization whose name another one holds (zendesk_api_client_rb#457).
+json name_taken(const std::string& name) {
+  return {{"error", "RecordInvalid"},
+          {"description", "Record validation errors"},
+          {"details", {{"name", {{{"description", "Name: " + name + " has already been taken"},
+                                  {"error", "DuplicateValue"}}}}}}};
+}
+
+/// `row` with `object: organizations`: first_name is the organization's (unique) name, the
+/// score a custom organization field, no client-side rate limit.
+faults::fault_row organizations(faults::fault_row row) {
+  // 50 requests: the Team plan's 200 a minute would make the row last 15 s.
+  row.patch["destination"] = {{"object", "organizations"}, {"rate_limit", {{"per_minute", 0}}}};
+  row.patch["mapping"] = {{{"from", "first_name"}, {"to", "name"}},
+                          {{"from", "score"}, {"to", "organization_fields.score"},
+                           {"type", "number"}}};
+  return row;
+}
 
 /// Zendesk's own rows: jobs that end failed or killed, a job status that fails while polled, a
 /// completed job missing a record's result, the account's job queue full. The generic rows run
@@ -210,6 +231,17 @@ std::vector<fault_row> fault_rows() {
               {{{"nth", 2}, {"status", 200}, {"body", job_status("dead", "killed")}}},
               deletes_finish(10, 4)}
         .deleting(deletes),
+    // Organizations go one per create_or_update request (50 calls): the 2nd one's name "taken"
+    // (Zendesk's 422 RecordInvalid; applied first, as the matrix checks every row is held) is
+    // rejected alone; a 503 sends only that one organization again.
+    organizations(fault_row{"organizations: 422 name taken, that one rejected alone", s,
+                            {{{"match", org_match}, {"nth", 2}, {"status", 422}, {"apply", true},
+                              {"body", name_taken("User 11")}}},
+                            finishes_rejecting(1, 50)}),
+    organizations(fault_row{"organizations: 503 on one, only it sent again", s,
+                            {{{"match", org_match}, {"nth", 3}, {"status", 503},
+                              {"body", {{"error", "ServiceUnavailable"}}}}},
+                            finishes(1, 51)}),
   };
 }
 
@@ -230,15 +262,18 @@ faults::destination_faults fault_view() {
                  {{{"from", "email"}, {"to", "email"}},
                   {{"from", "score"}, {"to", "user_fields.score"}, {"type", "number"}}}}};
   };
-  f.held = [](emulator_process& emu) {
+  f.held = [](emulator_process& emu) {  // users, or organizations in the rows that write them
     std::map<std::string, faults::held_record> out;
-    for (auto& r : emu.records())
-      if (!r.value("deleted", false)) {
-        auto& h = out[r.value("external_id", "")];
-        h.created += r["creations"].get<int>();
-        auto score = r["fields"].value("user_fields.score", json());
-        h.score = score.is_null() ? std::string() : faults::score_text(score);
-      }
+    const auto all = emu.control_get("records");
+    for (const auto* list : {&all["records"], &all["organizations"]})
+      for (const auto& r : *list)
+        if (!r.value("deleted", false)) {
+          auto& h = out[r.value("external_id", "")];
+          h.created += r["creations"].get<int>();
+          auto score = r["fields"].value("user_fields.score",
+                                         r["fields"].value("organization_fields.score", json()));
+          h.score = score.is_null() ? std::string() : faults::score_text(score);
+        }
     return out;
   };
   f.rows = fault_rows;

@@ -3,6 +3,7 @@
 
 #include "connectors/destinations/meta_identifiers.hpp"
 #include "connectors/destinations/salesforce.hpp"
+#include "connectors/destinations/zendesk.hpp"
 #include "tests/unit/connector_fixture.hpp"
 
 using namespace backflow;
@@ -80,6 +81,78 @@ BOOST_AUTO_TEST_CASE(meta_identifiers_read_numbers_as_their_exact_text) {
   // printf '%s' '14155550123' | sha256sum
   BOOST_TEST(meta_identifier(meta_key::phone, cell::of_decimal("14155550123")) ==
              "413ba75461ab5f99d36820e561ea97e2bd80f9cb586f7ecea6cf4c496518950a");
+}
+
+// Zendesk organizations (docs/connectors/zendesk.md): one `{"organization":{...}}` per
+// create_or_update request, `organization_fields.NAME` nested, the key as the external_id
+// string; NULL clears a field (null), "" stays "". Expected bodies written by hand.
+zendesk_destination zendesk_organizations() {
+  json options = {{"url", "http://127.0.0.1:8772"}, {"email", "sync@example.com"},
+                  {"api_token", "emulator-token"}, {"object", "organizations"}};
+  return zendesk_destination(context_for(zendesk_destination::type(), options,
+                                         sync_mode::mirror, {"account_id"}));
+}
+
+delivery_batch zendesk_org(const std::string& key, std::initializer_list<cell> cells) {
+  delivery_batch b;
+  b.batch_id = "r12-b1";
+  b.field_names = {"name", "notes", "organization_fields.big", "organization_fields.tier"};
+  b.records.push_back(record(key, delivery_op::upsert, encode_row(cells)));
+  return b;
+}
+
+BOOST_AUTO_TEST_CASE(zendesk_organization_bodies_are_written_by_hand) {
+  auto zd = zendesk_organizations();
+  auto req = zd.build_request(zendesk_org(
+      "9007199254740993", {cell::of_text("Société Générale ☃ 東京"), null(),
+                           num(9007199254740993), cell::of_text("")}));
+  BOOST_TEST(req.method == "POST");
+  BOOST_TEST(req.url == "http://127.0.0.1:8772/api/v2/organizations/create_or_update.json");
+  BOOST_TEST(req.body ==
+             R"({"organization":{"external_id":"9007199254740993",)"
+             R"("name":"Société Générale ☃ 東京","notes":null,)"
+             R"("organization_fields":{"big":9007199254740993,"tier":""}}})");
+  // "" and NULL stay apart in the custom fields too.
+  req = zd.build_request(zendesk_org("ACME-ü", {cell::of_text("Ünïcødé Ltd"), cell::of_text(""),
+                                                 null(), null()}));
+  BOOST_TEST(req.body ==
+             R"({"organization":{"external_id":"ACME-ü","name":"Ünïcødé Ltd","notes":"",)"
+             R"("organization_fields":{"big":null,"tier":null}}})");
+  BOOST_TEST(zd.batch_size(delivery_op::upsert) == 1u);
+  BOOST_TEST(zd.job_size(delivery_op::upsert, 10) == 0u);  // answered at once, not a job
+  BOOST_TEST(zd.job_size(delivery_op::remove, 10) == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(zendesk_organizations_are_deleted_by_external_id_in_a_job) {
+  delivery_batch b;
+  b.batch_id = "r12-b2";
+  b.records = {record("9007199254740993", delivery_op::remove),
+               record("Société/1", delivery_op::remove)};
+  auto req = zendesk_organizations().build_request(b);
+  BOOST_TEST(req.method == "DELETE");
+  // printf 'Société/1' | jq -sRr @uri → Soci%C3%A9t%C3%A9%2F1
+  BOOST_TEST(req.url == "http://127.0.0.1:8772/api/v2/organizations/destroy_many.json"
+                        "?external_ids=9007199254740993,Soci%C3%A9t%C3%A9%2F1");
+}
+
+BOOST_AUTO_TEST_CASE(zendesk_taken_organization_name_is_rejected_with_zendesks_words) {
+  auto zd = zendesk_organizations();
+  auto batch = zendesk_org("acme", {cell::of_text("Acme"), null(), null(), null()});
+  // The body Zendesk answers a taken name with (zendesk_api_client_rb issue 457).
+  http_response taken;
+  taken.status = 422;
+  taken.body = R"({"error":"RecordInvalid","description":"Record validation errors","details":)"
+               R"({"name":[{"description":"Name: Acme has already been taken","error":"DuplicateValue"}]}})";
+  auto v = zd.interpret(batch, taken);
+  BOOST_TEST(static_cast<int>(v.what) == static_cast<int>(batch_verdict::kind::reject));
+  BOOST_TEST(v.reason == "Zendesk 422 RecordInvalid: Record validation errors (name "
+                         "DuplicateValue: Name: Acme has already been taken)");
+  http_response created;
+  created.status = 201;
+  created.body = R"({"organization":{"id":360000500001,"external_id":"acme","name":"Acme"}})";
+  v = zd.interpret(batch, created);
+  BOOST_REQUIRE(v.outcomes.size() == 1u);
+  BOOST_TEST(v.outcomes[0].dest_id == "360000500001");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
