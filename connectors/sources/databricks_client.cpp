@@ -83,7 +83,7 @@ failure databricks_failure(const failure& call, const std::string& credential_op
   return failure{"source: Databricks SQL API: " + said};
 }
 
-result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector<db_cell>& cells) {
+result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector<text_cell>& cells) {
   packed_rows rows;
   std::string scratch;
   if (!data.is_array())
@@ -169,7 +169,7 @@ result<databricks_result> databricks_client::read_result(const nlohmann::json& b
     return failure{"source.query: Databricks returned no result manifest; a model is one SELECT"};
   for (const auto& c : columns) {
     out.cells.push_back(db_cell_of(c));
-    out.columns.push_back(column{c.value("name", ""), db_column_kind(out.cells.back())});
+    out.columns.push_back(column{c.value("name", ""), text_cell_kind(out.cells.back())});
   }
   if (auto unique = check_unique_columns(out.columns); !unique)
     return unique.error();
@@ -184,7 +184,7 @@ result<databricks_result> databricks_client::read_result(const nlohmann::json& b
 
 result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
                                                const nlohmann::json& data,
-                                               const std::vector<db_cell>& cells, size_t n) {
+                                               const std::vector<text_cell>& cells, size_t n) {
   if (!data.is_object())
     return packed_rows{};
   if (auto inline_rows = data.find("data_array"); inline_rows != data.end())
@@ -217,7 +217,7 @@ result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
 }
 
 result<packed_rows> databricks_client::chunk(const std::string& statement_id, size_t n,
-                                             const std::vector<db_cell>& cells) {
+                                             const std::vector<text_cell>& cells) {
   auto answer = send(json_request("GET", target_.base_url + dbx_statements_path + "/" +
                                              statement_id + "/result/chunks/" + std::to_string(n)));
   if (!answer)

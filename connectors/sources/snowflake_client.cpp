@@ -123,7 +123,7 @@ result<snowflake_result> snowflake_client::read_result(const nlohmann::json& bod
                    body.value("code", std::string("?")) + "); a model is one SELECT"};
   for (const auto& type : (*meta)["rowType"]) {
     out.cells.push_back(sf_cell_of(type));
-    out.columns.push_back(column{type.value("name", ""), sf_column_kind(out.cells.back())});
+    out.columns.push_back(column{type.value("name", ""), text_cell_kind(out.cells.back())});
   }
   if (auto unique = check_unique_columns(out.columns); !unique)
     return unique.error();
