@@ -2,8 +2,8 @@
 #include "connectors/sources/bigquery_auth.hpp"
 
 #include "connectors/sources/rest_client.hpp"
-#include "connectors/sources/warehouse_http.hpp"
 #include "pipelines/core/file_bytes.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace backflow {
 namespace {
@@ -67,7 +67,8 @@ result<std::string> bigquery_auth::exchange() {
   request.url = token_uri_;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = "grant_type=" + percent_escape(bq_grant_type) + "&assertion=" + percent_escape(*jwt);
+  request.body = "grant_type=" + percent_encoded(bq_grant_type, true, false) +
+                 "&assertion=" + percent_encoded(*jwt, true, false);
   auto answer = http.send_json(request);
   if (!answer)
     return failure{"source.credentials_file: the token exchange failed: " + answer.error().message};

@@ -4,9 +4,15 @@
 
 #include "connectors/sources/source_text.hpp"
 #include "connectors/sources/warehouse_http.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace backflow {
 namespace {
+
+/// A URL part, percent-encoded outside [A-Za-z0-9-_.~].
+std::string bq_escaped(const std::string& text) {
+  return percent_encoded(text, true, false);
+}
 
 /// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
 std::string bq_quoted_field(const std::string& text, const std::string& key) {
@@ -111,7 +117,7 @@ result<bigquery_page> bigquery_client::query(const std::string& sql,
   if (!target_.dataset.empty())
     body["defaultDataset"] = {{"projectId", target_.project}, {"datasetId", target_.dataset}};
   auto answer = send(json_request(
-      "POST", target_.endpoint + "/bigquery/v2/projects/" + percent_escape(target_.project) + "/queries",
+      "POST", target_.endpoint + "/bigquery/v2/projects/" + bq_escaped(target_.project) + "/queries",
       body));
   if (!answer)
     return answer.error();
@@ -128,14 +134,14 @@ result<bigquery_page> bigquery_client::poll(const std::string& job_id, const std
                                             const std::string& token) {
   if (job_id.empty())
     return failure{"source: BigQuery API: an incomplete job without a jobReference.jobId"};
-  std::string url = target_.endpoint + "/bigquery/v2/projects/" + percent_escape(target_.project) +
-                    "/queries/" + percent_escape(job_id) + "?maxResults=" +
+  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_escaped(target_.project) +
+                    "/queries/" + bq_escaped(job_id) + "?maxResults=" +
                     std::to_string(target_.max_results) + "&timeoutMs=" +
                     std::to_string(target_.timeout_ms) + "&formatOptions.useInt64Timestamp=true";
   if (!location.empty())
-    url += "&location=" + percent_escape(location);
+    url += "&location=" + bq_escaped(location);
   if (!token.empty())
-    url += "&pageToken=" + percent_escape(token);
+    url += "&pageToken=" + bq_escaped(token);
   for (;;) {
     if (target_.stop->load())
       return failure{"source: stopped while BigQuery ran the query"};
@@ -166,10 +172,10 @@ void bigquery_client::cancel(const std::string& job_id, const std::string& locat
   auto auth = target_.auth->authorization();
   if (!auth)
     return;
-  std::string url = target_.endpoint + "/bigquery/v2/projects/" + percent_escape(target_.project) +
-                    "/jobs/" + percent_escape(job_id) + "/cancel";
+  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_escaped(target_.project) +
+                    "/jobs/" + bq_escaped(job_id) + "/cancel";
   if (!location.empty())
-    url += "?location=" + percent_escape(location);
+    url += "?location=" + bq_escaped(location);
   send_once(json_request("POST", url, nullptr, {{"Authorization", *auth}}));
 }
 

@@ -3,8 +3,8 @@
 
 #include "connectors/sources/rest_client.hpp"
 #include "connectors/sources/source_text.hpp"
-#include "connectors/sources/warehouse_http.hpp"
 #include "pipelines/core/crypto.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace backflow {
 
@@ -46,7 +46,7 @@ result<std::string> databricks_auth::fetch_token() {
       {"Authorization", "Basic " + base64_encode(client_id_ + ":" + client_secret_)},
       {"Content-Type", "application/x-www-form-urlencoded"},
       {"Accept", "application/json"}};
-  request.body = "grant_type=client_credentials&scope=" + percent_escape("all-apis");
+  request.body = "grant_type=client_credentials&scope=" + percent_encoded("all-apis", true, false);
   auto answer = http.send_json(request);
   if (!answer) {
     std::string said = one_line(answer.error().message);

@@ -109,9 +109,8 @@ text_cell db_cell_of(const nlohmann::json& column) {
   return text_cell::text;
 }
 
-void write_db_value(row_writer& writer, text_cell cell, std::string_view text, std::string& scratch) {
-  if (write_common_cell(writer, cell, text))
-    return;
+void write_db_value(row_writer& writer, text_cell cell, std::string_view text,
+                    std::string& scratch) {
   switch (cell) {
     case text_cell::date:
       return dbx_valid_date(text) ? writer.timestamp(text) : writer.text(text);
@@ -125,7 +124,7 @@ void write_db_value(row_writer& writer, text_cell cell, std::string_view text, s
         return writer.bytes(*bytes);
       return writer.text(text);
     default:
-      return writer.text(text);  // the common kinds, written above; TIME and TZ are not Databricks'
+      return write_common_cell(writer, cell, text);
   }
 }
 

@@ -168,9 +168,8 @@ text_cell sf_cell_of(const nlohmann::json& row_type) {
   return text_cell::text;
 }
 
-void write_sf_value(row_writer& writer, text_cell cell, std::string_view text, std::string& scratch) {
-  if (write_common_cell(writer, cell, text))
-    return;
+void write_sf_value(row_writer& writer, text_cell cell, std::string_view text,
+                    std::string& scratch) {
   bool ok = true;
   switch (cell) {
     case text_cell::date:
@@ -192,7 +191,7 @@ void write_sf_value(row_writer& writer, text_cell cell, std::string_view text, s
     case text_cell::binary:
       return decode_hex(text, scratch) ? writer.bytes(scratch) : writer.text(text);
     default:
-      return writer.text(text);  // the common kinds, written above
+      return write_common_cell(writer, cell, text);
   }
   if (ok)
     writer.timestamp(scratch);

@@ -34,29 +34,21 @@ column_kind text_cell_kind(text_cell cell) {
   return column_kind::unknown;
 }
 
-bool write_common_cell(row_writer& writer, text_cell cell, std::string_view text) {
+void write_common_cell(row_writer& writer, text_cell cell, std::string_view text) {
   switch (cell) {
     case text_cell::integer:
     case text_cell::decimal:
-      write_exact_text(writer, text);
-      return true;
+      return write_exact_text(writer, text);
     case text_cell::real:
-      write_real_text(writer, text);
-      return true;
+      return write_real_text(writer, text);
     case text_cell::boolean:
       if (text == "true" || text == "false")
-        writer.boolean(text == "true");
-      else
-        writer.text(text);
-      return true;
+        return writer.boolean(text == "true");
+      return writer.text(text);
     case text_cell::json:
-      writer.text(minify_json_text(text));
-      return true;
-    case text_cell::text:
-      writer.text(text);
-      return true;
+      return writer.text(minify_json_text(text));
     default:
-      return false;
+      return writer.text(text);  // text, or a kind whose wire format is a warehouse's own
   }
 }
 

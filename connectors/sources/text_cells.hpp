@@ -31,8 +31,8 @@ enum class text_cell {
 column_kind text_cell_kind(text_cell cell);
 
 /// Writes a value of the kinds every warehouse sends alike (integer, decimal, real, boolean,
-/// json, text) and returns true; false, writing nothing, for the others.
-bool write_common_cell(row_writer& writer, text_cell cell, std::string_view text);
+/// json); any other kind as the text it is. Text a kind cannot read is written as text.
+void write_common_cell(row_writer& writer, text_cell cell, std::string_view text);
 
 /// An exact number: int64 when it is whole and fits, else a decimal; text when malformed.
 void write_exact_text(row_writer& writer, std::string_view text);

@@ -2,7 +2,6 @@
 #include "connectors/sources/warehouse_http.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 
 namespace backflow {
@@ -33,21 +32,6 @@ std::string quoted_json_field(const std::string& text, const std::string& key) {
   while (close < text.size() && text[close] != '"')
     close += text[close] == '\\' ? 2 : 1;
   return text.substr(open + 1, std::min(close, text.size()) - open - 1);
-}
-
-std::string percent_escape(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
 }
 
 void send_once(const http_request& request) {

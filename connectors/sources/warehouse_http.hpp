@@ -25,9 +25,6 @@ int http_status_in(const std::string& message);
 /// error code and message of a warehouse's answer inside a failure's text.
 std::string quoted_json_field(const std::string& text, const std::string& key);
 
-/// "text" with the characters outside [A-Za-z0-9-_.~] percent-encoded (URL path, query, form).
-std::string percent_escape(const std::string& text);
-
 /// Sends `request` once, 10 s at most, failures ignored: a cancel as the run ends.
 void send_once(const http_request& request);
 
@@ -40,8 +37,8 @@ inline void append_headers(std::vector<http_header>& to, const std::vector<http_
 }
 
 /// Sends `request` with the header(s) `authorize(refresh)` gives (a result of an http_header
-/// or of a vector of them); a 401 when `can_refresh` (a fresh token or JWT can be had) is sent once more
-/// with refresh = true. `send` is the client's call (rest_client::send or send_json).
+/// or of a vector of them). A 401 when `can_refresh` (a fresh token or JWT can be had) is sent
+/// once more with refresh = true. `send` is the client's call (rest_client::send or send_json).
 template <class Authorize, class Send>
 auto send_authorized(http_request request, bool can_refresh, Authorize&& authorize, Send&& send)
     -> decltype(send(request)) {
