@@ -74,13 +74,6 @@ result<databricks_target> databricks_target_of(const source_spec& spec) {
   return target;
 }
 
-result<std::string> databricks_query(const source_spec& spec) {
-  std::string_view query = strip_query_terminator(spec.query);
-  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
-  return std::string(query);
-}
-
 size_t dbx_chunks_in_flight(const source_spec& spec) {
   auto it = spec.options.find("chunks_in_flight");
   return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;
@@ -139,7 +132,7 @@ result<databricks_result> run_databricks_query(const source_spec& spec, const st
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_databricks_source(const source_spec& spec) {
-  auto query = databricks_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = databricks_target_of(spec);
@@ -153,7 +146,7 @@ result<std::unique_ptr<source_cursor>> open_databricks_source(const source_spec&
 }
 
 result<schema> describe_databricks_source(const source_spec& spec) {
-  auto query = databricks_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = databricks_target_of(spec);

@@ -75,13 +75,6 @@ result<snowflake_target> target_of(const source_spec& spec) {
   return target;
 }
 
-result<std::string> snowflake_query(const source_spec& spec) {
-  std::string_view query = strip_query_terminator(spec.query);
-  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
-  return std::string(query);
-}
-
 size_t in_flight_of(const source_spec& spec) {
   auto it = spec.options.find("partitions_in_flight");
   return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;
@@ -113,7 +106,7 @@ std::string snowflake_window_query(const std::string& model, const std::string& 
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& spec) {
-  auto query = snowflake_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = target_of(spec);
@@ -131,7 +124,7 @@ result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& 
 }
 
 result<schema> describe_snowflake_source(const source_spec& spec) {
-  auto query = snowflake_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = target_of(spec);
