@@ -3,6 +3,7 @@
 
 #include "connectors/sources/rest_client.hpp"
 #include "pipelines/core/file_bytes.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace backflow {
 namespace {
@@ -10,21 +11,6 @@ namespace {
 constexpr const char* bq_scope = "https://www.googleapis.com/auth/bigquery.readonly";
 constexpr const char* bq_grant_type = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 constexpr auto bq_refresh_margin = std::chrono::seconds(60);
-
-std::string bq_form_escape(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -81,7 +67,8 @@ result<std::string> bigquery_auth::exchange() {
   request.url = token_uri_;
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                      {"Accept", "application/json"}};
-  request.body = "grant_type=" + bq_form_escape(bq_grant_type) + "&assertion=" + bq_form_escape(*jwt);
+  request.body = "grant_type=" + percent_encoded(bq_grant_type, true, false) +
+                 "&assertion=" + percent_encoded(*jwt, true, false);
   auto answer = http.send_json(request);
   if (!answer)
     return failure{"source.credentials_file: the token exchange failed: " + answer.error().message};

@@ -1,16 +1,17 @@
 // BigQuery REST API v2 calls (see bigquery_client.hpp).
 #include "connectors/sources/bigquery_client.hpp"
 
-#include <cctype>
 
 #include "connectors/sources/source_text.hpp"
+#include "connectors/sources/warehouse_http.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace backflow {
 namespace {
 
-int bq_http_status_of(const std::string& message) {
-  size_t at = message.find(": HTTP ");
-  return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
+/// A URL part, percent-encoded outside [A-Za-z0-9-_.~].
+std::string bq_escaped(const std::string& text) {
+  return percent_encoded(text, true, false);
 }
 
 /// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
@@ -34,10 +35,8 @@ std::string bq_quoted_field(const std::string& text, const std::string& key) {
 }
 
 rest_client_options bq_client_options(const bigquery_target& target) {
-  rest_client_options o;
-  o.secrets = target.auth->secrets();
-  o.stop_requested = [stop = target.stop] { return stop->load(); };
-  o.request_timeout = std::chrono::milliseconds(target.timeout_ms + 120'000);
+  auto o = warehouse_client_options(target.auth->secrets(), target.stop,
+                                    std::chrono::milliseconds(target.timeout_ms + 120'000));
   // BigQuery also throttles with 403 rateLimitExceeded (other 403s are permanent).
   o.also_retryable = [](const http_response& r) {
     return r.status == 403 && bq_quoted_field(r.body, "reason") == "rateLimitExceeded";
@@ -62,26 +61,11 @@ bigquery_page bq_page_of(const nlohmann::json& body) {
 
 }  // namespace
 
-std::string bq_url_escape(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 failure bigquery_failure(const failure& call, const std::string& credential_option) {
   const std::string& text = call.message;
   if (text.rfind("source.", 0) == 0 || text.rfind("source:", 0) == 0)
     return call;  // already the source's own (a token exchange, a stop)
-  const int status = bq_http_status_of(text);
+  const int status = http_status_in(text);
   const size_t body = text.find("{\"error\"");
   const std::string reason = body == std::string::npos ? "" : bq_quoted_field(text.substr(body), "reason");
   const std::string message = body == std::string::npos ? "" : bq_quoted_field(text.substr(body), "message");
@@ -105,22 +89,16 @@ bigquery_client::bigquery_client(bigquery_target target)
     : target_(std::move(target)), http_(bq_client_options(target_)) {}
 
 result<nlohmann::json> bigquery_client::send(http_request request) {
-  const auto base_headers = request.headers;
-  for (bool refreshed = false;;) {
-    auto auth = target_.auth->authorization(refreshed);
-    if (!auth)
-      return auth.error();
-    request.headers = base_headers;
-    request.headers.push_back({"Authorization", *auth});
-    auto answer = http_.send_json(request);
-    if (answer)
-      return answer;
-    const std::string& text = answer.error().message;
-    const int status = bq_http_status_of(text);
-    if (status != 401 || refreshed || !target_.auth->can_refresh())
-      return answer;
-    refreshed = true;  // an expired or revoked token: a new one, once
-  }
+  // An expired or revoked token (401): a new one, once.
+  return send_authorized(
+      std::move(request), target_.auth->can_refresh(),
+      [this](bool refresh) -> result<http_header> {
+        auto auth = target_.auth->authorization(refresh);
+        if (!auth)
+          return auth.error();
+        return http_header{"Authorization", *auth};
+      },
+      [this](const http_request& r) { return http_.send_json(r); });
 }
 
 result<bigquery_page> bigquery_client::query(const std::string& sql,
@@ -139,7 +117,7 @@ result<bigquery_page> bigquery_client::query(const std::string& sql,
   if (!target_.dataset.empty())
     body["defaultDataset"] = {{"projectId", target_.project}, {"datasetId", target_.dataset}};
   auto answer = send(json_request(
-      "POST", target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) + "/queries",
+      "POST", target_.endpoint + "/bigquery/v2/projects/" + bq_escaped(target_.project) + "/queries",
       body));
   if (!answer)
     return answer.error();
@@ -156,14 +134,14 @@ result<bigquery_page> bigquery_client::poll(const std::string& job_id, const std
                                             const std::string& token) {
   if (job_id.empty())
     return failure{"source: BigQuery API: an incomplete job without a jobReference.jobId"};
-  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) +
-                    "/queries/" + bq_url_escape(job_id) + "?maxResults=" +
+  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_escaped(target_.project) +
+                    "/queries/" + bq_escaped(job_id) + "?maxResults=" +
                     std::to_string(target_.max_results) + "&timeoutMs=" +
                     std::to_string(target_.timeout_ms) + "&formatOptions.useInt64Timestamp=true";
   if (!location.empty())
-    url += "&location=" + bq_url_escape(location);
+    url += "&location=" + bq_escaped(location);
   if (!token.empty())
-    url += "&pageToken=" + bq_url_escape(token);
+    url += "&pageToken=" + bq_escaped(token);
   for (;;) {
     if (target_.stop->load())
       return failure{"source: stopped while BigQuery ran the query"};
@@ -194,15 +172,11 @@ void bigquery_client::cancel(const std::string& job_id, const std::string& locat
   auto auth = target_.auth->authorization();
   if (!auth)
     return;
-  rest_client_options once;
-  once.retry.max_attempts = 1;
-  once.request_timeout = std::chrono::milliseconds(10'000);
-  rest_client quick(once);
-  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_url_escape(target_.project) +
-                    "/jobs/" + bq_url_escape(job_id) + "/cancel";
+  std::string url = target_.endpoint + "/bigquery/v2/projects/" + bq_escaped(target_.project) +
+                    "/jobs/" + bq_escaped(job_id) + "/cancel";
   if (!location.empty())
-    url += "?location=" + bq_url_escape(location);
-  (void)quick.send(json_request("POST", url, nullptr, {{"Authorization", *auth}}));
+    url += "?location=" + bq_escaped(location);
+  send_once(json_request("POST", url, nullptr, {{"Authorization", *auth}}));
 }
 
 }  // namespace backflow

@@ -68,7 +68,4 @@ class bigquery_client {
 /// The failure for a call that failed, from Google's `error.errors[].reason` and message.
 failure bigquery_failure(const failure& call, const std::string& credential_option);
 
-/// "text" with the characters outside [A-Za-z0-9-_.~] percent-encoded.
-std::string bq_url_escape(const std::string& text);
-
 }  // namespace backflow

@@ -141,13 +141,6 @@ result<bigquery_target> bq_target_of(const source_spec& spec) {
   return target;
 }
 
-result<std::string> bigquery_query(const source_spec& spec) {
-  std::string_view query = strip_query_terminator(spec.query);
-  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
-  return std::string(query);
-}
-
 /// The name of an incremental read's bound in bigquery_window_query (`@backflow_from`).
 constexpr const char* bq_bound_name = "backflow_from";
 
@@ -220,7 +213,7 @@ result<std::tuple<bigquery_target, bigquery_page, std::vector<bq_field>, schema>
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_bigquery_source(const source_spec& spec) {
-  auto query = bigquery_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto ran = bq_run(spec, *query);
@@ -232,7 +225,7 @@ result<std::unique_ptr<source_cursor>> open_bigquery_source(const source_spec& s
 }
 
 result<schema> describe_bigquery_source(const source_spec& spec) {
-  auto query = bigquery_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto ran = bq_run(spec, "SELECT * FROM (" + *query + ") LIMIT 0");

@@ -1,22 +1,20 @@
 // How BigQuery REST values become cells (see bigquery_values.hpp).
 #include "connectors/sources/bigquery_values.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 
 #include "connectors/sources/snowflake_values.hpp"
+#include "connectors/sources/text_cells.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/decimal.hpp"
 
 namespace backflow {
 namespace {
 
-std::string bq_folded_type(std::string type) {
-  for (auto& c : type)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+std::string bq_folded_type(const std::string& name) {
+  std::string type = upper_type_name(name);
   if (type == "INTEGER")
     return "INT64";
   if (type == "FLOAT")
@@ -55,26 +53,12 @@ bool bq_parse_int(std::string_view text, int64_t& v) {
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-/// FLOAT64 text as BigQuery sends it ("1.5", "NaN", "Infinity", "-Infinity", "1e+300").
-bool bq_parse_real(std::string_view text, double& v) {
-  if (text == "NaN") {
-    v = std::numeric_limits<double>::quiet_NaN();
-    return true;
-  }
-  if (text == "Infinity" || text == "-Infinity") {
-    v = (text[0] == '-' ? -1 : 1) * std::numeric_limits<double>::infinity();
-    return true;
-  }
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
 /// A TIMESTAMP value: int64 microseconds (useInt64Timestamp) or float seconds ("1.7E9").
 bool bq_timestamp_micros(std::string_view text, int64_t& micros) {
   if (bq_parse_int(text, micros))
     return true;
   double seconds = 0;
-  if (!bq_parse_real(text, seconds) || !std::isfinite(seconds))
+  if (!parse_real_text(text, seconds) || !std::isfinite(seconds))
     return false;
   micros = static_cast<int64_t>(std::llround(seconds * 1e6));
   return true;
@@ -97,7 +81,7 @@ void bq_append_scalar_json(std::string& out, const bq_field& field, const std::s
   }
   if (t == "FLOAT64") {
     double v = 0;
-    if (bq_parse_real(text, v) && std::isfinite(v))
+    if (parse_real_text(text, v) && std::isfinite(v))
       out.append(shortest_real_text(v));
     else
       bq_append_quoted(out, text);
@@ -225,18 +209,14 @@ void write_bq_value(row_writer& writer, const bq_field& field, const nlohmann::j
     return writer.text(value.dump());
   const std::string& text = value.get_ref<const std::string&>();
   const std::string& t = field.type;
-  if (t == "INT64" || t == "NUMERIC" || t == "BIGNUMERIC") {
+  if (t == "INT64")
+    return write_exact_text(writer, text);
+  if (t == "NUMERIC" || t == "BIGNUMERIC") {
     auto decimal = normalize_decimal(text);
-    if (!decimal)
-      return writer.text(text);
-    if (auto whole = t == "INT64" ? decimal_to_int64(*decimal) : std::nullopt)
-      return writer.integer(*whole);
-    return writer.decimal(*decimal);
+    return decimal ? writer.decimal(*decimal) : writer.text(text);
   }
-  if (t == "FLOAT64") {
-    double v = 0;
-    return bq_parse_real(text, v) ? writer.real(v) : writer.text(text);
-  }
+  if (t == "FLOAT64")
+    return write_real_text(writer, text);
   if (t == "BOOL" && (text == "true" || text == "false"))
     return writer.boolean(text == "true");
   if (t == "BYTES") {

@@ -4,27 +4,9 @@
 #include "connectors/sources/rest_client.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "pipelines/core/crypto.hpp"
+#include "pipelines/core/redaction.hpp"
 
 namespace backflow {
-namespace {
-
-/// application/x-www-form-urlencoded escaping of one value.
-std::string dbx_form_escape(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 result<std::shared_ptr<databricks_auth>> databricks_auth::from_spec(const source_spec& spec,
                                                                     const std::string& host) {
@@ -64,7 +46,7 @@ result<std::string> databricks_auth::fetch_token() {
       {"Authorization", "Basic " + base64_encode(client_id_ + ":" + client_secret_)},
       {"Content-Type", "application/x-www-form-urlencoded"},
       {"Accept", "application/json"}};
-  request.body = "grant_type=client_credentials&scope=" + dbx_form_escape("all-apis");
+  request.body = "grant_type=client_credentials&scope=" + percent_encoded("all-apis", true, false);
   auto answer = http.send_json(request);
   if (!answer) {
     std::string said = one_line(answer.error().message);

@@ -5,38 +5,13 @@
 #include <chrono>
 
 #include "connectors/sources/source_text.hpp"
+#include "connectors/sources/warehouse_http.hpp"
 
 namespace backflow {
 namespace {
 
 constexpr const char* dbx_statements_path = "/api/2.0/sql/statements";
-
-rest_client_options dbx_client_options(const databricks_target& target) {
-  rest_client_options o;
-  o.secrets = target.auth->secrets();
-  o.stop_requested = [stop = target.stop] { return stop->load(); };
-  o.request_timeout = std::chrono::milliseconds(300'000);
-  return o;
-}
-
-/// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
-std::string dbx_error_field(const std::string& text, const std::string& key) {
-  size_t at = text.find("\"" + key + "\"");
-  if (at == std::string::npos)
-    return {};
-  size_t open = text.find('"', text.find(':', at) + 1);
-  if (open == std::string::npos)
-    return {};
-  size_t close = open + 1;
-  while (close < text.size() && text[close] != '"')
-    close += text[close] == '\\' ? 2 : 1;
-  return text.substr(open + 1, std::min(close, text.size()) - open - 1);
-}
-
-int dbx_http_status(const std::string& message) {
-  size_t at = message.find(": HTTP ");
-  return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
-}
+constexpr std::chrono::milliseconds dbx_call_timeout{300'000};
 
 failure dbx_statement_failure(const nlohmann::json& status) {
   std::string state = status.value("state", "?");
@@ -72,9 +47,9 @@ failure databricks_failure(const failure& call, const std::string& credential_op
   const std::string& text = call.message;
   if (text.rfind("source", 0) == 0)
     return call;  // already ours (a FAILED statement, a token endpoint refusal)
-  int status = dbx_http_status(text);
-  std::string code = dbx_error_field(text, "error_code");
-  std::string message = dbx_error_field(text, "message");
+  int status = http_status_in(text);
+  std::string code = quoted_json_field(text, "error_code");
+  std::string message = quoted_json_field(text, "message");
   std::string said = code.empty() ? one_line(text) : "Databricks error " + code + ": " + one_line(message);
   if (status == 400 || status == 404)
     return failure{"source.query: " + said};
@@ -83,7 +58,7 @@ failure databricks_failure(const failure& call, const std::string& credential_op
   return failure{"source: Databricks SQL API: " + said};
 }
 
-result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector<db_cell>& cells) {
+result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector<text_cell>& cells) {
   packed_rows rows;
   std::string scratch;
   if (!data.is_array())
@@ -108,21 +83,15 @@ result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector
 }
 
 databricks_client::databricks_client(databricks_target target)
-    : target_(std::move(target)), http_(dbx_client_options(target_)), links_(dbx_client_options(target_)) {}
+    : target_(std::move(target)),
+      http_(warehouse_client_options(target_.auth->secrets(), target_.stop, dbx_call_timeout)),
+      links_(warehouse_client_options(target_.auth->secrets(), target_.stop, dbx_call_timeout)) {}
 
 result<nlohmann::json> databricks_client::send(http_request request) {
-  const auto base_headers = request.headers;
-  for (int attempt = 0;; ++attempt) {
-    auto auth = target_.auth->header(attempt > 0);
-    if (!auth)
-      return auth.error();
-    request.headers = base_headers;
-    request.headers.push_back(*auth);
-    auto response = http_.send_json(request);
-    if (response || attempt > 0 || !target_.auth->can_refresh() ||
-        dbx_http_status(response.error().message) != 401)
-      return response;
-  }
+  return send_authorized(
+      std::move(request), target_.auth->can_refresh(),
+      [this](bool refresh) { return target_.auth->header(refresh); },
+      [this](const http_request& r) { return http_.send_json(r); });
 }
 
 result<databricks_result> databricks_client::run(const std::string& statement,
@@ -169,7 +138,7 @@ result<databricks_result> databricks_client::read_result(const nlohmann::json& b
     return failure{"source.query: Databricks returned no result manifest; a model is one SELECT"};
   for (const auto& c : columns) {
     out.cells.push_back(db_cell_of(c));
-    out.columns.push_back(column{c.value("name", ""), db_column_kind(out.cells.back())});
+    out.columns.push_back(column{c.value("name", ""), text_cell_kind(out.cells.back())});
   }
   if (auto unique = check_unique_columns(out.columns); !unique)
     return unique.error();
@@ -184,7 +153,7 @@ result<databricks_result> databricks_client::read_result(const nlohmann::json& b
 
 result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
                                                const nlohmann::json& data,
-                                               const std::vector<db_cell>& cells, size_t n) {
+                                               const std::vector<text_cell>& cells, size_t n) {
   if (!data.is_object())
     return packed_rows{};
   if (auto inline_rows = data.find("data_array"); inline_rows != data.end())
@@ -217,7 +186,7 @@ result<packed_rows> databricks_client::rows_of(const std::string& statement_id,
 }
 
 result<packed_rows> databricks_client::chunk(const std::string& statement_id, size_t n,
-                                             const std::vector<db_cell>& cells) {
+                                             const std::vector<text_cell>& cells) {
   auto answer = send(json_request("GET", target_.base_url + dbx_statements_path + "/" +
                                              statement_id + "/result/chunks/" + std::to_string(n)));
   if (!answer)
@@ -231,13 +200,9 @@ void databricks_client::cancel(const std::string& statement_id) {
   auto header = target_.auth->header();
   if (!header)
     return;
-  rest_client_options once;
-  once.retry.max_attempts = 1;
-  once.request_timeout = std::chrono::milliseconds(10'000);
-  rest_client quick(once);
-  (void)quick.send(json_request("POST", target_.base_url + dbx_statements_path + "/" + statement_id +
-                                            "/cancel",
-                                nullptr, {*header}));
+  send_once(json_request("POST", target_.base_url + dbx_statements_path + "/" + statement_id +
+                                     "/cancel",
+                         nullptr, {*header}));
 }
 
 }  // namespace backflow

@@ -26,7 +26,7 @@ struct databricks_target {
 struct databricks_result {
   std::string statement_id;
   schema columns;
-  std::vector<db_cell> cells;
+  std::vector<text_cell> cells;
   packed_rows first;
   size_t chunks = 1;
 };
@@ -49,7 +49,7 @@ class databricks_client {
   /// Chunk `n`'s rows: from GET .../result/chunks/n (inline data_array, or its external link
   /// fetched without Authorization; an expired or refused link is asked for again, up to 3 times).
   result<packed_rows> chunk(const std::string& statement_id, size_t n,
-                            const std::vector<db_cell>& cells);
+                            const std::vector<text_cell>& cells);
 
   /// Asks Databricks to cancel `statement_id`: one attempt, failures ignored (the run is ending).
   void cancel(const std::string& statement_id);
@@ -60,7 +60,7 @@ class databricks_client {
   result<databricks_result> read_result(const nlohmann::json& body);
   /// Rows of a `result` object (ResultData): data_array, or the first external link's content.
   result<packed_rows> rows_of(const std::string& statement_id, const nlohmann::json& data,
-                              const std::vector<db_cell>& cells, size_t n);
+                              const std::vector<text_cell>& cells, size_t n);
 
   databricks_target target_;
   rest_client http_;
@@ -71,6 +71,6 @@ class databricks_client {
 failure databricks_failure(const failure& call, const std::string& credential_option);
 
 /// Rows of a JSON_ARRAY `[[string|null, ...], ...]` typed by `cells`; failures name the row.
-result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector<db_cell>& cells);
+result<packed_rows> encode_db_rows(const nlohmann::json& data, const std::vector<text_cell>& cells);
 
 }  // namespace backflow

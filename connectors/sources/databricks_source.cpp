@@ -1,16 +1,14 @@
 // A Databricks SQL warehouse read over the Statement Execution API 2.0 (see databricks_source.hpp).
 #include "connectors/sources/databricks_source.hpp"
 
-#include <algorithm>
 #include <cstdlib>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "connectors/sources/databricks_client.hpp"
-#include "connectors/sources/ordered_parts.hpp"
+#include "connectors/sources/parts_cursor.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
 
@@ -18,29 +16,30 @@ namespace backflow {
 namespace {
 
 /// Streams chunk 0 (in the statement's answer), then the others from the prefetcher.
-class databricks_cursor final : public source_cursor {
+class databricks_cursor final : public parts_cursor {
  public:
   databricks_cursor(databricks_target target, databricks_result result, size_t in_flight)
-      : target_(std::move(target)), result_(std::move(result)), rows_(std::move(result_.first)) {
-    if (result_.chunks > 1)
-      chunks_.emplace(result_.chunks, in_flight, [this] {
-        // Each thread its own client (connection); a 401 blames the credential option.
-        auto client = std::make_shared<databricks_client>(target_);
-        return [client, id = result_.statement_id, cells = result_.cells,
-                blamed = target_.auth->credential_option()](size_t n) -> backflow::result<packed_rows> {
-          auto rows = client->chunk(id, n, cells);
-          if (!rows)
-            return databricks_failure(rows.error(), blamed);
-          return rows;
-        };
-      });
+      : parts_cursor(std::move(result.first), result.chunks),
+        target_(std::move(target)),
+        result_(std::move(result)) {
+    start_parts(in_flight, [this] {
+      // Each thread its own client (connection); a 401 blames the credential option.
+      auto client = std::make_shared<databricks_client>(target_);
+      return [client, id = result_.statement_id, cells = result_.cells,
+              blamed = target_.auth->credential_option()](size_t n) -> backflow::result<packed_rows> {
+        auto rows = client->chunk(id, n, cells);
+        if (!rows)
+          return databricks_failure(rows.error(), blamed);
+        return rows;
+      };
+    });
   }
 
   ~databricks_cursor() override {
-    if (finished_ || result_.chunks <= 1)
+    if (!unfinished())
       return;  // everything is here already: nothing is left to cancel
     target_.stop->store(true);  // workers give up their retries
-    chunks_.reset();
+    stop_parts();
     databricks_client(target_).cancel(result_.statement_id);
   }
 
@@ -49,50 +48,9 @@ class databricks_cursor final : public source_cursor {
 
   [[nodiscard]] const schema& columns() const override { return result_.columns; }
 
-  result<size_t> fetch(packed_rows& out, size_t max_rows) override {
-    if (!error_.empty())
-      return failure{error_};
-    size_t fetched = 0;
-    while (fetched < max_rows && !finished_) {
-      if (row_ == rows_.size()) {
-        if (auto next = next_chunk(); !next) {
-          error_ = next.error().message;
-          return failure{error_};
-        }
-        continue;
-      }
-      size_t take = std::min(max_rows - fetched, rows_.size() - row_);
-      out.append_range(rows_, row_, take);
-      row_ += take;
-      fetched += take;
-    }
-    return fetched;
-  }
-
  private:
-  status next_chunk() {
-    rows_.clear();
-    row_ = 0;
-    if (chunk_ + 1 >= result_.chunks) {
-      finished_ = true;
-      chunks_.reset();
-      return {};
-    }
-    auto rows = chunks_->take(++chunk_);
-    if (!rows)
-      return rows.error();
-    rows_ = std::move(*rows);
-    return {};
-  }
-
   databricks_target target_;
   databricks_result result_;
-  packed_rows rows_;  // the chunk being read
-  size_t row_ = 0;
-  size_t chunk_ = 0;
-  bool finished_ = false;
-  std::optional<ordered_parts> chunks_;
-  std::string error_;
 };
 
 result<databricks_target> databricks_target_of(const source_spec& spec) {
@@ -114,13 +72,6 @@ result<databricks_target> databricks_target_of(const source_spec& spec) {
     return auth.error();
   target.auth = std::move(*auth);
   return target;
-}
-
-result<std::string> databricks_query(const source_spec& spec) {
-  std::string_view query = strip_query_terminator(spec.query);
-  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
-  return std::string(query);
 }
 
 size_t dbx_chunks_in_flight(const source_spec& spec) {
@@ -181,7 +132,7 @@ result<databricks_result> run_databricks_query(const source_spec& spec, const st
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_databricks_source(const source_spec& spec) {
-  auto query = databricks_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = databricks_target_of(spec);
@@ -195,7 +146,7 @@ result<std::unique_ptr<source_cursor>> open_databricks_source(const source_spec&
 }
 
 result<schema> describe_databricks_source(const source_spec& spec) {
-  auto query = databricks_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = databricks_target_of(spec);

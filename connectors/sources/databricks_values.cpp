@@ -2,14 +2,11 @@
 #include "connectors/sources/databricks_values.hpp"
 
 #include <cctype>
-#include <charconv>
 #include <cstdint>
-#include <limits>
 
 #include "connectors/sources/snowflake_values.hpp"
 #include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/crypto.hpp"
-#include "pipelines/core/decimal.hpp"
 
 namespace backflow {
 namespace {
@@ -24,31 +21,6 @@ bool dbx_digits(std::string_view s, size_t at, size_t n, int& value) {
     value = value * 10 + (s[i] - '0');
   }
   return true;
-}
-
-void dbx_write_exact(row_writer& writer, std::string_view text) {
-  auto decimal = normalize_decimal(text);
-  if (!decimal)
-    return writer.text(text);
-  if (auto whole = decimal_to_int64(*decimal))
-    writer.integer(*whole);
-  else
-    writer.decimal(*decimal);
-}
-
-void dbx_write_real(row_writer& writer, std::string_view text) {
-  if (text == "NaN")
-    return writer.real(std::numeric_limits<double>::quiet_NaN());
-  if (text == "Infinity" || text == "inf")
-    return writer.real(std::numeric_limits<double>::infinity());
-  if (text == "-Infinity" || text == "-inf")
-    return writer.real(-std::numeric_limits<double>::infinity());
-  double v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec == std::errc() && end == text.data() + text.size())
-    writer.real(v);
-  else
-    writer.text(text);
 }
 
 bool dbx_valid_date(std::string_view text) {
@@ -114,80 +86,45 @@ bool db_iso_timestamp(std::string_view s, bool keep_wall_clock, std::string& out
   return true;
 }
 
-db_cell db_cell_of(const nlohmann::json& column) {
-  std::string type = column.value("type_name", "");
-  for (auto& c : type)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+text_cell db_cell_of(const nlohmann::json& column) {
+  const std::string type = upper_type_name(column.value("type_name", ""));
   if (type == "BYTE" || type == "SHORT" || type == "INT" || type == "LONG")
-    return db_cell::integer;
+    return text_cell::integer;
   if (type == "DECIMAL")
-    return db_cell::decimal;
+    return text_cell::decimal;
   if (type == "FLOAT" || type == "DOUBLE")
-    return db_cell::real;
+    return text_cell::real;
   if (type == "BOOLEAN")
-    return db_cell::boolean;
+    return text_cell::boolean;
   if (type == "DATE")
-    return db_cell::date;
+    return text_cell::date;
   if (type == "TIMESTAMP")
-    return db_cell::timestamp;
+    return text_cell::timestamp;
   if (type == "TIMESTAMP_NTZ")
-    return db_cell::timestamp_ntz;
+    return text_cell::timestamp_ntz;
   if (type == "ARRAY" || type == "MAP" || type == "STRUCT")
-    return db_cell::json;
+    return text_cell::json;
   if (type == "BINARY")
-    return db_cell::binary;
-  return db_cell::text;
+    return text_cell::binary;
+  return text_cell::text;
 }
 
-column_kind db_column_kind(db_cell cell) {
+void write_db_value(row_writer& writer, text_cell cell, std::string_view text,
+                    std::string& scratch) {
   switch (cell) {
-    case db_cell::integer:
-      return column_kind::integer;
-    case db_cell::decimal:
-      return column_kind::decimal;
-    case db_cell::real:
-      return column_kind::real;
-    case db_cell::boolean:
-      return column_kind::boolean;
-    case db_cell::date:
-    case db_cell::timestamp:
-    case db_cell::timestamp_ntz:
-      return column_kind::timestamp;
-    case db_cell::binary:
-      return column_kind::bytes;
-    case db_cell::json:
-    case db_cell::text:
-      return column_kind::text;
-  }
-  return column_kind::unknown;
-}
-
-void write_db_value(row_writer& writer, db_cell cell, std::string_view text, std::string& scratch) {
-  switch (cell) {
-    case db_cell::integer:
-    case db_cell::decimal:
-      return dbx_write_exact(writer, text);
-    case db_cell::real:
-      return dbx_write_real(writer, text);
-    case db_cell::boolean:
-      if (text == "true" || text == "false")
-        return writer.boolean(text == "true");
-      return writer.text(text);
-    case db_cell::date:
+    case text_cell::date:
       return dbx_valid_date(text) ? writer.timestamp(text) : writer.text(text);
-    case db_cell::timestamp:
-    case db_cell::timestamp_ntz:
-      if (db_iso_timestamp(text, cell == db_cell::timestamp_ntz, scratch))
+    case text_cell::timestamp:
+    case text_cell::timestamp_ntz:
+      if (db_iso_timestamp(text, cell == text_cell::timestamp_ntz, scratch))
         return writer.timestamp(scratch);
       return writer.text(text);
-    case db_cell::json:
-      return writer.text(minify_json_text(text));
-    case db_cell::binary:
+    case text_cell::binary:
       if (auto bytes = base64_decode(text))
         return writer.bytes(*bytes);
       return writer.text(text);
-    case db_cell::text:
-      return writer.text(text);
+    default:
+      return write_common_cell(writer, cell, text);
   }
 }
 

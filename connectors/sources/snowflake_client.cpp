@@ -5,37 +5,11 @@
 #include <chrono>
 
 #include "connectors/sources/source_text.hpp"
+#include "connectors/sources/warehouse_http.hpp"
 #include "pipelines/core/crypto.hpp"
 
 namespace backflow {
 namespace {
-
-rest_client_options client_options(const snowflake_target& target) {
-  rest_client_options o;
-  o.secrets = target.auth->secrets();
-  o.stop_requested = [stop = target.stop] { return stop->load(); };
-  o.request_timeout = std::chrono::milliseconds(300'000);
-  return o;
-}
-
-/// The string after `"key"` and a colon in `text` (JSON, perhaps cut short), or "".
-std::string quoted_field(const std::string& text, const std::string& key) {
-  size_t at = text.find("\"" + key + "\"");
-  if (at == std::string::npos)
-    return {};
-  size_t open = text.find('"', text.find(':', at) + 1);
-  if (open == std::string::npos)
-    return {};
-  size_t close = open + 1;
-  while (close < text.size() && text[close] != '"')
-    close += text[close] == '\\' ? 2 : 1;
-  return text.substr(open + 1, std::min(close, text.size()) - open - 1);
-}
-
-int http_status_of(const std::string& message) {
-  size_t at = message.find(": HTTP ");
-  return at == std::string::npos ? 0 : std::atoi(message.c_str() + at + 7);
-}
 
 std::string uuid4() {
   std::string h = random_hex(16);
@@ -48,10 +22,10 @@ std::string uuid4() {
 
 failure snowflake_failure(const failure& call, const std::string& credential_option) {
   const std::string& text = call.message;
-  int status = http_status_of(text);
-  std::string code = quoted_field(text, "code");
-  std::string message = quoted_field(text, "message");
-  std::string state = quoted_field(text, "sqlState");
+  int status = http_status_in(text);
+  std::string code = quoted_json_field(text, "code");
+  std::string message = quoted_json_field(text, "message");
+  std::string state = quoted_json_field(text, "sqlState");
   std::string said = code.empty() ? one_line(text)
                                   : "Snowflake error " + code +
                                         (state.empty() ? "" : " (SQL state " + state + ")") +
@@ -64,21 +38,15 @@ failure snowflake_failure(const failure& call, const std::string& credential_opt
 }
 
 snowflake_client::snowflake_client(snowflake_target target)
-    : target_(std::move(target)), http_(client_options(target_)) {}
+    : target_(std::move(target)),
+      http_(warehouse_client_options(target_.auth->secrets(), target_.stop,
+                                     std::chrono::milliseconds(300'000))) {}
 
 result<http_response> snowflake_client::send(http_request request) {
-  const auto base_headers = request.headers;
-  for (int attempt = 0;; ++attempt) {
-    auto auth = target_.auth->headers(attempt > 0);
-    if (!auth)
-      return auth.error();
-    request.headers = base_headers;
-    request.headers.insert(request.headers.end(), auth->begin(), auth->end());
-    auto response = http_.send(request);
-    if (response || attempt > 0 || !target_.auth->can_refresh() ||
-        http_status_of(response.error().message) != 401)
-      return response;
-  }
+  return send_authorized(
+      std::move(request), target_.auth->can_refresh(),
+      [this](bool refresh) { return target_.auth->headers(refresh); },
+      [this](const http_request& r) { return http_.send(r); });
 }
 
 result<snowflake_result> snowflake_client::run(const std::string& statement,
@@ -123,7 +91,7 @@ result<snowflake_result> snowflake_client::read_result(const nlohmann::json& bod
                    body.value("code", std::string("?")) + "); a model is one SELECT"};
   for (const auto& type : (*meta)["rowType"]) {
     out.cells.push_back(sf_cell_of(type));
-    out.columns.push_back(column{type.value("name", ""), sf_column_kind(out.cells.back())});
+    out.columns.push_back(column{type.value("name", ""), text_cell_kind(out.cells.back())});
   }
   if (auto unique = check_unique_columns(out.columns); !unique)
     return unique.error();
@@ -149,12 +117,8 @@ void snowflake_client::cancel(const std::string& handle) {
   auto headers = target_.auth->headers();
   if (!headers)
     return;
-  rest_client_options once;
-  once.retry.max_attempts = 1;
-  once.request_timeout = std::chrono::milliseconds(10'000);
-  rest_client quick(once);
-  (void)quick.send(json_request(
-      "POST", target_.base_url + "/api/v2/statements/" + handle + "/cancel", nullptr, *headers));
+  send_once(json_request("POST", target_.base_url + "/api/v2/statements/" + handle + "/cancel",
+                         nullptr, *headers));
 }
 
 }  // namespace backflow

@@ -25,7 +25,7 @@ struct snowflake_target {
 struct snowflake_result {
   std::string handle;
   schema columns;
-  std::vector<sf_cell> cells;
+  std::vector<text_cell> cells;
   nlohmann::json first;  ///< partition 0's `data`
   size_t partitions = 1;
 };

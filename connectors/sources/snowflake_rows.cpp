@@ -131,7 +131,7 @@ failure malformed(size_t row, size_t at, const char* what) {
 
 }  // namespace
 
-result<packed_rows> decode_sf_partition(std::string_view body, const std::vector<sf_cell>& cells) {
+result<packed_rows> decode_sf_partition(std::string_view body, const std::vector<text_cell>& cells) {
   scanner in(body);
   packed_rows rows;
   if (!in.find_key("data") || !in.eat('['))
@@ -164,7 +164,7 @@ result<packed_rows> decode_sf_partition(std::string_view body, const std::vector
   return rows;
 }
 
-result<packed_rows> encode_sf_rows(const nlohmann::json& data, const std::vector<sf_cell>& cells) {
+result<packed_rows> encode_sf_rows(const nlohmann::json& data, const std::vector<text_cell>& cells) {
   packed_rows rows;
   std::string scratch;
   for (const auto& row : data) {

@@ -1,11 +1,9 @@
 // A Snowflake warehouse read over the SQL API v2 (see snowflake_source.hpp).
 #include "connectors/sources/snowflake_source.hpp"
 
-#include <algorithm>
 #include <memory>
-#include <optional>
 
-#include "connectors/sources/ordered_parts.hpp"
+#include "connectors/sources/parts_cursor.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/snowflake_client.hpp"
 #include "connectors/sources/snowflake_rows.hpp"
@@ -15,31 +13,32 @@ namespace backflow {
 namespace {
 
 /// Streams partition 0 (inline in the answer), then the others from the prefetcher.
-class snowflake_cursor final : public source_cursor {
+class snowflake_cursor final : public parts_cursor {
  public:
   snowflake_cursor(snowflake_target target, snowflake_result result, packed_rows first,
                    size_t in_flight)
-      : target_(std::move(target)), result_(std::move(result)), rows_(std::move(first)) {
-    if (result_.partitions > 1)
-      partitions_.emplace(result_.partitions, in_flight, [this] {
-        // Each thread its own client (connection); a 401 blames the credential option.
-        auto client = std::make_shared<snowflake_client>(target_);
-        return [client, handle = result_.handle, cells = result_.cells,
-                blamed = credential_option()](size_t n) -> backflow::result<packed_rows> {
-          auto body = client->partition(handle, n);
-          if (!body)
-            return snowflake_failure(body.error(), blamed);
-          return decode_sf_partition(*body, cells);
-        };
-      });
+      : parts_cursor(std::move(first), result.partitions),
+        target_(std::move(target)),
+        result_(std::move(result)) {
+    start_parts(in_flight, [this] {
+      // Each thread its own client (connection); a 401 blames the credential option.
+      auto client = std::make_shared<snowflake_client>(target_);
+      return [client, handle = result_.handle, cells = result_.cells,
+              blamed = credential_option()](size_t n) -> backflow::result<packed_rows> {
+        auto body = client->partition(handle, n);
+        if (!body)
+          return snowflake_failure(body.error(), blamed);
+        return decode_sf_partition(*body, cells);
+      };
+    });
   }
 
   ~snowflake_cursor() override {
     // A one-partition result is all here already: nothing is left to cancel.
-    if (finished_ || result_.partitions <= 1)
+    if (!unfinished())
       return;
     target_.stop->store(true);  // workers give up their retries
-    partitions_.reset();
+    stop_parts();
     snowflake_client(target_).cancel(result_.handle);
   }
 
@@ -48,54 +47,13 @@ class snowflake_cursor final : public source_cursor {
 
   [[nodiscard]] const schema& columns() const override { return result_.columns; }
 
-  result<size_t> fetch(packed_rows& out, size_t max_rows) override {
-    if (!error_.empty())
-      return failure{error_};
-    size_t fetched = 0;
-    while (fetched < max_rows && !finished_) {
-      if (row_ == rows_.size()) {
-        if (auto next = next_partition(); !next) {
-          error_ = next.error().message;
-          return failure{error_};
-        }
-        continue;
-      }
-      size_t take = std::min(max_rows - fetched, rows_.size() - row_);
-      out.append_range(rows_, row_, take);
-      row_ += take;
-      fetched += take;
-    }
-    return fetched;
-  }
-
  private:
-  status next_partition() {
-    rows_.clear();
-    row_ = 0;
-    if (partition_ + 1 >= result_.partitions) {
-      finished_ = true;
-      partitions_.reset();
-      return {};
-    }
-    auto rows = partitions_->take(++partition_);
-    if (!rows)
-      return rows.error();
-    rows_ = std::move(*rows);
-    return {};
-  }
-
   [[nodiscard]] std::string credential_option() const {
     return target_.auth->can_refresh() ? "private_key_file" : "token";
   }
 
   snowflake_target target_;
   snowflake_result result_;
-  packed_rows rows_;  // the partition being read
-  size_t row_ = 0;
-  size_t partition_ = 0;
-  bool finished_ = false;
-  std::optional<ordered_parts> partitions_;
-  std::string error_;
 };
 
 result<snowflake_target> target_of(const source_spec& spec) {
@@ -115,13 +73,6 @@ result<snowflake_target> target_of(const source_spec& spec) {
     return auth.error();
   target.auth = std::move(*auth);
   return target;
-}
-
-result<std::string> snowflake_query(const source_spec& spec) {
-  std::string_view query = strip_query_terminator(spec.query);
-  if (query.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
-  return std::string(query);
 }
 
 size_t in_flight_of(const source_spec& spec) {
@@ -155,7 +106,7 @@ std::string snowflake_window_query(const std::string& model, const std::string& 
 }  // namespace
 
 result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& spec) {
-  auto query = snowflake_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = target_of(spec);
@@ -173,7 +124,7 @@ result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& 
 }
 
 result<schema> describe_snowflake_source(const source_spec& spec) {
-  auto query = snowflake_query(spec);
+  auto query = spec.model_statement();
   if (!query)
     return query.error();
   auto target = target_of(spec);

@@ -1,15 +1,12 @@
 // How Snowflake SQL API values become cells (see snowflake_values.hpp).
 #include "connectors/sources/snowflake_values.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <limits>
 
 #include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/crypto.hpp"
-#include "pipelines/core/decimal.hpp"
 
 namespace backflow {
 namespace {
@@ -17,31 +14,6 @@ namespace {
 bool parse_int(std::string_view text, int64_t& v) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   return ec == std::errc() && end == text.data() + text.size();
-}
-
-void write_exact(row_writer& writer, std::string_view text) {
-  auto decimal = normalize_decimal(text);
-  if (!decimal)
-    return writer.text(text);
-  if (auto whole = decimal_to_int64(*decimal))
-    writer.integer(*whole);
-  else
-    writer.decimal(*decimal);
-}
-
-void write_real(row_writer& writer, std::string_view text) {
-  double v = 0;
-  if (text == "NaN" || text == "nan")
-    return writer.real(std::numeric_limits<double>::quiet_NaN());
-  if (text == "inf" || text == "Infinity")
-    return writer.real(std::numeric_limits<double>::infinity());
-  if (text == "-inf" || text == "-Infinity")
-    return writer.real(-std::numeric_limits<double>::infinity());
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec == std::errc() && end == text.data() + text.size())
-    writer.real(v);
-  else
-    writer.text(text);
 }
 
 /// Splits "[-]S[.F]" into whole seconds (floored) and nanoseconds in [0, 1e9).
@@ -168,117 +140,58 @@ bool sf_epoch_to_iso(std::string_view seconds_text, int offset_minutes, std::str
   return true;
 }
 
-std::string minify_json_text(std::string_view json) {
-  std::string out;
-  out.reserve(json.size());
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    char c = json[i];
-    if (in_string) {
-      out.push_back(c);
-      if (c == '\\' && i + 1 < json.size())
-        out.push_back(json[++i]);
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-      out.push_back(c);
-    } else if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-sf_cell sf_cell_of(const nlohmann::json& row_type) {
-  std::string type = row_type.value("type", "");
-  for (auto& c : type)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+text_cell sf_cell_of(const nlohmann::json& row_type) {
+  const std::string type = upper_type_name(row_type.value("type", ""));
   if (type == "FIXED" || type == "NUMBER") {
     auto scale = row_type.find("scale");
     bool fraction = scale != row_type.end() && scale->is_number_integer() && *scale > 0;
-    return fraction ? sf_cell::decimal : sf_cell::integer;
+    return fraction ? text_cell::decimal : text_cell::integer;
   }
   if (type == "REAL" || type == "FLOAT" || type == "DOUBLE")
-    return sf_cell::real;
+    return text_cell::real;
   if (type == "BOOLEAN")
-    return sf_cell::boolean;
+    return text_cell::boolean;
   if (type == "DATE")
-    return sf_cell::date;
+    return text_cell::date;
   if (type == "TIME")
-    return sf_cell::time;
+    return text_cell::time;
   if (type == "TIMESTAMP_NTZ" || type == "DATETIME")
-    return sf_cell::timestamp_ntz;
+    return text_cell::timestamp_ntz;
   if (type == "TIMESTAMP_LTZ")
-    return sf_cell::timestamp_ltz;
+    return text_cell::timestamp;
   if (type == "TIMESTAMP_TZ")
-    return sf_cell::timestamp_tz;
+    return text_cell::timestamp_tz;
   if (type == "VARIANT" || type == "OBJECT" || type == "ARRAY")
-    return sf_cell::json;
+    return text_cell::json;
   if (type == "BINARY")
-    return sf_cell::binary;
-  return sf_cell::text;
+    return text_cell::binary;
+  return text_cell::text;
 }
 
-column_kind sf_column_kind(sf_cell cell) {
-  switch (cell) {
-    case sf_cell::integer:
-      return column_kind::integer;
-    case sf_cell::decimal:
-      return column_kind::decimal;
-    case sf_cell::real:
-      return column_kind::real;
-    case sf_cell::boolean:
-      return column_kind::boolean;
-    case sf_cell::date:
-    case sf_cell::timestamp_ntz:
-    case sf_cell::timestamp_ltz:
-    case sf_cell::timestamp_tz:
-      return column_kind::timestamp;
-    case sf_cell::binary:
-      return column_kind::bytes;
-    case sf_cell::time:
-    case sf_cell::json:
-    case sf_cell::text:
-      return column_kind::text;
-  }
-  return column_kind::unknown;
-}
-
-void write_sf_value(row_writer& writer, sf_cell cell, std::string_view text, std::string& scratch) {
+void write_sf_value(row_writer& writer, text_cell cell, std::string_view text,
+                    std::string& scratch) {
   bool ok = true;
   switch (cell) {
-    case sf_cell::integer:
-    case sf_cell::decimal:
-      return write_exact(writer, text);
-    case sf_cell::real:
-      return write_real(writer, text);
-    case sf_cell::boolean:
-      if (text == "true" || text == "false")
-        return writer.boolean(text == "true");
-      return writer.text(text);
-    case sf_cell::date:
+    case text_cell::date:
       ok = write_date(text, scratch);
       break;
-    case sf_cell::timestamp_ntz:
+    case text_cell::timestamp_ntz:
       ok = sf_epoch_to_iso(text, 0, scratch);
       break;
-    case sf_cell::timestamp_ltz:
+    case text_cell::timestamp:
       ok = sf_epoch_to_iso(text, 0, scratch);
       if (ok)
         scratch += "+00:00";
       break;
-    case sf_cell::timestamp_tz:
+    case text_cell::timestamp_tz:
       ok = write_timestamp_tz(text, scratch);
       break;
-    case sf_cell::time:
+    case text_cell::time:
       return write_time(text, scratch) ? writer.text(scratch) : writer.text(text);
-    case sf_cell::json:
-      return writer.text(minify_json_text(text));
-    case sf_cell::binary:
+    case text_cell::binary:
       return decode_hex(text, scratch) ? writer.bytes(scratch) : writer.text(text);
-    case sf_cell::text:
-      return writer.text(text);
+    default:
+      return write_common_cell(writer, cell, text);
   }
   if (ok)
     writer.timestamp(scratch);

@@ -2,6 +2,7 @@
 #include "connectors/sources/source.hpp"
 
 #include "connectors/sources/registry.hpp"
+#include "connectors/sources/source_text.hpp"
 
 namespace backflow {
 namespace {
@@ -19,6 +20,13 @@ failure unknown_type(const source_spec& spec) {
 std::string source_spec::string_option(const std::string& name) const {
   auto it = options.find(name);
   return it != options.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+result<std::string> source_spec::model_statement() const {
+  std::string_view statement = strip_query_terminator(query);
+  if (statement.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return failure{"source.query: is empty; give the SELECT that returns the model's rows"};
+  return std::string(statement);
 }
 
 result<std::unique_ptr<source_cursor>> open_source(const source_spec& spec) {

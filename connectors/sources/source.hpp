@@ -45,6 +45,10 @@ struct source_spec {
 
   /// The string option `name`, or "" when it is absent or not a string.
   [[nodiscard]] std::string string_option(const std::string& name) const;
+
+  /// The query as a statement to run: without its terminator (strip_query_terminator); a
+  /// `source.query` failure when nothing is left.
+  [[nodiscard]] result<std::string> model_statement() const;
 };
 
 /// A forward-only cursor over a model. Blocking: call it only from a detached actor or thread.

@@ -25,6 +25,8 @@ std::string json_escaped(std::string_view s) {
   return dumped.substr(1, dumped.size() - 2);
 }
 
+}  // namespace
+
 std::string percent_encoded(std::string_view s, bool upper, bool plus_for_space) {
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   std::string out;
@@ -43,6 +45,8 @@ std::string percent_encoded(std::string_view s, bool upper, bool plus_for_space)
   }
   return out;
 }
+
+namespace {
 
 std::string url_safe(std::string b64) {
   for (auto& c : b64)

@@ -30,6 +30,11 @@ class redactor {
   std::vector<std::string> forms_;  ///< every encoding of every secret, longest first
 };
 
+/// `s` with the bytes outside [A-Za-z0-9-_.~] as %XX (`upper` or lower hex digits), a space
+/// as '+' when `plus_for_space`: the forms secrets take in URLs and forms, and how the HTTP
+/// warehouse clients escape URL parts and form values.
+std::string percent_encoded(std::string_view s, bool upper, bool plus_for_space);
+
 /// Remembers `secret` in the process-wide redactor that logs and printed output go through.
 void register_secret(std::string_view secret);
 
