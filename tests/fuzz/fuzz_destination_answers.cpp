@@ -70,8 +70,9 @@ std::vector<built> build_all() {
 /// Drives a job through the answers as the delivery machine does (fuzz_salesforce_bulk.cpp).
 void drive_job(const destination& d, std::unique_ptr<delivery_job> job,
                const std::vector<std::string_view>& parts, size_t n) {
+  // A job may finish before any request (Google Ads: no member has an identifier to send);
+  // the delivery machine settles it at once, so the checks below apply to its first step too.
   auto step = job->start();
-  fuzz::require(step.what == job_step::kind::send, "a job's first step is a request");
   for (const auto& part : parts) {
     if (step.what != job_step::kind::send)
       break;
