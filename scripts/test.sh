@@ -2,7 +2,7 @@
 # README command (b), also run by CI: installs dependencies, builds, runs the whole test suite
 # (ctest starts and stops a throwaway PostgreSQL server on 127.0.0.1 for the tests that need it),
 # then the hardened stage: clang ASan + UBSan builds of backflow and the fuzz targets
-# (build-hardened), every parser fuzzed for about 45 s while the fault and config tests run
+# (build-hardened), every parser fuzzed for about 36 s while the fault and config tests run
 # against the sanitized backflow. BACKFLOW_HARDENED=0 skips that stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +35,7 @@ if [[ $hardened != 0 ]]; then
   # processes they drive) run beside it. Every target is built before either starts, so the two
   # never run a build in the same directory at once.
   ./scripts/build-hardened.sh fuzz_targets >/dev/null
-  FUZZ_BUILT=1 ./scripts/fuzz.sh > build-hardened/fuzz.log 2>&1 &
+  FUZZ_BUILT=1 FUZZ_SECONDS=${FUZZ_SECONDS:-36} ./scripts/fuzz.sh > build-hardened/fuzz.log 2>&1 &
   fuzz_pid=$!
   sanitize_rc=0
   ./scripts/sanitize-tests.sh || sanitize_rc=$?
