@@ -6,29 +6,13 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "pipelines/core/redaction.hpp"
 #include "connectors/destinations/http.hpp"
 
 namespace backflow {
 namespace {
 
 namespace mstch = kainjow::mustache;
-
-/// RFC 3986: every byte but the unreserved characters percent-encoded ("/" too: a key is one
-/// path segment or one query value).
-std::string percent_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
 
 /// A header value cannot hold a line break (it would start another header).
 std::string header_safe(const std::string& text) {
@@ -140,7 +124,10 @@ text_template::text_template(const std::string& source, escaping how)
       compiled_->tmpl.set_custom_escape([](const std::string& s) { return s; });
       break;
     case escaping::url:
-      compiled_->tmpl.set_custom_escape(percent_encode);
+      // RFC 3986: every byte but the unreserved characters ("/" too: a key is one path
+      // segment or one query value).
+      compiled_->tmpl.set_custom_escape(
+          [](const std::string& s) { return percent_encoded(s, true, false); });
       break;
     case escaping::header:
       compiled_->tmpl.set_custom_escape(header_safe);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "pipelines/core/redaction.hpp"
 #include "pipelines/core/option_spec.hpp"
 #include "pipelines/delivery/payload.hpp"
 #include "pipelines/delivery/status_classifier.hpp"
@@ -53,22 +54,6 @@ std::map<std::string, size_t> kl_positions(const delivery_batch& batch,
   std::map<std::string, size_t> out;
   for (size_t i = 0; i < batch.records.size(); ++i)
     out.emplace(kl_match_form(identifier, batch.records[i].key), i);
-  return out;
-}
-
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
-std::string kl_url_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
   return out;
 }
 
@@ -377,8 +362,8 @@ http_request klaviyo_destination::build_request(const delivery_batch& batch) con
   std::string values;
   for (const auto& r : batch.records)
     values += (values.empty() ? "" : ",") + kl_filter_literal(r.key);
-  return request("GET", "/api/profiles?filter=" +
-                            kl_url_encode("any(" + identifier_ + ",[" + values + "])") +
+  const auto filter = "any(" + identifier_ + ",[" + values + "])";
+  return request("GET", "/api/profiles?filter=" + percent_encoded(filter, true, false) +
                             "&page%5Bsize%5D=100&fields%5Bprofile%5D=" + identifier_);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "pipelines/core/redaction.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/option_spec.hpp"
 #include "pipelines/delivery/payload.hpp"
@@ -27,22 +28,6 @@ std::string zd_lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
-}
-
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
-std::string zd_url_encode(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
 }
 
 bool zd_is_remove(const delivery_batch& batch) {
@@ -132,8 +117,8 @@ class zendesk_job final : public delivery_job {
 
  private:
   job_step poll(std::chrono::milliseconds after) {
-    return job_step::send(dest_.request("GET", "/job_statuses/" + zd_url_encode(job_id_) + ".json"),
-                          after);
+    const auto path = "/job_statuses/" + percent_encoded(job_id_, true, false) + ".json";
+    return job_step::send(dest_.request("GET", path), after);
   }
 
   /// The whole batch goes again as a new job (records are upserted by external id, deletes of
@@ -247,7 +232,7 @@ http_request zendesk_destination::build_request(const delivery_batch& batch) con
                : request("POST", "/users/create_or_update_many.json", zendesk_users_body(batch));
   std::string ids;
   for (auto i : zd_sent_positions(batch))
-    ids += (ids.empty() ? "" : ",") + zd_url_encode(batch.records[i].key);
+    ids += (ids.empty() ? "" : ",") + percent_encoded(batch.records[i].key, true, false);
   return request("DELETE", std::string("/") + object() + "/destroy_many.json?external_ids=" + ids);
 }
 
