@@ -95,8 +95,10 @@ static_assert(field_count<http_header>() == 2, "inspect(http_header) must list e
 static_assert(field_count<http_response>() == 6, "inspect(http_response) must list every field");
 static_assert(field_count<packed_rows>() == 2, "inspect(packed_rows) must list every field");
 static_assert(field_count<row_batch>() == 1, "inspect(row_batch) must list every field");
-static_assert(field_count<planned_rows>() == 5, "inspect(planned_rows) must list every field");
-static_assert(field_count<planned_batch>() == 2, "inspect(planned_batch) must list every field");
+static_assert(field_count<span_tag>() == 3, "inspect(span_tag) must list every field");
+static_assert(field_count<known_span>() == 2, "inspect(known_span) must list every field");
+static_assert(field_count<planned_rows>() == 6, "inspect(planned_rows) must list every field");
+static_assert(field_count<planned_batch>() == 3, "inspect(planned_batch) must list every field");
 static_assert(field_count<change_batch>() == 1, "inspect(change_batch) must list every field");
 static_assert(field_count<outbound_record>() == 6, "inspect(outbound_record) must list every field");
 static_assert(field_count<record_batch>() == 2, "inspect(record_batch) must list every field");
@@ -112,7 +114,7 @@ static_assert(field_count<plan_result>() == 4, "inspect(plan_result) must list e
 static_assert(field_count<plan_counts>() == 9, "inspect(plan_result) must list every plan count");
 // diff_tally is its plan_counts base (one member here) and the key scan's count, the bad keys and samples.
 static_assert(field_count<state::diff_tally>() == 1 + 8, "inspect(plan_result) must list every tally field");
-static_assert(field_count<value_findings>() == 3, "inspect(plan_result) must list every finding");
+static_assert(field_count<value_findings>() == 4, "inspect(plan_result) must list every finding");
 static_assert(field_count<state::pending_change>() == 2, "inspect(pending_change) must list every field");
 static_assert(field_count<state::change_record>() == 8, "inspect(pending_change) must list every change field");
 static_assert(field_count<state::settled_record>() == 6, "inspect(settled_record) must list every field");
@@ -144,19 +146,30 @@ typename Inspector::result_type inspect(Inspector& f, row_batch& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, span_tag& x) {
+  return f(caf::meta::type_name("span_tag"), x.digest, x.rows, x.recordable);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, known_span& x) {
+  return f(caf::meta::type_name("known_span"), x.digest, x.rows);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, planned_rows& x) {
   return f(caf::meta::type_name("planned_rows"), x.keys, x.payloads, x.hashes, x.mapping_failed,
-           x.identities);
+           x.identities, x.spans);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, planned_batch& x) {
-  return f(caf::meta::type_name("planned_batch"), x.rows, x.null_key_rows);
+  return f(caf::meta::type_name("planned_batch"), x.rows, x.null_key_rows, x.known);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, value_findings& x) {
-  return f(caf::meta::type_name("value_findings"), x.bad_values, x.samples, x.kinds);
+  return f(caf::meta::type_name("value_findings"), x.bad_values, x.samples, x.kinds,
+           x.uninspected_rows);
 }
 
 template <class Inspector>

@@ -27,6 +27,7 @@ bool group_full(const planned_rows& planned) {
 struct extract_state {
   std::shared_ptr<source_cursor> cursor;
   std::unique_ptr<row_preparer> preparer;
+  std::unique_ptr<span_cutter> cutter;  ///< null: the rows are prepared as they come
   diff_actor downstream;
   uint32_t credit = 0;
   /// Bytes of the batches sent and not yet credited back, oldest first: the diff takes them in
@@ -53,14 +54,26 @@ void pump(extract_actor::stateful_pointer<extract_state> self) {
       self->send(st.downstream, fail_atom_v, fetched.error().message);
       return stop(self);
     }
+    planned_batch batch;
     if (*fetched == 0) {
+      try {
+        if (st.cutter)  // the last span, which no cut closed
+          st.cutter->finish(*st.preparer, batch);
+      } catch (const std::exception& e) {
+        self->send(st.downstream, fail_atom_v, std::string(e.what()));
+        return stop(self);
+      }
+      if (batch.rows.size() > 0 || !batch.known.empty() || !batch.null_key_rows.empty())
+        self->send(st.downstream, std::move(batch));
       self->send(st.downstream, end_atom_v, st.preparer->findings());
       return stop(self);
     }
     st.progress->extracted += *fetched;
-    planned_batch batch;
     try {
-      st.preparer->prepare(st.rows, batch);
+      if (st.cutter)
+        st.cutter->cut(st.rows, *st.preparer, batch);
+      else
+        st.preparer->prepare(st.rows, batch);
     } catch (const std::exception& e) {
       self->send(st.downstream, fail_atom_v, std::string(e.what()));
       return stop(self);
@@ -75,12 +88,15 @@ void pump(extract_actor::stateful_pointer<extract_state> self) {
 extract_actor::behavior_type extract_impl(extract_actor::stateful_pointer<extract_state> self,
                                           std::shared_ptr<source_cursor> cursor,
                                           std::shared_ptr<row_preparer> preparer,
+                                          std::shared_ptr<span_cutter> cutter,
                                           diff_actor downstream, uint32_t window,
                                           size_t batch_rows,
                                           std::shared_ptr<run_progress> progress) {
   auto& st = self->state;
   st.cursor = std::move(cursor);
   st.preparer = std::make_unique<row_preparer>(std::move(*preparer));
+  if (cutter)
+    st.cutter = std::make_unique<span_cutter>(std::move(*cutter));
   st.downstream = std::move(downstream);
   st.credit = window;
   st.batch_rows = batch_rows;
@@ -183,6 +199,7 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
       try {
         for (auto row : batch.null_key_rows)  // numbered by the extract: no order to keep
           st.builder->null_key(row);
+        st.builder->add_known(batch.known);
         append_planned(st.planned, batch.rows);
         // Credit before the lookups: the extract fills the next group while this one is looked
         // up, so both threads work at once (the window lets it run one group ahead).
@@ -245,14 +262,23 @@ std::unique_ptr<row_preparer> make_preparer(const diff_settings& settings) {
       value_inspector(settings.column_names, settings.key_columns, settings.max_value_bytes));
 }
 
+std::unique_ptr<span_cutter> make_span_cutter(const diff_settings& settings) {
+  if (!settings.cut_spans)
+    return nullptr;
+  return std::make_unique<span_cutter>(settings.span_seed, settings.known_spans);
+}
+
 extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_cursor> cursor,
-                            std::unique_ptr<row_preparer> preparer, diff_actor downstream,
+                            std::unique_ptr<row_preparer> preparer,
+                            std::unique_ptr<span_cutter> cutter, diff_actor downstream,
                             uint32_t window, size_t batch_rows,
                             std::shared_ptr<run_progress> progress) {
-  // CAF copies spawn arguments: a shared_ptr carries the preparer to the actor's state.
+  // CAF copies spawn arguments: shared_ptrs carry the preparer and cutter to the actor's state.
   std::shared_ptr<row_preparer> shared = std::move(preparer);
+  std::shared_ptr<span_cutter> shared_cutter = std::move(cutter);
   return sys.spawn<caf::detached>(extract_impl, std::move(cursor), std::move(shared),
-                                  std::move(downstream), window, batch_rows, std::move(progress));
+                                  std::move(shared_cutter), std::move(downstream), window,
+                                  batch_rows, std::move(progress));
 }
 
 diff_actor spawn_diff(caf::actor_system& sys, diff_settings settings, caf::actor coordinator,

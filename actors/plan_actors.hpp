@@ -10,6 +10,7 @@
 #include "pipelines/diff/row_identity.hpp"
 #include "pipelines/diff/row_planner.hpp"
 #include "pipelines/diff/row_preparer.hpp"
+#include "pipelines/diff/span_cutter.hpp"
 #include "pipelines/mapping/row_mapper.hpp"
 #include "state/change_set_builder.hpp"
 
@@ -36,17 +37,26 @@ struct diff_settings {
   std::shared_ptr<source_cursor> model_count;
   /// Set (before the plan_result is sent) when the count made the key scan unnecessary.
   std::shared_ptr<bool> key_scan_skipped;
+  /// Whole-model reads: the rows are cut into spans (span_cutter), seeded with `span_seed`, and
+  /// those among `known_spans` (the state's, sorted) are not prepared nor looked up.
+  bool cut_spans = false;
+  uint64_t span_seed = 0;
+  std::shared_ptr<const std::vector<hash128>> known_spans;
 };
 
 /// What the extract does to each row before the diff sees it: checks, keys, maps it to what the
 /// destination would receive, and hashes that (copies what it needs from `settings`).
 std::unique_ptr<row_preparer> make_preparer(const diff_settings& settings);
 
+/// The span cutter the extract feeds its batches through, or nullptr when the plan cuts none.
+std::unique_ptr<span_cutter> make_span_cutter(const diff_settings& settings);
+
 /// Spawns the extract actor on its own thread (database cursors block). It prepares each batch
 /// of `batch_rows` rows for the diff (on its own thread, so both work at once) and sends at
 /// most `window` batches ahead of the diff's credit.
 extract_actor spawn_extract(caf::actor_system& sys, std::shared_ptr<source_cursor> cursor,
-                            std::unique_ptr<row_preparer> preparer, diff_actor downstream,
+                            std::unique_ptr<row_preparer> preparer,
+                            std::unique_ptr<span_cutter> cutter, diff_actor downstream,
                             uint32_t window, size_t batch_rows,
                             std::shared_ptr<run_progress> progress);
 

@@ -3,8 +3,12 @@
 
 #include <algorithm>
 
+#include "state/span_memo.hpp"
+
 namespace backflow::state {
 namespace {
+
+constexpr uint64_t no_slot = ~uint64_t{0};
 
 constexpr size_t max_bad_key_samples = 10;
 /// Changes written per transaction: bounded, so the buffer and the transaction stay small.
@@ -89,6 +93,7 @@ void change_set_builder::add(const planned_rows& rows) {
     return rows.keys[a.row] < rows.keys[b.row];
   });
   // Lookups in a read transaction: an unchanged re-run never takes the writer lock.
+  clean_slots_.assign(rows.size(), no_slot);
   st_.env().read([&](transaction& txn) {
     lookups cursors{st_.keys().cursor(txn), st_.rejects().cursor(txn)};
     std::string key;
@@ -97,16 +102,79 @@ void change_set_builder::add(const planned_rows& rows) {
       key.assign(rows.keys[i]);
       auto identity = i < rows.identities.size() ? rows.identities[i] : std::string_view();
       classify(txn, cursors, key, rows.hashes[i], rows.payloads[i], rows.mapping_failed[i] != 0,
-               identity);
+               identity, clean_slots_[i]);
     }
   });
-  if (pending_.size() >= flush_rows || pending_bytes_ >= flush_bytes)
+  record_spans(rows);
+  if (pending_.size() >= flush_rows || pending_bytes_ >= flush_bytes ||
+      pending_span_bytes_ >= flush_bytes)
     flush();
+}
+
+void change_set_builder::record_spans(const planned_rows& rows) {
+  size_t at = 0;
+  for (const auto& span : rows.spans) {
+    size_t end = std::min(at + span.rows, rows.size());
+    bool clean = span.recordable && span.rows > 0 && end == at + span.rows;
+    for (size_t i = at; clean && i < end; ++i)
+      clean = clean_slots_[i] != no_slot;
+    if (clean) {
+      pending_spans_.emplace_back(span.digest, std::vector<uint64_t>(clean_slots_.begin() + at,
+                                                                     clean_slots_.begin() + end));
+      pending_span_bytes_ += 24 + 2 * span.rows;
+      used_spans_.push_back(span.digest);
+    }
+    at = end;
+  }
+}
+
+void change_set_builder::add_known(const std::vector<known_span>& spans) {
+  if (spans.empty())
+    return;
+  st_.env().read([&](transaction& txn) {
+    for (const auto& span : spans) {
+      auto slots = span_slots(st_, txn, span.digest);
+      if (!slots || slots->size() != span.rows)
+        throw state_damaged("sync \"" + st_.name() +
+                            "\": a span of unchanged rows the plan started from is gone");
+      for (auto slot : *slots) {
+        if (slot >= slot_limit_)
+          throw state_damaged("sync \"" + st_.name() +
+                              "\": a remembered span names a slot no key holds");
+        ++tally_.extracted;
+        if (mark_seen(slot)) {  // the key came earlier in this model too
+          if (tally_.duplicate_samples.size() < max_bad_key_samples)
+            note_duplicate(key_in_slot(txn, slot));
+          else
+            ++tally_.duplicate_keys;
+          continue;
+        }
+        ++tally_.unchanged;
+      }
+      used_spans_.push_back(span.digest);
+    }
+  });
+}
+
+std::string change_set_builder::key_in_slot(transaction& txn, uint64_t slot) const {
+  std::string found = "(the key of slot " + std::to_string(slot) + ")";
+  st_.keys().scan(txn, {}, [&](std::string_view key, std::string_view value) {
+    hash128 h;
+    uint64_t s = 0;
+    bool orphan = false;
+    if (!peek_key_record(value, h, s, orphan) || s != slot)
+      return true;
+    auto record = decode_key_record(value);
+    found = sync_state::canonical(key, record ? record->long_key : std::string());
+    return false;
+  });
+  return found;
 }
 
 void change_set_builder::classify(transaction& txn, lookups& cursors, const std::string& key,
                                   const hash128& hash, std::string_view payload,
-                                  bool mapping_failed, std::string_view identity) {
+                                  bool mapping_failed, std::string_view identity,
+                                  uint64_t& clean_slot) {
   ++tally_.extracted;
   storage_key(key, storage_key_);
   hash128 stored_hash;
@@ -137,6 +205,8 @@ void change_set_builder::classify(transaction& txn, lookups& cursors, const std:
     // Back to the version the destination has: a change rejected in between is moot.
     if (rejected && !rejected->deletion)
       stale_rejects_.push_back(storage_key_);
+    else if (!rejected && !orphan && !mapping_failed)
+      clean_slot = slot;
     ++tally_.unchanged;
     return;
   }
@@ -189,7 +259,7 @@ void change_set_builder::classify(transaction& txn, lookups& cursors, const std:
 }
 
 void change_set_builder::flush() {
-  if (pending_.empty() && stale_rejects_.empty() && revived_.empty())
+  if (pending_.empty() && stale_rejects_.empty() && revived_.empty() && pending_spans_.empty())
     return;
   // Sorted, grouped inserts: a page is copied once per transaction however many rows land on
   // it, which keeps the write volume near the data volume for models in any key order.
@@ -217,6 +287,8 @@ void change_set_builder::flush() {
       inserted += p.duplicate ? 0 : 1;
     }
     st_.add_count(txn, counter::changes, inserted);
+    for (const auto& [digest, slots] : pending_spans_)
+      remember_span(st_, txn, digest, slots);
   });
   for (const auto& p : pending_) {
     if (p.duplicate) {
@@ -235,6 +307,8 @@ void change_set_builder::flush() {
   stale_rejects_.clear();
   revived_.clear();
   pending_bytes_ = 0;
+  pending_spans_.clear();
+  pending_span_bytes_ = 0;
 }
 
 void change_set_builder::plan_delete(transaction& txn, std::string_view storage_key,
@@ -289,12 +363,17 @@ void change_set_builder::mark_present(const packed_rows& keys) {
     flush();
 }
 
+uint64_t change_set_builder::seen_count() const {
+  uint64_t n = 0;
+  for (auto word : seen_)
+    n += static_cast<uint64_t>(__builtin_popcountll(word));
+  return n;
+}
+
 bool change_set_builder::holds_every_synced_key(uint64_t model_rows) {
   if (has_rejects_ || has_orphans_ || tally_.null_keys > 0 || tally_.duplicate_keys > 0)
     return false;
-  uint64_t seen_synced = 0;
-  for (auto word : seen_)
-    seen_synced += static_cast<uint64_t>(__builtin_popcountll(word));
+  uint64_t seen_synced = seen_count();
   // The window's other rows are new keys; the rest of the model must be synced keys, all of
   // them: model = (new keys) + (synced keys) exactly means no synced key is gone.
   uint64_t new_keys = tally_.extracted - std::min(tally_.extracted, seen_synced);
@@ -307,6 +386,17 @@ bool change_set_builder::holds_every_synced_key(uint64_t model_rows) {
 
 void change_set_builder::finish() {
   flush();
+  // Spans this plan neither used nor proved may hold keys its change set settles: forget them.
+  std::sort(used_spans_.begin(), used_spans_.end(), hash128_less{});
+  st_.env().write([&](transaction& txn) { keep_only_spans(st_, txn, used_spans_); });
+  if (options_.plan_deletes && !has_rejects_ && leaving_.empty()) {
+    // Every synced key came back (each holds its own slot, and as many slots were seen as
+    // there are keys): nothing to delete, and no need to walk the keys.
+    bool all_seen = false;
+    st_.env().read([&](transaction& txn) { all_seen = seen_count() == st_.count(txn).keys; });
+    if (all_seen)
+      return;
+  }
   if (!options_.plan_deletes) {
     // Nothing tells a deleted row from one that did not move: no delete, no reject dropped.
     if (!leaving_.empty())

@@ -64,8 +64,13 @@ class change_set_builder {
   /// rows planned elsewhere, counted before the diff saw them).
   void null_key(uint64_t row);
 
-  /// Diffs a batch of planned rows.
+  /// Diffs a batch of planned rows. Spans of it whose rows all prove unchanged (and are synced,
+  /// no orphans, free of rejects) are remembered for the next plan (span_memo.hpp).
   void add(const planned_rows& rows);
+
+  /// Marks the keys of spans the state remembers as seen and unchanged, without looking a row
+  /// up: their rows are the ones whose hashes the state holds.
+  void add_known(const std::vector<known_span>& spans);
 
   /// Incremental reads' key scan, after the last batch of the window: marks these canonical keys
   /// as still in the model (no hash compared, nothing planned), so finish() does not delete them.
@@ -80,7 +85,8 @@ class change_set_builder {
   /// plans no delete.
   [[nodiscard]] bool holds_every_synced_key(uint64_t model_rows);
 
-  /// After the last batch: every synced key the model no longer returned becomes a delete.
+  /// After the last batch: every synced key the model no longer returned becomes a delete, and
+  /// only the spans this plan used or recorded stay remembered.
   void finish();
 
   [[nodiscard]] const diff_tally& tally() const { return tally_; }
@@ -91,13 +97,22 @@ class change_set_builder {
     lookup_cursor keys;
     lookup_cursor rejects;
   };
+  /// Sets `clean_slot` to the key's slot when the row is unchanged, synced, no orphan and free
+  /// of rejects (what a remembered span's rows must be).
   void classify(transaction& txn, lookups& cursors, const std::string& key, const hash128& hash,
-                std::string_view payload, bool mapping_failed, std::string_view identity);
+                std::string_view payload, bool mapping_failed, std::string_view identity,
+                uint64_t& clean_slot);
+  /// Queues the spans of `rows` whose rows all came out clean (classify) to be remembered.
+  void record_spans(const planned_rows& rows);
+  /// The canonical key holding `slot`, for naming a duplicate found in a known span.
+  std::string key_in_slot(transaction& txn, uint64_t slot) const;
   /// Marks the removals of identities the model still holds after this run (keep_identity).
   void keep_held_identities(transaction& txn);
   void flush();
   void note_duplicate(const std::string& key);
   bool mark_seen(uint64_t slot);
+  /// Slots marked seen so far.
+  [[nodiscard]] uint64_t seen_count() const;
   void drop_stale_rejects(transaction& txn);
   void plan_delete(transaction& txn, std::string_view storage_key, const key_record& stored,
                    bool refused_delete);
@@ -140,6 +155,13 @@ class change_set_builder {
     uint32_t row;
   };
   std::vector<sort_entry> order_;  ///< a batch's rows in key order
+  /// Per row of the group being added: its slot when classify found it clean, else no_slot.
+  std::vector<uint64_t> clean_slots_;
+  /// Spans to remember with the next write, and their encoded size.
+  std::vector<std::pair<hash128, std::vector<uint64_t>>> pending_spans_;
+  size_t pending_span_bytes_ = 0;
+  /// Spans this plan used (known) or recorded: the ones kept at finish().
+  std::vector<hash128> used_spans_;
 };
 
 }  // namespace backflow::state

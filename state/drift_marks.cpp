@@ -1,6 +1,7 @@
 // Drift-check reads and resend marks (see drift_marks.hpp).
 #include "state/drift_marks.hpp"
 
+#include "state/span_memo.hpp"
 #include "state/table.hpp"
 
 namespace backflow::state {
@@ -46,6 +47,9 @@ size_t mark_for_resend(const sync_state& st, const std::vector<std::string>& key
       st.keys().put(txn, sk, encode(*rec));
       ++marked;
     }
+    // A remembered span would keep the plan from seeing these keys: forget them all.
+    if (marked > 0)
+      forget_spans(st, txn);
   });
   return marked;
 }

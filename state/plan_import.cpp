@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "state/cursor_mark.hpp"
+#include "state/span_memo.hpp"
 #include "state/table.hpp"
 
 namespace backflow::state {
@@ -125,7 +126,11 @@ void store_marker(transaction& txn, const sync_state& st, const import_marker& m
 }  // namespace
 
 void begin_import(const sync_state& st, const std::string& digest, uint64_t run_id) {
-  st.env().write([&](transaction& txn) { store_marker(txn, st, {digest, run_id, false}); });
+  st.env().write([&](transaction& txn) {
+    store_marker(txn, st, {digest, run_id, false});
+    // The plan was not diffed against this state's remembered spans: they may hold its keys.
+    forget_spans(st, txn);
+  });
   st.clear_change_set();
   uint64_t last = 0;
   st.env().read([&](transaction& txn) { last = st.last_run_id(txn); });

@@ -99,6 +99,7 @@ sync_state::sync_state(std::shared_ptr<state_dir> dir, std::string sync_name)
   // The outcome log lives in the sync's slice of `meta` under its own prefix, so a state
   // directory keeps its fixed set of databases; no meta key of a sync starts with it.
   outcomes_ = table(dbs.meta, prefix + "~outcome/");
+  spans_ = table(dbs.meta, prefix + "~spans/");
 }
 
 void sync_state::damaged(const char* what, std::string_view storage_key) const {
@@ -516,7 +517,7 @@ void sync_state::rebuild_identity_counts(transaction& txn) const {
 void sync_state::reset() const {
   // Run history and the run counter survive a reset, so run ids never repeat.
   env().write([&](transaction& txn) {
-    for (const auto* t : {&keys_, &changes_, &rejects_, &slots_, &jobs_, &identities_})
+    for (const auto* t : {&keys_, &changes_, &rejects_, &slots_, &jobs_, &identities_, &spans_})
       t->clear(txn);
     for (auto key : {plan_key, next_slot_key, fingerprint_key, std::string_view(model_profile_key),
                      std::string_view(cursor_mark_key), std::string_view(pending_mark_key)})

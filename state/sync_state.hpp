@@ -86,6 +86,7 @@ class sync_state {
   [[nodiscard]] const table& meta() const { return meta_; }
   [[nodiscard]] const table& rejects() const { return rejects_; }
   [[nodiscard]] const table& outcomes() const { return outcomes_; }
+  [[nodiscard]] const table& spans() const { return spans_; }
 
   plan_record load_plan(transaction& txn) const;
   void store_plan(transaction& txn, const plan_record& plan) const;
@@ -225,6 +226,7 @@ class sync_state {
   table jobs_;
   table identities_;
   table outcomes_;
+  table spans_;  ///< unchanged spans (span_memo.hpp)
 
   void count_identity(transaction& txn, std::string_view identity, int64_t delta) const;
 };

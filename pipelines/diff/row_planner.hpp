@@ -11,6 +11,7 @@
 #include "pipelines/core/row_codec.hpp"
 #include "pipelines/delivery/record.hpp"
 #include "pipelines/diff/row_identity.hpp"
+#include "pipelines/diff/span_tag.hpp"
 #include "pipelines/mapping/row_mapper.hpp"
 
 namespace backflow {
@@ -25,6 +26,9 @@ struct planned_rows {
   /// The destination id each payload will have, for destinations whose records are identified
   /// by their values (audience members); empty otherwise.
   packed_rows identities;
+  /// The spans the rows fall into, in row order, each covering the next `rows` rows; empty when
+  /// the plan does not cut spans (incremental reads).
+  std::vector<span_tag> spans;
 
   [[nodiscard]] size_t size() const { return hashes.size(); }
   /// The bytes the rows hold (keys, payloads, identities).
@@ -37,6 +41,7 @@ struct planned_rows {
     hashes.clear();
     mapping_failed.clear();
     identities.clear();
+    spans.clear();
   }
 };
 

@@ -23,6 +23,7 @@ void append_planned(planned_rows& to, const planned_rows& from) {
   to.hashes.insert(to.hashes.end(), from.hashes.begin(), from.hashes.end());
   to.mapping_failed.insert(to.mapping_failed.end(), from.mapping_failed.begin(),
                            from.mapping_failed.end());
+  to.spans.insert(to.spans.end(), from.spans.begin(), from.spans.end());
 }
 
 row_preparer::row_preparer(row_projection projection, row_planner planner,
@@ -32,7 +33,17 @@ row_preparer::row_preparer(row_projection projection, row_planner planner,
       values_(std::move(values)) {}
 
 void row_preparer::prepare(const packed_rows& rows, planned_batch& out) {
-  for (size_t i = 0; i < rows.size(); ++i) {
+  prepare(rows, 0, rows.size(), out);
+}
+
+void row_preparer::skip(size_t count) {
+  rows_seen_ += count;
+  values_.skip(count);
+}
+
+void row_preparer::prepare(const packed_rows& rows, size_t first, size_t count,
+                           planned_batch& out) {
+  for (size_t i = first; i < first + count; ++i) {
     std::string_view row = rows[i];
     ++rows_seen_;
     if (!projection_.identity()) {  // else the row is used as it is, not copied

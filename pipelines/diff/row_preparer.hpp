@@ -13,10 +13,12 @@
 
 namespace backflow {
 
-/// Planned rows of one batch, and the rows of it that had no usable key.
+/// Planned rows of one batch, the rows of it that had no usable key, and the spans of it the
+/// state remembers as unchanged (neither planned nor counted in `rows`).
 struct planned_batch {
   planned_rows rows;
   std::vector<uint64_t> null_key_rows;  ///< 1-based row numbers in the model
+  std::vector<known_span> known;
 };
 
 /// Appends every row of `from` to `to`.
@@ -30,6 +32,11 @@ class row_preparer {
   /// Appends the plan of each row of `rows` to `out`. Throws std::runtime_error on a malformed
   /// row (and whatever the planner throws).
   void prepare(const packed_rows& rows, planned_batch& out);
+  /// As prepare(), for rows [first, first + count) of `rows`.
+  void prepare(const packed_rows& rows, size_t first, size_t count, planned_batch& out);
+  /// Counts `count` model rows that are not prepared (a known span), so later rows keep their
+  /// row numbers; their values are not inspected (findings().uninspected_rows).
+  void skip(size_t count);
 
   /// The values found over every row prepared so far.
   [[nodiscard]] const value_findings& findings() const { return values_.findings(); }

@@ -29,6 +29,9 @@ struct value_findings {
   uint64_t bad_values = 0;
   std::vector<std::string> samples;  ///< the first few, each naming the row's key and the column
   std::vector<uint8_t> kinds;        ///< per column: the kinds of non-null value seen
+  /// Rows not inspected (spans the state remembers as unchanged, inspected when they were
+  /// first planned): `kinds` may lack what only they hold.
+  uint64_t uninspected_rows = 0;
 };
 
 /// Checks encoded rows whose first `key_columns` cells are the key: invalid UTF-8, text, decimals
@@ -40,6 +43,8 @@ class value_inspector {
 
   /// Inspects one encoded row (see row_codec.hpp).
   void inspect(std::string_view row);
+  /// Counts `count` rows that are not inspected.
+  void skip(size_t count) { found_.uninspected_rows += count; }
 
   [[nodiscard]] const value_findings& findings() const { return found_; }
 

@@ -8,6 +8,10 @@
 #include "pipelines/core/clock.hpp"
 #include "pipelines/core/schema.hpp"
 #include "pipelines/sync/guards.hpp"
+#include "state/span_memo.hpp"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace backflow {
 namespace {
@@ -16,6 +20,18 @@ namespace {
 /// rows, and at most 32 MB: spawn_extract) ahead, so it reads while the diff looks a group up.
 constexpr uint32_t extract_window = 256;
 constexpr size_t extract_batch_rows = 1000;
+/// Changes whenever what a span's digest stands for changes (row codec, keys, span cuts).
+constexpr uint64_t span_layout = 1;
+
+/// What decides, besides a row's bytes, the key and hash it is planned to: the payload
+/// fingerprint (mapping, destination fields), the sync file's payload-shaping parts, and which
+/// model columns are kept and keyed. A span remembered under another seed is never matched.
+uint64_t span_seed(const sync_config& cfg, const model_shape& shape, size_t model_width) {
+  std::vector<uint64_t> words = {span_layout, shape.fingerprint, cfg.config_fingerprint(),
+                                 cfg.key_columns.size(), model_width};
+  words.insert(words.end(), shape.projection.begin(), shape.projection.end());
+  return XXH3_64bits(words.data(), words.size() * sizeof(uint64_t));
+}
 
 }  // namespace
 
@@ -138,9 +154,19 @@ plan_phase_result run_plan_phase(caf::actor_system& sys, const sync_config& cfg,
   settings.key_scan = key_scan;
   settings.model_count = model_count;
   settings.key_scan_skipped = key_scan_skipped;
+  // A whole-model read skips the spans of rows the last plan found unchanged (span_memo.hpp).
+  // A window reads too few rows to gain from it; its plan forgets every span (finish()).
+  settings.cut_spans = !out.window || !out.window->windowed;
+  if (settings.cut_spans) {
+    settings.span_seed = span_seed(cfg, out.shape, settings.model_width);
+    settings.known_spans =
+        std::make_shared<const std::vector<hash128>>(state::remembered_spans(*st));
+  }
   auto preparer = make_preparer(settings);
+  auto cutter = make_span_cutter(settings);
   auto diff = spawn_diff(sys, std::move(settings), self, progress);
-  auto extract = spawn_extract(sys, source, std::move(preparer), diff, extract_window,
+  auto extract = spawn_extract(sys, source, std::move(preparer), std::move(cutter), diff,
+                               extract_window,
                                extract_batch_rows, progress);
   self->monitor(diff);
 

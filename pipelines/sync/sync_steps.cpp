@@ -31,8 +31,10 @@ state::model_profile accepted_profile(const plan_phase_result& planned, uint64_t
                                       const std::optional<state::model_profile>& previous) {
   auto profile = profile_of(run_id, model_tally(planned, previous), planned.values,
                             planned.shape.column_names());
-  if (planned.window && planned.window->windowed && previous)
-    for (auto& column : profile.columns)  // a window shows some of each column's kinds
+  // A window, or spans remembered as unchanged (not inspected), show some of each column's kinds.
+  bool partial = (planned.window && planned.window->windowed) || planned.values.uninspected_rows > 0;
+  if (partial && previous)
+    for (auto& column : profile.columns)
       if (const auto* was = previous->find(column.name))
         column.kinds |= was->kinds;
   return profile;

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,7 +12,9 @@
 
 #include "pipelines/diff/row_planner.hpp"
 #include "pipelines/diff/row_preparer.hpp"
+#include "pipelines/diff/span_cutter.hpp"
 #include "state/change_set_builder.hpp"
+#include "state/span_memo.hpp"
 #include "state/sync_state.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/unit/unit_rows.hpp"
@@ -58,16 +61,34 @@ inline state::diff_tally plan_rows(const state::sync_state& st,
     all_columns[i] = i;
     names[i] = "c" + std::to_string(i);
   }
-  // As the plan's actors do: the extract prepares each batch, the diff looks it up.
+  // As the plan's actors do: the extract cuts each batch into spans and prepares those the state
+  // does not remember as unchanged; the diff marks the known ones and looks the others up. A
+  // read of the whole model cuts spans (a window, planning no deletes, does not).
   row_preparer preparer(row_projection(all_columns, width),
                         planner_for(width, key_columns, fingerprint, std::move(identity)),
                         value_inspector(names, key_columns, 65536));
-  for (const auto& rows : batches) {
-    planned_batch batch;
-    preparer.prepare(rows, batch);
+  std::optional<span_cutter> cutter;
+  if (options.plan_deletes)
+    cutter.emplace(fingerprint * 31 + key_columns,
+                   std::make_shared<const std::vector<hash128>>(state::remembered_spans(st)));
+  auto diff = [&](const planned_batch& batch) {
     for (auto row : batch.null_key_rows)
       b.null_key(row);
+    b.add_known(batch.known);
     b.add(batch.rows);
+  };
+  for (const auto& rows : batches) {
+    planned_batch batch;
+    if (cutter)
+      cutter->cut(rows, preparer, batch);
+    else
+      preparer.prepare(rows, batch);
+    diff(batch);
+  }
+  if (cutter) {
+    planned_batch last;
+    cutter->finish(preparer, last);
+    diff(last);
   }
   b.finish();
   return b.tally();
