@@ -350,8 +350,8 @@ source_type clickhouse_source_type() {
     option("settings", option_type::custom,
            "an object of ClickHouse settings (string, number or boolean values) sent with "
            "each query as URL parameters, e.g. {\"max_threads\": 4}"),
-    option("compression", option_type::boolean, "gzip the answer (enable_http_compression)")
-        .defaults_to(true),
+    option("compression", option_type::boolean,
+           "gzip the answer (enable_http_compression); default: on, off for a loopback url"),
   };
   t.open = open_clickhouse_source;
   t.describe = describe_clickhouse_source;

@@ -92,12 +92,34 @@ BOOST_AUTO_TEST_CASE(an_error_after_rows_were_sent_fails_the_read) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(answers_are_gzipped_unless_the_server_is_on_loopback_or_the_sync_says) {
+  auto endpoint = [](const std::string& url, const nlohmann::json& extra) {
+    source_spec spec;
+    spec.type = "clickhouse";
+    spec.options = {{"url", url}};
+    if (extra.is_object())
+      spec.options.update(extra);
+    return ch_endpoint::of(spec);
+  };
+  BOOST_TEST(endpoint("https://ch.example.com:8443", {}).compression);
+  BOOST_TEST(!endpoint("http://127.0.0.1:8123", {}).compression);
+  BOOST_TEST(!endpoint("http://localhost:8123/", {}).compression);
+  BOOST_TEST(endpoint("http://127.0.0.1:8123", {{"compression", true}}).compression);
+  BOOST_TEST(!endpoint("https://ch.example.com", {{"compression", false}}).compression);
+}
+
 BOOST_AUTO_TEST_CASE(a_long_read_streams_every_row) {
-  auto cursor = open_ok(server().spec(
-      "SELECT number AS id, toString(number) AS s FROM system.numbers LIMIT 300000"));
-  size_t rows = 0;
-  BOOST_TEST(read_until_end(*cursor, rows) == "");
-  BOOST_TEST(rows == 300000u);
+  // Gzip asked for (the default off loopback) and not (the default on it, as here).
+  for (bool gzip : {true, false}) {
+    BOOST_TEST_CONTEXT("compression " << gzip) {
+      auto cursor = open_ok(server().spec(
+          "SELECT number AS id, toString(number) AS s FROM system.numbers LIMIT 300000",
+          {{"compression", gzip}}));
+      size_t rows = 0;
+      BOOST_TEST(read_until_end(*cursor, rows) == "");
+      BOOST_TEST(rows == 300000u);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(closing_a_cursor_early_kills_its_query) {
