@@ -60,7 +60,7 @@ state_dir::state_dir(std::shared_ptr<environment> env) : env_(std::move(env)) {
                              "); this one reads layout " + std::to_string(state_format));
   if (format == state_format)
     return;
-  if (!fresh)
+  if (!fresh && format < 2)  // layout 2 becomes 3 as it is: no span is remembered yet
     migrate_v1(*env_, dbs_, {syncs_db_, quota_db}, [&](transaction& txn, const std::string& name) {
       return allocate_prefix(txn, sync_ids_db_, catalog_db_, name);
     });

@@ -42,8 +42,10 @@ struct shared_databases {
 };
 
 /// The layout version this build writes. 1: a set of named databases per sync (at most 584
-/// syncs per directory); 2: shared databases with key prefixes, checksummed records.
-constexpr uint64_t state_format = 2;
+/// syncs per directory); 2: shared databases with key prefixes, checksummed records; 3: layout
+/// 2 with remembered unchanged spans (span_memo.hpp), which a build without them would leave
+/// stale when it commits keys, so it must refuse the directory.
+constexpr uint64_t state_format = 3;
 
 class state_dir {
  public:

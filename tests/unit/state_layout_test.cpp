@@ -152,6 +152,34 @@ BOOST_AUTO_TEST_CASE(a_version_1_directory_is_migrated_keeping_ids_and_history) 
   BOOST_TEST(sync_state(again, "old").count().keys == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_layout_2_directory_becomes_layout_3_as_it_is_and_a_newer_one_is_refused) {
+  temp_dir d;
+  {
+    auto sd = *state_dir::open(d.path());
+    deliver(sync_state(sd, "s"), {"k1", "k2"});
+  }
+  auto set_format = [&](uint64_t format) {
+    auto env = environment::open(d.path());
+    auto catalog = env->db("catalog");
+    env->write([&](transaction& txn) { txn.put(catalog, "format", u64_key(format)); });
+  };
+  set_format(2);
+  {
+    auto sd = *state_dir::open(d.path());
+    BOOST_TEST(sync_state(sd, "s").count().keys == 2u);
+    uint64_t format = 0;
+    auto catalog = sd->env()->db("catalog");
+    sd->env()->read([&](transaction& txn) { format = u64_from_key(*txn.get(catalog, "format")); });
+    BOOST_TEST(format == state_format);
+    BOOST_TEST(state_format == 3u);  // a layout-2 build must refuse it: spans it cannot keep
+  }
+  // A directory from a build newer than this one is refused, naming both layouts.
+  set_format(state_format + 1);
+  auto refused = state_dir::open(d.path());
+  BOOST_REQUIRE(!refused);
+  BOOST_TEST(refused.error().message.find("newer Backflow") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_truncated_file_is_damage_not_a_crash) {
   temp_dir d;
   {
