@@ -176,4 +176,29 @@ BOOST_AUTO_TEST_CASE(zendesk_users_drift_is_found_exactly_and_repair_converges) 
   vendor_verify::drift_is_found_exactly_and_repair_converges(v);
 }
 
+BOOST_AUTO_TEST_CASE(intercom_contacts_drift_is_found_exactly_and_repair_converges) {
+  vendor_verify::vendor v;
+  v.emulator = "intercom";
+  v.emulator_args = {"--per-10s", "0"};
+  v.destination = [](const std::string& url) {
+    return json{{"type", "intercom"}, {"endpoint", url}, {"token", "emulator-token"},
+                {"object", "contacts"}, {"match_by", "external_id"}};
+  };
+  // name is a top-level attribute; the others are custom attributes.
+  v.mapping = json::array({{{"from", "name"}, {"to", "name"}},
+                           {{"from", "n"}, {"to", "n"}, {"type", "integer"}},
+                           {{"from", "d"}, {"to", "d"}},
+                           {{"from", "note"}, {"to", "note"}}});
+  v.n_field = "n";
+  v.note_field = "note";
+  v.rows = 40;  // three searches of at most 15 values
+  v.edit = [](const std::string& key, const json& set) {
+    return json{{"match", {{"external_id", key}}}, {"set", {{"custom_attributes", set}}}};
+  };
+  v.remove = [](const std::string& key) {
+    return json{{"match", {{"external_id", key}}}, {"delete", true}};
+  };
+  vendor_verify::drift_is_found_exactly_and_repair_converges(v);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
