@@ -201,4 +201,29 @@ BOOST_AUTO_TEST_CASE(intercom_contacts_drift_is_found_exactly_and_repair_converg
   vendor_verify::drift_is_found_exactly_and_repair_converges(v);
 }
 
+BOOST_AUTO_TEST_CASE(marketo_leads_drift_is_found_exactly_and_repair_converges) {
+  vendor_verify::vendor v;
+  v.emulator = "marketo";
+  v.emulator_args = {"--per-20s", "0", "--daily", "0"};
+  v.destination = [](const std::string& url) {
+    return json{{"type", "marketo"}, {"endpoint", url}, {"client_id", "emulator-client"},
+                {"client_secret", "emulator-secret"}, {"lookup_field", "leadKey"},
+                {"rate_limit", {{"per_20s", 0}, {"daily", 0}}}};
+  };
+  v.mapping = json::array({{{"from", "name"}, {"to", "firstName"}},
+                           {{"from", "n"}, {"to", "leadScore"}, {"type", "integer"}},
+                           {{"from", "d"}, {"to", "dealText"}},
+                           {{"from", "note"}, {"to", "notes"}}});
+  v.n_field = "leadScore";
+  v.note_field = "notes";
+  v.rows = 320;  // two queries: 300 filterValues, then 20
+  v.edit = [](const std::string& key, const json& set) {
+    return json{{"match", {{"leadKey", key}}}, {"set", set}};
+  };
+  v.remove = [](const std::string& key) {
+    return json{{"match", {{"leadKey", key}}}, {"delete", true}};
+  };
+  vendor_verify::drift_is_found_exactly_and_repair_converges(v);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
