@@ -226,4 +226,28 @@ BOOST_AUTO_TEST_CASE(marketo_leads_drift_is_found_exactly_and_repair_converges) 
   vendor_verify::drift_is_found_exactly_and_repair_converges(v);
 }
 
+BOOST_AUTO_TEST_CASE(braze_users_drift_is_found_exactly_and_repair_converges) {
+  vendor_verify::vendor v;
+  v.emulator = "braze";
+  v.emulator_args = {"--per-3s", "0"};
+  v.destination = [](const std::string& url) {
+    return json{{"type", "braze"}, {"endpoint", url}, {"api_key", "emulator-key"}};
+  };
+  // first_name is a standard attribute; the others are custom attributes.
+  v.mapping = json::array({{{"from", "name"}, {"to", "first_name"}},
+                           {{"from", "n"}, {"to", "n"}, {"type", "integer"}},
+                           {{"from", "d"}, {"to", "d"}},
+                           {{"from", "note"}, {"to", "note"}}});
+  v.n_field = "n";
+  v.note_field = "note";
+  v.rows = 60;  // two exports: 50 external_ids, then 10
+  v.edit = [](const std::string& key, const json& set) {
+    return json{{"match", {{"external_id", key}}}, {"set", set}};
+  };
+  v.remove = [](const std::string& key) {
+    return json{{"match", {{"external_id", key}}}, {"delete", true}};
+  };
+  vendor_verify::drift_is_found_exactly_and_repair_converges(v);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
