@@ -27,13 +27,14 @@ constexpr const char* wide_decimal = "12345678901234567890.123456789012345678";
 /// key lead-i, n = i, d = "i.50" (text), note 'x' when i is odd, '' when even.
 struct hostile_leads {
   explicit hostile_leads(const temp_dir& dir, int rows) : path(dir.file("leads.sqlite")) {
-    exec("CREATE TABLE leads (k TEXT, name TEXT, n INTEGER, d TEXT, note TEXT)");
-    exec(std::string("INSERT INTO leads VALUES ('") + hostile_key + "', 'Zoë 名前', " + big_integer +
-         ", '" + wide_decimal + "', NULL)");
+    std::string sql = "BEGIN; CREATE TABLE leads (k TEXT, name TEXT, n INTEGER, d TEXT, note TEXT);";
+    sql += std::string("INSERT INTO leads VALUES ('") + hostile_key + "', 'Zoë 名前', " +
+           big_integer + ", '" + wide_decimal + "', NULL);";
     for (int i = 1; i < rows; ++i)
-      exec("INSERT INTO leads VALUES ('" + key(i) + "', 'Lead " + std::to_string(i) + "', " +
-           std::to_string(i) + ", '" + std::to_string(i) + ".50', " + (i % 2 == 0 ? "''" : "'x'") +
-           ")");
+      sql += "INSERT INTO leads VALUES ('" + key(i) + "', 'Lead " + std::to_string(i) + "', " +
+             std::to_string(i) + ", '" + std::to_string(i) + ".50', " +
+             (i % 2 == 0 ? "''" : "'x'") + ");";
+    exec(sql + "COMMIT;");  // one transaction: a commit per row would cost a sync each
   }
   void exec(const std::string& sql) const {
     sqlite3* db = nullptr;
