@@ -102,4 +102,10 @@ read_back_answer braze_destination::read_back(const std::vector<read_back_key>& 
   return out;
 }
 
+read_back_rules braze_destination::read_back_rules_of() const {
+  read_back_rules rules;
+  rules.case_insensitive = {"email"};
+  return rules;
+}
+
 }  // namespace backflow

@@ -68,6 +68,8 @@ class intercom_destination final : public destination {
   [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
                                            const std::vector<std::string>& fields,
                                            const http_response& response) const override;
+  /// Emails compare without case (the vendor matches them so).
+  [[nodiscard]] read_back_rules read_back_rules_of() const override;
 
  private:
   /// The verdicts on the batch's first (only) record.

@@ -88,4 +88,10 @@ read_back_answer intercom_destination::read_back(const std::vector<read_back_key
   return out;
 }
 
+read_back_rules intercom_destination::read_back_rules_of() const {
+  read_back_rules rules;
+  rules.case_insensitive = {"email"};
+  return rules;
+}
+
 }  // namespace backflow

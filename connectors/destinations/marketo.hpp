@@ -46,6 +46,8 @@ class marketo_destination final : public destination {
   [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
                                            const std::vector<std::string>& fields,
                                            const http_response& response) const override;
+  /// Emails compare without case (the vendor matches them so).
+  [[nodiscard]] read_back_rules read_back_rules_of() const override;
 
   /// The lead sync request for `batch` (createOrUpdate, updateOnly or createOnly by its op).
   [[nodiscard]] http_request sync_request(const delivery_batch& batch) const;

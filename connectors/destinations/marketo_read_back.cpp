@@ -107,4 +107,10 @@ read_back_answer marketo_destination::read_back(const std::vector<read_back_key>
   return out;
 }
 
+read_back_rules marketo_destination::read_back_rules_of() const {
+  read_back_rules rules;
+  rules.case_insensitive = {"email"};
+  return rules;
+}
+
 }  // namespace backflow

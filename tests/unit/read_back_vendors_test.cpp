@@ -142,4 +142,21 @@ BOOST_AUTO_TEST_CASE(braze_exports_standard_fields_by_name_and_custom_ones_as_an
   BOOST_TEST(bz.read_back(keys, {"first_name"}, reply(401, "{}")).fatal);
 }
 
+BOOST_AUTO_TEST_CASE(emails_compare_without_case_and_nothing_else_does) {
+  braze_destination bz(context_for(braze_destination::type(),
+                                   {{"endpoint", "https://rest.iad-01.braze.com"},
+                                    {"api_key", "key"}}));
+  for (const auto& rules :
+       {bz.read_back_rules_of(),
+        zendesk_destination(context_for(zendesk_destination::type(),
+                                        {{"url", "https://acme.zendesk.com"},
+                                         {"email", "a@acme.com"}, {"api_token", "t"}}))
+            .read_back_rules_of()}) {
+    read_value lowered{read_value::kind::text, "ann.o'neil@example.com"};
+    BOOST_TEST(same_value(cell::of_text("Ann.O'Neil@Example.COM"), lowered, rules, "email"));
+    BOOST_TEST(!same_value(cell::of_text("Ann.O'Neil@Example.COM"), lowered, rules, "first_name"));
+    BOOST_TEST(!same_value(cell::of_text("bob@example.com"), lowered, rules, "email"));
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
