@@ -3,6 +3,7 @@
 // the records edited or deleted there behind Backflow's back, and `--repair` converges.
 #include <boost/test/unit_test.hpp>
 
+#include <cctype>
 #include <functional>
 
 #include <sqlite3.h>
@@ -173,6 +174,38 @@ BOOST_AUTO_TEST_CASE(zendesk_users_drift_is_found_exactly_and_repair_converges) 
   };
   v.remove = [](const std::string& key) {
     return json{{"object", "users"}, {"match", {{"external_id", key}}}, {"delete", true}};
+  };
+  vendor_verify::drift_is_found_exactly_and_repair_converges(v);
+}
+
+BOOST_AUTO_TEST_CASE(zendesk_organizations_drift_is_found_exactly_and_repair_converges) {
+  vendor_verify::vendor v;
+  v.emulator = "zendesk";
+  v.emulator_args = {"--per-minute", "0", "--bulk-delay-ms", "0"};
+  v.destination = [](const std::string& url) {
+    return json{{"type", "zendesk"}, {"url", url}, {"email", "sync@example.com"},
+                {"api_token", "emulator-token"}, {"object", "organizations"},
+                {"poll_initial", "10ms"}};
+  };
+  v.mapping = json::array({{{"from", "name"}, {"to", "name"}},
+                           {{"from", "n"}, {"to", "organization_fields.n"}, {"type", "integer"}},
+                           {{"from", "d"}, {"to", "organization_fields.d"}},
+                           {{"from", "note"}, {"to", "notes"}}});
+  v.n_field = "organization_fields.n";
+  v.note_field = "notes";
+  v.rows = 12;  // one upsert request per organization
+  v.edit = [](const std::string& key, const json& set) {
+    return json{{"object", "organizations"}, {"match", {{"external_id", key}}}, {"set", set}};
+  };
+  v.remove = [](const std::string& key) {
+    return json{{"object", "organizations"}, {"match", {{"external_id", key}}}, {"delete", true}};
+  };
+  // Zendesk treats external ids without case: the edits name them upper-cased.
+  v.key_of = [](const std::string& k) {
+    std::string upper = k;
+    for (auto& c : upper)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper;
   };
   vendor_verify::drift_is_found_exactly_and_repair_converges(v);
 }
