@@ -62,7 +62,8 @@ api_response braze_emulator::handle(const httplib::Request& req, const limits& c
   api_response out;
   describe(req, out);
   const bool tracking = req.path == "/users/track";
-  if (!tracking && req.path != "/users/delete") {
+  const bool exporting = req.path == "/users/export/ids";
+  if (!tracking && !exporting && req.path != "/users/delete") {
     braze_fail(out, 404, "Not Found");
     return out;
   }
@@ -85,6 +86,8 @@ api_response braze_emulator::handle(const httplib::Request& req, const limits& c
   }
   if (tracking)
     track(body, current, out);
+  else if (exporting)
+    export_ids(body, out);
   else
     remove(body, out);
   return out;

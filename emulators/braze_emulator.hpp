@@ -18,7 +18,9 @@ namespace backflow::emulators {
 /// `attributes` object's user, named by `external_id`; a bad object gets a minor error
 /// `{"type","input_array","index"}` in a 201 `{"message":"success"}` while the others apply,
 /// and a request without one good object is a 400. `POST /users/delete` removes users by
-/// `external_ids` (50 at most). Bearer REST API key; /users/track limited per rolling 3 s with
+/// `external_ids` (50 at most). `POST /users/export/ids` answers 201 `{"users":[...],
+/// "invalid_user_ids":[...]}` for ≤ 50 external_ids, standard fields by name and the others
+/// under `custom_attributes`. Bearer REST API key; /users/track limited per rolling 3 s with
 /// `X-RateLimit-Limit/Remaining/Reset` (epoch seconds) on every answer and 429 beyond.
 /// Extra control endpoint: GET|POST|DELETE /__emulator/rules, e.g.
 /// `{"reject_if":{"field":"tier","contains":"invalid"}}` gives such objects a minor error.
@@ -36,6 +38,8 @@ class braze_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
+  /// Edits (null removes an attribute) or deletes a user by external_id (braze_export.cpp).
+  int edit_record(const nlohmann::json& edit, std::string& error) override;
 
  private:
   struct user {
@@ -53,6 +57,8 @@ class braze_emulator final : public emulator {
   bool admit(std::int64_t limit, api_response& out);
   void track(const nlohmann::json& body, const limits& current, api_response& out);
   void remove(const nlohmann::json& body, api_response& out);
+  /// POST /users/export/ids: ≤ 50 external_ids, `fields_to_export` (braze_export.cpp).
+  void export_ids(const nlohmann::json& body, api_response& out);
   /// The minor error of one attributes object, or "" when it is good. Needs mutex_.
   [[nodiscard]] std::string problem_of(const nlohmann::json& object) const;
 

@@ -50,6 +50,11 @@ bool valid_email(const nlohmann::json& v) {
   return at != std::string::npos && at > 0 && at + 1 < s.size() && s.find(' ') == std::string::npos;
 }
 
+/// IN's value: an array of 1 to 15 values (Intercom's limit for IN and NIN).
+bool valid_in(const nlohmann::json& value) {
+  return value.is_array() && !value.empty() && value.size() <= 15;
+}
+
 /// Top-level attributes replace, custom attributes merge (Intercom updates only what is sent).
 void merge_into(nlohmann::json& fields, const nlohmann::json& body) {
   for (const auto& [k, v] : body.items()) {
@@ -281,23 +286,30 @@ bool intercom_emulator::matches(const stored& c, const nlohmann::json& q) const 
     return op == "AND" ? all : any;
   }
   auto field = q.value("field", nlohmann::json(""));
-  if (!field.is_string() || (op != "=" && op != "!="))
+  if (!field.is_string() || (op != "=" && op != "!=" && op != "IN"))
     return false;
   const auto name = field.get<std::string>();
   auto have = name == "id" ? nlohmann::json(c.id) : c.fields.value(name, nlohmann::json());
-  bool same = name == "email" && have.is_string() && value.is_string()
-                  ? to_lower(have.get<std::string>()) == to_lower(value.get<std::string>())
-                  : have == value;
+  auto same_as = [&](const nlohmann::json& want) {
+    return name == "email" && have.is_string() && want.is_string()
+               ? to_lower(have.get<std::string>()) == to_lower(want.get<std::string>())
+               : have == want;
+  };
+  if (op == "IN")  // a shortcut for OR over the listed values
+    return value.is_array() && std::any_of(value.begin(), value.end(), same_as);
+  bool same = same_as(value);
   return op == "=" ? same : !same;
 }
 
 void intercom_emulator::search(const nlohmann::json& body, api_response& out) {
   auto query = body.value("query", nlohmann::json());
   auto op = query.is_object() ? query.value("operator", nlohmann::json("")) : nlohmann::json();
-  static const std::vector<nlohmann::json> ops = {"=", "!=", "AND", "OR"};
+  static const std::vector<nlohmann::json> ops = {"=", "!=", "IN", "AND", "OR"};
   if (std::find(ops.begin(), ops.end(), op) == ops.end())
-    return answer_error(out, 400, "query_invalid", "query needs a field, an operator (=, !=) and a value, "
+    return answer_error(out, 400, "query_invalid", "query needs a field, an operator (=, !=, IN) and a value, "
                                            "or AND/OR with a list of such queries");
+  if (op == "IN" && !valid_in(query.value("value", nlohmann::json())))
+    return answer_error(out, 400, "query_invalid", "IN takes an array of 1 to 15 values");
   auto pagination = body.value("pagination", nlohmann::json::object());
   auto per_page = pagination.is_object() ? pagination.value("per_page", 50) : 50;
   if (per_page < 1 || per_page > 150)

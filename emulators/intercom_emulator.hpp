@@ -12,7 +12,8 @@
 namespace backflow::emulators {
 
 /// Contacts with a unique external_id and a unique email (409 naming the existing id on a
-/// duplicate create), `POST /contacts/search` with Intercom's query shape and cursor pagination,
+/// duplicate create), `POST /contacts/search` with Intercom's query shape (=, !=, IN with at most
+/// 15 values, AND/OR) and cursor pagination,
 /// companies upserted by company_id, bearer auth, the Intercom-Version header checked, and the
 /// per-10-second limit with X-RateLimit-Limit/Remaining/Reset and 429 rate_limit_exceeded.
 class intercom_emulator final : public emulator {
@@ -29,6 +30,9 @@ class intercom_emulator final : public emulator {
   bool control(const std::string&, const httplib::Request&, httplib::Response&) override {
     return false;
   }
+  /// Edits (attributes merged as an update would) or archives a contact found by external_id or
+  /// email, behind the client's back (intercom_edit.cpp).
+  int edit_record(const nlohmann::json& edit, std::string& error) override;
 
  private:
   struct stored {

@@ -45,6 +45,9 @@ class marketo_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
+  /// Edits or deletes the lead a field's value matches, behind the client's back
+  /// (marketo_edit.cpp).
+  int edit_record(const nlohmann::json& edit, std::string& error) override;
 
  private:
   using clock = std::chrono::steady_clock;

@@ -34,6 +34,8 @@ zd_route parse_zd_route(const httplib::Request& req) {
     return {"POST /api/v2/users/create_or_update_many", "upsert", {}};
   if (req.method == "DELETE" && path == users + "destroy_many")
     return {"DELETE /api/v2/users/destroy_many", "remove", {}};
+  if (req.method == "GET" && (path == users + "show_many" || path == orgs + "show_many"))
+    return {"GET " + path, "read", {}};
   if (req.method == "GET" && path.rfind(jobs, 0) == 0 && path.size() > jobs.size())
     return {"GET /api/v2/job_statuses/{id}", "job", path.substr(jobs.size())};
   return {req.method + " " + req.path, "", {}};
@@ -168,6 +170,8 @@ api_response zendesk_emulator::handle(const httplib::Request& req, const limits&
     upsert_organization(req, out);
   else if (r.kind == "job")
     show_job(r.job_id, req, out);
+  else if (r.kind == "read")
+    show_many(req, r.endpoint.find("organizations") != std::string::npos, out);
   else
     zd_fail(out, 404, "InvalidEndpoint", "Not found");
   return out;

@@ -27,6 +27,8 @@ namespace backflow::emulators {
 /// external_id, case-insensitive) answers 201 or 200 with the organization at once, 422
 /// RecordInvalid when `name` is missing on create or taken by another organization;
 /// `DELETE /api/v2/organizations/destroy_many?external_ids=` is a job like the users'.
+/// Reads: `GET /api/v2/{users|organizations}/show_many?external_ids=a,b` (≤ 100; deleted records
+/// left out); `PATCH /__emulator/records` edits or deletes one by external_id.
 class zendesk_emulator final : public emulator {
  public:
   static constexpr const char* default_token = "emulator-token";
@@ -44,6 +46,8 @@ class zendesk_emulator final : public emulator {
   void reset() override;
   bool control(const std::string& name, const httplib::Request& req,
                httplib::Response& res) override;
+  /// Edits or deletes a user or organization by external_id (zendesk_read.cpp).
+  int edit_record(const nlohmann::json& edit, std::string& error) override;
 
  private:
   using clock = std::chrono::steady_clock;
@@ -84,6 +88,8 @@ class zendesk_emulator final : public emulator {
   const organization* named(const std::string& name, const std::string& except) const;
   nlohmann::json destroy_organization(const std::string& external_id, std::size_t index);
   void show_job(const std::string& id, const httplib::Request& req, api_response& out);
+  /// GET users/show_many or organizations/show_many by external_ids (zendesk_read.cpp).
+  void show_many(const httplib::Request& req, bool organizations, api_response& out);
   /// Runs every job whose time has come, in submission order (mutex_ held).
   void run_due(clock::time_point now);
   void run(job& j);

@@ -24,6 +24,16 @@ class braze_destination final : public destination {
   [[nodiscard]] std::string account() const override;
   [[nodiscard]] rate_limit_spec rate_limits() const override;
 
+  // Drift checks (braze_read_back.cpp): /users/export/ids by external id, 50 a request.
+  [[nodiscard]] size_t read_back_size() const override;
+  [[nodiscard]] std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const override;
+  [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
+                                           const std::vector<std::string>& fields,
+                                           const http_response& response) const override;
+  /// Emails compare without case (the vendor matches them so).
+  [[nodiscard]] read_back_rules read_back_rules_of() const override;
+
  private:
   std::string endpoint_;
   std::string api_key_;

@@ -91,6 +91,10 @@ std::optional<std::string> intercom_settings::found_in(const http_response& resp
   return std::string();
 }
 
+bool intercom_settings::top_level(const std::string& field) const {
+  return object == "contacts" ? listed(contact_attributes, field) : listed(company_attributes, field);
+}
+
 nlohmann::json intercom_settings::body_of(const delivery_batch& batch,
                                           const outbound_record& r) const {
   // Decimals go as their exact text: a 38-digit value would not survive a float attribute.
@@ -100,8 +104,7 @@ nlohmann::json intercom_settings::body_of(const delivery_batch& batch,
   nlohmann::json body = nlohmann::json::object();
   nlohmann::json custom = nlohmann::json::object();
   for (auto& [name, value] : fields.items()) {
-    bool top = contacts ? listed(contact_attributes, name) : listed(company_attributes, name);
-    (top ? body : custom)[name] = value;
+    (top_level(name) ? body : custom)[name] = value;
   }
   if (contacts) {
     body[match_by] = r.key;

@@ -24,6 +24,9 @@ struct intercom_settings {
   /// answer is not a search result.
   [[nodiscard]] std::optional<std::string> found_in(const http_response& response,
                                                     const std::string& key) const;
+  /// Whether mapped field `field` is one of the object's top-level attributes (every other one
+  /// is a custom attribute, under `custom_attributes`).
+  [[nodiscard]] bool top_level(const std::string& field) const;
   /// The JSON body that creates or updates one record (the key under match_by or company_id).
   [[nodiscard]] nlohmann::json body_of(const delivery_batch& batch, const outbound_record& r) const;
   /// Intercom's own words for a failed answer ("code: message, ..."), or the HTTP failure.
@@ -56,6 +59,17 @@ class intercom_destination final : public destination {
   [[nodiscard]] rate_limit_spec rate_limits() const override { return limits_; }
   [[nodiscard]] size_t job_size(delivery_op op, uint64_t pending) const override;
   [[nodiscard]] std::unique_ptr<delivery_job> make_job(const delivery_batch& batch) const override;
+
+  // Drift checks (intercom_read_back.cpp): contacts by POST /contacts/search with IN, 15 a
+  // request; companies cannot read back.
+  [[nodiscard]] size_t read_back_size() const override;
+  [[nodiscard]] std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const override;
+  [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
+                                           const std::vector<std::string>& fields,
+                                           const http_response& response) const override;
+  /// Emails compare without case (the vendor matches them so).
+  [[nodiscard]] read_back_rules read_back_rules_of() const override;
 
  private:
   /// The verdicts on the batch's first (only) record.

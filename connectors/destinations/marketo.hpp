@@ -38,6 +38,17 @@ class marketo_destination final : public destination {
   [[nodiscard]] size_t job_size(delivery_op op, uint64_t pending) const override;
   [[nodiscard]] std::unique_ptr<delivery_job> make_job(const delivery_batch& batch) const override;
 
+  // Drift checks (marketo_read_back.cpp): a leads query by lookup field, 300 keys a request;
+  // audience mode cannot read back.
+  [[nodiscard]] size_t read_back_size() const override;
+  [[nodiscard]] std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const override;
+  [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
+                                           const std::vector<std::string>& fields,
+                                           const http_response& response) const override;
+  /// Emails compare without case (the vendor matches them so).
+  [[nodiscard]] read_back_rules read_back_rules_of() const override;
+
   /// The lead sync request for `batch` (createOrUpdate, updateOnly or createOnly by its op).
   [[nodiscard]] http_request sync_request(const delivery_batch& batch) const;
   /// The list request (audience mode) for these lead ids: POST adds, DELETE removes.

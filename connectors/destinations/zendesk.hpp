@@ -37,6 +37,16 @@ class zendesk_destination final : public destination {
   [[nodiscard]] std::unique_ptr<delivery_job> resume_job(const delivery_batch& batch,
                                                          const std::string& checkpoint) const override;
 
+  // Drift checks (zendesk_read_back.cpp): show_many by external id, 100 per request.
+  [[nodiscard]] size_t read_back_size() const override;
+  [[nodiscard]] std::optional<http_request> build_read_back(
+      const std::vector<read_back_key>& records, const std::vector<std::string>& fields) const override;
+  [[nodiscard]] read_back_answer read_back(const std::vector<read_back_key>& records,
+                                           const std::vector<std::string>& fields,
+                                           const http_response& response) const override;
+  /// Emails compare without case (the vendor matches them so).
+  [[nodiscard]] read_back_rules read_back_rules_of() const override;
+
   /// A request to `path` (under /api/v2) with the sync's credentials.
   [[nodiscard]] http_request request(const std::string& method, const std::string& path,
                                      std::string body = {}) const;

@@ -1,9 +1,11 @@
 // Reading back what a destination holds (see read_back.hpp).
 #include "pipelines/delivery/read_back.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "pipelines/core/decimal.hpp"
+#include "pipelines/core/text.hpp"
 
 namespace backflow {
 namespace {
@@ -151,6 +153,16 @@ bool same_value(const cell& sent, const read_value& value, const read_back_rules
       return value.what == k::text && value.text == cell_to_string(sent);
   }
   return false;
+}
+
+bool same_value(const cell& sent, const read_value& value, const read_back_rules& rules,
+                std::string_view field) {
+  if (same_value(sent, value, rules))
+    return true;
+  bool folded = std::find(rules.case_insensitive.begin(), rules.case_insensitive.end(), field) !=
+                rules.case_insensitive.end();
+  return folded && sent.type == cell_type::text && value.what == read_value::kind::text &&
+         ascii_lower(sent.text) == ascii_lower(value.text);
 }
 
 nlohmann::json parse_exact_json(std::string_view text) {

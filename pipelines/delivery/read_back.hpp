@@ -50,6 +50,9 @@ struct read_back_answer {
 struct read_back_rules {
   /// The destination keeps "" as no value (HubSpot and Salesforce clear a field with it).
   bool empty_is_null = true;
+  /// Fields whose text the destination treats without regard to ASCII case (emails, which
+  /// vendors match and may store lower-cased): "Ann@Example.com" sent equals "ann@example.com".
+  std::vector<std::string> case_insensitive;
 };
 
 /// Whether the destination's `value` is the mapped cell `sent` Backflow delivered: null (and,
@@ -58,6 +61,11 @@ struct read_back_rules {
 /// 12345678901234567890123456789012345678 never equals its double; booleans match true/false in
 /// either form; text and timestamps compare byte for byte; bytes as their base64.
 bool same_value(const cell& sent, const read_value& value, const read_back_rules& rules);
+
+/// same_value() for mapped field `field`: text of a field in rules.case_insensitive also
+/// matches when it differs only in ASCII case.
+bool same_value(const cell& sent, const read_value& value, const read_back_rules& rules,
+                std::string_view field);
 
 /// Parses JSON keeping every number exact: integers that fit stay integers; every other number
 /// (fractions, exponents, integers past 64 bits) is kept as its text in a binary value

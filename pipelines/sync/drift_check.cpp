@@ -88,7 +88,7 @@ class drift_checker {
       auto value = held.find(fields_[i]);
       if (value == held.end())
         continue;  // a field the destination does not read back (a link)
-      if (same_value(cells[i], value->second, rules_))
+      if (same_value(cells[i], value->second, rules_, fields_[i]))
         continue;
       nlohmann::json found;
       switch (value->second.what) {
