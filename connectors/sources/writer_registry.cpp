@@ -6,6 +6,7 @@
 #include "connectors/sources/clickhouse_writer.hpp"
 #include "connectors/sources/mysql_writer.hpp"
 #include "connectors/sources/postgres_writer.hpp"
+#include "connectors/sources/snowflake_writer.hpp"
 #include "connectors/sources/sqlite_writer.hpp"
 
 namespace backflow {
@@ -22,6 +23,7 @@ const std::vector<writer_entry>& writers() {
     {"postgres", open_postgres_writer},
     {"mysql", open_mysql_writer},
     {"clickhouse", open_clickhouse_writer},
+    {"snowflake", open_snowflake_writer},
   };
   return all;
 }

@@ -58,14 +58,26 @@ BOOST_AUTO_TEST_CASE(a_connection_of_its_own_keeps_its_secrets_out_of_printed_fi
   BOOST_TEST(r.config->redacted["writeback"]["connection"]["dsn"] == "***");
 }
 
-BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
+BOOST_AUTO_TEST_CASE(a_snowflake_source_is_written_back_to_with_its_token_kept_out) {
   auto snowflake = parse_writeback_patch(
       {{"source", {{"type", "snowflake"}, {"path", nullptr}, {"account", "acme"},
                    {"token", "sf-token-4c1d"}}},
        {"writeback", json::object()}});
-  BOOST_TEST(writeback_errors(snowflake).find("writeback: the sync's snowflake source cannot be "
-                                              "written back to") != std::string::npos,
-             writeback_errors(snowflake));
+  BOOST_REQUIRE_MESSAGE(snowflake.config, writeback_errors(snowflake));
+  BOOST_REQUIRE(snowflake.config->writeback);
+  BOOST_TEST(snowflake.config->writeback->connection.type == "snowflake");
+  BOOST_TEST(snowflake.config->writeback->connection.string_option("account") == "acme");
+  BOOST_TEST(snowflake.config->redacted.dump().find("sf-token-4c1d") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
+  auto databricks = parse_writeback_patch(
+      {{"source", {{"type", "databricks"}, {"path", nullptr}, {"host", "https://dbc.example"},
+                   {"warehouse_id", "w1"}, {"token", "dapi-4c1d"}}},
+       {"writeback", json::object()}});
+  BOOST_TEST(writeback_errors(databricks).find("writeback: the sync's databricks source cannot be "
+                                               "written back to") != std::string::npos,
+             writeback_errors(databricks));
   auto bigquery = parse_writeback_patch(
       {{"writeback", {{"connection", {{"type", "bigquery"}, {"project", "p"}}}}}});
   BOOST_TEST(writeback_errors(bigquery).find("writeback.connection.type: a bigquery source "
