@@ -286,4 +286,31 @@ std::string numbered_placeholders(const std::string& sql) {
   return out;
 }
 
+std::string with_sqlite_types(const std::string& sql) {
+  if (first_word(sql) != "CREATE")
+    return sql;
+  std::string out;
+  char quote = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (quote != 0) {
+      quote = c == quote ? 0 : quote;
+    } else if (c == '\'' || c == '"' || c == '`') {
+      quote = c;
+    } else if ((i == 0 || !word_char(sql[i - 1])) && i + 6 <= sql.size() &&
+               (i + 6 == sql.size() || !word_char(sql[i + 6]))) {
+      std::string word = sql.substr(i, 6);
+      for (auto& w : word)
+        w = static_cast<char>(std::toupper(static_cast<unsigned char>(w)));
+      if (word == "STRING") {
+        out += "TEXT";
+        i += 5;
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace backflow::emulators

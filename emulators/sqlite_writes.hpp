@@ -61,6 +61,11 @@ bool run_merge(sqlite3* db, const merge_translation& m,
 /// positional bindings, which a translated MERGE uses more than once).
 std::string numbered_placeholders(const std::string& sql);
 
+/// A CREATE statement with the warehouse type STRING (a word outside quotes) as TEXT, which
+/// SQLite gives text affinity (STRING alone would be NUMERIC: "007" would become 7). Other
+/// statements unchanged.
+std::string with_sqlite_types(const std::string& sql);
+
 /// The first word of `sql`, upper case ("MERGE", "DELETE", "CREATE").
 std::string first_word(const std::string& sql);
 

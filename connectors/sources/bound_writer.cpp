@@ -19,6 +19,16 @@ struct param_list {
 
 }  // namespace
 
+std::string bound_writer::writer_message(const std::string& engine, std::string message) {
+  // The reading side's prefixes blame the sync's source; a credential option keeps its name.
+  for (std::string prefix : {"source.query: ", "source: ", "source."})
+    if (message.rfind(prefix, 0) == 0) {
+      message.erase(0, prefix.size());
+      break;
+    }
+  return "writeback: " + engine + ": " + message;
+}
+
 std::string bound_writer::quote(const std::string& name) const {
   std::string out = "\"";
   for (char c : name)
@@ -145,15 +155,18 @@ status bound_writer::prune(const std::string& schema, const wb_table& table,
                            const std::string& before, const std::string& keep_column,
                            uint64_t keep_from) {
   auto ph = [this](size_t i) { return placeholder(i); };
+  // One placeholder per statement of its own: the operands of + are evaluated in no set order,
+  // and positional placeholders must follow their values.
   param_list p;
-  std::string sql = "DELETE FROM " + relation(schema, table.name) + " WHERE " +
-                    quote(table.columns[0].name) + " = " +
-                    value_of(p.add(wb_kind::short_text, sync, ph), wb_kind::short_text) +
-                    " AND " + quote(column) + " < " +
-                    value_of(p.add(wb_kind::timestamp, before, ph), wb_kind::timestamp);
-  if (!keep_column.empty())
-    sql += " AND " + quote(keep_column) + " < " +
-           value_of(p.add(wb_kind::integer, std::to_string(keep_from), ph), wb_kind::integer);
+  std::string sql = "DELETE FROM " + relation(schema, table.name) + " WHERE ";
+  sql += quote(table.columns[0].name) + " = ";
+  sql += value_of(p.add(wb_kind::short_text, sync, ph), wb_kind::short_text);
+  sql += " AND " + quote(column) + " < ";
+  sql += value_of(p.add(wb_kind::timestamp, before, ph), wb_kind::timestamp);
+  if (!keep_column.empty()) {
+    sql += " AND " + quote(keep_column) + " < ";
+    sql += value_of(p.add(wb_kind::integer, std::to_string(keep_from), ph), wb_kind::integer);
+  }
   return run({sql, std::move(p.params)});
 }
 

@@ -64,6 +64,9 @@ class bound_writer : public warehouse_writer {
   }
   /// Statements creating `schema` when missing.
   [[nodiscard]] virtual std::vector<std::string> create_schema(const std::string& schema) const;
+  /// A client's failure as write-back's: "writeback: <engine>: ..." without the "source.query: ",
+  /// "source: " or "source." the reading side puts first ("token: ..." names the option).
+  [[nodiscard]] static std::string writer_message(const std::string& engine, std::string message);
   /// The most parameters one statement may carry; larger row sets are split.
   [[nodiscard]] virtual size_t max_params() const { return 10000; }
 

@@ -26,12 +26,7 @@ class snowflake_writer final : public bound_writer {
       return {};
     auto why = snowflake_failure(ran.error(), target_.auth->can_refresh() ? "private_key_file"
                                                                            : "token").message;
-    for (std::string prefix : {"source.query: ", "source: "})
-      if (why.rfind(prefix, 0) == 0) {
-        why.erase(0, prefix.size());
-        break;
-      }
-    return failure{"writeback: Snowflake: " + why};
+    return failure{writer_message("Snowflake", why)};
   }
 
   std::string placeholder(size_t) const override { return "?"; }

@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "connectors/sources/bigquery_writer.hpp"
 #include "connectors/sources/clickhouse_writer.hpp"
 #include "connectors/sources/mysql_writer.hpp"
 #include "connectors/sources/postgres_writer.hpp"
@@ -24,6 +25,7 @@ const std::vector<writer_entry>& writers() {
     {"mysql", open_mysql_writer},
     {"clickhouse", open_clickhouse_writer},
     {"snowflake", open_snowflake_writer},
+    {"bigquery", open_bigquery_writer},
   };
   return all;
 }

@@ -70,6 +70,17 @@ BOOST_AUTO_TEST_CASE(a_snowflake_source_is_written_back_to_with_its_token_kept_o
   BOOST_TEST(snowflake.config->redacted.dump().find("sf-token-4c1d") == std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_bigquery_connection_is_written_back_to) {
+  auto bigquery = parse_writeback_patch(
+      {{"writeback", {{"connection", {{"type", "bigquery"}, {"project", "p"},
+                                      {"access_token", "ya29.bq-9f3e"}}},
+                      {"schema", "ops_log"}}}});
+  BOOST_REQUIRE_MESSAGE(bigquery.config, writeback_errors(bigquery));
+  BOOST_TEST(bigquery.config->writeback->connection.type == "bigquery");
+  BOOST_TEST(bigquery.config->writeback->schema == "ops_log");
+  BOOST_TEST(bigquery.config->redacted.dump().find("ya29.bq-9f3e") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
   auto databricks = parse_writeback_patch(
       {{"source", {{"type", "databricks"}, {"path", nullptr}, {"host", "https://dbc.example"},
@@ -78,10 +89,10 @@ BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
   BOOST_TEST(writeback_errors(databricks).find("writeback: the sync's databricks source cannot be "
                                                "written back to") != std::string::npos,
              writeback_errors(databricks));
-  auto bigquery = parse_writeback_patch(
-      {{"writeback", {{"connection", {{"type", "bigquery"}, {"project", "p"}}}}}});
-  BOOST_TEST(writeback_errors(bigquery).find("writeback.connection.type: a bigquery source "
-                                             "cannot be written back to") != std::string::npos);
+  auto connection = parse_writeback_patch(
+      {{"writeback", {{"connection", {{"type", "databricks"}, {"host", "https://dbc.example"}}}}}});
+  BOOST_TEST(writeback_errors(connection).find("writeback.connection.type: a databricks source "
+                                               "cannot be written back to") != std::string::npos);
   auto unknown = parse_writeback_patch(
       {{"writeback", {{"connection", {{"type", "sqlite"}, {"path", "w.db"}, {"query", "x"}}},
                       {"schema", "has space"},
