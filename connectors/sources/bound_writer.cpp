@@ -102,6 +102,26 @@ void bound_writer::merge_rows(const std::string& schema, const wb_rows& rows, si
                  std::move(p.params)});
 }
 
+void bound_writer::insert_rows(const std::string& schema, const wb_rows& rows, size_t from,
+                               size_t to, std::vector<bound_statement>& out) const {
+  const auto& t = *rows.table;
+  auto ph = [this](size_t i) { return placeholder(i); };
+  param_list p;
+  std::string sql = "INSERT INTO " + relation(schema, t.name) + " (";
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    sql += (i == 0 ? "" : ", ") + quote(t.columns[i].name);
+  sql += ") VALUES ";
+  for (size_t r = from; r < to; ++r) {
+    sql += r == from ? "(" : ", (";
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      sql += i == 0 ? "" : ", ";
+      sql += value_of(p.add(t.columns[i].kind, rows.rows[r][i], ph), t.columns[i].kind);
+    }
+    sql += ")";
+  }
+  out.push_back({std::move(sql), std::move(p.params)});
+}
+
 void bound_writer::delete_keys(const std::string& schema, const wb_rows& rows,
                                std::vector<bound_statement>& out) const {
   const auto& t = *rows.table;
@@ -135,19 +155,35 @@ std::vector<bound_statement> bound_writer::batch_statements(const std::string& s
     if (!rows.rows.empty())
       delete_keys(schema, rows, out);
   for (const auto& rows : batch.upserts) {
+    if (rows.rows.empty())
+      continue;
+    if (!merges())
+      delete_keys(schema, rows, out);  // then inserted again, in the same transaction
     const size_t per_statement =
         std::max<size_t>(1, max_params() / std::max<size_t>(1, rows.table->columns.size()));
-    for (size_t from = 0; from < rows.rows.size(); from += per_statement)
-      merge_rows(schema, rows, from, std::min(rows.rows.size(), from + per_statement), out);
+    for (size_t from = 0; from < rows.rows.size(); from += per_statement) {
+      const size_t to = std::min(rows.rows.size(), from + per_statement);
+      if (merges())
+        merge_rows(schema, rows, from, to, out);
+      else
+        insert_rows(schema, rows, from, to, out);
+    }
   }
   return out;
 }
 
-status bound_writer::apply(const std::string& schema, const wb_batch& batch) {
-  for (const auto& statement : batch_statements(schema, batch))
+status bound_writer::run_batch(const std::vector<bound_statement>& statements) {
+  for (const auto& statement : statements)
     if (auto done = run(statement); !done)
       return done;
   return {};
+}
+
+status bound_writer::apply(const std::string& schema, const wb_batch& batch) {
+  auto statements = batch_statements(schema, batch);
+  if (statements.empty())
+    return {};
+  return run_batch(statements);
 }
 
 status bound_writer::prune(const std::string& schema, const wb_table& table,

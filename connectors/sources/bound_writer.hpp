@@ -23,12 +23,14 @@ struct bound_statement {
   std::vector<wb_param> params;
 };
 
-/// A warehouse_writer for warehouses reached over an HTTP statement API (Snowflake, BigQuery,
-/// Databricks): values travel as typed parameters, never spliced into the SQL (exact integers,
-/// any text). Each table's rows of a batch are one MERGE (matched rows updated, others
-/// inserted), each deleted key set one DELETE: every statement is atomic and repeatable, so a
-/// batch applied twice, or cut short and repeated, leaves the same rows. An engine gives its
-/// dialect, its placeholders and a way to run one statement.
+/// A warehouse_writer whose values travel as typed parameters, never spliced into the SQL
+/// (exact integers, any text). For the warehouses reached over an HTTP statement API
+/// (Snowflake, BigQuery, Databricks) each table's rows of a batch are one MERGE (matched rows
+/// updated, others inserted), each deleted key set one DELETE: every statement is atomic and
+/// repeatable, so a batch applied twice, or cut short and repeated, leaves the same rows. An
+/// engine without MERGE (Redshift through libpq) deletes a batch's keys, then inserts its rows,
+/// in one transaction (run_batch). An engine gives its dialect, its placeholders and a way to
+/// run one statement.
 class bound_writer : public warehouse_writer {
  public:
   status prepare(const std::string& schema, const std::vector<const wb_table*>& tables) override;
@@ -44,6 +46,11 @@ class bound_writer : public warehouse_writer {
  protected:
   /// Runs one statement with its parameters.
   virtual status run(const bound_statement& statement) = 0;
+  /// Runs the statements of one batch: one after the other by default (each atomic); an
+  /// engine with transactions runs them in one.
+  virtual status run_batch(const std::vector<bound_statement>& statements);
+  /// True: upserts are MERGE statements; false: a DELETE of the rows' keys, then an INSERT.
+  [[nodiscard]] virtual bool merges() const { return true; }
   /// The placeholder of parameter `index` (from 0): "?", "@p0", ":p0".
   [[nodiscard]] virtual std::string placeholder(size_t index) const = 0;
   /// The placeholder of a parameter of `kind` as a value of the column's type (a cast where
@@ -74,6 +81,8 @@ class bound_writer : public warehouse_writer {
   [[nodiscard]] std::string create_table(const std::string& schema, const wb_table& t) const;
   void merge_rows(const std::string& schema, const wb_rows& rows, size_t from, size_t to,
                   std::vector<bound_statement>& out) const;
+  void insert_rows(const std::string& schema, const wb_rows& rows, size_t from, size_t to,
+                   std::vector<bound_statement>& out) const;
   void delete_keys(const std::string& schema, const wb_rows& rows,
                    std::vector<bound_statement>& out) const;
 };

@@ -101,6 +101,30 @@ cloud_warehouse bigquery_warehouse() {
           false};
 }
 
+const std::string dbx_token = "dapi-wb-token-2b7d";
+
+cloud_warehouse databricks_warehouse() {
+  return {"databricks", ".backflow", "statement", "/api/2.0/sql/statements",
+          [](const temp_dir&) {
+            return std::vector<std::string>{"--token", dbx_token, "--warehouse-id", "wh-1"};
+          },
+          [](const temp_dir&, const std::string& url) {
+            return json{{"type", "databricks"}, {"host", url}, {"warehouse_id", "wh-1"},
+                        {"catalog", "main"}, {"token", dbx_token}};
+          },
+          "SELECT id, name, big, amount AS `amount::DECIMAL(38,0)` FROM leads",
+          // A statement the warehouse runs and fails: HTTP 200, state FAILED.
+          200,
+          {{"statement_id", "01ef-refused"},
+           {"status", {{"state", "FAILED"},
+                       {"error", {{"error_code", "PERMISSION_DENIED"},
+                                  {"message", "[INSUFFICIENT_PERMISSIONS] Insufficient "
+                                              "privileges: User does not have CREATE SCHEMA on "
+                                              "Catalog 'main'. SQLSTATE: 42501"}}}}}},
+          "writeback: Databricks: Databricks error PERMISSION_DENIED: [INSUFFICIENT_PERMISSIONS]",
+          false};
+}
+
 /// The model's rows in a SQLite file the emulator runs statements on.
 void fill_model(const std::string& warehouse) {
   sqlite_exec(warehouse,
@@ -286,6 +310,19 @@ BOOST_FIXTURE_TEST_CASE(bigquery_refusing_the_write_back_leaves_delivery_alone_a
   // The log's connection by access token (the model's by key file).
   refusal_is_caught_up(*this, bigquery_warehouse(),
                        {{"credentials_file", nullptr}, {"access_token", bq_token}});
+}
+
+BOOST_FIXTURE_TEST_CASE(databricks_tables_hold_each_runs_rows_through_merges_with_parameters,
+                        cloud_fixture) {
+  tables_hold_each_runs_rows(*this, databricks_warehouse());
+  BOOST_TEST(sqlite_query(warehouse + ".backflow",
+                          "SELECT sql LIKE '%`run_id` BIGINT NOT NULL%`settled_at` TIMESTAMP%' FROM "
+                          "sqlite_master WHERE name = 'sync_records'") == (table_rows{{"1"}}));
+}
+
+BOOST_FIXTURE_TEST_CASE(databricks_refusing_the_write_back_leaves_delivery_alone_and_is_caught_up,
+                        cloud_fixture) {
+  refusal_is_caught_up(*this, databricks_warehouse(), json::object());
 }
 
 BOOST_AUTO_TEST_SUITE_END()  // e2e_writeback

@@ -1,5 +1,5 @@
 // `writeback`: its defaults, the sync's own source as the connection, secrets kept out of
-// printed files, and a warehouse type Backflow cannot write to refused with its key path.
+// printed files, every source type writable, and an unknown type refused with its key path.
 #include <boost/test/unit_test.hpp>
 
 #include "pipelines/config/sync_config.hpp"
@@ -81,18 +81,31 @@ BOOST_AUTO_TEST_CASE(a_bigquery_connection_is_written_back_to) {
   BOOST_TEST(bigquery.config->redacted.dump().find("ya29.bq-9f3e") == std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
+BOOST_AUTO_TEST_CASE(every_source_type_can_be_written_back_to) {
+  // Databricks as the sync's own source, Redshift as a connection of its own.
   auto databricks = parse_writeback_patch(
       {{"source", {{"type", "databricks"}, {"path", nullptr}, {"host", "https://dbc.example"},
                    {"warehouse_id", "w1"}, {"token", "dapi-4c1d"}}},
        {"writeback", json::object()}});
-  BOOST_TEST(writeback_errors(databricks).find("writeback: the sync's databricks source cannot be "
-                                               "written back to") != std::string::npos,
-             writeback_errors(databricks));
-  auto connection = parse_writeback_patch(
-      {{"writeback", {{"connection", {{"type", "databricks"}, {"host", "https://dbc.example"}}}}}});
-  BOOST_TEST(writeback_errors(connection).find("writeback.connection.type: a databricks source "
-                                               "cannot be written back to") != std::string::npos);
+  BOOST_REQUIRE_MESSAGE(databricks.config, writeback_errors(databricks));
+  BOOST_TEST(databricks.config->writeback->connection.type == "databricks");
+  BOOST_TEST(databricks.config->redacted.dump().find("dapi-4c1d") == std::string::npos);
+  auto redshift = parse_writeback_patch(
+      {{"writeback", {{"connection", {{"type", "redshift"},
+                                      {"dsn", "host=rs.example port=5439 password=rs-pw-77"}}}}}});
+  BOOST_REQUIRE_MESSAGE(redshift.config, writeback_errors(redshift));
+  BOOST_TEST(redshift.config->writeback->connection.type == "redshift");
+  BOOST_TEST(redshift.config->redacted.dump().find("rs-pw-77") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(what_cannot_be_written_to_is_named_by_its_key_path) {
+  auto nothing = parse_writeback_patch(
+      {{"writeback", {{"connection", {{"type", "oracle"}, {"dsn", "x"}}}}}});
+  BOOST_TEST(writeback_errors(nothing).find("writeback.connection.type: expected one of the "
+                                            "writable source types (sqlite, postgres, mysql, "
+                                            "clickhouse, snowflake, bigquery, databricks, "
+                                            "redshift), got \"oracle\"") != std::string::npos,
+             writeback_errors(nothing));
   auto unknown = parse_writeback_patch(
       {{"writeback", {{"connection", {{"type", "sqlite"}, {"path", "w.db"}, {"query", "x"}}},
                       {"schema", "has space"},
