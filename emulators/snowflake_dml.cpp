@@ -12,7 +12,7 @@ namespace backflow::emulators {
 namespace {
 
 /// A one-row result: each column a name, its Snowflake type and the value.
-void one_row(snow_result& out, const std::vector<std::pair<std::string, std::string>>& cells,
+void snow_one_row(snow_result& out, const std::vector<std::pair<std::string, std::string>>& cells,
              bool fixed) {
   nlohmann::json row = nlohmann::json::array();
   for (const auto& [name, value] : cells) {
@@ -31,13 +31,13 @@ void one_row(snow_result& out, const std::vector<std::pair<std::string, std::str
   out.rows = 1;
 }
 
-void identity(sqlite3_context* ctx, int, sqlite3_value** args) { sqlite3_result_value(ctx, args[0]); }
+void snow_identity(sqlite3_context* ctx, int, sqlite3_value** args) { sqlite3_result_value(ctx, args[0]); }
 
 }  // namespace
 
 void snow_register_functions(sqlite3* db) {
   sqlite3_create_function(db, "TO_TIMESTAMP_TZ", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
-                          identity, nullptr, nullptr);
+                          snow_identity, nullptr, nullptr);
 }
 
 std::optional<bool> run_snow_write(sqlite3* db, const std::string& database,
@@ -55,7 +55,7 @@ std::optional<bool> run_snow_write(sqlite3* db, const std::string& database,
       error = {"002002", "42710", "SQL compilation error:\nObject '" + *schema + "' already exists."};
       return false;
     }
-    one_row(out, {{"status", existed ? *schema + " already exists, statement succeeded."
+    snow_one_row(out, {{"status", existed ? *schema + " already exists, statement succeeded."
                                      : "Schema " + *schema + " successfully created."}},
             false);
     return true;
@@ -67,7 +67,7 @@ std::optional<bool> run_snow_write(sqlite3* db, const std::string& database,
   merge_counts counts;
   if (merge && run_merge(db, *merge, [&](sqlite3_stmt* s) { return snow_bind_all(s, bindings); },
                          counts, why)) {
-    one_row(out, {{"number of rows inserted", std::to_string(counts.inserted)},
+    snow_one_row(out, {{"number of rows inserted", std::to_string(counts.inserted)},
                   {"number of rows updated", std::to_string(counts.updated)}},
             true);
     return true;
@@ -84,14 +84,14 @@ bool snow_change_result(sqlite3* db, const std::string& statement, snow_result& 
   const std::string verb = first_word(statement);
   const std::string changed = std::to_string(sqlite3_changes(db));
   if (verb == "INSERT")
-    one_row(out, {{"number of rows inserted", changed}}, true);
+    snow_one_row(out, {{"number of rows inserted", changed}}, true);
   else if (verb == "DELETE")
-    one_row(out, {{"number of rows deleted", changed}}, true);
+    snow_one_row(out, {{"number of rows deleted", changed}}, true);
   else if (verb == "UPDATE")
-    one_row(out, {{"number of rows updated", changed}, {"number of multi-joined rows updated", "0"}},
+    snow_one_row(out, {{"number of rows updated", changed}, {"number of multi-joined rows updated", "0"}},
             true);
   else
-    one_row(out, {{"status", "Statement executed successfully."}}, false);
+    snow_one_row(out, {{"status", "Statement executed successfully."}}, false);
   return true;
 }
 
