@@ -2,6 +2,7 @@
 #include "emulators/bigquery_emulator.hpp"
 
 #include "emulators/emulator_util.hpp"
+#include "emulators/sqlite_writes.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/file_bytes.hpp"
 
@@ -61,7 +62,7 @@ emulator_type bigquery_emulator::type() {
   t.summary = "the BigQuery REST API v2 and Google's token endpoint, running queries on a SQLite file";
   t.sources = {"bigquery"};
   t.options = {
-      {"--database", "FILE", "the SQLite file queries run on, read-only (default :memory:)"},
+      {"--database", "FILE", "the SQLite file queries run on (default :memory:); a created dataset is the file FILE.DATASET"},
       {"--public-key", "FILE", "PEM public key that service-account JWT assertions must verify against"},
       {"--token", "T", "an accepted access token that never expires", true},
       {"--page-rows", "N", "rows per result page at most (default 10000)"},
@@ -139,6 +140,9 @@ api_response bigquery_emulator::token(const httplib::Request& req) {
   {
     std::lock_guard lock(mutex_);
     issued_[access] = now_ms() + settings_.token_lifetime_s * 1000;
+    if (scope.find("auth/bigquery.readonly") != std::string::npos &&
+        scope.find("auth/cloud-platform") == std::string::npos)
+      read_only_.insert(access);
   }
   api_response out;
   out.body = nlohmann::json{{"access_token", access},
@@ -199,6 +203,15 @@ api_response bigquery_emulator::query(const httplib::Request& req, const std::st
   if (body.value("useLegacySql", true))
     return bq_google_error(400, "invalidQuery",
                         "The emulator runs standard SQL only: set useLegacySql to false");
+  const std::string verb = first_word(body["query"].get<std::string>());
+  static const std::set<std::string> writes = {"INSERT", "UPDATE", "DELETE", "MERGE",
+                                               "CREATE", "DROP",   "ALTER",  "TRUNCATE"};
+  if (writes.count(verb) != 0) {  // a bigquery.readonly token may only read
+    std::lock_guard lock(mutex_);
+    if (read_only_.count(req.get_header_value("Authorization").substr(7)) != 0)
+      return bq_google_error(403, "insufficientPermissions",
+                             "Request had insufficient authentication scopes.");
+  }
   bool int64_ts = body.contains("formatOptions") && body["formatOptions"].is_object() &&
                   body["formatOptions"].value("useInt64Timestamp", false);
   auto j = std::make_shared<job>();
@@ -255,6 +268,13 @@ std::string bigquery_emulator::page_body(job& j, const char* kind, std::size_t s
   if (j.polls_left > 0) {
     --j.polls_left;
     head["jobComplete"] = false;
+    return head.dump();
+  }
+  if (!j.result.dml.is_null()) {  // DML: statistics, no schema nor rows
+    head.update(j.result.dml);
+    head["jobComplete"] = true;
+    head["totalBytesProcessed"] = "0";
+    j.pages.push_back(start);
     return head.dump();
   }
   const auto& rows = j.result.rows;
@@ -320,6 +340,7 @@ void bigquery_emulator::reset() {
   jobs_.clear();
   order_.clear();
   issued_.clear();
+  read_only_.clear();
 }
 
 }  // namespace backflow::emulators

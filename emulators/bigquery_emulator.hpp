@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,7 @@ class bigquery_emulator final : public emulator {
   settings settings_;
   mutable std::mutex mutex_;
   std::map<std::string, std::int64_t> issued_;  ///< access token → expiry (ms)
+  std::set<std::string> read_only_;  ///< issued for the bigquery.readonly scope only
   std::map<std::string, std::shared_ptr<job>> jobs_;
   std::vector<std::string> order_;
 };

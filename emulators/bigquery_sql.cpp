@@ -9,6 +9,8 @@
 #include <cstdlib>
 
 #include "emulators/bigquery_numeric.hpp"
+#include "emulators/bigquery_dml.hpp"
+#include "emulators/sqlite_writes.hpp"
 #include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/decimal.hpp"
@@ -220,6 +222,8 @@ struct bq_stmt_finalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 
+}  // namespace
+
 bool bq_bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq_error& error) {
   for (const auto& p : parameters.is_array() ? parameters : nlohmann::json::array()) {
     std::string name = "@" + p.value("name", "");
@@ -256,7 +260,6 @@ bool bq_bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq
   return true;
 }
 
-}  // namespace
 
 bool bq_type_named(const std::string& text_in, bq_type& out) {
   std::string text = bq_trim(text_in);
@@ -314,16 +317,20 @@ bool run_bq_query(const std::string& database, const std::string& query,
                   const nlohmann::json& parameters, bool int64_ts, bq_result& out,
                   bq_error& error) {
   sqlite3* raw_db = nullptr;
-  int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
+  int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READWRITE, nullptr);
   std::unique_ptr<sqlite3, bq_db_closer> db(raw_db);
-  if (rc != SQLITE_OK) {
+  std::string attach_error;
+  if (rc != SQLITE_OK || !attach_schemas(db.get(), database, attach_error)) {
     error = {500, "backendError", "The emulator cannot open its database"};
     return false;
   }
   sqlite3_busy_timeout(db.get(), 5000);
+  if (auto written = run_bq_write(db.get(), database, query, parameters, out, error))
+    return *written;
+  const std::string sql = with_sqlite_types(query);
   sqlite3_stmt* raw_stmt = nullptr;
   const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db.get(), query.c_str(), static_cast<int>(query.size()), &raw_stmt,
+  if (sqlite3_prepare_v2(db.get(), sql.c_str(), static_cast<int>(sql.size()), &raw_stmt,
                          &tail) != SQLITE_OK || raw_stmt == nullptr) {
     error = raw_stmt == nullptr && sqlite3_errcode(db.get()) == SQLITE_OK
                 ? bq_error{400, "invalidQuery", "Syntax error: Unexpected end of script at [1:1]"}
@@ -368,6 +375,10 @@ bool run_bq_query(const std::string& database, const std::string& query,
   if (rc != SQLITE_DONE) {
     error = bq_error_of(db.get());
     return false;
+  }
+  if (count == 0) {
+    bq_change_result(db.get(), sql, out);  // DML or DDL: what it changed
+    return true;
   }
   for (int c = 0; c < count; ++c)
     out.schema["fields"].push_back(bq_schema_field(names[c], types[c]));

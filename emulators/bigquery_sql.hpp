@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+struct sqlite3_stmt;
+
 namespace backflow::emulators {
 
 /// A BigQuery type: a scalar ("INT64", "NUMERIC", "TIMESTAMP", ...), "RECORD" with fields,
@@ -29,6 +31,8 @@ nlohmann::json bq_schema_field(const std::string& name, const bq_type& type);
 struct bq_result {
   nlohmann::json schema = {{"fields", nlohmann::json::array()}};
   std::vector<std::string> rows;
+  /// A DML statement's numDmlAffectedRows and dmlStats (null for a query or DDL).
+  nlohmann::json dml;
 };
 
 /// Google's error for a query: HTTP status, reason ("invalidQuery", "notFound") and message.
@@ -38,7 +42,12 @@ struct bq_error {
   std::string message;
 };
 
-/// Runs `query` on the SQLite file `database`, read-only, with `parameters` (jobs.query's
+/// Binds jobs.query's named `parameters` (INT64 as an integer, FLOAT64 as a double, a missing
+/// or null value as NULL, the rest as text) to `stmt`; false with `error` when one of its
+/// @names has no parameter.
+bool bq_bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, bq_error& error);
+
+/// Runs `query` on the SQLite file `database` (DDL, DML and MERGE too: see bigquery_dml.hpp), with `parameters` (jobs.query's
 /// named queryParameters, bound to `@name`). Types come from a `name::TYPE` alias suffix, else
 /// the declared type, else the first non-null value's storage class. TIMESTAMP values are
 /// int64 microseconds when `int64_timestamps`, else float seconds ("1.7040672E9").

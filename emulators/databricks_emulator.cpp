@@ -64,7 +64,7 @@ emulator_type databricks_emulator::type() {
   t.summary = "the Databricks SQL Statement Execution API 2.0, on a SQLite file";
   t.sources = {"databricks"};
   t.options = {
-      {"--database", "FILE", "the SQLite file statements run on, read-only (default :memory:)"},
+      {"--database", "FILE", "the SQLite file statements run on (default :memory:); a created schema is the file FILE.SCHEMA"},
       {"--token", "T", "an accepted personal access token", true},
       {"--client-id", "ID", "OAuth M2M client id accepted by /oidc/v1/token"},
       {"--client-secret", "S", "its secret"},

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "emulators/databricks_dml.hpp"
+#include "emulators/sqlite_writes.hpp"
 #include "pipelines/core/civil_date.hpp"
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/decimal.hpp"
@@ -206,7 +208,9 @@ struct dbx_stmt_finalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 
-bool dbx_bind_all(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_error& error) {
+}  // namespace
+
+bool dbx_bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_error& error) {
   if (!parameters.is_array())
     return true;
   for (const auto& p : parameters) {
@@ -252,7 +256,6 @@ bool dbx_bind_all(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_erro
   return true;
 }
 
-}  // namespace
 
 bool dbx_type_named(std::string text, dbx_type& out) {
   text = dbx_upper(text);
@@ -298,16 +301,24 @@ bool run_dbx_statement(const std::string& database, const std::string& statement
                        const nlohmann::json& parameters, std::size_t chunk_rows, dbx_result& out,
                        dbx_error& error) {
   sqlite3* raw_db = nullptr;
-  int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
+  int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READWRITE, nullptr);
   std::unique_ptr<sqlite3, dbx_db_closer> db(raw_db);
   if (rc != SQLITE_OK) {
     error = dbx_error_of(raw_db);
     return false;
   }
+  std::string attach_error;
+  if (!attach_schemas(db.get(), database, attach_error)) {
+    error = {"INTERNAL_ERROR", attach_error};
+    return false;
+  }
   sqlite3_busy_timeout(db.get(), 5000);
+  if (auto written = run_dbx_write(db.get(), database, statement, parameters, out, error))
+    return *written;
+  const std::string sql = with_sqlite_types(statement);
   sqlite3_stmt* raw_stmt = nullptr;
   const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db.get(), statement.c_str(), static_cast<int>(statement.size()),
+  if (sqlite3_prepare_v2(db.get(), sql.c_str(), static_cast<int>(sql.size()),
                          &raw_stmt, &tail) != SQLITE_OK || raw_stmt == nullptr) {
     error = dbx_error_of(db.get());
     return false;
@@ -318,7 +329,7 @@ bool run_dbx_statement(const std::string& database, const std::string& statement
     error = {"BAD_REQUEST", "[PARSE_SYNTAX_ERROR] Syntax error: only one statement is allowed."};
     return false;
   }
-  if (!dbx_bind_all(stmt.get(), parameters, error))
+  if (!dbx_bind_parameters(stmt.get(), parameters, error))
     return false;
   const int count = sqlite3_column_count(stmt.get());
   std::vector<dbx_type> types(static_cast<size_t>(count));
@@ -369,6 +380,10 @@ bool run_dbx_statement(const std::string& database, const std::string& statement
   if (rc != SQLITE_DONE) {
     error = dbx_error_of(db.get());
     return false;
+  }
+  if (count == 0) {
+    dbx_change_result(db.get(), sql, out);  // DML or DDL: what it changed
+    return true;
   }
   if (in_chunk > 0 || out.chunks.empty())
     close_chunk();

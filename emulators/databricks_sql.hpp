@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+struct sqlite3_stmt;
+
 namespace backflow::emulators {
 
 /// A Databricks column type: type_name ("LONG", "DECIMAL", "ARRAY"), type_text ("DECIMAL(38,2)",
@@ -37,9 +39,14 @@ struct dbx_error {
   std::string message;
 };
 
+/// Binds the API's `parameters` ([{"name", "value", "type"}]) to the `:name` markers of
+/// `stmt` as their `type` says (integer types as integers, DOUBLE/FLOAT as reals, BOOLEAN as
+/// 0/1, the rest as text, no value as NULL); false with Databricks' error otherwise.
+bool dbx_bind_parameters(sqlite3_stmt* stmt, const nlohmann::json& parameters, dbx_error& error);
+
 /// Runs `statement` (one statement; `parameters` as the API's [{"name","value","type"}], bound
 /// to `:name` markers as their `type` says: integer types as integers, DOUBLE/FLOAT as reals,
-/// BOOLEAN as 0/1, the rest as text) on the SQLite file `database`, read-only, in chunks of `chunk_rows`.
+/// BOOLEAN as 0/1, the rest as text) on the SQLite file `database` (DDL, DML and MERGE too: see databricks_dml.hpp), in chunks of `chunk_rows`.
 /// Column types come from a `name::TYPE` alias suffix, else the declared type, else the first
 /// non-null value's storage class. Returns false with `error` set when SQLite refuses it.
 bool run_dbx_statement(const std::string& database, const std::string& statement,

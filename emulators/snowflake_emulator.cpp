@@ -91,7 +91,7 @@ emulator_type snowflake_emulator::type() {
   t.summary = "the Snowflake SQL API v2, running statements on a SQLite file";
   t.sources = {"snowflake"};
   t.options = {
-      {"--database", "FILE", "the SQLite file statements run on, read-only (default :memory:)"},
+      {"--database", "FILE", "the SQLite file statements run on (default :memory:); a created schema is the file FILE.SCHEMA"},
       {"--public-key", "FILE", "PEM public key that KEYPAIR_JWT tokens must verify against"},
       {"--account", "A", "account in the JWT's iss and sub (default EMULATOR)"},
       {"--user", "U", "user in the JWT's iss and sub (default BACKFLOW)"},

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,8 @@
 #include "pipelines/core/crypto.hpp"
 #include "pipelines/core/decimal.hpp"
 #include "pipelines/core/row_codec.hpp"
+#include "emulators/snowflake_dml.hpp"
+#include "emulators/sqlite_writes.hpp"
 
 namespace backflow::emulators {
 namespace {
@@ -246,16 +249,30 @@ struct stmt_finalizer {
   void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 };
 
-bool bind_all(sqlite3_stmt* stmt, const nlohmann::json& bindings) {
+}  // namespace
+
+bool snow_bind_all(sqlite3_stmt* stmt, const nlohmann::json& bindings) {
   if (!bindings.is_object())
-    return true;
+    return sqlite3_bind_parameter_count(stmt) == 0;
+  // Snowflake refuses a statement whose bindings do not match its placeholders.
+  if (static_cast<int>(bindings.size()) != sqlite3_bind_parameter_count(stmt))
+    return false;
   for (const auto& [index, binding] : bindings.items()) {
     int i = std::atoi(index.c_str());
-    std::string value = binding.is_object() && binding.contains("value") && binding["value"].is_string()
+    if (!binding.is_object() || (binding.contains("value") && binding["value"].is_null())) {
+      if (sqlite3_bind_null(stmt, i) != SQLITE_OK)
+        return false;
+      continue;
+    }
+    std::string value = binding.contains("value") && binding["value"].is_string()
                             ? binding["value"].get<std::string>()
                             : std::string();
-    std::string type = binding.is_object() ? binding.value("type", "TEXT") : "TEXT";
-    int rc = type == "FIXED" ? sqlite3_bind_int64(stmt, i, std::strtoll(value.c_str(), nullptr, 10))
+    std::string type = binding.value("type", "TEXT");
+    errno = 0;
+    char* end = nullptr;
+    long long integer = std::strtoll(value.c_str(), &end, 10);
+    bool fits = errno == 0 && end != value.c_str() && *end == '\0';  // else kept as text, exact
+    int rc = type == "FIXED" && fits ? sqlite3_bind_int64(stmt, i, integer)
              : type == "REAL" ? sqlite3_bind_double(stmt, i, std::strtod(value.c_str(), nullptr))
                               : sqlite3_bind_text(stmt, i, value.c_str(), static_cast<int>(value.size()),
                                                   SQLITE_TRANSIENT);
@@ -264,8 +281,6 @@ bool bind_all(sqlite3_stmt* stmt, const nlohmann::json& bindings) {
   }
   return true;
 }
-
-}  // namespace
 
 bool snow_type_named(std::string text, snow_type& out) {
   text = upper_name(text);
@@ -364,16 +379,25 @@ bool run_snow_statement(const std::string& database, const std::string& statemen
                       const nlohmann::json& bindings, std::size_t partition_rows,
                       const std::atomic<bool>& cancelled, snow_result& out, snow_error& error) {
   sqlite3* raw_db = nullptr;
-  int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READONLY, nullptr);
+  int rc = sqlite3_open_v2(database.c_str(), &raw_db, SQLITE_OPEN_READWRITE, nullptr);
   std::unique_ptr<sqlite3, db_closer> db(raw_db);
   if (rc != SQLITE_OK) {
     fail_with(raw_db, error);
     return false;
   }
   sqlite3_busy_timeout(db.get(), 5000);
+  std::string attach_error;
+  if (!attach_schemas(db.get(), database, attach_error)) {
+    error = {"000603", "XX000", "SQL execution internal error: " + attach_error};
+    return false;
+  }
+  snow_register_functions(db.get());
+  const std::string numbered = numbered_placeholders(statement);
+  if (auto written = run_snow_write(db.get(), database, numbered, bindings, out, error))
+    return *written;
   sqlite3_stmt* raw_stmt = nullptr;
   const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db.get(), statement.c_str(), static_cast<int>(statement.size()),
+  if (sqlite3_prepare_v2(db.get(), numbered.c_str(), static_cast<int>(numbered.size()),
                          &raw_stmt, &tail) != SQLITE_OK || raw_stmt == nullptr) {
     fail_with(db.get(), error);
     if (raw_stmt == nullptr && sqlite3_errcode(db.get()) == SQLITE_OK)
@@ -387,7 +411,7 @@ bool run_snow_statement(const std::string& database, const std::string& statemen
              "Actual statement count 2 did not match the desired statement count 1."};
     return false;
   }
-  if (!bind_all(stmt.get(), bindings)) {
+  if (!snow_bind_all(stmt.get(), bindings)) {
     error = {"002049", "42601", "SQL compilation error: bind variable mismatch"};
     return false;
   }
@@ -445,6 +469,8 @@ bool run_snow_statement(const std::string& database, const std::string& statemen
     fail_with(db.get(), error);
     return false;
   }
+  if (count == 0)
+    return snow_change_result(db.get(), numbered, out);  // DML or DDL: what it changed
   close_partition();
   for (int c = 0; c < count; ++c)
     out.row_type.push_back(row_type_entry(names[c], types[c]));

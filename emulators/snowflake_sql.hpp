@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+struct sqlite3_stmt;
+
 namespace backflow::emulators {
 
 /// A Snowflake column type: "FIXED" with precision and scale, "TEXT", "TIMESTAMP_TZ", ...
@@ -39,12 +41,17 @@ struct snow_error {
 };
 
 /// Runs `statement` (one statement; `bindings` as the SQL API's {"1":{"type","value"}}) on the
-/// SQLite file `database`, read-only; `cancelled` is checked between rows. Column types come
+/// SQLite file `database` (writes and MERGE too: see snowflake_dml.hpp); `cancelled` is checked between rows. Column types come
 /// from a `name::TYPE` alias suffix, else the declared type, else the first non-null value's
 /// storage class. Returns false with `error` set when SQLite refuses it.
 bool run_snow_statement(const std::string& database, const std::string& statement,
                       const nlohmann::json& bindings, std::size_t partition_rows,
                       const std::atomic<bool>& cancelled, snow_result& out, snow_error& error);
+
+/// Binds the SQL API's `bindings` ({"1": {"type", "value"}}, FIXED as an integer, REAL as a
+/// double, the rest as text, a null value as NULL) to `stmt`; false when they do not match its
+/// placeholders one for one.
+bool snow_bind_all(sqlite3_stmt* stmt, const nlohmann::json& bindings);
 
 /// JSON text re-indented the way Snowflake prints VARIANT values (two spaces, "key": value),
 /// tokens kept as written (a 30-digit number stays exact).

@@ -9,13 +9,16 @@ namespace backflow {
 namespace {
 
 constexpr const char* bq_scope = "https://www.googleapis.com/auth/bigquery.readonly";
+constexpr const char* bq_write_scope = "https://www.googleapis.com/auth/bigquery";
 constexpr const char* bq_grant_type = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 constexpr auto bq_refresh_margin = std::chrono::seconds(60);
 
 }  // namespace
 
-result<std::shared_ptr<bigquery_auth>> bigquery_auth::from_spec(const source_spec& spec) {
+result<std::shared_ptr<bigquery_auth>> bigquery_auth::from_spec(const source_spec& spec,
+                                                                bool write) {
   auto auth = std::make_shared<bigquery_auth>();
+  auth->scope_ = write ? bq_write_scope : bq_scope;
   std::string file = spec.string_option("credentials_file");
   if (file.empty()) {
     auth->token_ = spec.string_option("access_token");
@@ -53,7 +56,7 @@ std::vector<std::string> bigquery_auth::secrets() const {
 result<std::string> bigquery_auth::exchange() {
   auto now = std::chrono::system_clock::now();
   auto iat = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  nlohmann::json claims = {{"iss", client_email_}, {"scope", bq_scope},  {"aud", token_uri_},
+  nlohmann::json claims = {{"iss", client_email_}, {"scope", scope_},  {"aud", token_uri_},
                            {"iat", iat},           {"exp", iat + 3600}};
   auto jwt = make_rs256_jwt(claims, *key_);
   if (!jwt)

@@ -20,7 +20,9 @@ class bigquery_auth {
  public:
   /// Reads `credentials_file` (a service-account key JSON) or `access_token`. Failures name the
   /// option and never quote the key nor the token.
-  static result<std::shared_ptr<bigquery_auth>> from_spec(const source_spec& spec);
+  /// `write`: the token may write (scope bigquery) rather than only read (bigquery.readonly).
+  static result<std::shared_ptr<bigquery_auth>> from_spec(const source_spec& spec,
+                                                          bool write = false);
 
   /// "Bearer …"; a new token is fetched when the cached one is near expiry or `refresh`.
   result<std::string> authorization(bool refresh = false);
@@ -42,6 +44,7 @@ class bigquery_auth {
   std::unique_ptr<rsa_private_key> key_;
   std::string client_email_;
   std::string token_uri_;
+  std::string scope_;
   std::string token_;
   std::vector<std::string> secrets_;
   mutable std::mutex mutex_;

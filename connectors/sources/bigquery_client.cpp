@@ -61,6 +61,29 @@ bigquery_page bq_page_of(const nlohmann::json& body) {
 
 }  // namespace
 
+result<bigquery_target> bq_target_of(const source_spec& spec, bool write) {
+  bigquery_target target;
+  target.endpoint = spec.string_option("endpoint");
+  if (target.endpoint.empty())
+    target.endpoint = "https://bigquery.googleapis.com";
+  while (!target.endpoint.empty() && target.endpoint.back() == '/')
+    target.endpoint.pop_back();
+  target.project = spec.string_option("project");
+  if (target.project.empty())
+    return failure{"source.project: missing; give the Google Cloud project that runs the query"};
+  target.location = spec.string_option("location");
+  target.dataset = spec.string_option("dataset");
+  if (auto it = spec.options.find("page_rows"); it != spec.options.end() && it->is_number())
+    target.max_results = it->get<long>();
+  if (auto it = spec.options.find("timeout_ms"); it != spec.options.end() && it->is_number())
+    target.timeout_ms = it->get<long>();
+  auto auth = bigquery_auth::from_spec(spec, write);
+  if (!auth)
+    return auth.error();
+  target.auth = std::move(*auth);
+  return target;
+}
+
 failure bigquery_failure(const failure& call, const std::string& credential_option) {
   const std::string& text = call.message;
   if (text.rfind("source.", 0) == 0 || text.rfind("source:", 0) == 0)

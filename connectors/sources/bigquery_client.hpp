@@ -65,6 +65,11 @@ class bigquery_client {
   rest_client http_;
 };
 
+/// Where a source's options say queries go: endpoint, project, location, dataset, paging and
+/// credentials; `write` asks for a token that may write (the `bigquery` scope, not
+/// `bigquery.readonly`), for write-back.
+result<bigquery_target> bq_target_of(const source_spec& spec, bool write = false);
+
 /// The failure for a call that failed, from Google's `error.errors[].reason` and message.
 failure bigquery_failure(const failure& call, const std::string& credential_option);
 

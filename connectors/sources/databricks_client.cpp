@@ -43,6 +43,27 @@ std::string dbx_without_signature(std::string message, const std::string& url) {
 
 }  // namespace
 
+result<databricks_target> databricks_target_of(const source_spec& spec) {
+  databricks_target target;
+  target.base_url = spec.string_option("host");
+  if (target.base_url.find("://") == std::string::npos)
+    target.base_url = "https://" + target.base_url;
+  while (!target.base_url.empty() && target.base_url.back() == '/')
+    target.base_url.pop_back();
+  for (const char* key : {"warehouse_id", "catalog", "schema"})
+    if (auto value = spec.string_option(key); !value.empty())
+      target.context[key] = value;
+  if (auto d = spec.string_option("disposition"); !d.empty())
+    target.disposition = d;
+  if (auto w = spec.string_option("wait_timeout"); !w.empty())
+    target.wait_timeout = w;
+  auto auth = databricks_auth::from_spec(spec, target.base_url);
+  if (!auth)
+    return auth.error();
+  target.auth = std::move(*auth);
+  return target;
+}
+
 failure databricks_failure(const failure& call, const std::string& credential_option) {
   const std::string& text = call.message;
   if (text.rfind("source", 0) == 0)

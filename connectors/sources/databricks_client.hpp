@@ -67,6 +67,10 @@ class databricks_client {
   rest_client links_;  // no Authorization header, ever: presigned URLs
 };
 
+/// Where a source's options say statements go: host, warehouse_id, catalog, schema,
+/// disposition, wait_timeout, credentials (the source's and write-back's).
+result<databricks_target> databricks_target_of(const source_spec& spec);
+
 /// The failure for a call that failed: Databricks' error_code and message when the body has them.
 failure databricks_failure(const failure& call, const std::string& credential_option);
 

@@ -53,27 +53,6 @@ class databricks_cursor final : public parts_cursor {
   databricks_result result_;
 };
 
-result<databricks_target> databricks_target_of(const source_spec& spec) {
-  databricks_target target;
-  target.base_url = spec.string_option("host");
-  if (target.base_url.find("://") == std::string::npos)
-    target.base_url = "https://" + target.base_url;
-  while (!target.base_url.empty() && target.base_url.back() == '/')
-    target.base_url.pop_back();
-  for (const char* key : {"warehouse_id", "catalog", "schema"})
-    if (auto value = spec.string_option(key); !value.empty())
-      target.context[key] = value;
-  if (auto d = spec.string_option("disposition"); !d.empty())
-    target.disposition = d;
-  if (auto w = spec.string_option("wait_timeout"); !w.empty())
-    target.wait_timeout = w;
-  auto auth = databricks_auth::from_spec(spec, target.base_url);
-  if (!auth)
-    return auth.error();
-  target.auth = std::move(*auth);
-  return target;
-}
-
 size_t dbx_chunks_in_flight(const source_spec& spec) {
   auto it = spec.options.find("chunks_in_flight");
   return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;

@@ -20,6 +20,25 @@ std::string uuid4() {
 
 }  // namespace
 
+result<snowflake_target> snowflake_target_of(const source_spec& spec) {
+  snowflake_target target;
+  target.base_url = spec.string_option("url");
+  if (target.base_url.empty())
+    target.base_url = "https://" + spec.string_option("account") + ".snowflakecomputing.com";
+  while (!target.base_url.empty() && target.base_url.back() == '/')
+    target.base_url.pop_back();
+  for (const char* key : {"warehouse", "database", "schema", "role"})
+    if (auto value = spec.string_option(key); !value.empty())
+      target.context[key] = value;
+  if (auto it = spec.options.find("timeout"); it != spec.options.end() && it->is_number())
+    target.timeout_s = it->get<long>();
+  auto auth = snowflake_auth::from_spec(spec);
+  if (!auth)
+    return auth.error();
+  target.auth = std::move(*auth);
+  return target;
+}
+
 failure snowflake_failure(const failure& call, const std::string& credential_option) {
   const std::string& text = call.message;
   int status = http_status_in(text);

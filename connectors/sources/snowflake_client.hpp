@@ -60,6 +60,10 @@ class snowflake_client {
   rest_client http_;
 };
 
+/// Where a source's options say statements go: URL, context, timeout, credentials (the
+/// source's and write-back's).
+result<snowflake_target> snowflake_target_of(const source_spec& spec);
+
 /// The failure for a call that failed: Snowflake's code/sqlState/message when the body has them.
 failure snowflake_failure(const failure& call, const std::string& credential_option);
 

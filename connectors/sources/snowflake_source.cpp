@@ -56,25 +56,6 @@ class snowflake_cursor final : public parts_cursor {
   snowflake_result result_;
 };
 
-result<snowflake_target> target_of(const source_spec& spec) {
-  snowflake_target target;
-  target.base_url = spec.string_option("url");
-  if (target.base_url.empty())
-    target.base_url = "https://" + spec.string_option("account") + ".snowflakecomputing.com";
-  while (!target.base_url.empty() && target.base_url.back() == '/')
-    target.base_url.pop_back();
-  for (const char* key : {"warehouse", "database", "schema", "role"})
-    if (auto value = spec.string_option(key); !value.empty())
-      target.context[key] = value;
-  if (auto it = spec.options.find("timeout"); it != spec.options.end() && it->is_number())
-    target.timeout_s = it->get<long>();
-  auto auth = snowflake_auth::from_spec(spec);
-  if (!auth)
-    return auth.error();
-  target.auth = std::move(*auth);
-  return target;
-}
-
 size_t in_flight_of(const source_spec& spec) {
   auto it = spec.options.find("partitions_in_flight");
   return it != spec.options.end() && it->is_number_integer() ? it->get<size_t>() : 4;
@@ -109,7 +90,7 @@ result<std::unique_ptr<source_cursor>> open_snowflake_source(const source_spec& 
   auto query = spec.model_statement();
   if (!query)
     return query.error();
-  auto target = target_of(spec);
+  auto target = snowflake_target_of(spec);
   if (!target)
     return target.error();
   auto ran = snowflake_client(*target).run(*query, bindings_of(spec));
@@ -127,7 +108,7 @@ result<schema> describe_snowflake_source(const source_spec& spec) {
   auto query = spec.model_statement();
   if (!query)
     return query.error();
-  auto target = target_of(spec);
+  auto target = snowflake_target_of(spec);
   if (!target)
     return target.error();
   auto ran = snowflake_client(*target).run("SELECT * FROM (" + *query + ") LIMIT 0",

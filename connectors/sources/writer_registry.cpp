@@ -3,9 +3,13 @@
 
 #include <functional>
 
+#include "connectors/sources/bigquery_writer.hpp"
 #include "connectors/sources/clickhouse_writer.hpp"
+#include "connectors/sources/databricks_writer.hpp"
 #include "connectors/sources/mysql_writer.hpp"
 #include "connectors/sources/postgres_writer.hpp"
+#include "connectors/sources/redshift_writer.hpp"
+#include "connectors/sources/snowflake_writer.hpp"
 #include "connectors/sources/sqlite_writer.hpp"
 
 namespace backflow {
@@ -22,6 +26,10 @@ const std::vector<writer_entry>& writers() {
     {"postgres", open_postgres_writer},
     {"mysql", open_mysql_writer},
     {"clickhouse", open_clickhouse_writer},
+    {"snowflake", open_snowflake_writer},
+    {"bigquery", open_bigquery_writer},
+    {"databricks", open_databricks_writer},
+    {"redshift", open_redshift_writer},
   };
   return all;
 }

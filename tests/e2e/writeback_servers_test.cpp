@@ -223,6 +223,62 @@ BOOST_AUTO_TEST_CASE(mariadb_gets_its_rows_once_through_a_repeated_write_back) {
                      "{s}.sync_ids") == "d/1=2,o'k\\=1,ü€=1");
 }
 
+BOOST_FIXTURE_TEST_CASE(redshift_deletes_then_inserts_in_one_transaction_with_bound_values,
+                        postgres_fixture) {
+  // Redshift's writer against PostgreSQL: the wire protocol, and statements both accept.
+  const json redshift = {{"type", "redshift"}, {"dsn", dsn + " sslmode=disable"}};
+  auto down = backflow.run_sync(sync_file(
+      {{"type", "redshift"}, {"dsn", "host=127.0.0.1 port=1 dbname=none sslmode=disable"}}));
+  BOOST_TEST(down.process.exit_code == 0, down.process.out << down.process.err);
+  BOOST_TEST(down.summary["counts"]["delivered"] == 2);
+  BOOST_TEST(webhook.records().size() == 2u);
+  BOOST_TEST(down.summary["writeback"]["status"] == "failed");
+  BOOST_TEST(down.summary["writeback"].value("error", "").rfind(
+                 "writeback: cannot connect to Redshift: ", 0) == 0,
+             down.summary["writeback"].dump());
+
+  auto file = sync_file(redshift);
+  auto up = backflow.run_sync(file);
+  BOOST_REQUIRE_MESSAGE(up.process.exit_code == 0, up.process.out << up.process.err);
+  BOOST_TEST(up.summary["api_calls"] == 0);  // nothing resent: the commit stood
+  BOOST_TEST(up.summary["writeback"]["status"] == "written", up.summary.dump());
+  BOOST_TEST(up.summary["writeback"]["runs"] == 2);
+  // Values bound, not quoted: the backslash key and 38-digit numbers as they were.
+  const std::string records = "SELECT run_id::text, key, key_hash, operation, outcome, fields FROM " +
+                              log + ".sync_records ORDER BY run_id, key";
+  table_rows expected = {
+      {"1", "d/1", hash("d/1"), "added", "delivered",
+       R"({"amount":12345678901234567890123456789012345678,"label":"Ω ≠ ∅"})"},
+      {"1", "d\\2", hash("d\\2"), "added", "delivered",
+       R"({"amount":-99999999999999999999999999999999999999,"label":null})"},
+  };
+  BOOST_TEST(query(records) == expected, show(query(records)));
+  BOOST_TEST(query("SELECT column_name || ' ' || data_type || coalesce('(' || "
+                   "character_maximum_length || ')', '') FROM information_schema.columns WHERE "
+                   "table_schema = '" + log + "' AND table_name = 'sync_records' AND column_name "
+                   "IN ('key', 'key_hash', 'run_id', 'settled_at') ORDER BY column_name") ==
+             (table_rows{{"key character varying(65535)"}, {"key_hash character varying(256)"},
+                         {"run_id bigint"}, {"settled_at timestamp with time zone"}}));
+
+  // Run 3 changes a row; its write-back is repeated from the state as it was before it.
+  exec("UPDATE " + model + ".deals SET label = 'x' WHERE id = 'd/1'");
+  std::filesystem::copy(dir.file("state"), dir.file("state-before"),
+                        std::filesystem::copy_options::recursive);
+  BOOST_REQUIRE(backflow.run_sync(file).process.exit_code == 0);
+  std::filesystem::remove_all(dir.file("state"));
+  std::filesystem::rename(dir.file("state-before"), dir.file("state"));
+  auto repeated = backflow.run_sync(file);
+  BOOST_REQUIRE(repeated.process.exit_code == 0);
+  BOOST_TEST(repeated.summary["writeback"]["records"] == 1);
+  expected.push_back({"3", "d/1", hash("d/1"), "changed", "delivered",
+                      R"({"amount":12345678901234567890123456789012345678,"label":"x"})"});
+  BOOST_TEST(query(records) == expected, show(query(records)));
+  BOOST_TEST(query("SELECT string_agg(run_id::text, ',' ORDER BY run_id) FROM " + log +
+                   ".sync_runs") == (table_rows{{"1,2,3"}}));
+  BOOST_TEST(query("SELECT key, run_id::text FROM " + log + ".sync_ids ORDER BY key") ==
+             (table_rows{{"d/1", "3"}, {"d\\2", "1"}}));
+}
+
 namespace {
 
 /// The rows of a ClickHouse query as JSON objects (one per line of JSONEachRow).

@@ -275,4 +275,54 @@ BOOST_AUTO_TEST_CASE(refused_queries_get_googles_error_bodies) {
   BOOST_TEST(bq_get(emu, "/bigquery/v2/projects/proj/queries/job_nope").status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(writes_need_the_bigquery_scope_and_merge_as_bigquery_does) {
+  bigquery_env env;
+  auto emu = env.start();
+  auto token_for = [&](const std::string& scope) {
+    return bq_exchange(emu, env.assertion(env.claims(emu, 0, 3600, scope))).json()["access_token"]
+        .get<std::string>();
+  };
+  const std::string reader = token_for("https://www.googleapis.com/auth/bigquery.readonly");
+  const std::string writer = token_for("https://www.googleapis.com/auth/bigquery");
+  auto refused = bq_query(emu, reader, {{"query", "CREATE SCHEMA IF NOT EXISTS `wb`"}});
+  BOOST_TEST(refused.status == 403);
+  BOOST_TEST(refused.json()["error"]["errors"][0]["reason"] == "insufficientPermissions");
+  BOOST_TEST(bq_query(emu, reader, {{"query", "SELECT 1"}}).status == 200);
+  BOOST_REQUIRE_EQUAL(bq_query(emu, writer, {{"query", "CREATE SCHEMA IF NOT EXISTS `wb`"}}).status, 200);
+  BOOST_TEST(bq_query(emu, writer, {{"query", "CREATE SCHEMA `wb`"}}).status == 409);
+  BOOST_REQUIRE_EQUAL(bq_query(emu, writer, {{"query", "CREATE TABLE IF NOT EXISTS `wb`.`ids` "
+                                                       "(`k` STRING NOT NULL, `n` INT64)"}}).status,
+                      200);
+  // A STRING column keeps "007" as written (SQLite alone would make it the number 7).
+  auto param = [](const std::string& name, const char* type, const json& value) {
+    return json{{"name", name}, {"parameterType", {{"type", type}}},
+                {"parameterValue", {{"value", value}}}};
+  };
+  const std::string merge =
+      "MERGE INTO `wb`.`ids` AS t USING (SELECT @a AS `k`, @b AS `n` UNION ALL SELECT @c, @d) AS s "
+      "ON t.`k` = s.`k` WHEN MATCHED THEN UPDATE SET `n` = s.`n` "
+      "WHEN NOT MATCHED THEN INSERT (`k`, `n`) VALUES (s.`k`, s.`n`)";
+  json params = {param("a", "STRING", "007"), param("b", "INT64", "9007199254740993"),
+                 param("c", "STRING", "x"), param("d", "INT64", nullptr)};
+  auto first = bq_query(emu, writer, {{"query", merge}, {"queryParameters", params}});
+  BOOST_REQUIRE_EQUAL(first.status, 200);
+  BOOST_TEST(first.json()["numDmlAffectedRows"] == "2");
+  BOOST_TEST(first.json()["dmlStats"]["insertedRowCount"] == "2");
+  params[3] = param("d", "INT64", "-1");
+  auto again = bq_query(emu, writer, {{"query", merge}, {"queryParameters", params}});
+  BOOST_TEST(again.json()["dmlStats"]["updatedRowCount"] == "2");
+  BOOST_TEST(again.json()["dmlStats"]["insertedRowCount"] == "0");
+  auto rows = bq_query(emu, writer, {{"query", "SELECT k, n FROM `wb`.`ids` ORDER BY k"}});
+  BOOST_TEST(rows.json()["rows"] == json::parse(R"([{"f":[{"v":"007"},{"v":"9007199254740993"}]},)"
+                                                R"({"f":[{"v":"x"},{"v":"-1"}]}])"));
+  // Two source rows for one target row: refused, nothing changed.
+  params[2] = param("c", "STRING", "007");
+  auto twice = bq_query(emu, writer, {{"query", merge}, {"queryParameters", params}});
+  BOOST_TEST(twice.status == 400);
+  BOOST_TEST(twice.json()["error"]["message"] ==
+             "UPDATE/MERGE must match at most one source row for each target row");
+  BOOST_TEST(bq_query(emu, writer, {{"query", "SELECT n FROM `wb`.`ids` WHERE k = '007'"}})
+                 .json()["rows"][0]["f"][0]["v"] == "9007199254740993");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
