@@ -1,6 +1,7 @@
 // How ClickHouse's TabSeparated text becomes cells (see clickhouse_values.hpp).
 #include "connectors/sources/clickhouse_values.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -94,17 +95,29 @@ void put_digits(std::string& out, int64_t v, int width) {
     out.push_back(buf[--n]);
 }
 
-std::string iso_date(int64_t days) {
+/// Writes "YYYY-MM-DD" for `days` since 1970-01-01 at `p` (a year past 9999 or before 0 takes
+/// more room: `p` must hold 24 bytes); returns the end.
+char* put_iso_date(char* p, int64_t days) {
   int64_t y = 0;
   int m = 0, d = 0;
   civil_from_days(days, y, m, d);
-  std::string out;
-  put_digits(out, y, 4);
-  out.push_back('-');
-  put_digits(out, m, 2);
-  out.push_back('-');
-  put_digits(out, d, 2);
-  return out;
+  if (y >= 0 && y <= 9999) {
+    for (int i = 3; i >= 0; --i, y /= 10)
+      p[i] = static_cast<char>('0' + y % 10);
+    p += 4;
+  } else {
+    std::string year;
+    put_digits(year, y, 4);
+    p = std::copy(year.begin(), year.end(), p);
+  }
+  const char date[6] = {'-', static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10),
+                        '-', static_cast<char>('0' + d / 10), static_cast<char>('0' + d % 10)};
+  return std::copy(date, date + 6, p);
+}
+
+std::string iso_date(int64_t days) {
+  char buf[32];
+  return std::string(buf, put_iso_date(buf, days));
 }
 
 /// "YYYY-MM-DD hh:mm:ss" printed in `zone` as UTC "YYYY-MM-DDThh:mm:ss+00:00". A local time that
@@ -134,15 +147,17 @@ bool read_date_time(std::string_view text, const time_zone& zone, std::string& o
       utc = std::min(utc, earlier);
   }
   int64_t day = utc >= 0 ? utc / 86400 : (utc - 86399) / 86400;
-  int64_t second = utc - day * 86400;
-  out = iso_date(day);
-  out.push_back('T');
-  put_digits(out, second / 3600, 2);
-  out.push_back(':');
-  put_digits(out, second / 60 % 60, 2);
-  out.push_back(':');
-  put_digits(out, second % 60, 2);
-  out += "+00:00";  // as the postgres and mysql sources write an instant: the same row hashes alike
+  auto second = static_cast<int>(utc - day * 86400);
+  char buf[48];
+  char* p = put_iso_date(buf, day);
+  const int h = second / 3600, mi = second / 60 % 60, se = second % 60;
+  // "+00:00": as the postgres and mysql sources write an instant, so the same row hashes alike.
+  const char time[15] = {'T', static_cast<char>('0' + h / 10), static_cast<char>('0' + h % 10),
+                         ':', static_cast<char>('0' + mi / 10), static_cast<char>('0' + mi % 10),
+                         ':', static_cast<char>('0' + se / 10), static_cast<char>('0' + se % 10),
+                         '+', '0', '0', ':', '0', '0'};
+  p = std::copy(time, time + 15, p);
+  out.assign(buf, p);  // reuses the caller's buffer
   return true;
 }
 
