@@ -4,6 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <future>
+#include <optional>
+#include <thread>
 
 #include "state/change_set_builder.hpp"
 
@@ -157,8 +160,20 @@ std::optional<uint64_t> read_count(source_cursor& count) {
   return std::nullopt;
 }
 
+/// Starts the model's count on a thread of its own, beside the window's read: a count of the
+/// whole model takes as long as the window and its lookups together (10M rows in PostgreSQL:
+/// 0.36 s). Both snapshots are taken as the plan starts, as close together as two connections
+/// allow. The thread owns the cursor: a plan that stops early leaves it to finish by itself.
+std::shared_future<std::optional<uint64_t>> count_beside(std::shared_ptr<source_cursor> count) {
+  std::packaged_task<std::optional<uint64_t>()> task([count] { return read_count(*count); });
+  auto result = task.get_future().share();
+  std::thread(std::move(task)).detach();
+  return result;
+}
+
 struct diff_state {
   diff_settings settings;
+  std::shared_future<std::optional<uint64_t>> model_rows;  ///< the count, when it is read
   std::unique_ptr<state::change_set_builder> builder;
   planned_rows planned;  ///< the group waiting for its lookups
   caf::actor coordinator;
@@ -190,6 +205,8 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
     self->send(self, fail_atom_v, std::string(e.what()));
   }
   st.settings = std::move(settings);
+  if (st.settings.key_scan && st.settings.model_count)
+    st.model_rows = count_beside(st.settings.model_count);
   return {
     [=](planned_batch& batch) {
       auto& st = self->state;
@@ -225,7 +242,7 @@ diff_actor::behavior_type diff_impl(diff_actor::stateful_pointer<diff_state> sel
         st.builder->add(st.planned);
         st.planned.clear();
         if (st.settings.key_scan) {
-          auto rows = st.settings.model_count ? read_count(*st.settings.model_count) : std::nullopt;
+          auto rows = st.model_rows.valid() ? st.model_rows.get() : std::nullopt;
           if (rows && st.builder->holds_every_synced_key(*rows) && st.settings.key_scan_skipped)
             *st.settings.key_scan_skipped = true;
           else
