@@ -155,6 +155,10 @@ class change_set_builder {
     uint32_t row;
   };
   std::vector<sort_entry> order_;  ///< a batch's rows in key order
+  /// classify()'s mark for a row that is not clean.
+  static constexpr uint64_t no_slot = ~uint64_t{0};
+  /// Bad keys named per kind (null, duplicate).
+  static constexpr size_t max_bad_key_samples = 10;
   /// Per row of the group being added: its slot when classify found it clean, else no_slot.
   std::vector<uint64_t> clean_slots_;
   /// Spans to remember with the next write, and their encoded size.
