@@ -3,19 +3,12 @@
 
 #include <libpq-fe.h>
 
+#include "connectors/sources/libpq_handles.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "connectors/sources/sql_writer.hpp"
 
 namespace backflow {
 namespace {
-
-struct pg_writer_conn_closer {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-struct pg_writer_result_clearer {
-  void operator()(PGresult* res) const { PQclear(res); }
-};
-using pg_writer_result = std::unique_ptr<PGresult, pg_writer_result_clearer>;
 
 class postgres_writer final : public sql_writer {
  public:
@@ -66,7 +59,7 @@ class postgres_writer final : public sql_writer {
 
  private:
   status exec(const std::string& sql) {
-    pg_writer_result res(PQexec(conn_.get(), sql.c_str()));
+    pg_result res(PQexec(conn_.get(), sql.c_str()));
     if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK)
       return {};
     const char* primary =
@@ -75,7 +68,7 @@ class postgres_writer final : public sql_writer {
     return failure{"writeback: PostgreSQL: " + redact_secrets(why, dsn_)};
   }
 
-  std::unique_ptr<PGconn, pg_writer_conn_closer> conn_;
+  pg_conn_ptr conn_;
   std::string dsn_;
 };
 
@@ -85,13 +78,13 @@ result<std::unique_ptr<warehouse_writer>> open_postgres_writer(const source_spec
   auto dsn = spec.string_option("dsn");
   const char* keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding", nullptr};
   const char* values[] = {"backflow-writeback", "10", dsn.c_str(), "UTF8", nullptr};
-  std::unique_ptr<PGconn, pg_writer_conn_closer> conn(PQconnectdbParams(keys, values, 1));
+  pg_conn_ptr conn(PQconnectdbParams(keys, values, 1));
   if (!conn)
     return failure{"writeback: cannot connect to PostgreSQL: out of memory"};
   if (PQstatus(conn.get()) != CONNECTION_OK)
     return failure{"writeback: cannot connect to PostgreSQL: " +
                    redact_secrets(one_line(PQerrorMessage(conn.get())), dsn)};
-  pg_writer_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
+  pg_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
   return std::unique_ptr<warehouse_writer>(new postgres_writer(conn.release(), dsn));
 }
 

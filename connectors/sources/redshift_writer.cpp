@@ -4,19 +4,12 @@
 #include <libpq-fe.h>
 
 #include "connectors/sources/bound_writer.hpp"
+#include "connectors/sources/libpq_handles.hpp"
 #include "connectors/sources/redshift_source.hpp"
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
 namespace {
-
-struct rs_conn_closer {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-struct rs_result_clearer {
-  void operator()(PGresult* res) const { PQclear(res); }
-};
-using rs_result = std::unique_ptr<PGresult, rs_result_clearer>;
 
 class redshift_writer final : public bound_writer {
  public:
@@ -29,7 +22,7 @@ class redshift_writer final : public bound_writer {
     for (const auto& p : statement.params)
       values.push_back(p.value ? p.value->c_str() : nullptr);
     // Types left to the server (0): each parameter takes its column's or comparison's type.
-    rs_result res(PQexecParams(conn_.get(), statement.sql.c_str(),
+    pg_result res(PQexecParams(conn_.get(), statement.sql.c_str(),
                                static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0));
     return checked(res.get());
@@ -72,7 +65,7 @@ class redshift_writer final : public bound_writer {
 
  private:
   status exec(const std::string& sql) {
-    rs_result res(PQexec(conn_.get(), sql.c_str()));
+    pg_result res(PQexec(conn_.get(), sql.c_str()));
     return checked(res.get());
   }
 
@@ -84,7 +77,7 @@ class redshift_writer final : public bound_writer {
     return failure{"writeback: Redshift: " + redact_secrets(why, dsn_)};
   }
 
-  std::unique_ptr<PGconn, rs_conn_closer> conn_;
+  pg_conn_ptr conn_;
   std::string dsn_;
 };
 
@@ -101,7 +94,7 @@ result<std::unique_ptr<warehouse_writer>> open_redshift_writer(const source_spec
   }
   keys.insert(keys.end(), {"dbname", "client_encoding", nullptr});
   values.insert(values.end(), {dsn.c_str(), "UTF8", nullptr});
-  std::unique_ptr<PGconn, rs_conn_closer> conn(PQconnectdbParams(keys.data(), values.data(), 1));
+  pg_conn_ptr conn(PQconnectdbParams(keys.data(), values.data(), 1));
   if (!conn)
     return failure{"writeback: cannot connect to Redshift: out of memory"};
   if (PQstatus(conn.get()) != CONNECTION_OK)
