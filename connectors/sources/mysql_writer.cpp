@@ -3,6 +3,7 @@
 
 #include "connectors/sources/mysql_connection.hpp"
 #include "connectors/sources/sql_writer.hpp"
+#include "connectors/sources/write_transaction.hpp"
 
 namespace backflow {
 namespace {
@@ -58,18 +59,8 @@ class mysql_writer final : public sql_writer {
   }
 
   status run_transaction(const std::vector<std::string>& statements) override {
-    if (auto begun = exec("START TRANSACTION"); !begun)
-      return begun;
-    for (const auto& sql : statements)
-      if (auto done = exec(sql); !done) {
-        (void)exec("ROLLBACK");  // the failure above is the one to report
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return {};
+    auto exec_sql = [this](const std::string& sql) { return exec(sql); };
+    return run_in_transaction("START TRANSACTION", statements, exec_sql, exec_sql);
   }
 
  private:

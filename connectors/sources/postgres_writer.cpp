@@ -6,6 +6,7 @@
 #include "connectors/sources/libpq_handles.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "connectors/sources/sql_writer.hpp"
+#include "connectors/sources/write_transaction.hpp"
 
 namespace backflow {
 namespace {
@@ -43,18 +44,8 @@ class postgres_writer final : public sql_writer {
   }
 
   status run_transaction(const std::vector<std::string>& statements) override {
-    if (auto begun = exec("BEGIN"); !begun)
-      return begun;
-    for (const auto& sql : statements)
-      if (auto done = exec(sql); !done) {
-        (void)exec("ROLLBACK");  // the failure above is the one to report
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return {};
+    auto exec_sql = [this](const std::string& sql) { return exec(sql); };
+    return run_in_transaction("BEGIN", statements, exec_sql, exec_sql);
   }
 
  private:

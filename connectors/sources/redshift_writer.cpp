@@ -7,6 +7,7 @@
 #include "connectors/sources/libpq_handles.hpp"
 #include "connectors/sources/redshift_source.hpp"
 #include "connectors/sources/source_text.hpp"
+#include "connectors/sources/write_transaction.hpp"
 
 namespace backflow {
 namespace {
@@ -29,18 +30,9 @@ class redshift_writer final : public bound_writer {
   }
 
   status run_batch(const std::vector<bound_statement>& statements) override {
-    if (auto begun = exec("BEGIN"); !begun)
-      return begun;
-    for (const auto& statement : statements)
-      if (auto done = run(statement); !done) {
-        (void)exec("ROLLBACK");  // the failure above is the one to report
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return {};
+    return run_in_transaction(
+        "BEGIN", statements, [this](const std::string& sql) { return exec(sql); },
+        [this](const bound_statement& statement) { return run(statement); });
   }
 
   bool merges() const override { return false; }
