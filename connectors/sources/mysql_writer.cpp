@@ -4,6 +4,7 @@
 #include "connectors/sources/mysql_connection.hpp"
 #include "connectors/sources/sql_writer.hpp"
 #include "connectors/sources/write_transaction.hpp"
+#include "connectors/sources/writer_sql.hpp"
 
 namespace backflow {
 namespace {
@@ -14,12 +15,7 @@ class mysql_writer final : public sql_writer {
       : conn_(std::move(conn)), params_(std::move(params)) {}
 
  protected:
-  std::string quote(const std::string& name) const override {
-    std::string out = "`";
-    for (char c : name)
-      out += c == '`' ? std::string("``") : std::string(1, c);
-    return out + "`";
-  }
+  std::string quote(const std::string& name) const override { return quote_doubling(name, '`'); }
 
   std::string text_literal(std::string_view text) const override {
     // The connection's character set and sql_mode decide how a backslash reads.
