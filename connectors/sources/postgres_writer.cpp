@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include "connectors/sources/libpq_handles.hpp"
+#include "connectors/sources/libpq_write.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "connectors/sources/sql_writer.hpp"
 #include "connectors/sources/write_transaction.hpp"
@@ -51,12 +52,7 @@ class postgres_writer final : public sql_writer {
  private:
   status exec(const std::string& sql) {
     pg_result res(PQexec(conn_.get(), sql.c_str()));
-    if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK)
-      return {};
-    const char* primary =
-        res ? PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string why = primary != nullptr ? primary : one_line(PQerrorMessage(conn_.get()));
-    return failure{"writeback: PostgreSQL: " + redact_secrets(why, dsn_)};
+    return pg_write_status(res.get(), conn_.get(), "PostgreSQL", dsn_);
   }
 
   pg_conn_ptr conn_;

@@ -5,6 +5,7 @@
 
 #include "connectors/sources/bound_writer.hpp"
 #include "connectors/sources/libpq_handles.hpp"
+#include "connectors/sources/libpq_write.hpp"
 #include "connectors/sources/redshift_source.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "connectors/sources/write_transaction.hpp"
@@ -62,11 +63,7 @@ class redshift_writer final : public bound_writer {
   }
 
   status checked(PGresult* res) {
-    if (res != nullptr && PQresultStatus(res) == PGRES_COMMAND_OK)
-      return {};
-    const char* primary = res != nullptr ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string why = primary != nullptr ? primary : one_line(PQerrorMessage(conn_.get()));
-    return failure{"writeback: Redshift: " + redact_secrets(why, dsn_)};
+    return pg_write_status(res, conn_.get(), "Redshift", dsn_);
   }
 
   pg_conn_ptr conn_;
