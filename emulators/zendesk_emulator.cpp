@@ -41,21 +41,6 @@ zd_route parse_zd_route(const httplib::Request& req) {
   return {req.method + " " + req.path, "", {}};
 }
 
-std::vector<std::string> split_zd_ids(const std::string& list) {
-  std::vector<std::string> out;
-  std::size_t from = 0;
-  while (from <= list.size()) {
-    auto comma = list.find(',', from);
-    auto part = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-    if (!part.empty())
-      out.push_back(part);
-    if (comma == std::string::npos)
-      break;
-    from = comma + 1;
-  }
-  return out;
-}
-
 void zd_fail(api_response& out, int status, const std::string& error, const std::string& description) {
   out.status = status;
   nlohmann::json body = {{"error", error}};
@@ -78,6 +63,21 @@ std::int64_t zd_seconds_until(std::chrono::steady_clock::time_point from,
 }
 
 }  // namespace
+
+std::vector<std::string> split_zd_ids(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from <= list.size()) {
+    auto comma = list.find(',', from);
+    auto part = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (!part.empty())
+      out.push_back(part);
+    if (comma == std::string::npos)
+      break;
+    from = comma + 1;
+  }
+  return out;
+}
 
 zendesk_emulator::zendesk_emulator(std::string token, std::string oauth)
     : token_(std::move(token)), oauth_(std::move(oauth)) {}

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "emulators/emulator.hpp"
 #include "emulators/rate_window.hpp"
@@ -111,5 +112,8 @@ class zendesk_emulator final : public emulator {
   std::int64_t next_organization_ = 0;
   std::uint64_t next_job_ = 0;
 };
+
+/// The non-empty parts of a comma-separated list (`external_ids=a,,b`: "a", "b").
+std::vector<std::string> split_zd_ids(const std::string& list);
 
 }  // namespace backflow::emulators

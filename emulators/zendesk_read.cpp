@@ -9,21 +9,6 @@ namespace {
 
 constexpr std::size_t zd_show_many_max = 100;
 
-std::vector<std::string> zd_read_list(const std::string& list) {
-  std::vector<std::string> out;
-  std::size_t from = 0;
-  while (from <= list.size()) {
-    auto comma = list.find(',', from);
-    auto part = list.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
-    if (!part.empty())
-      out.push_back(part);
-    if (comma == std::string::npos)
-      break;
-    from = comma + 1;
-  }
-  return out;
-}
-
 /// A record as Zendesk shows it: its fields, id, external_id, and `active` (false once deleted).
 nlohmann::json zd_shown(const nlohmann::json& fields, std::int64_t id, const std::string& ext) {
   auto shown = fields;
@@ -53,7 +38,7 @@ void zd_write(nlohmann::json& fields, const nlohmann::json& set) {
 
 void zendesk_emulator::show_many(const httplib::Request& req, bool organizations,
                                  api_response& out) {
-  auto ids = zd_read_list(req.get_param_value("external_ids"));
+  auto ids = split_zd_ids(req.get_param_value("external_ids"));
   if (ids.empty()) {
     out.status = 400;
     out.body = R"({"error":"InvalidValue","description":"external_ids (or ids) is required"})";

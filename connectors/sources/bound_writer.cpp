@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <map>
 
+#include "connectors/sources/writer_sql.hpp"
+
 namespace backflow {
 namespace {
 
@@ -21,20 +23,10 @@ struct param_list {
 
 std::string bound_writer::writer_message(const std::string& engine, std::string message) {
   // The reading side's prefixes blame the sync's source; a credential option keeps its name.
-  for (std::string prefix : {"source.query: ", "source: ", "source."})
-    if (message.rfind(prefix, 0) == 0) {
-      message.erase(0, prefix.size());
-      break;
-    }
-  return "writeback: " + engine + ": " + message;
+  return writer_failure_text(engine, std::move(message), {"source.query: ", "source: ", "source."});
 }
 
-std::string bound_writer::quote(const std::string& name) const {
-  std::string out = "\"";
-  for (char c : name)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
+std::string bound_writer::quote(const std::string& name) const { return quote_doubling(name, '"'); }
 
 std::string bound_writer::relation(const std::string& schema, const std::string& table) const {
   return quote(schema) + "." + quote(table);
@@ -45,17 +37,10 @@ std::vector<std::string> bound_writer::create_schema(const std::string& schema) 
 }
 
 std::string bound_writer::create_table(const std::string& schema, const wb_table& t) const {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + relation(schema, t.name) + " (";
-  std::string key;
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    const auto& c = t.columns[i];
-    bool is_key = i < t.key_columns;
-    sql += (i == 0 ? "" : ", ") + quote(c.name) + " " + type_of(c.kind, is_key) +
-           (is_key ? " NOT NULL" : "");
-    if (is_key)
-      key += (key.empty() ? "" : ", ") + quote(c.name);
-  }
-  return sql + table_constraints(key) + ")";
+  return create_table_sql(
+      relation(schema, t.name), t, [this](const std::string& name) { return quote(name); },
+      [this](wb_kind kind, bool key) { return type_of(kind, key); },
+      [this](const std::string& key) { return table_constraints(key); });
 }
 
 status bound_writer::prepare(const std::string& schema, const std::vector<const wb_table*>& tables) {

@@ -3,6 +3,7 @@
 
 #include "connectors/sources/bound_writer.hpp"
 #include "connectors/sources/databricks_client.hpp"
+#include "connectors/sources/writer_sql.hpp"
 
 namespace backflow {
 namespace {
@@ -34,12 +35,7 @@ class databricks_writer final : public bound_writer {
 
   std::string placeholder(size_t index) const override { return ":p" + std::to_string(index); }
 
-  std::string quote(const std::string& name) const override {
-    std::string out = "`";
-    for (char c : name)
-      out += c == '`' ? std::string("``") : std::string(1, c);
-    return out + "`";
-  }
+  std::string quote(const std::string& name) const override { return quote_doubling(name, '`'); }
 
   std::string type_of(wb_kind kind, bool) const override {
     switch (kind) {

@@ -3,6 +3,8 @@
 
 #include "connectors/sources/mysql_connection.hpp"
 #include "connectors/sources/sql_writer.hpp"
+#include "connectors/sources/write_transaction.hpp"
+#include "connectors/sources/writer_sql.hpp"
 
 namespace backflow {
 namespace {
@@ -13,12 +15,7 @@ class mysql_writer final : public sql_writer {
       : conn_(std::move(conn)), params_(std::move(params)) {}
 
  protected:
-  std::string quote(const std::string& name) const override {
-    std::string out = "`";
-    for (char c : name)
-      out += c == '`' ? std::string("``") : std::string(1, c);
-    return out + "`";
-  }
+  std::string quote(const std::string& name) const override { return quote_doubling(name, '`'); }
 
   std::string text_literal(std::string_view text) const override {
     // The connection's character set and sql_mode decide how a backslash reads.
@@ -58,18 +55,8 @@ class mysql_writer final : public sql_writer {
   }
 
   status run_transaction(const std::vector<std::string>& statements) override {
-    if (auto begun = exec("START TRANSACTION"); !begun)
-      return begun;
-    for (const auto& sql : statements)
-      if (auto done = exec(sql); !done) {
-        (void)exec("ROLLBACK");  // the failure above is the one to report
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return {};
+    auto exec_sql = [this](const std::string& sql) { return exec(sql); };
+    return run_in_transaction("START TRANSACTION", statements, exec_sql, exec_sql);
   }
 
  private:

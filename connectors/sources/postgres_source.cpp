@@ -10,21 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "connectors/sources/libpq_handles.hpp"
 #include "connectors/sources/postgres_values.hpp"
 #include "connectors/sources/registry.hpp"
 #include "connectors/sources/source_text.hpp"
 
 namespace backflow {
 namespace {
-
-struct conn_closer {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-struct result_clearer {
-  void operator()(PGresult* res) const { PQclear(res); }
-};
-using conn_ptr = std::unique_ptr<PGconn, conn_closer>;
-using pg_result = std::unique_ptr<PGresult, result_clearer>;
 
 /// A server error as "message (at character N of the query); hint: ...".
 std::string server_error(const PGresult* res, PGconn* conn, size_t position_offset) {
@@ -65,7 +57,7 @@ status run_command(PGconn* conn, const std::string& sql, const pg_dialect& d,
   return {};
 }
 
-result<conn_ptr> connect(const std::string& dsn, const pg_dialect& d) {
+result<pg_conn_ptr> connect(const std::string& dsn, const pg_dialect& d) {
   const std::string prefix = "source.dsn: cannot connect to " + d.server + ": ";
   if (dsn.find_first_not_of(" \t\r\n") == std::string::npos)
     return failure{"source.dsn: missing; give a libpq connection string or URI"};
@@ -99,7 +91,7 @@ result<conn_ptr> connect(const std::string& dsn, const pg_dialect& d) {
   }
   keys.insert(keys.end(), {"dbname", "client_encoding", nullptr});
   values.insert(values.end(), {dsn.c_str(), "UTF8", nullptr});
-  conn_ptr conn(PQconnectdbParams(keys.data(), values.data(), 1));
+  pg_conn_ptr conn(PQconnectdbParams(keys.data(), values.data(), 1));
   if (!conn)
     return failure{prefix + "out of memory"};
   if (PQstatus(conn.get()) != CONNECTION_OK)
@@ -112,7 +104,7 @@ result<conn_ptr> connect(const std::string& dsn, const pg_dialect& d) {
                              "source: could not set up the " + d.server + " session: ");
       !set)
     return set.error();
-  return result<conn_ptr>(std::move(conn));
+  return result<pg_conn_ptr>(std::move(conn));
 }
 
 /// The catalogue's name of a type ("geometry"), or "oid N" when it cannot be looked up.
@@ -152,7 +144,7 @@ result<schema> read_schema(const PGresult* res, PGconn* conn, const pg_dialect& 
 /// Fetches the declared cursor in bounded batches; the last batch is kept between calls.
 class postgres_cursor final : public source_cursor {
  public:
-  postgres_cursor(conn_ptr conn, schema cols, std::vector<pg_cell> cells, const pg_dialect& d)
+  postgres_cursor(pg_conn_ptr conn, schema cols, std::vector<pg_cell> cells, const pg_dialect& d)
       : conn_(std::move(conn)), columns_(std::move(cols)), cells_(std::move(cells)), dialect_(d) {}
 
   [[nodiscard]] const schema& columns() const override { return columns_; }
@@ -230,7 +222,7 @@ class postgres_cursor final : public source_cursor {
     out.finish_row();
   }
 
-  conn_ptr conn_;  // null once read to the end or failed
+  pg_conn_ptr conn_;  // null once read to the end or failed
   schema columns_;
   std::vector<pg_cell> cells_;
   const pg_dialect& dialect_;  // a static of the source type

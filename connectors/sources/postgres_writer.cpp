@@ -3,19 +3,14 @@
 
 #include <libpq-fe.h>
 
+#include "connectors/sources/libpq_handles.hpp"
+#include "connectors/sources/libpq_write.hpp"
 #include "connectors/sources/source_text.hpp"
 #include "connectors/sources/sql_writer.hpp"
+#include "connectors/sources/write_transaction.hpp"
 
 namespace backflow {
 namespace {
-
-struct pg_writer_conn_closer {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-struct pg_writer_result_clearer {
-  void operator()(PGresult* res) const { PQclear(res); }
-};
-using pg_writer_result = std::unique_ptr<PGresult, pg_writer_result_clearer>;
 
 class postgres_writer final : public sql_writer {
  public:
@@ -50,32 +45,17 @@ class postgres_writer final : public sql_writer {
   }
 
   status run_transaction(const std::vector<std::string>& statements) override {
-    if (auto begun = exec("BEGIN"); !begun)
-      return begun;
-    for (const auto& sql : statements)
-      if (auto done = exec(sql); !done) {
-        (void)exec("ROLLBACK");  // the failure above is the one to report
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return {};
+    auto exec_sql = [this](const std::string& sql) { return exec(sql); };
+    return run_in_transaction("BEGIN", statements, exec_sql, exec_sql);
   }
 
  private:
   status exec(const std::string& sql) {
-    pg_writer_result res(PQexec(conn_.get(), sql.c_str()));
-    if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK)
-      return {};
-    const char* primary =
-        res ? PQresultErrorField(res.get(), PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string why = primary != nullptr ? primary : one_line(PQerrorMessage(conn_.get()));
-    return failure{"writeback: PostgreSQL: " + redact_secrets(why, dsn_)};
+    pg_result res(PQexec(conn_.get(), sql.c_str()));
+    return pg_write_status(res.get(), conn_.get(), "PostgreSQL", dsn_);
   }
 
-  std::unique_ptr<PGconn, pg_writer_conn_closer> conn_;
+  pg_conn_ptr conn_;
   std::string dsn_;
 };
 
@@ -85,13 +65,13 @@ result<std::unique_ptr<warehouse_writer>> open_postgres_writer(const source_spec
   auto dsn = spec.string_option("dsn");
   const char* keys[] = {"application_name", "connect_timeout", "dbname", "client_encoding", nullptr};
   const char* values[] = {"backflow-writeback", "10", dsn.c_str(), "UTF8", nullptr};
-  std::unique_ptr<PGconn, pg_writer_conn_closer> conn(PQconnectdbParams(keys, values, 1));
+  pg_conn_ptr conn(PQconnectdbParams(keys, values, 1));
   if (!conn)
     return failure{"writeback: cannot connect to PostgreSQL: out of memory"};
   if (PQstatus(conn.get()) != CONNECTION_OK)
     return failure{"writeback: cannot connect to PostgreSQL: " +
                    redact_secrets(one_line(PQerrorMessage(conn.get())), dsn)};
-  pg_writer_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
+  pg_result quiet(PQexec(conn.get(), "SET client_min_messages = warning"));
   return std::unique_ptr<warehouse_writer>(new postgres_writer(conn.release(), dsn));
 }
 

@@ -4,19 +4,14 @@
 #include <libpq-fe.h>
 
 #include "connectors/sources/bound_writer.hpp"
+#include "connectors/sources/libpq_handles.hpp"
+#include "connectors/sources/libpq_write.hpp"
 #include "connectors/sources/redshift_source.hpp"
 #include "connectors/sources/source_text.hpp"
+#include "connectors/sources/write_transaction.hpp"
 
 namespace backflow {
 namespace {
-
-struct rs_conn_closer {
-  void operator()(PGconn* conn) const { PQfinish(conn); }
-};
-struct rs_result_clearer {
-  void operator()(PGresult* res) const { PQclear(res); }
-};
-using rs_result = std::unique_ptr<PGresult, rs_result_clearer>;
 
 class redshift_writer final : public bound_writer {
  public:
@@ -29,25 +24,16 @@ class redshift_writer final : public bound_writer {
     for (const auto& p : statement.params)
       values.push_back(p.value ? p.value->c_str() : nullptr);
     // Types left to the server (0): each parameter takes its column's or comparison's type.
-    rs_result res(PQexecParams(conn_.get(), statement.sql.c_str(),
+    pg_result res(PQexecParams(conn_.get(), statement.sql.c_str(),
                                static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                nullptr, 0));
     return checked(res.get());
   }
 
   status run_batch(const std::vector<bound_statement>& statements) override {
-    if (auto begun = exec("BEGIN"); !begun)
-      return begun;
-    for (const auto& statement : statements)
-      if (auto done = run(statement); !done) {
-        (void)exec("ROLLBACK");  // the failure above is the one to report
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      (void)exec("ROLLBACK");
-      return committed;
-    }
-    return {};
+    return run_in_transaction(
+        "BEGIN", statements, [this](const std::string& sql) { return exec(sql); },
+        [this](const bound_statement& statement) { return run(statement); });
   }
 
   bool merges() const override { return false; }
@@ -72,19 +58,15 @@ class redshift_writer final : public bound_writer {
 
  private:
   status exec(const std::string& sql) {
-    rs_result res(PQexec(conn_.get(), sql.c_str()));
+    pg_result res(PQexec(conn_.get(), sql.c_str()));
     return checked(res.get());
   }
 
   status checked(PGresult* res) {
-    if (res != nullptr && PQresultStatus(res) == PGRES_COMMAND_OK)
-      return {};
-    const char* primary = res != nullptr ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string why = primary != nullptr ? primary : one_line(PQerrorMessage(conn_.get()));
-    return failure{"writeback: Redshift: " + redact_secrets(why, dsn_)};
+    return pg_write_status(res, conn_.get(), "Redshift", dsn_);
   }
 
-  std::unique_ptr<PGconn, rs_conn_closer> conn_;
+  pg_conn_ptr conn_;
   std::string dsn_;
 };
 
@@ -101,7 +83,7 @@ result<std::unique_ptr<warehouse_writer>> open_redshift_writer(const source_spec
   }
   keys.insert(keys.end(), {"dbname", "client_encoding", nullptr});
   values.insert(values.end(), {dsn.c_str(), "UTF8", nullptr});
-  std::unique_ptr<PGconn, rs_conn_closer> conn(PQconnectdbParams(keys.data(), values.data(), 1));
+  pg_conn_ptr conn(PQconnectdbParams(keys.data(), values.data(), 1));
   if (!conn)
     return failure{"writeback: cannot connect to Redshift: out of memory"};
   if (PQstatus(conn.get()) != CONNECTION_OK)

@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include "connectors/sources/writer_sql.hpp"
+
 namespace backflow {
 namespace {
 
@@ -18,12 +20,7 @@ bool is_wb_integer_text(const std::string& s) {
 
 }  // namespace
 
-std::string sql_writer::quote(const std::string& name) const {
-  std::string out = "\"";
-  for (char c : name)
-    out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
+std::string sql_writer::quote(const std::string& name) const { return quote_doubling(name, '"'); }
 
 std::string sql_writer::relation(const std::string& schema, const std::string& table) const {
   return quote(schema) + "." + quote(table);
@@ -51,12 +48,7 @@ std::vector<std::string> sql_writer::create_schema(const std::string& schema) co
 }
 
 std::string sql_writer::writer_message(const std::string& engine, std::string message) {
-  for (std::string prefix : {"source.query: ", "source: "})
-    if (message.rfind(prefix, 0) == 0) {
-      message.erase(0, prefix.size());
-      break;
-    }
-  return "writeback: " + engine + ": " + message;
+  return writer_failure_text(engine, std::move(message), {"source.query: ", "source: "});
 }
 
 std::string sql_writer::literal(const std::optional<std::string>& cell, wb_kind kind) const {
@@ -73,17 +65,10 @@ std::string sql_writer::literal(const std::optional<std::string>& cell, wb_kind 
 }
 
 std::string sql_writer::create_table(const std::string& schema, const wb_table& t) const {
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + relation(schema, t.name) + " (";
-  std::string key;
-  for (size_t i = 0; i < t.columns.size(); ++i) {
-    const auto& c = t.columns[i];
-    bool is_key = i < t.key_columns;
-    sql += (i == 0 ? "" : ", ") + quote(c.name) + " " + type_of(c.kind, is_key) +
-           (is_key ? " NOT NULL" : "");
-    if (is_key)
-      key += (key.empty() ? "" : ", ") + quote(c.name);
-  }
-  return sql + ", PRIMARY KEY (" + key + "))";
+  return create_table_sql(
+      relation(schema, t.name), t, [this](const std::string& name) { return quote(name); },
+      [this](wb_kind kind, bool key) { return type_of(kind, key); },
+      [](const std::string& key) { return ", PRIMARY KEY (" + key + ")"; });
 }
 
 status sql_writer::prepare(const std::string& schema, const std::vector<const wb_table*>& tables) {

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "connectors/sources/sql_writer.hpp"
+#include "connectors/sources/write_transaction.hpp"
 
 namespace backflow {
 namespace {
@@ -29,18 +30,8 @@ class sqlite_writer final : public sql_writer {
   status run_transaction(const std::vector<std::string>& statements) override {
     // IMMEDIATE takes the write lock up front: a busy file delays the batch instead of failing
     // it halfway through.
-    if (auto begun = exec("BEGIN IMMEDIATE"); !begun)
-      return begun;
-    for (const auto& sql : statements)
-      if (auto done = exec(sql); !done) {
-        sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-        return done;
-      }
-    if (auto committed = exec("COMMIT"); !committed) {
-      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-      return committed;
-    }
-    return {};
+    auto exec_sql = [this](const std::string& sql) { return exec(sql); };
+    return run_in_transaction("BEGIN IMMEDIATE", statements, exec_sql, exec_sql);
   }
 
  private:
